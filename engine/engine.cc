@@ -1,0 +1,316 @@
+// Engine's public face and the engine thread's loop: tasks, libtorrent events, ticks.
+#include "engine/engine.h"
+
+#include <future>
+
+#include "engine/engine_impl.h"
+
+namespace shoal::engine {
+
+FileProgress JobView::GetFileProgress(std::size_t index) const {
+  std::lock_guard lock(files_mu);
+  return index < files.size() ? files[index] : FileProgress{};
+}
+
+SourceBytes JobView::GetFileSources(std::size_t index) const {
+  std::lock_guard lock(files_mu);
+  return index < file_sources.size() ? file_sources[index] : SourceBytes{};
+}
+
+std::size_t JobView::FileCount() const {
+  std::lock_guard lock(files_mu);
+  return files.size();
+}
+
+Engine::Impl::Impl(const EngineOptions& options, JobObserver* observer)
+    : options_(options), observer_(observer) {}
+
+bool Engine::Impl::Post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return false;
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+hr::HResult Engine::Impl::Call(std::function<void(Reply)> task) {
+  auto promise = std::make_shared<std::promise<hr::HResult>>();
+  auto once = std::make_shared<std::once_flag>();
+  Reply reply = [promise, once](hr::HResult h) {
+    std::call_once(*once, [&] { promise->set_value(h); });
+  };
+  if (std::this_thread::get_id() == engine_thread_id_) {
+    // Re-entrant call from the engine thread: it can only be answered synchronously.
+    task(reply);
+    auto f = promise->get_future();
+    return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready ? f.get()
+                                                                             : hr::kUnexpected;
+  }
+  std::future<hr::HResult> result = promise->get_future();
+  if (!Post([task = std::move(task), reply] { task(reply); })) return hr::kDoENoService;
+  try {
+    return result.get();
+  } catch (const std::future_error&) {
+    return hr::kDoENoService;  // the engine stopped before answering
+  }
+}
+
+void Engine::Impl::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    alerts_pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Engine::Impl::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+double Engine::Impl::NowS() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+std::int64_t Engine::Impl::WallNs() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Engine::Impl::Run() {
+  constexpr auto kTick = std::chrono::milliseconds(250);
+  auto next_tick = std::chrono::steady_clock::now() + kTick;
+  for (;;) {
+    std::deque<std::function<void()>> batch;
+    bool alerts = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_until(lock, next_tick,
+                     [this] { return stop_ || !tasks_.empty() || alerts_pending_; });
+      if (stop_) break;
+      batch.swap(tasks_);
+      alerts = alerts_pending_;
+      alerts_pending_ = false;
+    }
+    for (auto& task : batch) task();
+    if (alerts) ProcessEvents();
+    if (std::chrono::steady_clock::now() >= next_tick) {
+      ProcessEvents();
+      Tick();
+      next_tick = std::chrono::steady_clock::now() + kTick;
+    }
+  }
+  // Tasks queued before the stop still get their answer.
+  std::deque<std::function<void()>> rest;
+  {
+    std::lock_guard lock(mu_);
+    rest.swap(tasks_);
+  }
+  for (auto& task : rest) task();
+  Shutdown();
+}
+
+void Engine::Impl::ProcessEvents() {
+  std::vector<TorrentEvent> events;
+  session_->PopEvents(&events);
+  for (const TorrentEvent& ev : events) {
+    switch (ev.kind) {
+      case TorrentEvent::Kind::kPieceVerified:
+        OnPiece(ev.key, ev.piece);
+        break;
+      case TorrentEvent::Kind::kChecked: {
+        auto it = pending_seeds_.find(ev.key);
+        if (it == pending_seeds_.end()) break;
+        PendingSeed seed = std::move(it->second);
+        pending_seeds_.erase(it);
+        if (ev.pieces_have < ev.pieces_total) {
+          *seed.error = "the content is incomplete: " + std::to_string(ev.pieces_have) + " of " +
+                        std::to_string(ev.pieces_total) + " pieces present";
+          seed.reply(hr::kFileNotFound);
+        } else {
+          seed.reply(hr::kOk);
+        }
+        break;
+      }
+      case TorrentEvent::Kind::kRemoved:
+        OnRemoved(ev.key);
+        break;
+      case TorrentEvent::Kind::kError: {
+        auto seed = pending_seeds_.find(ev.key);
+        if (seed != pending_seeds_.end()) {
+          *seed->second.error = ev.message;
+          seed->second.reply(hr::Failed(ev.code) ? ev.code : hr::kFail);
+          pending_seeds_.erase(seed);
+          break;
+        }
+        auto it = owners_.find(ev.key);
+        if (it == owners_.end() || it->second.job == nullptr) break;
+        Fail(*it->second.job, hr::Failed(ev.code) ? ev.code : hr::kFail, ev.context,
+             it->second.file, ev.message);
+        break;
+      }
+      case TorrentEvent::Kind::kWebSeedError: {
+        auto it = owners_.find(ev.key);
+        if (it == owners_.end() || it->second.job == nullptr) break;
+        Job& job = *it->second.job;
+        // Peers may still deliver; only an HTTP refusal with no peer at all stops the job.
+        const TorrentStats stats = session_->Poll(ev.key);
+        const std::uint32_t status = static_cast<std::uint32_t>(ev.code);
+        const bool http_refusal = (status & 0xFFFF0000u) == 0x80190000u && (status & 0xFFFF) >= 400 &&
+                                  (status & 0xFFFF) < 500;
+        if (http_refusal && stats.peers == 0) {
+          Fail(job, ev.code, ErrorContext::kRemoteFile, it->second.file,
+               job.files[it->second.file].spec.remote_url + ": " + ev.message);
+        }
+        break;
+      }
+    }
+  }
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver* observer,
+                                      std::string* error) {
+  auto impl = std::make_unique<Impl>(options, observer);
+  Impl* raw = impl.get();
+  impl->session_ = TorrentSession::Create(options, [raw] { raw->Wake(); }, error);
+  if (!impl->session_) return nullptr;
+  FetchOptions fetch;
+  fetch.timeout_s = options.http_timeout_s;
+  fetch.ca_file = options.ca_file;
+  impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
+  std::promise<void> started;
+  impl->thread_ = std::thread([raw, &started] {
+    raw->engine_thread_id_ = std::this_thread::get_id();
+    started.set_value();
+    raw->Run();
+  });
+  started.get_future().wait();
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::~Engine() {
+  impl_->fetcher_.reset();  // no more fetch results
+  impl_->Stop();
+}
+
+std::string Engine::ListenEndpoint() const {
+  std::string out;
+  impl_->Call([&](Impl::Reply reply) {
+    out = impl_->session_->ListenEndpoint();
+    reply(hr::kOk);
+  });
+  return out;
+}
+
+const EngineOptions& Engine::options() const { return impl_->options_; }
+
+hr::HResult Engine::CreateJob(const std::string& display_name,
+                              std::shared_ptr<const JobView>* job) {
+  return impl_->Call([&](Impl::Reply reply) { reply(impl_->CreateJob(display_name, job)); });
+}
+
+std::shared_ptr<const JobView> Engine::FindJob(const Uuid& id) const {
+  std::shared_ptr<const JobView> out;
+  impl_->Call([&](Impl::Reply reply) {
+    Job* job = impl_->FindJob(id);
+    if (job != nullptr && !IsFinal(job->state)) out = job->view;
+    reply(hr::kOk);
+  });
+  return out;
+}
+
+std::vector<std::shared_ptr<const JobView>> Engine::ListJobs() const {
+  std::vector<std::shared_ptr<const JobView>> out;
+  impl_->Call([&](Impl::Reply reply) {
+    impl_->ForEachLiveJob([&](Job& job) { out.push_back(job.view); });
+    reply(hr::kOk);
+  });
+  return out;
+}
+
+// Runs `fn(job, reply)` on the engine thread for a known job, else BG_E_NOT_FOUND.
+// Mutators wait out nothing: while Complete or Cancel runs they are refused.
+template <typename Fn>
+static hr::HResult WithJob(Engine::Impl& impl, const Uuid& id, Fn fn, bool mutator = true) {
+  return impl.Call([&impl, &id, &fn, mutator](Engine::Impl::Reply reply) {
+    Job* job = impl.FindJob(id);
+    if (job == nullptr) return reply(hr::kBgENotFound);
+    if (mutator && job->busy) return reply(hr::kBgEInvalidState);
+    fn(*job, reply);
+  });
+}
+
+hr::HResult Engine::AddFiles(const Uuid& id, std::vector<FileSpec> files) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    reply(impl_->AddFiles(job, std::move(files)));
+  });
+}
+
+hr::HResult Engine::Resume(const Uuid& id) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) { reply(impl_->Resume(job)); });
+}
+
+hr::HResult Engine::Suspend(const Uuid& id) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) { reply(impl_->Suspend(job)); });
+}
+
+hr::HResult Engine::Cancel(const Uuid& id) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) { impl_->Cancel(job, reply); });
+}
+
+hr::HResult Engine::Complete(const Uuid& id) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) { impl_->Complete(job, reply); });
+}
+
+hr::HResult Engine::GetProperties(const Uuid& id, JobProperties* out) const {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    *out = job.props;
+    reply(hr::kOk);
+  }, false);
+}
+
+hr::HResult Engine::SetProperties(const Uuid& id,
+                                  const std::function<hr::HResult(JobProperties&)>& edit) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    reply(impl_->SetProperties(job, edit));
+  });
+}
+
+hr::HResult Engine::GetFiles(const Uuid& id, std::vector<FileInfo>* out) const {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    out->clear();
+    for (const JobFile& f : job.files) {
+      out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path()});
+    }
+    reply(hr::kOk);
+  }, false);
+}
+
+hr::HResult Engine::GetError(const Uuid& id, JobErrorInfo* out) const {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    if ((job.state != JobState::kError && job.state != JobState::kTransientError) || !job.error) {
+      return reply(hr::kBgEErrorInformationUnavailable);
+    }
+    *out = *job.error;
+    reply(hr::kOk);
+  }, false);
+}
+
+hr::HResult Engine::AddSeed(const std::string& metainfo, const std::string& dir,
+                            std::string* error) {
+  std::string scratch;
+  std::string* err = error != nullptr ? error : &scratch;
+  return impl_->Call([&](Impl::Reply reply) { impl_->AddSeed(metainfo, dir, reply, err); });
+}
+
+}  // namespace shoal::engine

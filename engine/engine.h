@@ -1,0 +1,96 @@
+// The delivery engine: one engine thread owns the libtorrent session and every job's mutable
+// state; public methods post work to it and wait for the answer. Job progress, state and
+// source counters are published in JobView for lock-free reads from any thread.
+// Thread-safe (every public method may be called from any thread but the engine thread's
+// observer callback, which must only queue work elsewhere).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/hresult.h"
+#include "engine/options.h"
+#include "engine/seqlock.h"
+#include "engine/types.h"
+
+namespace shoal::engine {
+
+// The published face of one job. Written by the engine thread only; read anywhere.
+struct JobView {
+  explicit JobView(const Uuid& job_id) : id(job_id) {}
+
+  const Uuid id;
+  std::atomic<JobState> state{JobState::kSuspended};
+  std::atomic<std::uint32_t> error_count{0};
+  SeqLocked<JobProgress> progress;
+  SeqLocked<SourceBytes> sources;
+  SeqLocked<JobTimes> times;
+
+  // Per-file records change rarely and are read off the hot path: a mutex is enough.
+  FileProgress GetFileProgress(std::size_t index) const;
+  SourceBytes GetFileSources(std::size_t index) const;
+  std::size_t FileCount() const;
+
+  // Engine side.
+  mutable std::mutex files_mu;
+  std::vector<FileProgress> files;
+  std::vector<SourceBytes> file_sources;
+};
+
+// Receives job events on the engine thread. Implementations must return quickly and must not
+// call back into the Engine synchronously (queue the work to another thread instead).
+class JobObserver {
+ public:
+  virtual ~JobObserver() = default;
+  virtual void OnJobEvent(const Uuid& job, JobEvent event) = 0;
+};
+
+class Engine {
+ public:
+  // Starts the engine thread and its libtorrent session. On failure returns null and says why.
+  static std::unique_ptr<Engine> Start(const EngineOptions& options, JobObserver* observer,
+                                       std::string* error);
+  ~Engine();  // stops transfers, joins the engine thread
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The BitTorrent endpoint actually bound, "ip:port".
+  std::string ListenEndpoint() const;
+  const EngineOptions& options() const;
+
+  // Jobs. Each returns an HRESULT with Windows' value; see docs/api.md for which.
+  hr::HResult CreateJob(const std::string& display_name, std::shared_ptr<const JobView>* job);
+  // Null when unknown or in a final state (ACKNOWLEDGED, CANCELLED).
+  std::shared_ptr<const JobView> FindJob(const Uuid& id) const;
+  // Jobs not in a final state, in creation order.
+  std::vector<std::shared_ptr<const JobView>> ListJobs() const;
+
+  hr::HResult AddFiles(const Uuid& id, std::vector<FileSpec> files);  // all or none
+  hr::HResult Resume(const Uuid& id);
+  hr::HResult Suspend(const Uuid& id);
+  hr::HResult Cancel(const Uuid& id);    // returns once temp files are gone
+  hr::HResult Complete(const Uuid& id);  // returns once whole files are at their final names
+  hr::HResult GetProperties(const Uuid& id, JobProperties* out) const;
+  // `edit` runs on the engine thread against the live properties; a failed HRESULT leaves them
+  // unchanged. Refused with BG_E_INVALID_STATE in a final state.
+  hr::HResult SetProperties(const Uuid& id, const std::function<hr::HResult(JobProperties&)>& edit);
+  hr::HResult GetFiles(const Uuid& id, std::vector<FileInfo>* out) const;
+  // BG_E_ERROR_INFORMATION_UNAVAILABLE unless the job is in ERROR or TRANSIENT_ERROR.
+  hr::HResult GetError(const Uuid& id, JobErrorInfo* out) const;
+
+  // Serves content already on disk to peers: `metainfo` describes files under `dir`.
+  // The pieces are checked first; returns once checking is done.
+  hr::HResult AddSeed(const std::string& metainfo, const std::string& dir, std::string* error);
+
+  class Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::engine

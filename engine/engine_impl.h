@@ -1,0 +1,147 @@
+// Engine::Impl: the engine thread's state and its job logic. Everything here runs on the
+// engine thread except Post/Call and the wakeup, which are thread-safe. Internal header.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/http_fetch.h"
+#include "engine/job_state.h"
+#include "engine/progress.h"
+#include "engine/source_policy.h"
+#include "engine/torrent_session.h"
+
+namespace shoal::engine {
+
+struct JobFile {
+  FileSpec spec;
+  std::string dir;
+  std::string final_name;
+  std::string temp_name;
+  std::string temp_path() const { return dir + "/" + temp_name; }
+  int torrent = -1;          // session key while libtorrent has it
+  int tracked = -1;          // ProgressTracker torrent key
+  bool fetching = false;     // metainfo sidecar fetch in flight
+  bool temp_created = false;
+  SourceBytes sources;
+};
+
+struct Job {
+  std::shared_ptr<JobView> view;
+  JobState state = JobState::kSuspended;
+  JobProperties props;
+  std::vector<JobFile> files;
+  ProgressTracker tracker;
+  std::optional<JobErrorInfo> error;
+  HttpGate gate;
+  double queued_at_s = 0;
+  int generation = 0;        // bumps on Suspend/Cancel: stale fetch results are dropped
+  bool busy = false;         // Complete or Cancel in progress
+  std::uint64_t published_bytes = 0;
+  bool progress_dirty = false;
+};
+
+struct UuidHash {
+  std::size_t operator()(const Uuid& u) const {
+    return std::hash<std::uint64_t>()((std::uint64_t{u.data1} << 32) ^ (u.data2 << 16) ^ u.data3 ^
+                                      (std::uint64_t{u.data4[7]} << 40));
+  }
+};
+
+class Engine::Impl {
+ public:
+  using Reply = std::function<void(hr::HResult)>;
+
+  Impl(const EngineOptions& options, JobObserver* observer);
+
+  // Thread-safe. Runs `task` on the engine thread; false once the engine stopped.
+  bool Post(std::function<void()> task);
+  // Thread-safe. Runs `task` on the engine thread and waits for the reply it sends (once).
+  hr::HResult Call(std::function<void(Reply)> task);
+  void Wake();
+  void Run();
+  void Stop();
+
+  // Engine thread from here on.
+  Job* FindJob(const Uuid& id);
+  hr::HResult CreateJob(const std::string& name, std::shared_ptr<const JobView>* out);
+  hr::HResult AddFiles(Job& job, std::vector<FileSpec> specs);
+  hr::HResult Resume(Job& job);
+  hr::HResult Suspend(Job& job);
+  void Cancel(Job& job, Reply reply);
+  void Complete(Job& job, Reply reply);
+  hr::HResult SetProperties(Job& job, const std::function<hr::HResult(JobProperties&)>& edit);
+  template <typename Fn>
+  void ForEachLiveJob(Fn fn) {
+    for (auto& job : jobs_) {
+      if (!IsFinal(job->state)) fn(*job);
+    }
+  }
+  void AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,
+               std::string* error);
+
+  EngineOptions options_;
+  JobObserver* observer_;
+  std::unique_ptr<TorrentSession> session_;
+  std::unique_ptr<HttpFetcher> fetcher_;
+  std::thread thread_;
+  std::thread::id engine_thread_id_;
+
+ private:
+  void ProcessEvents();
+  void Tick();
+  void Shutdown();
+  double NowS() const;
+  std::int64_t WallNs() const;
+
+  hr::HResult Apply(Job& job, JobAction action);
+  void SetState(Job& job, JobState next);
+  void Touch(Job& job);
+  void Notify(Job& job, JobEvent event);
+  void Publish(Job& job);
+  void Schedule(Job& job);
+  void StartFile(Job& job, int index);
+  void FetchMetainfo(Job& job, int index);
+  void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
+  void Fail(Job& job, hr::HResult code, ErrorContext context, int file, std::string message);
+  void PauseTorrents(Job& job);
+  // Removes every torrent of the job, then runs `then` (on the engine thread).
+  void RemoveTorrents(Job& job, std::function<void()> then);
+  void OnPiece(int key, int piece);
+  void OnRemoved(int key);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool alerts_pending_ = false;
+  bool stop_ = false;
+  bool stopped_ = false;
+
+  std::vector<std::unique_ptr<Job>> jobs_;  // creation order, final jobs included
+  std::unordered_map<Uuid, Job*, UuidHash> by_id_;
+  struct TorrentOwner {
+    Job* job = nullptr;  // null for seeds
+    int file = -1;
+  };
+  std::unordered_map<int, TorrentOwner> owners_;
+  std::unordered_map<int, std::function<void()>> on_removed_;
+  struct PendingSeed {
+    Reply reply;
+    std::string* error;
+  };
+  std::unordered_map<int, PendingSeed> pending_seeds_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  double last_reconnect_s_ = 0;
+};
+
+}  // namespace shoal::engine

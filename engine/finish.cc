@@ -1,0 +1,132 @@
+// How jobs end, on the engine thread: Cancel (temp files deleted), Complete (whole files
+// renamed into place, then optionally seeded), seeding content from disk, and shutdown.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "engine/engine_impl.h"
+
+namespace shoal::engine {
+
+void Engine::Impl::RemoveTorrents(Job& job, std::function<void()> then) {
+  auto remaining = std::make_shared<int>(0);
+  auto done = std::make_shared<std::function<void()>>(std::move(then));
+  for (JobFile& f : job.files) {
+    if (f.torrent < 0) continue;
+    ++*remaining;
+    const int key = f.torrent;
+    f.torrent = -1;
+    owners_.erase(key);
+    on_removed_[key] = [remaining, done] {
+      if (--*remaining == 0) (*done)();
+    };
+    session_->Remove(key);
+  }
+  if (*remaining == 0) (*done)();
+}
+
+void Engine::Impl::OnRemoved(int key) {
+  auto it = on_removed_.find(key);
+  if (it == on_removed_.end()) return;
+  auto fn = std::move(it->second);
+  on_removed_.erase(it);
+  fn();
+}
+
+void Engine::Impl::Cancel(Job& job, Reply reply) {
+  const Transition t = NextState(job.state, JobAction::kCancel, !job.files.empty());
+  if (hr::Failed(t.result)) return reply(t.result);
+  ++job.generation;
+  job.busy = true;
+  SetState(job, JobState::kCancelled);
+  RemoveTorrents(job, [&job, reply] {
+    bool all_deleted = true;
+    for (JobFile& f : job.files) {
+      if (!f.temp_created) continue;
+      if (::unlink(f.temp_path().c_str()) != 0 && errno != ENOENT) all_deleted = false;
+      f.temp_created = false;
+    }
+    job.busy = false;
+    reply(all_deleted ? hr::kOk : hr::kBgSUnableToDeleteFiles);
+  });
+}
+
+void Engine::Impl::Complete(Job& job, Reply reply) {
+  const Transition t = NextState(job.state, JobAction::kComplete, !job.files.empty());
+  if (hr::Failed(t.result)) return reply(t.result);
+  ++job.generation;
+  job.busy = true;
+  RemoveTorrents(job, [this, &job, reply] {
+    bool partial = false;
+    for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+      JobFile& f = job.files[i];
+      if (!job.tracker.FileDone(i)) {
+        partial = true;
+        if (f.temp_created) ::unlink(f.temp_path().c_str());
+        f.temp_created = false;
+        continue;
+      }
+      if (!f.temp_created) continue;  // renamed by an earlier, failed Complete
+      // rename(2) replaces the destination atomically: readers see the old file or the new.
+      if (std::rename(f.temp_path().c_str(), f.spec.local_path.c_str()) != 0) {
+        const int err = errno;
+        job.busy = false;
+        job.error.reset();
+        return reply(hr::FromErrno(err));  // stays TRANSFERRED; Completed shows what moved
+      }
+      f.temp_created = false;
+      std::lock_guard lock(job.view->files_mu);
+      if (static_cast<std::size_t>(i) < job.view->files.size()) job.view->files[i].completed = true;
+    }
+    SetState(job, JobState::kAcknowledged);
+    if (options_.seed_after_complete) {
+      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+        if (!job.tracker.FileDone(i)) continue;
+        const JobFile& f = job.files[i];
+        TorrentSession::AddParams params;
+        params.metainfo = f.spec.metainfo;
+        params.save_dir = f.dir;
+        params.file_name = f.final_name;
+        params.seed_mode = true;  // just verified piece by piece
+        TorrentLayout layout;
+        std::string error;
+        int key = -1;
+        if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
+          owners_[key] = {nullptr, -1};
+        }
+      }
+    }
+    job.busy = false;
+    reply(partial ? hr::kBgSPartialComplete : hr::kOk);
+  });
+}
+
+void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,
+                           std::string* error) {
+  TorrentSession::AddParams params;
+  params.metainfo = metainfo;
+  params.save_dir = dir;
+  TorrentLayout layout;
+  int key = -1;
+  const hr::HResult h = session_->Add(params, &key, &layout, error);
+  if (hr::Failed(h)) return reply(h);
+  owners_[key] = {nullptr, -1};
+  pending_seeds_[key] = {std::move(reply), error};
+}
+
+void Engine::Impl::Shutdown() {
+  for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
+  pending_seeds_.clear();
+  session_.reset();
+  // Jobs are not durable yet: what an engine leaves unfinished dies with it, temp files too.
+  for (auto& job : jobs_) {
+    for (JobFile& f : job->files) {
+      if (f.temp_created) ::unlink(f.temp_path().c_str());
+      f.temp_created = false;
+    }
+  }
+}
+
+}  // namespace shoal::engine

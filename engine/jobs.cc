@@ -1,0 +1,387 @@
+// The job logic of Engine::Impl, all on the engine thread: the BITS lifecycle, scheduling
+// files onto the swarm, progress publication, the HTTP gate, Complete and Cancel.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/engine_impl.h"
+#include "engine/metainfo.h"
+
+namespace shoal::engine {
+namespace {
+
+bool IsActive(JobState s) {
+  return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
+}
+
+bool HasHttpScheme(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+std::string ShortId(const Uuid& id) {
+  char buf[12];
+  std::snprintf(buf, sizeof buf, "%08x", id.data1);
+  return buf;
+}
+
+}  // namespace
+
+Job* Engine::Impl::FindJob(const Uuid& id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+hr::HResult Engine::Impl::CreateJob(const std::string& name,
+                                    std::shared_ptr<const JobView>* out) {
+  std::uint32_t live = 0;
+  ForEachLiveJob([&](Job&) { ++live; });
+  if (live >= options_.max_jobs) return hr::kBgETooManyJobsPerUser;
+  auto job = std::make_unique<Job>();
+  Uuid id = Uuid::Random();
+  while (by_id_.count(id)) id = Uuid::Random();
+  job->view = std::make_shared<JobView>(id);
+  job->props.display_name = name;
+  const std::int64_t now = WallNs();
+  job->view->times.Store({now, now, 0});
+  *out = job->view;
+  by_id_[id] = job.get();
+  jobs_.push_back(std::move(job));
+  return hr::kOk;
+}
+
+void Engine::Impl::Touch(Job& job) {
+  JobTimes t = job.view->times.Load();
+  t.modification_ns = WallNs();
+  job.view->times.Store(t);
+}
+
+void Engine::Impl::Notify(Job& job, JobEvent event) {
+  if (observer_ != nullptr) observer_->OnJobEvent(job.view->id, event);
+}
+
+void Engine::Impl::SetState(Job& job, JobState next) {
+  if (job.state == next) return;
+  job.state = next;
+  job.view->state.store(next, std::memory_order_release);
+  JobTimes t = job.view->times.Load();
+  t.modification_ns = WallNs();
+  if (next == JobState::kTransferred) t.transfer_completion_ns = t.modification_ns;
+  job.view->times.Store(t);
+  if (next == JobState::kError || next == JobState::kTransientError) {
+    job.view->error_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (next == JobState::kTransferring) job.error.reset();  // error objects end here
+  // BITS fires no JobModification on entering ERROR or TRANSFERRED.
+  if (next == JobState::kTransferred) {
+    Notify(job, JobEvent::kTransferred);
+  } else if (next == JobState::kError) {
+    Notify(job, JobEvent::kError);
+  } else {
+    Notify(job, JobEvent::kModification);
+  }
+}
+
+hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
+  const Transition t = NextState(job.state, action, !job.files.empty());
+  if (hr::Succeeded(t.result)) SetState(job, t.next);
+  return t.result;
+}
+
+void Engine::Impl::Publish(Job& job) {
+  const JobProgress p = job.tracker.Progress();
+  job.view->progress.Store(p);
+  SourceBytes total;
+  {
+    std::lock_guard lock(job.view->files_mu);
+    job.view->files.resize(job.files.size());
+    job.view->file_sources.resize(job.files.size());
+    for (std::size_t i = 0; i < job.files.size(); ++i) {
+      const bool completed = job.view->files[i].completed;
+      job.view->files[i] = job.tracker.File(static_cast<int>(i));
+      job.view->files[i].completed = completed;
+      job.view->file_sources[i] = job.files[i].sources;
+      total.from_peers += job.files[i].sources.from_peers;
+      total.from_http += job.files[i].sources.from_http;
+    }
+  }
+  job.view->sources.Store(total);
+  if (p.bytes_transferred != job.published_bytes) {
+    job.published_bytes = p.bytes_transferred;
+    job.progress_dirty = true;
+  }
+}
+
+hr::HResult Engine::Impl::SetProperties(Job& job,
+                                        const std::function<hr::HResult(JobProperties&)>& edit) {
+  const Transition t = NextState(job.state, JobAction::kSetProperty, !job.files.empty());
+  if (hr::Failed(t.result)) return t.result;
+  JobProperties copy = job.props;
+  const hr::HResult h = edit(copy);
+  if (hr::Failed(h)) return h;
+  job.props = std::move(copy);
+  Touch(job);
+  Notify(job, JobEvent::kModification);
+  return h;
+}
+
+hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
+  const Transition t = NextState(job.state, JobAction::kAddFile, !job.files.empty());
+  if (hr::Failed(t.result)) return t.result;
+  if (job.files.size() + specs.size() > options_.max_files_per_job) {
+    return hr::kBgETooManyFilesInJob;
+  }
+  std::vector<JobFile> added;
+  std::vector<std::uint64_t> sizes;
+  for (FileSpec& spec : specs) {
+    namespace fs = std::filesystem;
+    const fs::path local(spec.local_path);
+    if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename()) {
+      return hr::kInvalidArg;
+    }
+    for (const JobFile& f : job.files) {
+      if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
+    }
+    for (const JobFile& f : added) {
+      if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
+    }
+    std::uint64_t size = kSizeUnknown;
+    if (!spec.metainfo.empty()) {
+      MetainfoSummary summary;
+      std::string error;
+      const hr::HResult h = ReadMetainfo(spec.metainfo, &summary, &error);
+      if (hr::Failed(h)) return h;
+      if (summary.num_files != 1) return hr::kInvalidData;
+      size = summary.total_size;
+    }
+    JobFile f;
+    f.dir = local.parent_path().string();
+    f.final_name = local.filename().string();
+    f.temp_name = "." + f.final_name + "." + ShortId(job.view->id) + "-" +
+                  std::to_string(job.files.size() + added.size()) + ".shoal-tmp";
+    f.spec = std::move(spec);
+    added.push_back(std::move(f));
+    sizes.push_back(size);
+  }
+  for (std::size_t i = 0; i < added.size(); ++i) {
+    job.tracker.AddFile(sizes[i]);
+    job.files.push_back(std::move(added[i]));
+  }
+  Publish(job);
+  Touch(job);
+  Notify(job, JobEvent::kModification);
+  if (IsActive(job.state)) Schedule(job);
+  return hr::kOk;
+}
+
+hr::HResult Engine::Impl::Resume(Job& job) {
+  const JobState before = job.state;
+  const hr::HResult h = Apply(job, JobAction::kResume);
+  if (hr::Failed(h)) return h;
+  if (job.state == JobState::kQueued && before != JobState::kQueued) {
+    job.queued_at_s = NowS();
+    job.gate = HttpGate();
+    Schedule(job);
+  }
+  return h;
+}
+
+hr::HResult Engine::Impl::Suspend(Job& job) {
+  const hr::HResult h = Apply(job, JobAction::kSuspend);
+  if (hr::Failed(h)) return h;
+  ++job.generation;
+  PauseTorrents(job);
+  return h;
+}
+
+void Engine::Impl::PauseTorrents(Job& job) {
+  for (JobFile& f : job.files) {
+    f.fetching = false;
+    if (f.torrent >= 0) {
+      session_->SetWebSeed(f.torrent, false);
+      session_->Pause(f.torrent);
+    }
+  }
+  job.gate = HttpGate();
+}
+
+void Engine::Impl::Schedule(Job& job) {
+  bool all_done = true;
+  bool waiting = false;
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    if (job.tracker.FileDone(i)) continue;
+    all_done = false;
+    JobFile& f = job.files[i];
+    if (f.torrent >= 0) {
+      session_->Resume(f.torrent);
+    } else if (!f.spec.metainfo.empty()) {
+      StartFile(job, i);
+    } else {
+      waiting = true;
+      if (!f.fetching) FetchMetainfo(job, i);
+    }
+    if (!IsActive(job.state)) return;  // StartFile may have failed the job
+  }
+  if (all_done) {
+    Apply(job, JobAction::kAllFilesDone);
+  } else if (waiting) {
+    Apply(job, JobAction::kConnect);
+  } else {
+    Apply(job, JobAction::kStartTransfer);
+  }
+}
+
+void Engine::Impl::FetchMetainfo(Job& job, int index) {
+  JobFile& f = job.files[index];
+  f.fetching = true;
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  fetcher_->Fetch(f.spec.remote_url + ".torrent", [this, id, index, generation](FetchResult r) {
+    Post([this, id, index, generation, r = std::move(r)]() mutable {
+      OnMetainfo(id, index, generation, std::move(r));
+    });
+  });
+}
+
+void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchResult r) {
+  Job* job = FindJob(id);
+  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
+  JobFile& f = job->files[index];
+  if (!f.fetching) return;
+  f.fetching = false;
+  const std::string sidecar = f.spec.remote_url + ".torrent";
+  if (hr::Failed(r.code)) {
+    std::string why = r.message;
+    if (r.http_status == 404) {
+      why = "no metainfo for " + f.spec.remote_url + " (" + sidecar +
+            " returned HTTP 404); content without metainfo needs the plain-HTTP source, "
+            "which this version does not have";
+    }
+    return Fail(*job, r.code, ErrorContext::kRemoteFile, index, why);
+  }
+  MetainfoSummary summary;
+  std::string error;
+  hr::HResult h = ReadMetainfo(r.body, &summary, &error);
+  if (hr::Succeeded(h) && summary.num_files != 1) {
+    h = hr::kInvalidData;
+    error = "metainfo describes " + std::to_string(summary.num_files) + " files, not one";
+  }
+  if (hr::Failed(h)) return Fail(*job, h, ErrorContext::kRemoteFile, index, sidecar + ": " + error);
+  f.spec.metainfo = std::move(r.body);
+  job->tracker.SetFileSize(index, summary.total_size);
+  Publish(*job);
+  StartFile(*job, index);
+  if (IsActive(job->state)) Schedule(*job);
+}
+
+void Engine::Impl::StartFile(Job& job, int index) {
+  JobFile& f = job.files[index];
+  // The destination must be writable now: libtorrent would create missing folders itself.
+  if (::access(f.dir.c_str(), W_OK) != 0) {
+    const int err = errno;
+    return Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
+                f.dir + ": " + std::strerror(err));
+  }
+  const int fd = ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    return Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
+                f.temp_path() + ": " + std::strerror(err));
+  }
+  ::close(fd);
+  f.temp_created = true;
+
+  TorrentSession::AddParams params;
+  params.metainfo = f.spec.metainfo;
+  params.save_dir = f.dir;
+  params.file_name = f.temp_name;
+  params.web_seed = f.spec.remote_url;
+  params.job_file = index;
+  TorrentLayout layout;
+  std::string error;
+  int key = -1;
+  const hr::HResult h = session_->Add(params, &key, &layout, &error);
+  if (hr::Failed(h)) {
+    return Fail(job, h, h == hr::kInvalidData ? ErrorContext::kRemoteFile : ErrorContext::kNone,
+                index, f.spec.remote_url + ": " + error);
+  }
+  f.torrent = key;
+  owners_[key] = {&job, index};
+  if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
+  Publish(job);
+}
+
+void Engine::Impl::Fail(Job& job, hr::HResult code, ErrorContext context, int file,
+                        std::string message) {
+  if (IsFinal(job.state) || job.state == JobState::kError) return;
+  job.error = JobErrorInfo{code, context, file, std::move(message),
+                           file >= 0 ? job.files[file].spec.remote_url.substr(
+                                           0, job.files[file].spec.remote_url.find(':'))
+                                     : std::string()};
+  ++job.generation;
+  PauseTorrents(job);
+  Apply(job, JobAction::kFatalError);
+}
+
+void Engine::Impl::OnPiece(int key, int piece) {
+  auto it = owners_.find(key);
+  if (it == owners_.end() || it->second.job == nullptr) return;
+  Job& job = *it->second.job;
+  const JobFile& f = job.files[it->second.file];
+  if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
+  Publish(job);
+  if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
+    Apply(job, JobAction::kStartTransfer);
+  }
+  if (IsActive(job.state)) {
+    const JobProgress p = job.tracker.Progress();
+    if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
+      for (JobFile& jf : job.files) session_->SetWebSeed(jf.torrent, false);
+      Apply(job, JobAction::kAllFilesDone);
+    }
+  }
+}
+
+void Engine::Impl::Tick() {
+  const double now = NowS();
+  const bool reconnect = now - last_reconnect_s_ >= 5.0;
+  if (reconnect) last_reconnect_s_ = now;
+  for (auto& owned : jobs_) {
+    Job& job = *owned;
+    if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
+    double peer_rate = 0;
+    bool any = false;
+    for (JobFile& f : job.files) {
+      if (f.torrent < 0) continue;
+      const TorrentStats st = session_->Poll(f.torrent);
+      f.sources = st.sources;
+      peer_rate += st.peer_rate_bytes_s;
+      any = true;
+      if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);
+    }
+    if (!any) continue;
+    if (IsActive(job.state)) {
+      HttpGate::Input in;
+      in.now_s = now;
+      in.transfer_start_s = job.queued_at_s;
+      in.foreground = job.props.priority == Priority::kForeground;
+      in.peer_rate_bytes_s = peer_rate;
+      const bool http = job.gate.Decide(options_.policy, in);
+      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+        if (job.files[i].torrent >= 0) {
+          session_->SetWebSeed(job.files[i].torrent, http && !job.tracker.FileDone(i));
+        }
+      }
+    }
+    Publish(job);
+    if (job.progress_dirty) {
+      job.progress_dirty = false;
+      Touch(job);
+      if (job.state == JobState::kTransferring) Notify(job, JobEvent::kModification);
+    }
+  }
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,97 @@
+#include "engine/metainfo.h"
+
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <filesystem>
+
+namespace shoal::engine {
+namespace {
+
+int ChoosePieceSize(std::uint64_t size) {
+  // 1-4 MiB pieces measured best here; smaller files get smaller pieces so the swarm has
+  // enough pieces to trade (at least ~64 where possible).
+  int piece = 16 * 1024;
+  while (piece < (4 << 20) && size / piece > 256) piece *= 2;
+  return piece;
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error) {
+  namespace fs = std::filesystem;
+  std::error_code fec;
+  const fs::path path = fs::absolute(spec.path, fec);
+  if (fec || !fs::is_regular_file(path, fec)) {
+    *error = spec.path + ": not a regular file";
+    return hr::kFileNotFound;
+  }
+  const std::uint64_t size = fs::file_size(path, fec);
+  if (fec || size == 0) {
+    *error = spec.path + ": empty or unreadable file";
+    return hr::kInvalidArg;
+  }
+  int piece = spec.piece_size > 0 ? spec.piece_size : ChoosePieceSize(size);
+  if (piece < 16 * 1024 || (piece & (piece - 1)) != 0) {
+    *error = "piece size must be a power of two of at least 16 KiB";
+    return hr::kInvalidArg;
+  }
+  try {
+    lt::file_storage files;
+    lt::add_files(files, path.string());
+    lt::create_torrent ct(files, piece, spec.v2_only ? lt::create_torrent::v2_only
+                                                     : lt::create_torrent::flags_t{});
+    for (const auto& url : spec.web_seeds) ct.add_url_seed(url);
+    int tier = 0;
+    for (const auto& t : spec.trackers) ct.add_tracker(t, tier++);
+    ct.set_creator("shoal");
+    lt::error_code ec;
+    lt::set_piece_hashes(ct, path.parent_path().string(), ec);
+    if (ec) {
+      *error = spec.path + ": " + ec.message();
+      return hr::FromErrno(ec.value());
+    }
+    std::vector<char> buf = ct.generate_buf();
+    torrent->assign(buf.begin(), buf.end());
+    return hr::kOk;
+  } catch (const std::exception& e) {
+    *error = spec.path + ": " + e.what();
+    return hr::kFail;
+  }
+}
+
+hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error) {
+  lt::error_code ec;
+  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
+                      ec, lt::from_span);
+  if (ec) {
+    *error = "corrupt metainfo: " + ec.message();
+    return hr::kInvalidData;
+  }
+  const lt::file_storage& fs = ti.files();
+  out->name = ti.name();
+  out->total_size = 0;
+  out->num_files = 0;
+  for (lt::file_index_t f : fs.file_range()) {
+    if (fs.pad_file_at(f)) continue;
+    out->total_size += static_cast<std::uint64_t>(fs.file_size(f));
+    ++out->num_files;
+  }
+  out->num_pieces = ti.num_pieces();
+  out->piece_length = ti.piece_length();
+  const lt::info_hash_t ih = ti.info_hashes();
+  out->info_hash = ih.has_v2() ? Hex(ih.v2.to_string()) : Hex(ih.v1.to_string());
+  return hr::kOk;
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,35 @@
+// Creating and reading .torrent metainfo (v2/hybrid SHA-256 where shoal creates it; v1 from
+// others is accepted). Thread-safe (pure functions over files and bytes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/hresult.h"
+
+namespace shoal::engine {
+
+struct MetainfoSpec {
+  std::string path;                     // the file to describe
+  std::vector<std::string> web_seeds;   // BEP 19 URLs (the CDN copy)
+  std::vector<std::string> trackers;
+  int piece_size = 0;                   // bytes; 0 = chosen from the file size (1-4 MiB)
+  bool v2_only = false;                 // default: hybrid (v1 + v2), readable by every client
+};
+
+hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error);
+
+struct MetainfoSummary {
+  std::string name;
+  std::uint64_t total_size = 0;  // payload bytes, pad files excluded
+  int num_files = 0;
+  int num_pieces = 0;
+  int piece_length = 0;
+  std::string info_hash;  // hex: v2 (truncated to 20 bytes) when present, else v1
+};
+
+// Parses bencoded metainfo; E_INVALIDARG-class HRESULT (ERROR_INVALID_DATA) and a message if corrupt.
+hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error);
+
+}  // namespace shoal::engine

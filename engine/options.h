@@ -1,0 +1,49 @@
+// Every tunable of an engine, with its default, named after Delivery Optimization's policies
+// where one exists. Plain data: thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace shoal::engine {
+
+// Where HTTP (the CDN, as a BEP 19 web seed) may join a transfer. Seconds and KB/s as in DO.
+struct SourcePolicy {
+  // DODelayForegroundDownloadFromHttp: seconds a FOREGROUND job waits for peers before HTTP
+  // joins. DO leaves it unset (HTTP at once); shoal waits briefly so peers found on the LAN
+  // get the first chance (decision 0002).
+  std::uint32_t delay_foreground_download_from_http_s = 2;
+  // DODelayBackgroundDownloadFromHttp: the same for every other priority.
+  std::uint32_t delay_background_download_from_http_s = 5;
+  // DOMinBackgroundQos in KB/s: after the delay, a background job whose peer download rate
+  // stays below this pulls from HTTP as well. DO's default is 2500 KB/s.
+  std::uint32_t min_background_qos_kbps = 2500;
+  // Peers only: HTTP never joins (CDN bytes stay 0).
+  bool no_http = false;
+};
+
+struct EngineOptions {
+  // "ip:port" for BitTorrent peers; port 0 picks a free one. An empty ip listens on 0.0.0.0.
+  std::string listen_interface = "0.0.0.0:0";
+  // Local IP for outgoing peer connections; empty = the listen IP when it is not 0.0.0.0.
+  std::string outgoing_interface;
+  // Peers to connect to for every torrent ("host:port").
+  std::vector<std::string> peers;
+  // LAN trackers announced for every torrent, beside the .torrent's own.
+  std::vector<std::string> trackers;
+  // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
+  bool enable_lsd = false;
+  SourcePolicy policy;
+  // Keep serving content to peers after a job is Complete (the engine's lifetime).
+  bool seed_after_complete = true;
+  // Limits (BITS defaults for non-admin callers).
+  std::uint32_t max_jobs = 300;
+  std::uint32_t max_files_per_job = 200;
+  // Extra CA bundle for HTTPS metainfo fetches (empty = system store only).
+  std::string ca_file;
+  // Seconds allowed for a metainfo sidecar fetch.
+  std::uint32_t http_timeout_s = 30;
+};
+
+}  // namespace shoal::engine

@@ -1,0 +1,96 @@
+#include "engine/progress.h"
+
+#include <algorithm>
+
+namespace shoal::engine {
+
+int ProgressTracker::AddFile(std::uint64_t size) {
+  files_.push_back({size, 0});
+  return static_cast<int>(files_.size()) - 1;
+}
+
+void ProgressTracker::SetFileSize(int file, std::uint64_t size) { files_[file].size = size; }
+
+int ProgressTracker::AddTorrent(const TorrentLayout& layout) {
+  if (layout.piece_length == 0 || layout.files.empty()) return -1;
+  Torrent t;
+  t.layout = layout;
+  for (const auto& f : layout.files) {
+    if (f.job_file >= static_cast<int>(files_.size())) return -1;
+    t.file_offsets.push_back(t.total);
+    t.total += f.size;
+  }
+  if (t.total == 0) return -1;
+  t.counted.assign((t.total + layout.piece_length - 1) / layout.piece_length, false);
+  torrents_.push_back(std::move(t));
+  return static_cast<int>(torrents_.size()) - 1;
+}
+
+int ProgressTracker::num_pieces(int torrent) const {
+  return static_cast<int>(torrents_[torrent].counted.size());
+}
+
+std::uint64_t ProgressTracker::OnPieceVerified(int torrent, int piece) {
+  if (torrent < 0 || torrent >= static_cast<int>(torrents_.size())) return 0;
+  Torrent& t = torrents_[torrent];
+  if (piece < 0 || piece >= static_cast<int>(t.counted.size()) || t.counted[piece]) return 0;
+  t.counted[piece] = true;
+
+  const std::uint64_t begin = static_cast<std::uint64_t>(piece) * t.layout.piece_length;
+  const std::uint64_t end = std::min(begin + t.layout.piece_length, t.total);
+  // First file whose extent reaches past `begin`.
+  auto it = std::upper_bound(t.file_offsets.begin(), t.file_offsets.end(), begin);
+  std::size_t i = static_cast<std::size_t>(it - t.file_offsets.begin()) - 1;
+  std::uint64_t added = 0;
+  for (; i < t.layout.files.size() && t.file_offsets[i] < end; ++i) {
+    const std::uint64_t f_begin = t.file_offsets[i];
+    const std::uint64_t f_end = f_begin + t.layout.files[i].size;
+    const std::uint64_t overlap = std::min(end, f_end) - std::max(begin, f_begin);
+    const int job_file = t.layout.files[i].job_file;
+    if (job_file < 0 || f_end <= begin) continue;
+    FileAcc& acc = files_[job_file];
+    // Never above the file's size, whatever the layout claims.
+    const std::uint64_t room = acc.size == kSizeUnknown ? overlap : acc.size - acc.verified;
+    const std::uint64_t add = std::min(overlap, room);
+    acc.verified += add;
+    added += add;
+  }
+  return added;
+}
+
+void ProgressTracker::ResetTorrent(int torrent) {
+  Torrent& t = torrents_[torrent];
+  std::fill(t.counted.begin(), t.counted.end(), false);
+  for (const auto& f : t.layout.files) {
+    if (f.job_file >= 0) files_[f.job_file].verified = 0;
+  }
+}
+
+JobProgress ProgressTracker::Progress() const {
+  JobProgress p;
+  p.files_total = static_cast<std::uint32_t>(files_.size());
+  bool unknown = false;
+  for (const auto& f : files_) {
+    if (f.size == kSizeUnknown) {
+      unknown = true;
+    } else {
+      p.bytes_total += f.size;
+      if (f.verified == f.size) ++p.files_transferred;
+    }
+    p.bytes_transferred += f.verified;
+  }
+  if (unknown) p.bytes_total = kSizeUnknown;
+  return p;
+}
+
+FileProgress ProgressTracker::File(int file) const {
+  const FileAcc& f = files_[file];
+  return {f.size, f.verified, false};
+}
+
+bool ProgressTracker::FileDone(int file) const {
+  const FileAcc& f = files_[file];
+  return f.size != kSizeUnknown && f.verified == f.size;
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,58 @@
+// Turns hash-verified pieces into per-file and per-job BG_JOB_PROGRESS. Pieces may span
+// files, pad files count for nothing, pieces may finish in any order and each counts once.
+// Knows nothing of libtorrent: a torrent is described by its linear file layout.
+// Engine-thread only (thread-compatible).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/types.h"
+
+namespace shoal::engine {
+
+struct TorrentLayout {
+  struct File {
+    std::uint64_t size = 0;
+    int job_file = -1;  // the job file these bytes belong to; -1 for pad or unwanted files
+  };
+  std::uint64_t piece_length = 0;
+  std::vector<File> files;  // in torrent order, pad files included
+};
+
+class ProgressTracker {
+ public:
+  // Adds a job file of `size` bytes (kSizeUnknown until metainfo says). Returns its index.
+  int AddFile(std::uint64_t size = kSizeUnknown);
+  void SetFileSize(int file, std::uint64_t size);
+  // Registers a torrent whose files map to job files. Returns its key, or -1 if malformed.
+  int AddTorrent(const TorrentLayout& layout);
+  int num_pieces(int torrent) const;
+  // Counts a verified piece once. Returns the bytes it added to job files (0 if repeated).
+  std::uint64_t OnPieceVerified(int torrent, int piece);
+  // Forgets a file's verified bytes (its temp file was lost). The torrent's pieces for it
+  // become countable again.
+  void ResetTorrent(int torrent);
+
+  JobProgress Progress() const;
+  FileProgress File(int file) const;
+  std::uint64_t FileSize(int file) const { return files_[file].size; }
+  bool FileDone(int file) const;
+  int num_files() const { return static_cast<int>(files_.size()); }
+
+ private:
+  struct FileAcc {
+    std::uint64_t size = kSizeUnknown;
+    std::uint64_t verified = 0;
+  };
+  struct Torrent {
+    TorrentLayout layout;
+    std::vector<std::uint64_t> file_offsets;  // start of each layout file
+    std::uint64_t total = 0;
+    std::vector<bool> counted;
+  };
+  std::vector<FileAcc> files_;
+  std::vector<Torrent> torrents_;
+};
+
+}  // namespace shoal::engine

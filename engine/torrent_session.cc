@@ -1,0 +1,384 @@
+#include "engine/torrent_session.h"
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/error_code.hpp>
+#include <libtorrent/peer_info.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/session_params.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+#include <libtorrent/posix_disk_io.hpp>
+
+#include <netdb.h>
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace shoal::engine {
+namespace {
+
+using sp = lt::settings_pack;
+constexpr int kBlockSize = 16 * 1024;
+
+// "host:port" -> endpoints (numeric resolution; names through getaddrinfo).
+std::vector<lt::tcp::endpoint> Resolve(const std::string& host, const std::string& port) {
+  std::vector<lt::tcp::endpoint> out;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return out;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    lt::error_code ec;
+    lt::address addr;
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr, buf, sizeof buf);
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr, buf, sizeof buf);
+    } else {
+      continue;
+    }
+    addr = lt::make_address(buf, ec);
+    if (!ec) out.emplace_back(addr, static_cast<std::uint16_t>(std::stoi(port)));
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+// Splits "host:port" or "[v6]:port".
+bool SplitHostPort(const std::string& s, std::string* host, std::string* port) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon + 1 == s.size()) return false;
+  *host = s.substr(0, colon);
+  *port = s.substr(colon + 1);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  return !host->empty();
+}
+
+// The host:port a URL connects to.
+std::vector<lt::tcp::endpoint> UrlEndpoints(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return {};
+  const std::string scheme = url.substr(0, scheme_end);
+  std::string rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('/'));
+  const auto at = rest.rfind('@');
+  if (at != std::string::npos) rest = rest.substr(at + 1);
+  std::string host, port;
+  if (!SplitHostPort(rest, &host, &port) || rest.back() == ']') {
+    host = rest;
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    port = scheme == "https" ? "443" : "80";
+  }
+  return Resolve(host, port);
+}
+
+hr::HResult FromLt(const lt::error_code& ec) {
+  if (ec.category() == lt::http_category()) return hr::HttpError(ec.value());
+  if (ec.category() == boost::system::generic_category() ||
+      ec.category() == boost::system::system_category()) {
+    if (ec.value() == ECONNREFUSED) return hr::kInternetCannotConnect;
+    if (ec.value() == ECONNRESET) return hr::kInternetConnectionReset;
+    if (ec.value() == ETIMEDOUT) return hr::kInternetTimeout;
+    return hr::FromErrno(ec.value());
+  }
+  return hr::kFail;
+}
+
+}  // namespace
+
+class TorrentSession::Impl {
+ public:
+  struct Entry {
+    lt::torrent_handle handle;
+    std::shared_ptr<const lt::torrent_info> info;
+    std::string web_seed;
+    bool web_seed_on = false;
+    std::set<lt::tcp::endpoint> web_endpoints;
+    std::map<lt::tcp::endpoint, std::uint64_t> received;  // payload bytes by remote endpoint
+    bool removing = false;
+  };
+
+  EngineOptions options;
+  std::unique_ptr<lt::session> session;
+  std::vector<lt::tcp::endpoint> peers;
+  std::unordered_map<int, Entry> entries;
+  std::unordered_map<lt::torrent_handle, int> by_handle;
+  int next_key = 0;
+
+  Entry* Find(int key) {
+    auto it = entries.find(key);
+    return it == entries.end() ? nullptr : &it->second;
+  }
+  int KeyOf(const lt::torrent_handle& h) const {
+    auto it = by_handle.find(h);
+    return it == by_handle.end() ? -1 : it->second;
+  }
+  void Translate(lt::alert* a, std::vector<TorrentEvent>* out);
+};
+
+std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& options,
+                                                       std::function<void()> wakeup,
+                                                       std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  for (const auto& p : options.peers) {
+    std::string host, port;
+    if (!SplitHostPort(p, &host, &port)) {
+      *error = "bad peer address '" + p + "' (want host:port)";
+      return nullptr;
+    }
+    auto eps = Resolve(host, port);
+    if (eps.empty()) {
+      *error = "cannot resolve peer '" + p + "'";
+      return nullptr;
+    }
+    impl->peers.insert(impl->peers.end(), eps.begin(), eps.end());
+  }
+
+  lt::settings_pack p;
+  p.set_str(sp::user_agent, "shoal/0.1");
+  p.set_str(sp::peer_fingerprint, "-SH0100-");
+  p.set_str(sp::listen_interfaces, options.listen_interface);
+  std::string outgoing = options.outgoing_interface;
+  if (outgoing.empty()) {
+    std::string host, port;
+    if (SplitHostPort(options.listen_interface, &host, &port) && host != "0.0.0.0" &&
+        host != "::") {
+      outgoing = host;
+    }
+  }
+  p.set_str(sp::outgoing_interfaces, outgoing);
+  // Nothing reaches outward unless asked: no DHT, UPnP, NAT-PMP; LSD only when enabled.
+  p.set_bool(sp::enable_dht, false);
+  p.set_str(sp::dht_bootstrap_nodes, "");
+  p.set_bool(sp::enable_upnp, false);
+  p.set_bool(sp::enable_natpmp, false);
+  p.set_bool(sp::enable_lsd, options.enable_lsd);
+  // uTP is far slower than TCP on a LAN (libtorrent-notes §2).
+  p.set_bool(sp::enable_outgoing_utp, false);
+  p.set_bool(sp::enable_incoming_utp, false);
+  // Many peers may share one address (loopback swarms, NAT).
+  p.set_bool(sp::allow_multiple_connections_per_ip, true);
+  p.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
+                                lt::alert_category::storage | lt::alert_category::piece_progress |
+                                lt::alert_category::block_progress |
+                                lt::alert_category::file_progress | lt::alert_category::peer);
+  p.set_int(sp::alert_queue_size, 200000);
+  p.set_int(sp::max_queued_disk_bytes, 8 << 20);
+  p.set_int(sp::urlseed_wait_retry, 5);
+
+  lt::session_params params(std::move(p));
+  params.disk_io_constructor = lt::posix_disk_io_constructor;
+  try {
+    impl->session = std::make_unique<lt::session>(std::move(params));
+  } catch (const std::exception& e) {
+    *error = std::string("cannot start the BitTorrent session: ") + e.what();
+    return nullptr;
+  }
+  impl->session->set_alert_notify(std::move(wakeup));
+  return std::unique_ptr<TorrentSession>(new TorrentSession(std::move(impl)));
+}
+
+TorrentSession::TorrentSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+TorrentSession::~TorrentSession() {
+  if (impl_->session) {
+    impl_->session->set_alert_notify([] {});
+    lt::session_proxy proxy = impl_->session->abort();
+    impl_->session.reset();
+  }
+}
+
+std::string TorrentSession::ListenEndpoint() const {
+  std::string host, port;
+  SplitHostPort(impl_->options.listen_interface, &host, &port);
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  return host + ":" + std::to_string(impl_->session->listen_port());
+}
+
+hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout* layout,
+                                std::string* error) {
+  lt::error_code ec;
+  auto info = std::make_shared<lt::torrent_info>(
+      lt::span<const char>(params.metainfo.data(), static_cast<long>(params.metainfo.size())), ec,
+      lt::from_span);
+  if (ec) {
+    *error = "corrupt metainfo: " + ec.message();
+    return hr::kInvalidData;
+  }
+  const lt::file_storage& fs = info->files();
+  int payload_files = 0;
+  for (lt::file_index_t f : fs.file_range()) payload_files += fs.pad_file_at(f) ? 0 : 1;
+  if (params.job_file >= 0 && payload_files != 1) {
+    *error = "metainfo describes " + std::to_string(payload_files) +
+             " files; a job file needs metainfo for exactly one";
+    return hr::kInvalidData;
+  }
+  if (impl_->session->find_torrent(info->info_hashes().get_best()).is_valid()) {
+    *error = "this content is already being transferred by this engine";
+    return hr::kAlreadyExists;
+  }
+
+  lt::add_torrent_params atp;
+  atp.ti = info;
+  atp.save_path = params.save_dir;
+  // Web seeds are added by policy (SetWebSeed), never from the metainfo directly.
+  atp.url_seeds.clear();
+  info->set_web_seeds({});
+  for (const auto& t : impl_->options.trackers) atp.trackers.push_back(t);
+  atp.flags &= ~lt::torrent_flags::auto_managed;
+  atp.flags &= ~lt::torrent_flags::paused;
+  if (params.seed_mode) atp.flags |= lt::torrent_flags::seed_mode;
+  layout->piece_length = static_cast<std::uint64_t>(info->piece_length());
+  layout->files.clear();
+  for (lt::file_index_t f : fs.file_range()) {
+    const bool pad = fs.pad_file_at(f);
+    if (!pad && !params.file_name.empty()) {
+      atp.renamed_files[f] = params.file_name;
+    }
+    layout->files.push_back({static_cast<std::uint64_t>(fs.file_size(f)),
+                             pad ? -1 : params.job_file});
+  }
+  lt::torrent_handle h = impl_->session->add_torrent(std::move(atp), ec);
+  if (ec) {
+    *error = "cannot add torrent: " + ec.message();
+    return hr::FromErrno(ec.value());
+  }
+  const int k = impl_->next_key++;
+  Impl::Entry& e = impl_->entries[k];
+  e.handle = h;
+  e.info = info;
+  e.web_seed = params.web_seed;
+  if (!params.web_seed.empty()) {
+    for (const auto& ep : UrlEndpoints(params.web_seed)) e.web_endpoints.insert(ep);
+  }
+  impl_->by_handle[h] = k;
+  for (const auto& ep : impl_->peers) h.connect_peer(ep);
+  *key = k;
+  return hr::kOk;
+}
+
+void TorrentSession::SetWebSeed(int key, bool on) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->web_seed.empty() || e->web_seed_on == on) return;
+  e->web_seed_on = on;
+  if (on) {
+    e->handle.add_url_seed(e->web_seed);
+  } else {
+    e->handle.remove_url_seed(e->web_seed);
+  }
+}
+
+void TorrentSession::Pause(int key) {
+  if (Impl::Entry* e = impl_->Find(key)) e->handle.pause();
+}
+
+void TorrentSession::Resume(int key) {
+  if (Impl::Entry* e = impl_->Find(key)) e->handle.resume();
+}
+
+void TorrentSession::Remove(int key) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) return;
+  e->removing = true;
+  impl_->session->remove_torrent(e->handle);
+}
+
+void TorrentSession::ReconnectPeers(int key) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) return;
+  for (const auto& ep : impl_->peers) e->handle.connect_peer(ep);
+}
+
+TorrentStats TorrentSession::Poll(int key) {
+  TorrentStats s;
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) return s;
+  std::vector<lt::peer_info> peers;
+  e->handle.get_peer_info(peers);
+  for (const auto& p : peers) {
+    if (p.connection_type == lt::peer_info::web_seed ||
+        p.connection_type == lt::peer_info::http_seed) {
+      e->web_endpoints.insert(p.ip);
+      ++s.web_seeds;
+    } else {
+      s.peer_rate_bytes_s += p.payload_down_speed;
+      ++s.peers;
+    }
+  }
+  for (const auto& [ep, bytes] : e->received) {
+    (e->web_endpoints.count(ep) ? s.sources.from_http : s.sources.from_peers) += bytes;
+  }
+  return s;
+}
+
+void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
+  std::vector<lt::alert*> alerts;
+  impl_->session->pop_alerts(&alerts);
+  for (lt::alert* a : alerts) impl_->Translate(a, out);
+}
+
+void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* out) {
+  using Kind = TorrentEvent::Kind;
+  if (auto* b = lt::alert_cast<lt::block_finished_alert>(a)) {
+    Entry* e = Find(KeyOf(b->handle));
+    if (e == nullptr) return;
+    const int piece_size = e->info->piece_size(b->piece_index);
+    const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
+    if (bytes > 0) e->received[b->endpoint] += static_cast<std::uint64_t>(bytes);
+    return;
+  }
+  if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
+    out->push_back({Kind::kPieceVerified, KeyOf(p->handle), static_cast<int>(p->piece_index)});
+    return;
+  }
+  if (auto* c = lt::alert_cast<lt::torrent_checked_alert>(a)) {
+    const int key = KeyOf(c->handle);
+    Entry* e = Find(key);
+    if (e == nullptr) return;
+    // Pieces already on disk (seeding, or a temp file that survived) post no piece alerts.
+    lt::torrent_status st = c->handle.status(lt::torrent_handle::query_pieces);
+    TorrentEvent checked{Kind::kChecked, key};
+    checked.pieces_total = e->info->num_pieces();
+    for (int i = 0; i < st.pieces.size(); ++i) {
+      if (!st.pieces.get_bit(lt::piece_index_t(i))) continue;
+      ++checked.pieces_have;
+      out->push_back({Kind::kPieceVerified, key, i});
+    }
+    out->push_back(std::move(checked));
+    return;
+  }
+  if (auto* r = lt::alert_cast<lt::torrent_removed_alert>(a)) {
+    const int key = KeyOf(r->handle);
+    if (key < 0) return;
+    by_handle.erase(r->handle);
+    entries.erase(key);
+    out->push_back({Kind::kRemoved, key});
+    return;
+  }
+  if (auto* t = lt::alert_cast<lt::torrent_error_alert>(a)) {
+    out->push_back({Kind::kError, KeyOf(t->handle), -1, FromLt(t->error), ErrorContext::kLocalFile,
+                    t->message()});
+    return;
+  }
+  if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
+    out->push_back({Kind::kError, KeyOf(f->handle), -1, FromLt(f->error), ErrorContext::kLocalFile,
+                    f->message()});
+    return;
+  }
+  if (auto* u = lt::alert_cast<lt::url_seed_alert>(a)) {
+    hr::HResult code = u->error ? FromLt(u->error) : hr::kBgERemoteNotSupported;
+    out->push_back({Kind::kWebSeedError, KeyOf(u->handle), -1, code, ErrorContext::kRemoteFile,
+                    u->message()});
+    return;
+  }
+}
+
+}  // namespace shoal::engine

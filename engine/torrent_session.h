@@ -1,0 +1,82 @@
+// The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
+// alerts turned into plain TorrentEvents, and bytes counted by source (LAN peer vs web seed)
+// from block alerts, so counts survive disconnects. The only code that includes libtorrent
+// besides metainfo.cc. Engine-thread only, except the wakeup callback it is given.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/hresult.h"
+#include "engine/options.h"
+#include "engine/progress.h"
+#include "engine/types.h"
+
+namespace shoal::engine {
+
+struct TorrentEvent {
+  enum class Kind {
+    kChecked,        // files checked; pieces already present follow as kPieceVerified
+    kPieceVerified,  // `piece` passed its hash check
+    kError,          // the torrent stopped: disk or metadata error
+    kWebSeedError,   // the web seed failed (HTTP status or transport)
+    kRemoved,        // Remove() finished: libtorrent no longer touches the files
+  };
+  Kind kind;
+  int key = -1;
+  int piece = -1;
+  hr::HResult code = hr::kOk;
+  ErrorContext context = ErrorContext::kNone;
+  std::string message;
+  int pieces_have = 0;   // kChecked: pieces already present
+  int pieces_total = 0;  // kChecked
+};
+
+struct TorrentStats {
+  SourceBytes sources;           // verified-or-not payload received, by source
+  double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
+  int peers = 0;                 // connected BitTorrent peers
+  int web_seeds = 0;             // connected web seeds
+};
+
+class TorrentSession {
+ public:
+  // `wakeup` is called from a libtorrent thread when alerts are waiting.
+  static std::unique_ptr<TorrentSession> Create(const EngineOptions& options,
+                                                std::function<void()> wakeup,
+                                                std::string* error);
+  ~TorrentSession();
+
+  std::string ListenEndpoint() const;
+
+  struct AddParams {
+    std::string metainfo;   // bencoded .torrent
+    std::string save_dir;
+    std::string file_name;  // for a single-file torrent: the name on disk ("" = its own)
+    std::string web_seed;   // the CDN URL, enabled by SetWebSeed
+    int job_file = -1;      // job file of the (single) payload file; -1 = serve only
+    bool seed_mode = false;  // content known good: skip the check
+  };
+  // Adds a torrent; fills the layout for progress tracking. Single-file payload required when
+  // job_file >= 0.
+  hr::HResult Add(const AddParams& params, int* key, TorrentLayout* layout, std::string* error);
+  void SetWebSeed(int key, bool on);
+  void Pause(int key);
+  void Resume(int key);
+  // Asynchronous: a kRemoved event follows once libtorrent has let go of the files.
+  void Remove(int key);
+  // Connects configured peers again (libtorrent's own retry waits a minute).
+  void ReconnectPeers(int key);
+  TorrentStats Poll(int key);
+  void PopEvents(std::vector<TorrentEvent>* out);
+
+  class Impl;
+
+ private:
+  explicit TorrentSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::engine

@@ -1,0 +1,123 @@
+// Value types shared by the engine and its callers: job identity, states, progress records.
+// Plain data: thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/hresult.h"
+
+namespace shoal::engine {
+
+// A job's GUID, laid out as the Windows GUID struct.
+struct Uuid {
+  std::uint32_t data1 = 0;
+  std::uint16_t data2 = 0;
+  std::uint16_t data3 = 0;
+  std::uint8_t data4[8] = {};
+
+  static Uuid Random();  // version 4
+  std::string ToString() const;  // {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}
+  friend bool operator==(const Uuid&, const Uuid&) = default;
+};
+
+// Values equal BG_JOB_STATE.
+enum class JobState : std::int32_t {
+  kQueued = 0,
+  kConnecting = 1,
+  kTransferring = 2,
+  kSuspended = 3,
+  kError = 4,
+  kTransientError = 5,
+  kTransferred = 6,
+  kAcknowledged = 7,
+  kCancelled = 8,
+};
+const char* ToString(JobState s);
+constexpr bool IsFinal(JobState s) {
+  return s == JobState::kAcknowledged || s == JobState::kCancelled;
+}
+
+// Values equal BG_JOB_PRIORITY.
+enum class Priority : std::int32_t { kForeground = 0, kHigh = 1, kNormal = 2, kLow = 3 };
+
+// Values equal BG_ERROR_CONTEXT.
+enum class ErrorContext : std::int32_t {
+  kNone = 0,
+  kUnknown = 1,
+  kGeneralQueueManager = 2,
+  kQueueManagerNotification = 3,
+  kLocalFile = 4,
+  kRemoteFile = 5,
+  kGeneralTransport = 6,
+  kRemoteApplication = 7,
+};
+
+inline constexpr std::uint64_t kSizeUnknown = ~std::uint64_t{0};  // BG_SIZE_UNKNOWN
+
+// BG_JOB_PROGRESS: only hash-verified bytes count.
+struct JobProgress {
+  std::uint64_t bytes_total = 0;
+  std::uint64_t bytes_transferred = 0;
+  std::uint32_t files_total = 0;
+  std::uint32_t files_transferred = 0;
+};
+
+// BG_FILE_PROGRESS. `completed` is set once Complete renamed the file into place.
+struct FileProgress {
+  std::uint64_t bytes_total = kSizeUnknown;
+  std::uint64_t bytes_transferred = 0;
+  bool completed = false;
+};
+
+// Verified payload bytes by where they came from.
+struct SourceBytes {
+  std::uint64_t from_peers = 0;  // LAN peers (BitTorrent)
+  std::uint64_t from_http = 0;   // the CDN origin (BEP 19 web seed or plain HTTP)
+};
+
+// BG_JOB_TIMES as nanoseconds since the Unix epoch; 0 = not set.
+struct JobTimes {
+  std::int64_t creation_ns = 0;
+  std::int64_t modification_ns = 0;
+  std::int64_t transfer_completion_ns = 0;
+};
+
+// What a caller can set on a job (the BITS Set*/Get* pairs).
+struct JobProperties {
+  std::string display_name;
+  std::string description;
+  Priority priority = Priority::kNormal;
+  std::uint32_t notify_flags = 0x3;  // BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR
+  std::uint32_t minimum_retry_delay_s = 600;
+  std::uint32_t no_progress_timeout_s = 1209600;
+  std::int32_t proxy_usage = 0;  // BG_JOB_PROXY_USAGE_PRECONFIG
+  std::string proxy_list;
+  std::string proxy_bypass_list;
+};
+
+// One file of a job. `metainfo` is a bencoded .torrent for the content; empty means "fetch the
+// sidecar <remote_url>.torrent from the origin".
+struct FileSpec {
+  std::string remote_url;
+  std::string local_path;
+  std::string metainfo;
+};
+
+struct FileInfo {
+  std::string remote_url;
+  std::string local_path;  // the final name; the content lives at temp_path until Complete
+  std::string temp_path;
+};
+
+struct JobErrorInfo {
+  hr::HResult code = hr::kOk;
+  ErrorContext context = ErrorContext::kNone;
+  int file_index = -1;   // -1: the error concerns no single file
+  std::string message;   // English, for GetErrorDescription
+  std::string protocol;  // "http", "https", "bittorrent" or empty
+};
+
+enum class JobEvent { kTransferred, kError, kModification };
+
+}  // namespace shoal::engine

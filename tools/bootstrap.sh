@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages shoal's build, tests, demo and benchmarks need.
+# Idempotent: when every package is already installed it does nothing (no network).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ make pkg-config git
+  libtorrent-rasterbar-dev libboost-dev libssl-dev   # the swarm (libtorrent 2.0.8, Boost 1.74, OpenSSL 3)
+  libcurl4-openssl-dev                               # HTTP fetches (metainfo sidecars)
+  nlohmann-json3-dev libcli11-dev                    # CLI: JSON output, argument parsing
+  libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
+  aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "bootstrap: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
