@@ -1,0 +1,120 @@
+#include "engine/progress.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+namespace shoal::engine {
+namespace {
+
+TEST(ProgressTracker, EmptyJobIsAllZeros) {
+  ProgressTracker t;
+  const JobProgress p = t.Progress();
+  EXPECT_EQ(p.bytes_total, 0u);
+  EXPECT_EQ(p.bytes_transferred, 0u);
+  EXPECT_EQ(p.files_total, 0u);
+  EXPECT_EQ(p.files_transferred, 0u);
+}
+
+TEST(ProgressTracker, TotalUnknownWhileAnyFileSizeIsUnknown) {
+  ProgressTracker t;
+  t.AddFile(1000);
+  const int second = t.AddFile();
+  EXPECT_EQ(t.Progress().bytes_total, kSizeUnknown);
+  EXPECT_EQ(t.Progress().files_total, 2u);
+  t.SetFileSize(second, 500);
+  EXPECT_EQ(t.Progress().bytes_total, 1500u);
+}
+
+TEST(ProgressTracker, CountsEachPieceOnceAndCapsAtFileSize) {
+  ProgressTracker t;
+  const int f = t.AddFile(2500);
+  const int key = t.AddTorrent({1024, {{2500, f}}});
+  ASSERT_GE(key, 0);
+  EXPECT_EQ(t.num_pieces(key), 3);
+  EXPECT_EQ(t.OnPieceVerified(key, 2), 452u);  // the short last piece
+  EXPECT_EQ(t.OnPieceVerified(key, 2), 0u);    // repeated: nothing
+  EXPECT_EQ(t.OnPieceVerified(key, 7), 0u);    // out of range: nothing
+  EXPECT_EQ(t.OnPieceVerified(key, -1), 0u);
+  EXPECT_EQ(t.Progress().bytes_transferred, 452u);
+  EXPECT_FALSE(t.FileDone(f));
+  t.OnPieceVerified(key, 0);
+  t.OnPieceVerified(key, 1);
+  EXPECT_TRUE(t.FileDone(f));
+  const JobProgress p = t.Progress();
+  EXPECT_EQ(p.bytes_transferred, p.bytes_total);
+  EXPECT_EQ(p.files_transferred, 1u);
+}
+
+TEST(ProgressTracker, PiecesSpanningFilesSplitTheirBytes) {
+  ProgressTracker t;
+  const int a = t.AddFile(1500);
+  const int b = t.AddFile(700);
+  const int key = t.AddTorrent({1024, {{1500, a}, {700, b}}});
+  // Piece 1 covers a[1024,1500) and b[0,548).
+  EXPECT_EQ(t.OnPieceVerified(key, 1), 1024u);
+  EXPECT_EQ(t.File(a).bytes_transferred, 476u);
+  EXPECT_EQ(t.File(b).bytes_transferred, 548u);
+  EXPECT_EQ(t.OnPieceVerified(key, 2), 152u);
+  EXPECT_TRUE(t.FileDone(b));
+  EXPECT_EQ(t.Progress().files_transferred, 1u);
+}
+
+TEST(ProgressTracker, PadFilesCountForNothing) {
+  // A v2/hybrid layout: each file padded to the piece boundary.
+  ProgressTracker t;
+  const int a = t.AddFile(1000);
+  const int b = t.AddFile(3000);
+  const int key = t.AddTorrent({1024, {{1000, a}, {24, -1}, {3000, b}, {72, -1}}});
+  std::uint64_t sum = 0;
+  for (int piece = 0; piece < t.num_pieces(key); ++piece) sum += t.OnPieceVerified(key, piece);
+  EXPECT_EQ(sum, 4000u);
+  const JobProgress p = t.Progress();
+  EXPECT_EQ(p.bytes_total, 4000u);
+  EXPECT_EQ(p.bytes_transferred, 4000u);
+  EXPECT_EQ(p.files_transferred, 2u);
+}
+
+TEST(ProgressTracker, OutOfOrderCompletionIsMonotonicAndExact) {
+  ProgressTracker t;
+  const int a = t.AddFile(10'000'000);
+  const int b = t.AddFile(3'333'333);
+  const int key = t.AddTorrent({65536, {{10'000'000, a}, {3'333'333, b}}});
+  std::vector<int> order(t.num_pieces(key));
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(42));
+  std::uint64_t last = 0;
+  for (int piece : order) {
+    t.OnPieceVerified(key, piece);
+    const JobProgress p = t.Progress();
+    EXPECT_GE(p.bytes_transferred, last);
+    EXPECT_LE(p.bytes_transferred, p.bytes_total);
+    last = p.bytes_transferred;
+  }
+  EXPECT_EQ(last, 13'333'333u);
+  EXPECT_EQ(t.Progress().files_transferred, 2u);
+}
+
+TEST(ProgressTracker, FailedPiecesNeverCount) {
+  // A piece that failed its hash never reaches OnPieceVerified; only verified ones add up.
+  ProgressTracker t;
+  const int f = t.AddFile(4096);
+  const int key = t.AddTorrent({1024, {{4096, f}}});
+  t.OnPieceVerified(key, 0);
+  t.OnPieceVerified(key, 3);
+  EXPECT_EQ(t.Progress().bytes_transferred, 2048u);
+  EXPECT_EQ(t.Progress().files_transferred, 0u);
+}
+
+TEST(ProgressTracker, RejectsMalformedLayouts) {
+  ProgressTracker t;
+  t.AddFile(10);
+  EXPECT_EQ(t.AddTorrent({0, {{10, 0}}}), -1);
+  EXPECT_EQ(t.AddTorrent({1024, {}}), -1);
+  EXPECT_EQ(t.AddTorrent({1024, {{10, 5}}}), -1);
+}
+
+}  // namespace
+}  // namespace shoal::engine
