@@ -1,0 +1,185 @@
+// Real transfers on loopback: libtorrent sessions, a real HTTP origin with Range support.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/integration/swarm_fixture.h"
+
+namespace shoal::testing {
+namespace {
+
+using engine::FileSpec;
+using engine::JobState;
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMiB = 1 << 20;
+
+TEST_F(SwarmTest, CdnOnlyDownloadsThroughTheWebSeed) {
+  const Content c = Publish("cdn.bin", 8 * kMiB + 123);
+  auto e = StartEngine(2);
+  const std::string out = work_ / "cdn.bin";
+  auto job = StartJob(*e, {{c.url, out, ""}});  // metainfo from the sidecar
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+
+  const engine::JobProgress p = job->progress.Load();
+  EXPECT_EQ(p.bytes_total, c.data.size());
+  EXPECT_EQ(p.bytes_transferred, c.data.size());
+  EXPECT_EQ(p.files_transferred, 1u);
+  EXPECT_FALSE(fs::exists(out)) << "the file must not appear before Complete";
+  EXPECT_EQ(e->Complete(job->id), hr::kOk);
+  EXPECT_EQ(job->state.load(), JobState::kAcknowledged);
+  EXPECT_EQ(ReadFile(out), c.data);
+  EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"cdn.bin"});
+  const engine::SourceBytes s = job->sources.Load();
+  EXPECT_EQ(s.from_peers, 0u);
+  EXPECT_GE(s.from_http, c.data.size());
+  EXPECT_GE(origin_->BytesServed("/cdn.bin"), c.data.size());
+}
+
+TEST_F(SwarmTest, PeersOnlyWithHttpDisabledTakesNothingFromTheCdn) {
+  const Content c = Publish("p2p.bin", 16 * kMiB);
+  auto seed = StartEngine(2);
+  Seed(*seed, c);
+  engine::EngineOptions o = Defaults();
+  o.policy.no_http = true;
+  o.peers = {seed->ListenEndpoint()};
+  auto leech = StartEngine(3, o);
+  const std::string out = work_ / "p2p.bin";
+  auto job = StartJob(*leech, {{c.url, out, c.metainfo}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(leech->Complete(job->id), hr::kOk);
+  EXPECT_EQ(ReadFile(out), c.data);
+  const engine::SourceBytes s = job->sources.Load();
+  EXPECT_EQ(s.from_http, 0u);
+  EXPECT_GE(s.from_peers, c.data.size());
+  EXPECT_EQ(origin_->BytesServed("/p2p.bin"), 0u);
+}
+
+TEST_F(SwarmTest, CdnWaitsItsDelayWhilePeersDeliver) {
+  const Content c = Publish("delay.bin", 16 * kMiB);
+  auto seed = StartEngine(2);
+  Seed(*seed, c);
+  engine::EngineOptions o = Defaults();
+  o.policy.delay_background_download_from_http_s = 30;  // far beyond a loopback transfer
+  o.peers = {seed->ListenEndpoint()};
+  auto leech = StartEngine(3, o);
+  auto job = StartJob(*leech, {{c.url, work_ / "delay.bin", c.metainfo}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(job->sources.Load().from_http, 0u);
+  EXPECT_EQ(origin_->BytesServed("/delay.bin"), 0u);
+}
+
+TEST_F(SwarmTest, CdnAndLatePeersShareTheTransferAndEveryByteIsAttributed) {
+  const Content c = Publish("mixed.bin", 24 * kMiB);
+  origin_->SetRateLimit(6 * kMiB);  // a slow WAN link
+  auto leech = StartEngine(3);      // no delay: the CDN starts at once
+  const std::string out = work_ / "mixed.bin";
+  auto job = StartJob(*leech, {{c.url, out, c.metainfo}}, engine::Priority::kForeground);
+  ASSERT_TRUE(WaitFor([&] { return job->progress.Load().bytes_transferred >= 2 * kMiB; }));
+  // A peer with the content arrives and dials the downloader.
+  engine::EngineOptions o = Defaults();
+  o.peers = {leech->ListenEndpoint()};
+  auto seed = StartEngine(2, o);
+  Seed(*seed, c);
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(leech->Complete(job->id), hr::kOk);
+  EXPECT_EQ(ReadFile(out), c.data);
+  const engine::SourceBytes s = job->sources.Load();
+  EXPECT_GE(s.from_http, 2 * kMiB);
+  EXPECT_GT(s.from_peers, 0u);
+  EXPECT_GE(s.from_http + s.from_peers, c.data.size());
+  EXPECT_LE(s.from_http, origin_->BytesServed("/mixed.bin"));
+}
+
+TEST_F(SwarmTest, OneSeedThreeDownloaders) {
+  const Content c = Publish("site.bin", 12 * kMiB);
+  auto seed = StartEngine(2);
+  Seed(*seed, c);
+  std::vector<std::unique_ptr<engine::Engine>> leeches;
+  std::vector<std::shared_ptr<const engine::JobView>> jobs;
+  std::vector<std::string> peers = {seed->ListenEndpoint()};
+  for (int i = 0; i < 3; ++i) {
+    engine::EngineOptions o = Defaults();
+    o.policy.no_http = true;
+    o.peers = peers;
+    leeches.push_back(StartEngine(3 + i, o));
+    peers.push_back(leeches.back()->ListenEndpoint());
+  }
+  for (int i = 0; i < 3; ++i) {
+    jobs.push_back(StartJob(*leeches[i], {{c.url, work_ / ("site" + std::to_string(i)), c.metainfo}}));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(WaitSettled(*jobs[i]), JobState::kTransferred) << "downloader " << i;
+    EXPECT_EQ(leeches[i]->Complete(jobs[i]->id), hr::kOk);
+    EXPECT_EQ(ReadFile(work_ / ("site" + std::to_string(i))), c.data);
+  }
+  EXPECT_EQ(origin_->BytesServed("/site.bin"), 0u);
+}
+
+TEST_F(SwarmTest, MultiFileJobReportsPerFileAndJobProgress) {
+  const Content a = Publish("a.bin", 3 * kMiB + 5, 1);
+  const Content b = Publish("b.bin", 5 * kMiB + 7, 2);
+  auto e = StartEngine(2);
+  auto job = StartJob(*e, {{a.url, work_ / "a.bin", ""}, {b.url, work_ / "b.bin", ""}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  const engine::JobProgress p = job->progress.Load();
+  EXPECT_EQ(p.files_total, 2u);
+  EXPECT_EQ(p.files_transferred, 2u);
+  EXPECT_EQ(p.bytes_total, a.data.size() + b.data.size());
+  EXPECT_EQ(p.bytes_transferred, p.bytes_total);
+  EXPECT_EQ(job->GetFileProgress(0).bytes_total, a.data.size());
+  EXPECT_EQ(job->GetFileProgress(1).bytes_transferred, b.data.size());
+  EXPECT_FALSE(job->GetFileProgress(1).completed);
+  EXPECT_EQ(e->Complete(job->id), hr::kOk);
+  EXPECT_TRUE(job->GetFileProgress(0).completed);
+  EXPECT_EQ(ReadFile(work_ / "a.bin"), a.data);
+  EXPECT_EQ(ReadFile(work_ / "b.bin"), b.data);
+}
+
+TEST_F(SwarmTest, CancelMidTransferLeavesNothingBehind) {
+  const Content c = Publish("cancel.bin", 32 * kMiB);
+  origin_->SetRateLimit(4 * kMiB);
+  auto e = StartEngine(2);
+  const std::string dir = work_ / "out";
+  fs::create_directories(dir);
+  auto job = StartJob(*e, {{c.url, dir + "/cancel.bin", ""}});
+  ASSERT_TRUE(WaitFor([&] { return job->progress.Load().bytes_transferred > 0; }));
+  EXPECT_FALSE(ListDir(dir).empty()) << "a temp file exists while transferring";
+  EXPECT_EQ(e->Cancel(job->id), hr::kOk);
+  EXPECT_EQ(job->state.load(), JobState::kCancelled);
+  EXPECT_TRUE(ListDir(dir).empty());
+  EXPECT_EQ(e->Cancel(job->id), hr::kBgEInvalidState);
+  EXPECT_EQ(e->Resume(job->id), hr::kBgEInvalidState);
+  EXPECT_FALSE(e->FindJob(job->id));
+}
+
+TEST_F(SwarmTest, CompleteReplacesAnExistingFileAtomically) {
+  const Content c = Publish("replace.bin", 2 * kMiB);
+  const std::string out = work_ / "replace.bin";
+  WriteFile(out, "old contents");
+  auto e = StartEngine(2);
+  auto job = StartJob(*e, {{c.url, out, ""}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(ReadFile(out), "old contents");  // untouched until Complete
+  EXPECT_EQ(e->Complete(job->id), hr::kOk);
+  EXPECT_EQ(ReadFile(out), c.data);
+  EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"replace.bin"});
+}
+
+TEST_F(SwarmTest, CompleteBeforeTransferredKeepsOnlyWholeFiles) {
+  const Content small = Publish("small.bin", 64 * 1024, 3);
+  const Content big = Publish("big.bin", 64 * kMiB, 4);
+  origin_->SetRateLimit(8 * kMiB);
+  auto e = StartEngine(2);
+  auto job = StartJob(*e, {{small.url, work_ / "small.bin", ""}, {big.url, work_ / "big.bin", ""}});
+  ASSERT_TRUE(WaitFor([&] { return job->progress.Load().files_transferred >= 1; }));
+  ASSERT_NE(job->state.load(), JobState::kTransferred);
+  EXPECT_EQ(e->Complete(job->id), hr::kBgSPartialComplete);
+  EXPECT_EQ(job->state.load(), JobState::kAcknowledged);
+  EXPECT_EQ(ReadFile(work_ / "small.bin"), small.data);
+  EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"small.bin"});
+}
+
+}  // namespace
+}  // namespace shoal::testing

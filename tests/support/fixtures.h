@@ -1,0 +1,40 @@
+// Test helpers shared by integration tests: temp directories, random content, waiting for a
+// condition with a deadline (a failure, never a pass, when it expires). Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace shoal::testing {
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `size` pseudo-random bytes (deterministic per seed) and returns them.
+std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned seed = 1);
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& data);
+
+// Polls `done` every 20 ms until it holds or `timeout` passes. Returns whether it held.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// Lists the names in a directory (for "nothing left behind" checks).
+std::vector<std::string> ListDir(const std::string& dir);
+
+}  // namespace shoal::testing

@@ -1,0 +1,69 @@
+// The `shoal` subcommands. Each returns the process exit code: 0 success, 1 the transfer or
+// service failed, 2 bad input (usage, URL, path, metainfo), 130 interrupted.
+// Thread-compatible.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace shoal::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitInterrupted = 130;
+
+// Set by SIGINT/SIGTERM.
+extern std::atomic<bool> g_interrupted;
+void InstallSignalHandlers();
+
+struct NetArgs {
+  std::string listen = "0.0.0.0:0";
+  std::vector<std::string> peers;
+  std::vector<std::string> trackers;
+  bool lsd = false;
+};
+
+struct GetArgs {
+  std::string url;
+  std::string output;
+  std::string torrent;  // optional .torrent file
+  NetArgs net;
+  bool no_http = false;
+  bool background = false;
+  bool seed = false;
+  bool json = false;
+};
+int RunGet(const GetArgs& args);
+
+struct MakeMetainfoArgs {
+  std::string file;
+  std::vector<std::string> web_seeds;
+  std::vector<std::string> trackers;
+  std::string output;
+  int piece_kib = 0;
+  bool v2_only = false;
+};
+int RunMakeMetainfo(const MakeMetainfoArgs& args);
+
+struct SeedArgs {
+  std::string torrent;
+  std::string dir;
+  NetArgs net;
+};
+int RunSeed(const SeedArgs& args);
+
+struct DemoArgs {
+  int peers = 3;
+  int size_mib = 48;
+  int cdn_mib_s = 16;
+};
+int RunDemo(const DemoArgs& args);
+
+// Reads a whole file; false (and a message) if it cannot.
+bool ReadWholeFile(const std::string& path, std::string* data, std::string* error);
+// "shoal: <message>" on stderr.
+void Complain(const std::string& message);
+
+}  // namespace shoal::cli

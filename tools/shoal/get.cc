@@ -1,0 +1,128 @@
+// `shoal get URL -o PATH`: one job through the facade, with live progress and a summary.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "tools/shoal/commands.h"
+#include "tools/shoal/job_runner.h"
+
+namespace shoal::cli {
+namespace {
+
+bool LooksLikeHttpUrl(const std::string& url) {
+  for (const char* scheme : {"http://", "https://"}) {
+    const std::string s = scheme;
+    if (url.rfind(s, 0) == 0 && url.size() > s.size() && url[s.size()] != '/') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int RunGet(const GetArgs& args) {
+  if (!LooksLikeHttpUrl(args.url)) {
+    Complain("malformed URL '" + args.url + "': want http://host/path or https://host/path");
+    return kExitBadInput;
+  }
+  std::error_code ec;
+  const std::string output = std::filesystem::absolute(args.output, ec).string();
+  if (ec || args.output.empty() || std::filesystem::is_directory(output)) {
+    Complain("bad output path '" + args.output + "': want a file name");
+    return kExitBadInput;
+  }
+  std::string metainfo;
+  std::string error;
+  if (!args.torrent.empty() && !ReadWholeFile(args.torrent, &metainfo, &error)) {
+    Complain(error);
+    return kExitBadInput;
+  }
+
+  shoal::Options options;
+  options.listen_interface = args.net.listen;
+  options.peers = args.net.peers;
+  options.trackers = args.net.trackers;
+  options.enable_lsd = args.net.lsd;
+  options.no_http = args.no_http;
+  options.seed_after_complete = args.seed;
+  ComPtr<IBackgroundCopyManager> manager;
+  if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
+    Complain("cannot start the engine: " + error);
+    return kExitBadInput;
+  }
+  JobRunner job;
+  if (HRESULT hr = job.Start(manager.get(), args.url, output, metainfo, !args.background, &error);
+      FAILED(hr)) {
+    Complain(error);
+    return hr == E_INVALIDARG || hr == HRESULT_FROM_WIN32(13) ? kExitBadInput : kExitFailed;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  ProgressView view(stderr);
+  const std::string label = std::filesystem::path(output).filename().string();
+  BG_JOB_STATE state;
+  for (;;) {
+    state = job.State();
+    if (!args.json) view.Draw({job.Sample(label.substr(0, 10))});
+    if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
+    if (g_interrupted) {
+      job.Cancel();
+      Complain("interrupted; the partial download was removed");
+      return kExitInterrupted;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  view.Finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const JobSample s = job.Sample(label);
+  nlohmann::json summary = {{"url", args.url},
+                            {"path", output},
+                            {"bytes", s.bytes_done},
+                            {"seconds", seconds},
+                            {"from_peers", s.from_peers},
+                            {"from_http", s.from_http}};
+  if (state == BG_JOB_STATE_ERROR) {
+    const std::string why = job.ErrorText();
+    summary["state"] = "error";
+    summary["hresult"] = DescribeHr(job.ErrorCode());
+    summary["error"] = why;
+    if (args.json) std::printf("%s\n", summary.dump(2).c_str());
+    Complain("download failed: " + why);
+    job.Cancel();
+    return kExitFailed;
+  }
+  const HRESULT done = job.Complete();
+  if (FAILED(done)) {
+    Complain("cannot move the file into place: " + DescribeHr(done));
+    return kExitFailed;
+  }
+  const double total = static_cast<double>(s.from_peers + s.from_http);
+  const double pct = total > 0 ? 100.0 * static_cast<double>(s.from_peers) / total : 0;
+  summary["state"] = "complete";
+  summary["percent_peer_caching"] = pct;
+  if (args.json) {
+    std::printf("%s\n", summary.dump(2).c_str());
+  } else {
+    std::fprintf(stderr, "%s: %s in %.1f s (%s/s); from peers %s, from CDN %s, %.1f%% peer caching\n",
+                 output.c_str(), ProgressView::Bytes(s.bytes_done).c_str(), seconds,
+                 ProgressView::Bytes(s.bytes_done / std::max(seconds, 1e-3)).c_str(),
+                 ProgressView::Bytes(s.from_peers).c_str(), ProgressView::Bytes(s.from_http).c_str(),
+                 pct);
+  }
+  std::fflush(stdout);
+  if (args.seed) {
+    ComPtr<IShoalManager> ext;
+    LPWSTR endpoint = nullptr;
+    if (SUCCEEDED(manager->QueryInterface(IID_IShoalManager, ext.PutVoid())) &&
+        SUCCEEDED(ext->GetListenEndpoint(&endpoint))) {
+      std::fprintf(stderr, "seeding on %s; Ctrl-C to stop\n", TakeString(endpoint).c_str());
+    }
+    while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return kExitOk;
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,98 @@
+#include "tools/shoal/job_runner.h"
+
+namespace shoal::cli {
+
+const char* StateName(BG_JOB_STATE s) {
+  switch (s) {
+    case BG_JOB_STATE_QUEUED: return "queued";
+    case BG_JOB_STATE_CONNECTING: return "connecting";
+    case BG_JOB_STATE_TRANSFERRING: return "transferring";
+    case BG_JOB_STATE_SUSPENDED: return "suspended";
+    case BG_JOB_STATE_ERROR: return "error";
+    case BG_JOB_STATE_TRANSIENT_ERROR: return "transient error";
+    case BG_JOB_STATE_TRANSFERRED: return "transferred";
+    case BG_JOB_STATE_ACKNOWLEDGED: return "done";
+    case BG_JOB_STATE_CANCELLED: return "cancelled";
+  }
+  return "?";
+}
+
+HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const std::string& url,
+                         const std::string& path, const std::string& metainfo, bool foreground,
+                         std::string* error) {
+  GUID id;
+  HRESULT hr = manager->CreateJob(L"shoal", BG_JOB_TYPE_DOWNLOAD, &id, job_.Put());
+  if (FAILED(hr)) {
+    *error = "cannot create a job (" + DescribeHr(hr) + ")";
+    return hr;
+  }
+  hr = job_->QueryInterface(IID_IShoalJob, ext_.PutVoid());
+  if (FAILED(hr)) return hr;
+  if (foreground) job_->SetPriority(BG_JOB_PRIORITY_FOREGROUND);
+  const std::wstring wurl = Widen(url);
+  const std::wstring wpath = Widen(path);
+  if (metainfo.empty()) {
+    hr = job_->AddFile(wurl.c_str(), wpath.c_str());
+  } else {
+    hr = ext_->AddFileWithMetainfo(wurl.c_str(), wpath.c_str(),
+                                   reinterpret_cast<const BYTE*>(metainfo.data()),
+                                   static_cast<ULONG>(metainfo.size()));
+  }
+  if (FAILED(hr)) {
+    if (hr == HRESULT_FROM_WIN32(13)) {
+      *error = "the metainfo is corrupt (" + DescribeHr(hr) + ")";
+    } else if (hr == E_INVALIDARG) {
+      *error = "invalid URL or output path: want an http:// or https:// URL and a file path";
+    } else {
+      *error = "cannot add the file (" + DescribeHr(hr) + ")";
+    }
+    return hr;
+  }
+  hr = job_->Resume();
+  if (FAILED(hr)) *error = "cannot start the job (" + DescribeHr(hr) + ")";
+  return hr;
+}
+
+BG_JOB_STATE JobRunner::State() const {
+  BG_JOB_STATE s = BG_JOB_STATE_ERROR;
+  job_->GetState(&s);
+  return s;
+}
+
+JobSample JobRunner::Sample(const std::string& label) const {
+  JobSample s;
+  s.label = label;
+  BG_JOB_PROGRESS p{};
+  job_->GetProgress(&p);
+  s.bytes_total = p.BytesTotal;
+  s.bytes_done = p.BytesTransferred;
+  UINT64 peers = 0, http = 0;
+  ext_->GetSourceStats(&peers, &http);
+  s.from_peers = peers;
+  s.from_http = http;
+  s.state = StateName(State());
+  return s;
+}
+
+HRESULT JobRunner::ErrorCode() const {
+  ComPtr<IBackgroundCopyError> err;
+  if (FAILED(job_->GetError(err.Put()))) return S_OK;
+  BG_ERROR_CONTEXT ctx;
+  HRESULT code = S_OK;
+  err->GetError(&ctx, &code);
+  return code;
+}
+
+std::string JobRunner::ErrorText() const {
+  ComPtr<IBackgroundCopyError> err;
+  if (FAILED(job_->GetError(err.Put()))) return "unknown error";
+  BG_ERROR_CONTEXT ctx;
+  HRESULT code = S_OK;
+  err->GetError(&ctx, &code);
+  LPWSTR desc = nullptr;
+  std::string text = DescribeHr(code);
+  if (SUCCEEDED(err->GetErrorDescription(0, &desc))) text += " " + TakeString(desc);
+  return text;
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,67 @@
+// The `shoal` command line: get, make-metainfo, seed, demo.
+#include <CLI/CLI.hpp>
+
+#include "tools/shoal/commands.h"
+
+namespace {
+
+void AddNet(CLI::App* cmd, shoal::cli::NetArgs* net) {
+  cmd->add_option("--listen", net->listen, "BitTorrent listen address ADDR:PORT");
+  cmd->add_option("--peer", net->peers, "a peer to connect to, HOST:PORT (repeatable)");
+  cmd->add_option("--tracker", net->trackers, "a LAN tracker URL (repeatable)");
+  cmd->add_flag("--lsd", net->lsd, "find peers with Local Service Discovery");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace shoal::cli;
+  CLI::App app{"shoal: peer-to-peer delivery optimization with a BITS/DO job API"};
+  app.require_subcommand(1);
+
+  GetArgs get;
+  auto* g = app.add_subcommand("get", "download URL to PATH from peers first, then the CDN");
+  g->add_option("url", get.url, "the content's URL on the CDN")->required();
+  g->add_option("-o,--output", get.output, "where the file appears once whole and verified")
+      ->required();
+  g->add_option("--torrent", get.torrent, "metainfo for the content (default: URL.torrent)");
+  AddNet(g, &get.net);
+  g->add_flag("--no-http", get.no_http, "peers only: never use the CDN");
+  g->add_flag("--background", get.background, "background priority (HTTP waits longer)");
+  g->add_flag("--seed", get.seed, "keep serving the file to peers until interrupted");
+  g->add_flag("--json", get.json, "print the summary as JSON on stdout");
+
+  MakeMetainfoArgs mm;
+  auto* m = app.add_subcommand("make-metainfo", "write a v2/hybrid .torrent for FILE");
+  m->add_option("file", mm.file, "the content")->required()->check(CLI::ExistingFile);
+  m->add_option("--web-seed", mm.web_seeds, "the content's CDN URL (repeatable)")->required();
+  m->add_option("--tracker", mm.trackers, "a tracker URL (repeatable)");
+  m->add_option("--piece-kib", mm.piece_kib, "piece size in KiB (default: from the size)");
+  m->add_flag("--v2-only", mm.v2_only, "v2 only instead of hybrid v1+v2");
+  m->add_option("-o,--output", mm.output, "the .torrent to write")->required();
+
+  SeedArgs seed;
+  auto* s = app.add_subcommand("seed", "serve content in DIR to peers until interrupted");
+  s->add_option("torrent", seed.torrent, "the content's .torrent")->required();
+  s->add_option("--dir", seed.dir, "the folder holding the content")->required();
+  AddNet(s, &seed.net);
+
+  DemoArgs demo;
+  auto* d = app.add_subcommand("demo", "a simulated site: CDN origin, one seeding peer, N peers");
+  d->add_option("--peers", demo.peers, "downloading peers")->check(CLI::Range(1, 16));
+  d->add_option("--size-mib", demo.size_mib, "file size in MiB")->check(CLI::Range(1, 4096));
+  d->add_option("--cdn-mib-s", demo.cdn_mib_s, "the CDN link's cap in MiB/s")->check(CLI::Range(1, 10000));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  InstallSignalHandlers();
+  if (*g) return RunGet(get);
+  if (*m) return RunMakeMetainfo(mm);
+  if (*s) return RunSeed(seed);
+  if (*d) return RunDemo(demo);
+  return kExitBadInput;
+}
