@@ -23,7 +23,8 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 bench: build
-	@$(BUILD)/tests/bench/shoal_bench
+	@$(BUILD)/tests/bench/progress_bench
+	@$(BUILD)/tests/bench/transfer_bench
 
 install: build
 	@cmake --install $(BUILD)
