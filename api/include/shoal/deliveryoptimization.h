@@ -1,0 +1,10 @@
+// The one header a BITS / Delivery Optimization client includes: the Windows base types,
+// HRESULTs, the BITS-compatible interfaces, activation, and shoal's own extensions.
+// Thread-safe (see each included header).
+#pragma once
+
+#include "shoal/activation.h"
+#include "shoal/bits.h"
+#include "shoal/hresults.h"
+#include "shoal/shoal.h"
+#include "shoal/wintypes.h"

@@ -1,0 +1,74 @@
+// shoal's own C++ entry points beside the Windows-compatible facade: a manager factory that
+// takes explicit engine options (for embedders and tests), metainfo creation, and the
+// extension interfaces IShoalJob / IShoalManager reached through QueryInterface.
+// Thread-safe (the factory and functions may be called from any thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shoal/bits.h"
+
+namespace shoal {
+
+// Engine options: see docs/operations.md. Defaults keep all traffic on the machine's own
+// choice of interface with DHT, UPnP and NAT-PMP off.
+struct Options {
+  std::string listen_interface = "0.0.0.0:0";   // "ip:port" for BitTorrent peers
+  std::string outgoing_interface;               // empty: the listen ip
+  std::vector<std::string> peers;               // "host:port" peers for every torrent
+  std::vector<std::string> trackers;            // LAN trackers for every torrent
+  bool enable_lsd = false;                      // Local Service Discovery (BEP 14)
+  std::uint32_t delay_foreground_download_from_http_s = 2;  // DODelayForegroundDownloadFromHttp
+  std::uint32_t delay_background_download_from_http_s = 5;  // DODelayBackgroundDownloadFromHttp
+  std::uint32_t min_background_qos_kbps = 2500;              // DOMinBackgroundQos
+  bool no_http = false;                         // peers only: the CDN is never used
+  bool seed_after_complete = true;              // keep serving finished content
+  std::string ca_file;                          // extra CA bundle for HTTPS
+};
+
+// Creates a manager backed by a new engine of its own. `error` (optional) says why on failure.
+HRESULT CreateBackgroundCopyManager(const Options& options, IBackgroundCopyManager** manager,
+                                    std::string* error = nullptr);
+
+// Options read from the config file and environment, as CoCreateInstance uses them:
+// $SHOAL_CONFIG (a JSON file), then SHOAL_* variables. See docs/operations.md.
+HRESULT LoadOptions(Options* options, std::string* error);
+
+struct MetainfoOptions {
+  std::string path;                     // the file to describe
+  std::vector<std::string> web_seeds;   // the CDN URL(s) of the same bytes (BEP 19)
+  std::vector<std::string> trackers;
+  int piece_size = 0;                   // 0: chosen from the size
+  bool v2_only = false;                 // default hybrid v1+v2
+};
+// Writes a .torrent (bencoded) for one file into `torrent`.
+HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,
+                     std::string* error = nullptr);
+
+}  // namespace shoal
+
+// {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B01}
+extern "C" const IID IID_IShoalJob;
+// {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B02}
+extern "C" const IID IID_IShoalManager;
+
+// Reached with QueryInterface from an IBackgroundCopyJob.
+struct IShoalJob : public IUnknown {
+  // AddFile with caller-supplied metainfo (bencoded .torrent bytes) instead of the sidecar
+  // <RemoteUrl>.torrent. A corrupt torrent returns HRESULT_FROM_WIN32(ERROR_INVALID_DATA).
+  virtual HRESULT STDMETHODCALLTYPE AddFileWithMetainfo(LPCWSTR RemoteUrl, LPCWSTR LocalName,
+                                                        const BYTE* Metainfo, ULONG Size) = 0;
+  // Verified bytes by source for the whole job.
+  virtual HRESULT STDMETHODCALLTYPE GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) = 0;
+};
+
+// Reached with QueryInterface from an IBackgroundCopyManager.
+struct IShoalManager : public IUnknown {
+  // Serve content already in `Directory` to peers; the pieces are checked first.
+  virtual HRESULT STDMETHODCALLTYPE AddSeed(const BYTE* Metainfo, ULONG Size,
+                                            LPCWSTR Directory) = 0;
+  // The BitTorrent endpoint actually bound ("ip:port"); free with CoTaskMemFree.
+  virtual HRESULT STDMETHODCALLTYPE GetListenEndpoint(LPWSTR* Endpoint) = 0;
+};

@@ -1,0 +1,176 @@
+#include "api/src/callback_dispatcher.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "api/src/com_object.h"
+#include "api/src/core.h"
+#include "api/src/error.h"
+#include "api/src/job.h"
+#include "shoal/bits.h"
+
+namespace shoal::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<std::int64_t> g_retry_ms{5000};
+std::mutex g_engine_thread_mu;
+std::thread::id g_engine_thread;
+
+struct Event {
+  engine::Uuid job;
+  engine::JobEvent kind;
+};
+
+}  // namespace
+
+void SetJobErrorRetryInterval(std::chrono::milliseconds interval) {
+  g_retry_ms.store(interval.count(), std::memory_order_relaxed);
+}
+
+std::chrono::milliseconds JobErrorRetryInterval() {
+  return std::chrono::milliseconds(g_retry_ms.load(std::memory_order_relaxed));
+}
+
+std::thread::id LastEngineEventThread() {
+  std::lock_guard lock(g_engine_thread_mu);
+  return g_engine_thread;
+}
+
+struct CallbackDispatcher::State {
+  explicit State(std::weak_ptr<Core> c) : core(std::move(c)) {}
+
+  std::weak_ptr<Core> core;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::deque<Event> queue;
+  std::set<engine::Uuid, UuidLess> pending_modification;  // coalesces progress events
+  std::map<engine::Uuid, Clock::time_point, UuidLess> error_retries;
+};
+
+namespace {
+
+// Calls the client for one event. Returns true when JobError must be called again.
+bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
+  std::shared_ptr<Core> core = s.core.lock();
+  if (!core) return false;
+  Registration reg;
+  if (!core->GetRegistration(ev.job, &reg)) return false;
+  ScopedRelease<IUnknown> hold_registration(reg.callback);
+  if ((reg.flags & BG_NOTIFY_DISABLE) != 0) return false;
+
+  IBackgroundCopyCallback* cb = nullptr;
+  if (FAILED(reg.callback->QueryInterface(IID_IBackgroundCopyCallback,
+                                          reinterpret_cast<void**>(&cb))) ||
+      cb == nullptr) {
+    return false;
+  }
+  ScopedRelease<IBackgroundCopyCallback> hold_callback(cb);
+  JobObject* job = core->JobHandle(reg.view);
+  ScopedRelease<JobObject> hold_job(job);
+  IBackgroundCopyJob* job_itf = job;
+
+  // Client code may throw; it must not end this thread.
+  try {
+    switch (ev.kind) {
+      case engine::JobEvent::kTransferred:
+        if ((reg.flags & BG_NOTIFY_JOB_TRANSFERRED) != 0) cb->JobTransferred(job_itf);
+        return false;
+      case engine::JobEvent::kModification:
+        if ((reg.flags & BG_NOTIFY_JOB_MODIFICATION) != 0) cb->JobModification(job_itf, 0);
+        return false;
+      case engine::JobEvent::kError: {
+        if ((reg.flags & BG_NOTIFY_JOB_ERROR) == 0) return false;
+        if (reg.view->state.load() != engine::JobState::kError) return false;  // moved on
+        engine::JobErrorInfo info;
+        if (FAILED(core->engine().GetError(ev.job, &info))) return false;
+        ErrorObject* error = ErrorObject::Create(core, reg.view, info);
+        ScopedRelease<ErrorObject> hold_error(error);
+        return cb->JobError(job_itf, error) != S_OK;
+      }
+    }
+  } catch (...) {
+    return ev.kind == engine::JobEvent::kError;
+  }
+  return false;
+}
+
+void Run(std::shared_ptr<CallbackDispatcher::State> s) {
+  std::unique_lock lock(s->mu);
+  for (;;) {
+    if (s->stop) return;
+    Event ev;
+    if (!s->queue.empty()) {
+      ev = s->queue.front();
+      s->queue.pop_front();
+      if (ev.kind == engine::JobEvent::kModification) s->pending_modification.erase(ev.job);
+    } else if (!s->error_retries.empty()) {
+      auto due = s->error_retries.begin();
+      for (auto it = s->error_retries.begin(); it != s->error_retries.end(); ++it) {
+        if (it->second < due->second) due = it;
+      }
+      if (due->second > Clock::now()) {
+        s->cv.wait_until(lock, due->second);
+        continue;
+      }
+      ev = {due->first, engine::JobEvent::kError};
+      s->error_retries.erase(due);
+    } else {
+      s->cv.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    const bool again = Deliver(*s, ev);  // may destroy the Core (and call Stop) on this thread
+    lock.lock();
+    if (again && !s->stop) s->error_retries[ev.job] = Clock::now() + JobErrorRetryInterval();
+  }
+}
+
+}  // namespace
+
+CallbackDispatcher::CallbackDispatcher(std::weak_ptr<Core> core)
+    : state_(std::make_shared<State>(std::move(core))) {
+  thread_ = std::thread(Run, state_);
+}
+
+CallbackDispatcher::~CallbackDispatcher() { Stop(); }
+
+void CallbackDispatcher::OnJobEvent(const engine::Uuid& job, engine::JobEvent event) {
+  {
+    std::lock_guard lock(g_engine_thread_mu);
+    g_engine_thread = std::this_thread::get_id();
+  }
+  std::lock_guard lock(state_->mu);
+  if (state_->stop) return;
+  if (event == engine::JobEvent::kModification) {
+    if (!state_->pending_modification.insert(job).second) return;  // one is already queued
+  } else if (event == engine::JobEvent::kError) {
+    state_->error_retries.erase(job);  // this fresh event replaces a pending repeat
+  }
+  state_->queue.push_back({job, event});
+  state_->cv.notify_one();
+}
+
+void CallbackDispatcher::Stop() {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->stop = true;
+    state_->queue.clear();
+    state_->error_retries.clear();
+  }
+  state_->cv.notify_all();
+  if (!thread_.joinable()) return;
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();  // Run holds its own reference to the state and returns on `stop`
+  } else {
+    thread_.join();
+  }
+}
+
+}  // namespace shoal::api

@@ -1,0 +1,91 @@
+// JobObject: IBackgroundCopyJob (+ IShoalJob) as a handle — the Core, the job's Uuid and its
+// published JobView. State, progress and times are read lock-free from the view; everything
+// else is an engine call. Core keeps one live object per job (IUnknown identity).
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/src/com_object.h"
+#include "engine/engine.h"
+#include "shoal/bits.h"
+#include "shoal/shoal.h"
+
+namespace shoal::api {
+
+class Core;
+
+class JobObject final : public IBackgroundCopyJob, public IShoalJob, public RefCounted {
+ public:
+  JobObject(std::shared_ptr<Core> core, std::shared_ptr<const engine::JobView> view);
+
+  // IUnknown
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
+  ULONG STDMETHODCALLTYPE AddRef() override { return AddRefImpl(); }
+  ULONG STDMETHODCALLTYPE Release() override { return ReleaseImpl(); }
+
+  // IBackgroundCopyJob, in vtable order. job.cc: files, lifecycle, read-only state.
+  HRESULT STDMETHODCALLTYPE AddFileSet(ULONG cFileCount, BG_FILE_INFO* pFileSet) override;
+  HRESULT STDMETHODCALLTYPE AddFile(LPCWSTR RemoteUrl, LPCWSTR LocalName) override;
+  HRESULT STDMETHODCALLTYPE EnumFiles(IEnumBackgroundCopyFiles** pEnum) override;
+  HRESULT STDMETHODCALLTYPE Suspend() override;
+  HRESULT STDMETHODCALLTYPE Resume() override;
+  HRESULT STDMETHODCALLTYPE Cancel() override;
+  HRESULT STDMETHODCALLTYPE Complete() override;
+  HRESULT STDMETHODCALLTYPE GetId(GUID* pVal) override;
+  HRESULT STDMETHODCALLTYPE GetType(BG_JOB_TYPE* pVal) override;
+  HRESULT STDMETHODCALLTYPE GetProgress(BG_JOB_PROGRESS* pVal) override;
+  HRESULT STDMETHODCALLTYPE GetTimes(BG_JOB_TIMES* pVal) override;
+  HRESULT STDMETHODCALLTYPE GetState(BG_JOB_STATE* pVal) override;
+  HRESULT STDMETHODCALLTYPE GetError(IBackgroundCopyError** ppError) override;
+  // job_properties.cc: the Set*/Get* pairs, owner and proxy settings.
+  HRESULT STDMETHODCALLTYPE GetOwner(LPWSTR* pVal) override;
+  HRESULT STDMETHODCALLTYPE SetDisplayName(LPCWSTR Val) override;
+  HRESULT STDMETHODCALLTYPE GetDisplayName(LPWSTR* pVal) override;
+  HRESULT STDMETHODCALLTYPE SetDescription(LPCWSTR Val) override;
+  HRESULT STDMETHODCALLTYPE GetDescription(LPWSTR* pVal) override;
+  HRESULT STDMETHODCALLTYPE SetPriority(BG_JOB_PRIORITY Val) override;
+  HRESULT STDMETHODCALLTYPE GetPriority(BG_JOB_PRIORITY* pVal) override;
+  HRESULT STDMETHODCALLTYPE SetNotifyFlags(ULONG Val) override;
+  HRESULT STDMETHODCALLTYPE GetNotifyFlags(ULONG* pVal) override;
+  HRESULT STDMETHODCALLTYPE SetNotifyInterface(IUnknown* Val) override;
+  HRESULT STDMETHODCALLTYPE GetNotifyInterface(IUnknown** pVal) override;
+  HRESULT STDMETHODCALLTYPE SetMinimumRetryDelay(ULONG Seconds) override;
+  HRESULT STDMETHODCALLTYPE GetMinimumRetryDelay(ULONG* Seconds) override;
+  HRESULT STDMETHODCALLTYPE SetNoProgressTimeout(ULONG Seconds) override;
+  HRESULT STDMETHODCALLTYPE GetNoProgressTimeout(ULONG* Seconds) override;
+  HRESULT STDMETHODCALLTYPE GetErrorCount(ULONG* Errors) override;
+  HRESULT STDMETHODCALLTYPE SetProxySettings(BG_JOB_PROXY_USAGE ProxyUsage, const WCHAR* ProxyList,
+                                             const WCHAR* ProxyBypassList) override;
+  HRESULT STDMETHODCALLTYPE GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pProxyList,
+                                             LPWSTR* pProxyBypassList) override;
+  HRESULT STDMETHODCALLTYPE TakeOwnership() override;
+
+  // IShoalJob (job.cc)
+  HRESULT STDMETHODCALLTYPE AddFileWithMetainfo(LPCWSTR RemoteUrl, LPCWSTR LocalName,
+                                                const BYTE* Metainfo, ULONG Size) override;
+  HRESULT STDMETHODCALLTYPE GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) override;
+
+  const engine::Uuid& id() const { return view_->id; }
+
+ private:
+  ~JobObject() override;
+
+  // Runs `edit` on the engine thread against the job's properties (BG_E_INVALID_STATE in a
+  // final state).
+  HRESULT Edit(const std::function<HRESULT(engine::JobProperties&)>& edit);
+  HRESULT Read(engine::JobProperties* out);
+  HRESULT AddSpecs(std::vector<engine::FileSpec> specs);
+
+  const std::shared_ptr<Core> core_;
+  const std::shared_ptr<const engine::JobView> view_;
+};
+
+// Checks and converts one AddFile pair: E_INVALIDARG unless the URL is http(s):// and the
+// local name is an absolute path naming a file.
+HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, engine::FileSpec* out);
+
+}  // namespace shoal::api

@@ -1,0 +1,263 @@
+// JobObject, part 2: the Set*/Get* property pairs, notification registration, owner, proxy
+// settings and TakeOwnership.
+#include <unistd.h>
+
+#include <cwchar>
+#include <string>
+
+#include "api/src/core.h"
+#include "api/src/job.h"
+#include "api/src/strings.h"
+#include "shoal/activation.h"
+
+namespace shoal::api {
+namespace {
+
+constexpr std::size_t kMaxDisplayNameChars = 256;
+constexpr std::size_t kMaxDescriptionChars = 1024;
+constexpr std::size_t kMaxProxyListChars = 32767;
+constexpr ULONG kMinRetryDelayS = 5;
+// BG_NOTIFY_DISABLE included; FILE_TRANSFERRED / FILE_RANGES_TRANSFERRED need
+// IBackgroundCopyCallback3, which shoal does not call.
+constexpr ULONG kSupportedNotifyFlags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR |
+                                        BG_NOTIFY_DISABLE | BG_NOTIFY_JOB_MODIFICATION;
+
+}  // namespace
+
+HRESULT JobObject::Edit(const std::function<HRESULT(engine::JobProperties&)>& edit) {
+  return core_->engine().SetProperties(view_->id, edit);
+}
+
+HRESULT JobObject::Read(engine::JobProperties* out) {
+  return core_->engine().GetProperties(view_->id, out);
+}
+
+HRESULT JobObject::GetOwner(LPWSTR* pVal) {
+  // The Unix-user SID form (S-1-22-1-<uid>), as Samba maps Unix users: jobs belong to the
+  // user running the engine.
+  return Guarded([&] { return CopyOutUtf8("S-1-22-1-" + std::to_string(::getuid()), pVal); });
+}
+
+HRESULT JobObject::SetDisplayName(LPCWSTR Val) {
+  if (Val == nullptr) return E_INVALIDARG;
+  if (std::wcslen(Val) > kMaxDisplayNameChars) return BG_E_STRING_TOO_LONG;
+  return Guarded([&] {
+    std::string name;
+    if (!WideToUtf8(Val, &name)) return E_INVALIDARG;
+    return Edit([&](engine::JobProperties& p) {
+      p.display_name = name;
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetDisplayName(LPWSTR* pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  *pVal = nullptr;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    return FAILED(h) ? h : CopyOutUtf8(p.display_name, pVal);
+  });
+}
+
+HRESULT JobObject::SetDescription(LPCWSTR Val) {
+  if (Val == nullptr) return E_INVALIDARG;
+  if (std::wcslen(Val) > kMaxDescriptionChars) return BG_E_STRING_TOO_LONG;
+  return Guarded([&] {
+    std::string text;
+    if (!WideToUtf8(Val, &text)) return E_INVALIDARG;
+    return Edit([&](engine::JobProperties& p) {
+      p.description = text;
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetDescription(LPWSTR* pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  *pVal = nullptr;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    return FAILED(h) ? h : CopyOutUtf8(p.description, pVal);
+  });
+}
+
+HRESULT JobObject::SetPriority(BG_JOB_PRIORITY Val) {
+  if (Val < BG_JOB_PRIORITY_FOREGROUND || Val > BG_JOB_PRIORITY_LOW) return E_INVALIDARG;
+  return Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      p.priority = static_cast<engine::Priority>(Val);
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    if (SUCCEEDED(h)) *pVal = static_cast<BG_JOB_PRIORITY>(p.priority);
+    return h;
+  });
+}
+
+HRESULT JobObject::SetNotifyFlags(ULONG Val) {
+  if ((Val & ~kSupportedNotifyFlags) != 0) return E_NOTIMPL;
+  return Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      p.notify_flags = Val;
+      core_->SetFlags(view_->id, Val);  // on the engine thread: ordered with SetNotifyInterface
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetNotifyFlags(ULONG* pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    if (SUCCEEDED(h)) *pVal = p.notify_flags;
+    return h;
+  });
+}
+
+HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
+  // The client's AddRef/Release run here, never on the engine thread.
+  if (Val != nullptr) Val->AddRef();
+  IUnknown* replaced = nullptr;
+  bool stored = false;
+  // Through the engine so a final state refuses it (BG_E_INVALID_STATE) atomically with
+  // Cancel/Complete, and so ModificationTime moves as for every Set*.
+  const HRESULT h = Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      replaced = core_->SetCallback(view_, Val, p.notify_flags);
+      stored = true;
+      return S_OK;
+    });
+  });
+  if (!stored && Val != nullptr) Val->Release();
+  if (replaced != nullptr) replaced->Release();
+  return h;
+}
+
+HRESULT JobObject::GetNotifyInterface(IUnknown** pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  *pVal = core_->GetCallback(view_->id);
+  return S_OK;
+}
+
+HRESULT JobObject::SetMinimumRetryDelay(ULONG Seconds) {
+  const ULONG value = Seconds < kMinRetryDelayS ? kMinRetryDelayS : Seconds;
+  return Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      p.minimum_retry_delay_s = value;
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetMinimumRetryDelay(ULONG* Seconds) {
+  if (Seconds == nullptr) return E_POINTER;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    if (SUCCEEDED(h)) *Seconds = p.minimum_retry_delay_s;
+    return h;
+  });
+}
+
+HRESULT JobObject::SetNoProgressTimeout(ULONG Seconds) {
+  return Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      p.no_progress_timeout_s = Seconds;
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetNoProgressTimeout(ULONG* Seconds) {
+  if (Seconds == nullptr) return E_POINTER;
+  return Guarded([&] {
+    engine::JobProperties p;
+    const HRESULT h = Read(&p);
+    if (SUCCEEDED(h)) *Seconds = p.no_progress_timeout_s;
+    return h;
+  });
+}
+
+HRESULT JobObject::GetErrorCount(ULONG* Errors) {
+  if (Errors == nullptr) return E_POINTER;
+  *Errors = view_->error_count.load(std::memory_order_relaxed);
+  return S_OK;
+}
+
+HRESULT JobObject::SetProxySettings(BG_JOB_PROXY_USAGE ProxyUsage, const WCHAR* ProxyList,
+                                    const WCHAR* ProxyBypassList) {
+  switch (ProxyUsage) {
+    case BG_JOB_PROXY_USAGE_PRECONFIG:
+    case BG_JOB_PROXY_USAGE_NO_PROXY:
+    case BG_JOB_PROXY_USAGE_AUTODETECT:
+      // BITS: the lists must be NULL unless ProxyUsage is OVERRIDE.
+      if (ProxyList != nullptr || ProxyBypassList != nullptr) return E_INVALIDARG;
+      break;
+    case BG_JOB_PROXY_USAGE_OVERRIDE:
+      if (ProxyList == nullptr) return E_INVALIDARG;
+      if (std::wcslen(ProxyList) > kMaxProxyListChars) return BG_E_PROXY_LIST_TOO_LARGE;
+      if (ProxyBypassList != nullptr && std::wcslen(ProxyBypassList) > kMaxProxyListChars) {
+        return BG_E_PROXY_BYPASS_LIST_TOO_LARGE;
+      }
+      break;
+    default:
+      return E_INVALIDARG;
+  }
+  // The engine's transfers use no proxy of their own: an explicit proxy or WPAD discovery
+  // would be silently ignored, so they are refused rather than stored.
+  if (ProxyUsage == BG_JOB_PROXY_USAGE_OVERRIDE || ProxyUsage == BG_JOB_PROXY_USAGE_AUTODETECT) {
+    if (engine::IsFinal(view_->state.load())) return BG_E_INVALID_STATE;
+    return E_NOTIMPL;
+  }
+  return Guarded([&] {
+    return Edit([&](engine::JobProperties& p) {
+      p.proxy_usage = ProxyUsage;
+      p.proxy_list.clear();
+      p.proxy_bypass_list.clear();
+      return S_OK;
+    });
+  });
+}
+
+HRESULT JobObject::GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pProxyList,
+                                    LPWSTR* pProxyBypassList) {
+  if (pProxyUsage == nullptr || pProxyList == nullptr || pProxyBypassList == nullptr) {
+    return E_POINTER;
+  }
+  *pProxyList = nullptr;
+  *pProxyBypassList = nullptr;
+  return Guarded([&] {
+    engine::JobProperties p;
+    HRESULT h = Read(&p);
+    if (FAILED(h)) return h;
+    *pProxyUsage = static_cast<BG_JOB_PROXY_USAGE>(p.proxy_usage);
+    if (!p.proxy_list.empty()) h = CopyOutUtf8(p.proxy_list, pProxyList);
+    if (SUCCEEDED(h) && !p.proxy_bypass_list.empty()) {
+      h = CopyOutUtf8(p.proxy_bypass_list, pProxyBypassList);
+    }
+    if (FAILED(h)) {  // all or nothing
+      CoTaskMemFree(*pProxyList);
+      *pProxyList = nullptr;
+    }
+    return h;
+  });
+}
+
+HRESULT JobObject::TakeOwnership() {
+  // Every job of an engine belongs to the user running it, so the caller already owns it:
+  // nothing to change, but a final job still refuses (and ModificationTime moves, as in BITS).
+  return Guarded([&] { return Edit([](engine::JobProperties&) { return S_OK; }); });
+}
+
+}  // namespace shoal::api
