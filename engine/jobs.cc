@@ -91,6 +91,9 @@ hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
 }
 
 void Engine::Impl::Publish(Job& job) {
+  for (JobFile& f : job.files) {
+    if (f.torrent >= 0) f.sources = session_->Sources(f.torrent);
+  }
   const JobProgress p = job.tracker.Progress();
   job.view->progress.Store(p);
   SourceBytes total;
@@ -356,7 +359,6 @@ void Engine::Impl::Tick() {
     for (JobFile& f : job.files) {
       if (f.torrent < 0) continue;
       const TorrentStats st = session_->Poll(f.torrent);
-      f.sources = st.sources;
       peer_rate += st.peer_rate_bytes_s;
       any = true;
       if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);

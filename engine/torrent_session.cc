@@ -313,8 +313,17 @@ TorrentStats TorrentSession::Poll(int key) {
       ++s.peers;
     }
   }
-  for (const auto& [ep, bytes] : e->received) {
-    (e->web_endpoints.count(ep) ? s.sources.from_http : s.sources.from_peers) += bytes;
+  s.sources = Sources(key);
+  return s;
+}
+
+SourceBytes TorrentSession::Sources(int key) const {
+  SourceBytes s;
+  auto it = impl_->entries.find(key);
+  if (it == impl_->entries.end()) return s;
+  const Impl::Entry& e = it->second;
+  for (const auto& [ep, bytes] : e.received) {
+    (e.web_endpoints.count(ep) ? s.from_http : s.from_peers) += bytes;
   }
   return s;
 }

@@ -69,7 +69,10 @@ class TorrentSession {
   void Remove(int key);
   // Connects configured peers again (libtorrent's own retry waits a minute).
   void ReconnectPeers(int key);
+  // Rates and connections (asks libtorrent's network thread: for the tick, not per piece).
   TorrentStats Poll(int key);
+  // Payload bytes received so far by source, from counted block alerts. Cheap.
+  SourceBytes Sources(int key) const;
   void PopEvents(std::vector<TorrentEvent>* out);
 
   class Impl;
