@@ -34,6 +34,13 @@ struct JobFile {
   bool fetching = false;     // metainfo sidecar fetch in flight
   bool temp_created = false;
   SourceBytes sources;
+  // Plain HTTP (no metainfo): the transfer in flight, a token that stale reports must match,
+  // the bytes counted on disk and the most ever counted (only going past it is progress).
+  bool http = false;
+  std::unique_ptr<HttpTransfer> http_transfer;
+  int http_attempt = 0;
+  std::uint64_t http_bytes = 0;
+  std::uint64_t http_high_water = 0;
 };
 
 struct Job {
@@ -49,6 +56,10 @@ struct Job {
   bool busy = false;         // Complete or Cancel in progress
   std::uint64_t published_bytes = 0;
   bool progress_dirty = false;
+  // BITS retry timers: the no-progress window opens at the first transient error and closes
+  // on progress; a TRANSIENT_ERROR job re-queues at retry_at.
+  std::optional<Clock::TimePoint> no_progress_since;
+  Clock::TimePoint retry_at{};
 };
 
 struct UuidHash {
@@ -62,7 +73,7 @@ class Engine::Impl {
  public:
   using Reply = std::function<void(hr::HResult)>;
 
-  Impl(const EngineOptions& options, JobObserver* observer);
+  Impl(const EngineOptions& options, JobObserver* observer, std::shared_ptr<const Clock> clock);
 
   // Thread-safe. Runs `task` on the engine thread; false once the engine stopped.
   bool Post(std::function<void()> task);
@@ -94,6 +105,8 @@ class Engine::Impl {
   JobObserver* observer_;
   std::unique_ptr<TorrentSession> session_;
   std::unique_ptr<HttpFetcher> fetcher_;
+  std::unique_ptr<HttpSource> http_;
+  const std::shared_ptr<const Clock> clock_;
   std::thread thread_;
   std::thread::id engine_thread_id_;
 
@@ -111,9 +124,29 @@ class Engine::Impl {
   void Publish(Job& job);
   void Schedule(Job& job);
   void StartFile(Job& job, int index);
+  // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1
+  // after failing the job with a LOCAL_FILE error.
+  int OpenTemp(Job& job, int index);
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
   void Fail(Job& job, hr::HResult code, ErrorContext context, int file, std::string message);
+  // A failure BITS retries: TRANSIENT_ERROR until MinimumRetryDelay passes, or ERROR once the
+  // no-progress window exceeds NoProgressTimeout (at once when it is 0).
+  void TransientError(Job& job, hr::HResult code, ErrorContext context, int file,
+                      std::string message);
+  // Records the error object, counts it and stops the job's sources.
+  void RecordError(Job& job, hr::HResult code, ErrorContext context, int file,
+                   std::string message);
+  void RunTimers(Job& job);
+  void NoteProgress(Job& job) { job.no_progress_since.reset(); }
+  // Plain HTTP (http_jobs.cc).
+  void StartHttp(Job& job, int index);
+  void StopHttp(Job& job);
+  void OnHttpHead(const Uuid& id, int index, int token, std::uint64_t size, bool restarted);
+  void OnHttpBytes(const Uuid& id, int index, int token, std::uint64_t bytes);
+  void OnHttpDone(const Uuid& id, int index, int token, std::uint64_t bytes, HttpOutcome outcome);
+  JobFile* LiveHttpFile(const Uuid& id, int index, int token, Job** job);
+  // Pauses torrents and stops HTTP transfers.
   void PauseTorrents(Job& job);
   // Removes every torrent of the job, then runs `then` (on the engine thread).
   void RemoveTorrents(Job& job, std::function<void()> then);
@@ -140,7 +173,7 @@ class Engine::Impl {
     std::string* error;
   };
   std::unordered_map<int, PendingSeed> pending_seeds_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  Clock::TimePoint start_;
   double last_reconnect_s_ = 0;
 };
 

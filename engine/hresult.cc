@@ -45,7 +45,13 @@ std::string Describe(HResult h) {
     case 0x80072EE2: return "The operation timed out.";
     case 0x80072EE7: return "The server name or address could not be resolved.";
     case 0x80072EFD: return "A connection with the server could not be established.";
+    case 0x80072EFE: return "The connection with the server was terminated abnormally.";
     case 0x80072EFF: return "The connection with the server was reset.";
+    case 0x80072F08: return "The server redirected an HTTPS request to an HTTP URL, which is refused.";
+    case 0x80072F0D: return "The server's certificate is not trusted.";
+    case 0x80072F78: return "The server returned an invalid or unrecognized response.";
+    case 0x80072F7C: return "The redirection failed: too many redirects, a loop, or an unsupported scheme.";
+    case 0x80072F8F: return "A security error occurred while establishing the TLS connection.";
     case 0x00200017: return "Only some of the files in the job were transferred.";
     case 0x0020001A: return "Some of the temporary files could not be deleted.";
     case 0x80200001: return "The requested job was not found.";

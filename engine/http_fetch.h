@@ -18,6 +18,7 @@ namespace shoal::engine {
 struct FetchResult {
   hr::HResult code = hr::kOk;  // S_OK, BG_E_HTTP_ERROR_nnn, or a WinINet-style transport error
   long http_status = 0;
+  bool transient = false;  // BITS would retry this failure (connection, timeout, 5xx)
   std::string body;
   std::string message;  // English, when code failed
 };
@@ -26,6 +27,7 @@ struct FetchOptions {
   std::uint32_t timeout_s = 30;
   std::uint64_t max_bytes = 64ull << 20;
   std::string ca_file;  // extra CA bundle beside the system store
+  long max_redirects = 10;
 };
 
 // Performs one GET synchronously (any thread).

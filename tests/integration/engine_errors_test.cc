@@ -31,10 +31,11 @@ int ClosedPort() {
 class EngineErrors : public SwarmTest {
  protected:
   engine::JobErrorInfo ExpectError(const std::string& url, const std::string& local,
-                                   hr::HResult code, engine::ErrorContext context) {
+                                   hr::HResult code, engine::ErrorContext context,
+                                   JobState state = JobState::kError) {
     auto e = StartEngine(2);
     auto job = StartJob(*e, {{url, local, ""}});
-    EXPECT_EQ(WaitSettled(*job), JobState::kError);
+    EXPECT_EQ(WaitSettled(*job), state);
     engine::JobErrorInfo info;
     EXPECT_EQ(e->GetError(job->id, &info), hr::kOk);
     EXPECT_EQ(static_cast<std::uint32_t>(info.code), static_cast<std::uint32_t>(code))
@@ -54,9 +55,10 @@ TEST_F(EngineErrors, MissingContentIsHttp404) {
   EXPECT_NE(info.message.find("missing.bin"), std::string::npos);
 }
 
-TEST_F(EngineErrors, UnreachableHostCannotConnect) {
+TEST_F(EngineErrors, UnreachableHostIsATransientCannotConnect) {
   ExpectError("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x.bin", work_ / "x.bin",
-              hr::kInternetCannotConnect, engine::ErrorContext::kRemoteFile);
+              hr::kInternetCannotConnect, engine::ErrorContext::kRemoteFile,
+              JobState::kTransientError);
 }
 
 TEST_F(EngineErrors, CorruptSidecarIsInvalidData) {
