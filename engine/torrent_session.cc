@@ -383,7 +383,15 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     return;
   }
   if (auto* u = lt::alert_cast<lt::url_seed_alert>(a)) {
-    hr::HResult code = u->error ? FromLt(u->error) : hr::kBgERemoteNotSupported;
+    // An HTTP refusal comes as a message ("503 Service Unavailable") without an error code.
+    hr::HResult code = hr::kBgERemoteNotSupported;
+    int status = 0;
+    if (u->error) {
+      code = FromLt(u->error);
+    } else if (std::sscanf(u->error_message(), "%d", &status) == 1 && status >= 300 &&
+               status < 600) {
+      code = hr::HttpError(status);
+    }
     out->push_back({Kind::kWebSeedError, KeyOf(u->handle), -1, code, ErrorContext::kRemoteFile,
                     u->message()});
     return;

@@ -24,6 +24,12 @@ TempDir::~TempDir() {
 }
 
 std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned seed) {
+  std::string data = RandomBytes(size, seed);
+  WriteFile(path, data);
+  return data;
+}
+
+std::string RandomBytes(std::size_t size, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string data(size, '\0');
   std::size_t i = 0;
@@ -32,7 +38,6 @@ std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned 
     std::memcpy(&data[i], &v, 8);
   }
   for (; i < size; ++i) data[i] = static_cast<char>(rng());
-  WriteFile(path, data);
   return data;
 }
 

@@ -25,7 +25,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Writes `size` pseudo-random bytes (deterministic per seed) and returns them.
+// `size` pseudo-random bytes, deterministic per seed.
+std::string RandomBytes(std::size_t size, unsigned seed = 1);
+// Writes RandomBytes(size, seed) to `path` and returns them.
 std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned seed = 1);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);

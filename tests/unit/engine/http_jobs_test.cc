@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "tests/support/event_log.h"
 #include "tests/support/fake_http_source.h"
 #include "tests/support/fixtures.h"
 
@@ -13,24 +14,9 @@ namespace shoal::engine {
 namespace {
 
 using std::chrono::seconds;
+using testing::EventLog;
 using testing::FakeHttpSource;
 using testing::WaitFor;
-
-class EventLog : public JobObserver {
- public:
-  void OnJobEvent(const Uuid&, JobEvent e) override {
-    std::lock_guard lock(mu_);
-    if (e == JobEvent::kError) ++errors_;
-  }
-  int errors() {
-    std::lock_guard lock(mu_);
-    return errors_;
-  }
-
- private:
-  std::mutex mu_;
-  int errors_ = 0;
-};
 
 class HttpJobs : public ::testing::Test {
  protected:
