@@ -25,6 +25,7 @@ test: build
 bench: build
 	@$(BUILD)/tests/bench/progress_bench
 	@$(BUILD)/tests/bench/transfer_bench
+	@$(BUILD)/tests/bench/http_bench
 
 install: build
 	@cmake --install $(BUILD)

@@ -26,7 +26,7 @@ bool IsTransientHttpStatus(long status) {
 
 namespace {
 
-constexpr long kBufferSize = 256 << 10;
+constexpr long kBufferSize = 1 << 20;
 
 // Parses "bytes first-last/total" (total may be "*"). False when malformed.
 bool ParseContentRange(const char* v, std::uint64_t* first, std::uint64_t* total) {

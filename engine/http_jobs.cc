@@ -4,15 +4,22 @@
 // dropped when stale (the job moved on, or a newer transfer replaced the one reporting).
 #include <sys/stat.h>
 
+#include <chrono>
+
 #include "engine/engine_impl.h"
 
 namespace shoal::engine {
 namespace {
 
-// Byte counts from the transfer's thread, coalesced: at most one task in the engine's queue.
+// Byte counts from the transfer's thread, coalesced: at most one task in the engine's queue,
+// and at most one per kReportInterval, so a fast body (thousands of writes a second) does not
+// keep waking the engine thread. The final count always arrives with the outcome.
+constexpr auto kReportInterval = std::chrono::milliseconds(10);
+
 struct ByteReports {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<bool> queued{false};
+  std::chrono::steady_clock::time_point last_post{};  // the transfer's thread only
 };
 
 }  // namespace
@@ -45,7 +52,10 @@ void Engine::Impl::StartHttp(Job& job, int index) {
   };
   cb.on_progress = [this, id, index, token, reports](std::uint64_t bytes) {
     reports->bytes.store(bytes, std::memory_order_relaxed);
-    if (reports->queued.exchange(true)) return;
+    // A rate limit, not a job timer: real time whatever the engine's clock.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - reports->last_post < kReportInterval || reports->queued.exchange(true)) return;
+    reports->last_post = now;
     Post([=, this] {
       reports->queued.store(false);
       OnHttpBytes(id, index, token, reports->bytes.load(std::memory_order_relaxed));
