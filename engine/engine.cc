@@ -194,6 +194,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   fetch.ca_file = options.ca_file;
   fetch.max_redirects = options.http_max_redirects;
   impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
+  impl->verifier_ = std::make_unique<BackgroundQueue>();
   if (seams.http_source) {
     impl->http_ = std::move(seams.http_source);
   } else {
@@ -220,6 +221,7 @@ Engine::~Engine() {
   impl_->Stop();
   impl_->http_.reset();
   impl_->fetcher_.reset();
+  impl_->verifier_.reset();
 }
 
 std::string Engine::ListenEndpoint() const {

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/background_queue.h"
 #include "engine/engine.h"
 #include "engine/http_fetch.h"
 #include "engine/job_state.h"
@@ -41,6 +42,9 @@ struct JobFile {
   int http_attempt = 0;
   std::uint64_t http_bytes = 0;
   std::uint64_t http_high_water = 0;
+  // Whole-file SHA-256 check (spec.sha256 set): running on the verifier, or passed.
+  bool verifying = false;
+  bool verified = false;
 };
 
 struct Job {
@@ -106,6 +110,7 @@ class Engine::Impl {
   std::unique_ptr<TorrentSession> session_;
   std::unique_ptr<HttpFetcher> fetcher_;
   std::unique_ptr<HttpSource> http_;
+  std::unique_ptr<BackgroundQueue> verifier_;  // whole-file SHA-256 checks
   const std::shared_ptr<const Clock> clock_;
   std::thread thread_;
   std::thread::id engine_thread_id_;
@@ -146,6 +151,12 @@ class Engine::Impl {
   void OnHttpBytes(const Uuid& id, int index, int token, std::uint64_t bytes);
   void OnHttpDone(const Uuid& id, int index, int token, std::uint64_t bytes, HttpOutcome outcome);
   JobFile* LiveHttpFile(const Uuid& id, int index, int token, Job** job);
+  // Integrity (integrity.cc): whether a file is whole and, if it has an expected SHA-256,
+  // verified; and the check itself, off the engine thread.
+  bool FileReady(const Job& job, int index) const;
+  void StartVerify(Job& job, int index);
+  void OnVerified(const Uuid& id, int index, int generation, hr::HResult code,
+                  std::string digest, std::string error);
   // Pauses torrents and stops HTTP transfers.
   void PauseTorrents(Job& job);
   // Removes every torrent of the job, then runs `then` (on the engine thread).

@@ -64,7 +64,7 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
     bool partial = false;
     for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
       JobFile& f = job.files[i];
-      if (!job.tracker.FileDone(i)) {
+      if (!FileReady(job, i)) {  // incomplete, or failed its SHA-256 check: never exposed
         partial = true;
         if (f.temp_created) ::unlink(f.temp_path().c_str());
         f.temp_created = false;
@@ -86,7 +86,7 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
     if (options_.seed_after_complete) {
       for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
         const JobFile& f = job.files[i];
-        if (!job.tracker.FileDone(i) || f.spec.metainfo.empty()) continue;  // plain HTTP
+        if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
         TorrentSession::AddParams params;
         params.metainfo = f.spec.metainfo;
         params.save_dir = f.dir;

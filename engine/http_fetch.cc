@@ -77,44 +77,11 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   return r;
 }
 
-HttpFetcher::HttpFetcher(FetchOptions options)
-    : options_(std::move(options)), thread_([this] { Run(); }) {}
-
-HttpFetcher::~HttpFetcher() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-    cancel_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
 void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.emplace_back(std::move(url), std::move(done));
-  }
-  cv_.notify_one();
-}
-
-void HttpFetcher::Run() {
-  for (;;) {
-    std::pair<std::string, std::function<void(FetchResult)>> item;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    FetchResult r = HttpGet(item.first, options_, &cancel_);
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-    item.second(std::move(r));
-  }
+  queue_.Run([this, url = std::move(url), done = std::move(done)] {
+    FetchResult r = HttpGet(url, options_, &queue_.stopping());
+    if (!queue_.stopping()) done(std::move(r));
+  });
 }
 
 }  // namespace shoal::engine

@@ -134,7 +134,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
   for (FileSpec& spec : specs) {
     namespace fs = std::filesystem;
     const fs::path local(spec.local_path);
-    if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename()) {
+    if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename() ||
+        (!spec.sha256.empty() && spec.sha256.size() != 32)) {
       return hr::kInvalidArg;
     }
     for (const JobFile& f : job.files) {
@@ -215,10 +216,12 @@ void Engine::Impl::Schedule(Job& job) {
   bool http_busy = false;
   for (const JobFile& f : job.files) http_busy = http_busy || f.http_transfer != nullptr;
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-    if (job.tracker.FileDone(i)) continue;
+    if (FileReady(job, i)) continue;
     all_done = false;
     JobFile& f = job.files[i];
-    if (f.torrent >= 0) {
+    if (job.tracker.FileDone(i)) {
+      if (!f.verifying) StartVerify(job, i);  // whole, but its SHA-256 is not checked yet
+    } else if (f.torrent >= 0) {
       session_->Resume(f.torrent);
     } else if (f.http) {
       waiting = true;
@@ -348,7 +351,7 @@ void Engine::Impl::OnPiece(int key, int piece) {
     const JobProgress p = job.tracker.Progress();
     if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
       for (JobFile& jf : job.files) session_->SetWebSeed(jf.torrent, false);
-      Apply(job, JobAction::kAllFilesDone);
+      Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
     }
   }
 }

@@ -102,12 +102,15 @@ struct JobProperties {
 
 // One file of a job. `metainfo` is a bencoded .torrent for the content; empty means "fetch the
 // sidecar <remote_url>.torrent from the origin", and without one (a 4xx) fetch the URL itself
-// over plain HTTP. `http_only` skips the sidecar: plain HTTP from the start.
+// over plain HTTP. `http_only` skips the sidecar: plain HTTP from the start. `sha256` (32 raw
+// bytes, or empty) is the whole file's expected digest, checked before the file counts as
+// transferred; a mismatch fails the job and the file is never exposed.
 struct FileSpec {
   std::string remote_url;
   std::string local_path;
   std::string metainfo;
   bool http_only = false;
+  std::string sha256;
 };
 
 struct FileInfo {

@@ -322,5 +322,34 @@ TEST_F(HttpSource, FailingWebSeedWithoutPeersFollowsTheRetryRules) {
   RetryAndExpectFile(*job, "ws.bin", data);
 }
 
+TEST_F(HttpSource, ExpectedSha256IsCheckedAfterThePieces) {
+  // With metainfo, pieces are verified by libtorrent; the caller's SHA-256 comes on top.
+  TempDir src;
+  const std::string data = WriteRandomFile(src / "sum.bin", kMiB + 3);
+  engine::MetainfoSpec spec;
+  spec.path = src / "sum.bin";
+  std::string torrent, error, good, bad;
+  ASSERT_EQ(engine::CreateMetainfo(spec, &torrent, &error), hr::kOk) << error;
+  ASSERT_EQ(engine::Sha256File(src / "sum.bin", &good, &error), hr::kOk) << error;
+  bad = good;
+  bad[0] = static_cast<char>(bad[0] ^ 1);
+  origin_->Put("/sum.bin", data);
+  for (const std::string* digest : {&bad, &good}) {
+    std::shared_ptr<const engine::JobView> job;
+    ASSERT_EQ(engine_->CreateJob("sum", &job), hr::kOk);
+    engine::FileSpec f{origin_->Url("/sum.bin"), work_ / "sum.bin", torrent};
+    f.sha256 = *digest;
+    ASSERT_EQ(engine_->AddFiles(job->id, {f}), hr::kOk);
+    ASSERT_EQ(engine_->Resume(job->id), hr::kOk);
+    if (digest == &bad) {
+      ExpectError(*job, JobState::kError, hr::kBgEValidationFailed, ErrorContext::kRemoteFile, 1);
+      ExpectAbsent(*job, "sum.bin");
+    } else {
+      ASSERT_EQ(Settle(*job), JobState::kTransferred);
+      ExpectFile(*job, "sum.bin", data);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shoal::testing

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/metainfo.h"
 #include "tests/support/event_log.h"
 #include "tests/support/fake_http_source.h"
 #include "tests/support/fixtures.h"
@@ -36,13 +37,15 @@ class HttpJobs : public ::testing::Test {
 
   // A job of plain-HTTP files (no sidecar), with the given timers, resumed.
   std::shared_ptr<const JobView> StartJob(int files = 1, std::uint32_t retry_s = 600,
-                                          std::uint32_t timeout_s = 3600) {
+                                          std::uint32_t timeout_s = 3600,
+                                          const std::string& sha256 = "") {
     std::shared_ptr<const JobView> job;
     EXPECT_EQ(engine_->CreateJob("http", &job), hr::kOk);
     std::vector<FileSpec> specs;
     for (int i = 0; i < files; ++i) {
       FileSpec s{"http://cdn.invalid/f" + std::to_string(i), dir_ / ("f" + std::to_string(i)), ""};
       s.http_only = true;
+      s.sha256 = sha256;
       specs.push_back(s);
     }
     EXPECT_EQ(engine_->AddFiles(job->id, specs), hr::kOk);
@@ -284,6 +287,53 @@ TEST_F(HttpJobs, FilesOfAJobGoOneAtATimeInOrder) {
   second->Finish();
   ASSERT_TRUE(WaitState(*job, JobState::kTransferred));
   EXPECT_EQ(job->progress.Load().bytes_total, 3u);
+}
+
+std::string Sha256Of(const std::string& data) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "x", data);
+  std::string digest, error;
+  EXPECT_EQ(Sha256File(dir / "x", &digest, &error), hr::kOk) << error;
+  return digest;
+}
+
+TEST_F(HttpJobs, MatchingSha256LetsTheFileThrough) {
+  auto job = StartJob(1, 600, 3600, Sha256Of(content_));
+  auto call = http_->WaitForCall(1);
+  ASSERT_TRUE(call);
+  call->callbacks.on_head(content_.size(), false);
+  call->Deliver(content_, 10);
+  call->Finish();
+  ASSERT_TRUE(WaitState(*job, JobState::kTransferred));
+  EXPECT_EQ(engine_->Complete(job->id), hr::kOk);
+  EXPECT_EQ(testing::ReadFile(dir_ / "f0"), content_);
+}
+
+TEST_F(HttpJobs, Sha256MismatchFailsTheJobAndTheFileNeverAppears) {
+  auto job = StartJob(1, 600, 3600, Sha256Of("something else"));
+  auto call = http_->WaitForCall(1);
+  ASSERT_TRUE(call);
+  call->callbacks.on_head(content_.size(), false);
+  call->Deliver(content_, 10);
+  call->Finish();
+  ASSERT_TRUE(WaitState(*job, JobState::kError));
+  JobErrorInfo info;
+  ASSERT_EQ(engine_->GetError(job->id, &info), hr::kOk);
+  EXPECT_EQ(static_cast<std::uint32_t>(info.code), 0x80200053u);  // BG_E_VALIDATION_FAILED
+  EXPECT_EQ(info.context, ErrorContext::kRemoteFile);
+  EXPECT_EQ(info.file_index, 0);
+  EXPECT_NE(info.message.find("SHA-256"), std::string::npos);
+  EXPECT_EQ(job->progress.Load().bytes_transferred, 0u) << "the bytes no longer count";
+  EXPECT_EQ(engine_->Complete(job->id), hr::kBgSPartialComplete);
+  EXPECT_TRUE(testing::ListDir(dir_.path().string()).empty());
+}
+
+TEST_F(HttpJobs, MalformedSha256IsRefusedAtAddFile) {
+  std::shared_ptr<const JobView> job;
+  ASSERT_EQ(engine_->CreateJob("bad", &job), hr::kOk);
+  FileSpec s{"http://cdn.invalid/x", dir_ / "x", ""};
+  s.sha256 = "too short";
+  EXPECT_EQ(engine_->AddFiles(job->id, {s}), hr::kInvalidArg);
 }
 
 }  // namespace
