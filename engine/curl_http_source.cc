@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <future>
 #include <list>
@@ -57,6 +58,12 @@ struct Attempt {
   bool head_seen = false;
   bool restart = false;        // abandon this GET and fetch again from zero
   int write_errno = 0;
+  // Stall detection: curl's own low-speed check averages over seconds, so a body that stops
+  // dead is caught late; this watches the byte count itself.
+  std::chrono::steady_clock::duration stall_limit{};
+  std::chrono::steady_clock::time_point last_byte_at{};
+  curl_off_t last_dlnow = -1;
+  bool stalled = false;
   HttpOutcome failure;         // set when a callback refused the response
 };
 
@@ -122,8 +129,18 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
-int OnXfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<Attempt*>(user)->cancel->load() ? 1 : 0;
+int OnXfer(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  auto& a = *static_cast<Attempt*>(user);
+  if (a.cancel->load()) return 1;
+  const auto now = std::chrono::steady_clock::now();
+  if (dlnow != a.last_dlnow) {
+    a.last_dlnow = dlnow;
+    a.last_byte_at = now;
+  } else if (a.stall_limit.count() > 0 && now - a.last_byte_at > a.stall_limit) {
+    a.stalled = true;
+    return 1;
+  }
+  return 0;
 }
 
 HttpOutcome Fatal(hr::HResult code, ErrorContext context, std::string message) {
@@ -144,14 +161,14 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kBufferSize);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout_s));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout_s));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnXfer);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &a);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+  a.stall_limit = std::chrono::seconds(options.stall_timeout_s);
+  a.last_byte_at = std::chrono::steady_clock::now();
   const CURLcode c = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -167,6 +184,9 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
                 req.path + ": " + std::strerror(a.write_errno));
   } else if (a.restart) {
     // handled by the caller
+  } else if (a.stalled) {
+    out = {hr::kInternetTimeout, true, ErrorContext::kRemoteFile, status,
+           "no data for " + std::to_string(options.stall_timeout_s) + " s"};
   } else if (a.failure.code != hr::kOk) {
     out = a.failure;
   } else if (c == CURLE_HTTP_RETURNED_ERROR) {

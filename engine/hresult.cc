@@ -17,6 +17,30 @@ class HResultCategory : public std::error_category {
   }
 };
 
+// RFC 9110 reason phrases of the statuses a CDN is likely to send.
+const char* ReasonPhrase(unsigned status) {
+  switch (status) {
+    case 300: return "Multiple Choices";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 const std::error_category& Category() {
@@ -80,7 +104,16 @@ std::string Describe(HResult h) {
   }
   std::uint32_t u = static_cast<std::uint32_t>(h);
   if ((u & 0xFFFF0000u) == 0x80190000u) {
-    return "The server returned HTTP status " + std::to_string(u & 0xFFFFu) + ".";
+    const unsigned status = u & 0xFFFFu;
+    const char* reason = ReasonPhrase(status);
+    std::string text = "The server returned HTTP status " + std::to_string(status);
+    if (reason != nullptr) text += std::string(" (") + reason + ")";
+    if (status >= 500 || status == 408 || status == 429) {
+      text += "; this is usually temporary";
+    } else if (status >= 400) {
+      text += "; retrying the same request will not help";
+    }
+    return text + ".";
   }
   return {};
 }

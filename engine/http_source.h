@@ -62,7 +62,7 @@ class HttpSource {
 struct HttpSourceOptions {
   std::string ca_file;                 // extra CA bundle beside the system store
   std::uint32_t connect_timeout_s = 15;
-  std::uint32_t stall_timeout_s = 60;  // no body byte for this long: a transient timeout
+  std::uint32_t stall_timeout_s = 60;  // no byte for this long: a transient timeout (0: never)
   long max_redirects = 10;
 };
 

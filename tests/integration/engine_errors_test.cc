@@ -15,19 +15,6 @@ namespace {
 using engine::JobState;
 namespace fs = std::filesystem;
 
-// A loopback port with nothing listening on it.
-int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class EngineErrors : public SwarmTest {
  protected:
   engine::JobErrorInfo ExpectError(const std::string& url, const std::string& local,
@@ -56,7 +43,7 @@ TEST_F(EngineErrors, MissingContentIsHttp404) {
 }
 
 TEST_F(EngineErrors, UnreachableHostIsATransientCannotConnect) {
-  ExpectError("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x.bin", work_ / "x.bin",
+  ExpectError("http://127.0.0.1:" + std::to_string(ClosedLoopbackPort()) + "/x.bin", work_ / "x.bin",
               hr::kInternetCannotConnect, engine::ErrorContext::kRemoteFile,
               JobState::kTransientError);
 }

@@ -36,6 +36,9 @@ void WriteFile(const std::string& path, const std::string& data);
 bool WaitFor(const std::function<bool()>& done,
              std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// A loopback port nothing listens on (bound, then closed): connections to it are refused.
+int ClosedLoopbackPort();
+
 // Lists the names in a directory (for "nothing left behind" checks).
 std::vector<std::string> ListDir(const std::string& dir);
 
