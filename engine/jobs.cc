@@ -144,6 +144,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename()) {
       return hr::kInvalidArg;
     }
+    // As BITS: the destination folder must exist and be writable when the file is added.
+    if (::access(local.parent_path().c_str(), W_OK | X_OK) != 0) return hr::FromErrno(errno);
     for (const JobFile& f : job.files) {
       if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
     }
