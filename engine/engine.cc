@@ -126,6 +126,9 @@ void Engine::Impl::ProcessEvents() {
       case TorrentEvent::Kind::kPieceVerified:
         OnPiece(ev.key, ev.piece);
         break;
+      case TorrentEvent::Kind::kPieceFailed:
+        OnPieceFailed(ev.key, ev.piece);
+        break;
       case TorrentEvent::Kind::kChecked: {
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
@@ -157,21 +160,6 @@ void Engine::Impl::ProcessEvents() {
              it->second.file, ev.message);
         break;
       }
-      case TorrentEvent::Kind::kWebSeedError: {
-        auto it = owners_.find(ev.key);
-        if (it == owners_.end() || it->second.job == nullptr) break;
-        Job& job = *it->second.job;
-        // Peers may still deliver; only an HTTP refusal with no peer at all stops the job.
-        const TorrentStats stats = session_->Poll(ev.key);
-        const std::uint32_t status = static_cast<std::uint32_t>(ev.code);
-        const bool http_refusal = (status & 0xFFFF0000u) == 0x80190000u && (status & 0xFFFF) >= 400 &&
-                                  (status & 0xFFFF) < 500;
-        if (http_refusal && stats.peers == 0) {
-          Fail(job, ev.code, ErrorContext::kRemoteFile, it->second.file,
-               job.files[it->second.file].spec.remote_url + ": " + ev.message);
-        }
-        break;
-      }
     }
   }
 }
@@ -188,6 +176,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   fetch.timeout_s = options.http_timeout_s;
   fetch.ca_file = options.ca_file;
   impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
+  impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
@@ -200,6 +189,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
 
 Engine::~Engine() {
   impl_->fetcher_.reset();  // no more fetch results
+  impl_->ranges_.reset();
   impl_->Stop();
 }
 

@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "engine/http_fetch.h"
 #include "engine/job_state.h"
 #include "engine/progress.h"
+#include "engine/range_fetch.h"
 #include "engine/source_policy.h"
 #include "engine/torrent_session.h"
 
@@ -34,6 +37,10 @@ struct JobFile {
   bool fetching = false;     // metainfo sidecar fetch in flight
   bool temp_created = false;
   SourceBytes sources;
+  // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
+  std::set<int> cdn_inflight;
+  int cdn_cursor = -1;
+  double cdn_retry_at_s = 0;
 };
 
 struct Job {
@@ -44,6 +51,8 @@ struct Job {
   ProgressTracker tracker;
   std::optional<JobErrorInfo> error;
   HttpGate gate;
+  bool cdn_unavailable = false;  // the CDN may serve pieces no connected peer has
+  bool cdn_any = false;          // ... and pieces peers have too
   double queued_at_s = 0;
   int generation = 0;        // bumps on Suspend/Cancel: stale fetch results are dropped
   bool busy = false;         // Complete or Cancel in progress
@@ -94,6 +103,8 @@ class Engine::Impl {
   JobObserver* observer_;
   std::unique_ptr<TorrentSession> session_;
   std::unique_ptr<HttpFetcher> fetcher_;
+  std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
+  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
   std::thread thread_;
   std::thread::id engine_thread_id_;
 
@@ -118,6 +129,11 @@ class Engine::Impl {
   // Removes every torrent of the job, then runs `then` (on the engine thread).
   void RemoveTorrents(Job& job, std::function<void()> then);
   void OnPiece(int key, int piece);
+  void OnPieceFailed(int key, int piece);
+  // cdn.cc: keeps each incomplete file's CDN requests topped up, as the job's mode allows.
+  void PumpCdn(Job& job);
+  void FetchCdnPiece(Job& job, int index, int piece);
+  void OnCdnPiece(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
   void OnRemoved(int key);
 
   std::mutex mu_;
@@ -142,6 +158,7 @@ class Engine::Impl {
   std::unordered_map<int, PendingSeed> pending_seeds_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double last_reconnect_s_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 }  // namespace shoal::engine

@@ -23,7 +23,10 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-hr::HResult FromCurl(CURLcode c) {
+}  // namespace
+
+hr::HResult FromCurlCode(int code) {
+  const auto c = static_cast<CURLcode>(code);
   switch (c) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY: return hr::kInternetNameNotResolved;
@@ -41,12 +44,24 @@ hr::HResult FromCurl(CURLcode c) {
   }
 }
 
-void GlobalInit() {
+void CurlGlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-}  // namespace
+void SetCommonOptions(void* handle, const FetchOptions& options, char* error_buffer) {
+  CURL* curl = static_cast<CURL*>(handle);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
+  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+}
 
 static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* cancel = static_cast<const std::atomic<bool>*>(user);
@@ -55,7 +70,7 @@ static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
                     const std::atomic<bool>* cancel) {
-  GlobalInit();
+  CurlGlobalInit();
   FetchResult r;
   CURL* curl = curl_easy_init();
   if (curl == nullptr) {
@@ -65,22 +80,13 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   }
   Sink sink{&r.body, options.max_bytes};
   char err[CURL_ERROR_SIZE] = {};
+  SetCommonOptions(curl, options, err);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
-  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
 
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
@@ -90,7 +96,7 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
     r.code = hr::kInvalidData;
     r.message = url + ": response larger than " + std::to_string(options.max_bytes) + " bytes";
   } else if (c != CURLE_OK) {
-    r.code = FromCurl(c);
+    r.code = FromCurlCode(c);
     r.message = url + ": " + (err[0] ? err : curl_easy_strerror(c));
   } else if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));

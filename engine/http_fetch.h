@@ -28,6 +28,12 @@ struct FetchOptions {
   std::string ca_file;  // extra CA bundle beside the system store
 };
 
+// libcurl plumbing shared by the fetchers: global set-up, an easy handle's common options
+// (http/https only, bounded redirects, timeouts, CA bundle), libcurl codes as HRESULTs.
+void CurlGlobalInit();
+void SetCommonOptions(void* curl, const FetchOptions& options, char* error_buffer);
+hr::HResult FromCurlCode(int code);
+
 // Performs one GET synchronously (any thread).
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
                     const std::atomic<bool>* cancel = nullptr);

@@ -204,12 +204,11 @@ hr::HResult Engine::Impl::Suspend(Job& job) {
 void Engine::Impl::PauseTorrents(Job& job) {
   for (JobFile& f : job.files) {
     f.fetching = false;
-    if (f.torrent >= 0) {
-      session_->SetWebSeed(f.torrent, false);
-      session_->Pause(f.torrent);
-    }
+    f.cdn_inflight.clear();  // late answers are dropped by generation
+    if (f.torrent >= 0) session_->Pause(f.torrent);
   }
   job.gate = HttpGate();
+  job.cdn_unavailable = job.cdn_any = false;
 }
 
 void Engine::Impl::Schedule(Job& job) {
@@ -302,7 +301,6 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.metainfo = f.spec.metainfo;
   params.save_dir = f.dir;
   params.file_name = f.temp_name;
-  params.web_seed = f.spec.remote_url;
   params.job_file = index;
   TorrentLayout layout;
   std::string error;
@@ -334,7 +332,9 @@ void Engine::Impl::OnPiece(int key, int piece) {
   auto it = owners_.find(key);
   if (it == owners_.end() || it->second.job == nullptr) return;
   Job& job = *it->second.job;
-  const JobFile& f = job.files[it->second.file];
+  JobFile& f = job.files[it->second.file];
+  // A CDN piece stays in flight until libtorrent verified it; then the next one may go.
+  const bool from_cdn = f.cdn_inflight.erase(piece) > 0;
   if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
   Publish(job);
   if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
@@ -343,8 +343,9 @@ void Engine::Impl::OnPiece(int key, int piece) {
   if (IsActive(job.state)) {
     const JobProgress p = job.tracker.Progress();
     if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
-      for (JobFile& jf : job.files) session_->SetWebSeed(jf.torrent, false);
       Apply(job, JobAction::kAllFilesDone);
+    } else if (from_cdn) {
+      PumpCdn(job);
     }
   }
 }
@@ -372,12 +373,9 @@ void Engine::Impl::Tick() {
       in.transfer_start_s = job.queued_at_s;
       in.foreground = job.props.priority == Priority::kForeground;
       in.peer_rate_bytes_s = peer_rate;
-      const bool http = job.gate.Decide(options_.policy, in);
-      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-        if (job.files[i].torrent >= 0) {
-          session_->SetWebSeed(job.files[i].torrent, http && !job.tracker.FileDone(i));
-        }
-      }
+      job.cdn_any = job.gate.Decide(options_.policy, in);
+      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      PumpCdn(job);
     }
     Publish(job);
     if (job.progress_dirty) {
