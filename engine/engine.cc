@@ -127,6 +127,9 @@ void Engine::Impl::ProcessEvents() {
       case TorrentEvent::Kind::kPieceVerified:
         OnPiece(ev.key, ev.piece);
         break;
+      case TorrentEvent::Kind::kPieceFailed:
+        OnPieceFailed(ev.key, ev.piece);
+        break;
       case TorrentEvent::Kind::kChecked: {
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
@@ -158,24 +161,6 @@ void Engine::Impl::ProcessEvents() {
              it->second.file, ev.message);
         break;
       }
-      case TorrentEvent::Kind::kWebSeedError: {
-        auto it = owners_.find(ev.key);
-        if (it == owners_.end() || it->second.job == nullptr) break;
-        Job& job = *it->second.job;
-        // Peers may still deliver: a failing CDN only matters to a job with no peer at all,
-        // and then by the BITS rules (4xx fatal, the rest retried).
-        const TorrentStats stats = session_->Poll(ev.key);
-        if (stats.peers > 0 || !IsActive(job.state)) break;
-        const std::uint32_t code = static_cast<std::uint32_t>(ev.code);
-        const bool http_status = (code & 0xFFFF0000u) == 0x80190000u;
-        const std::string message = job.files[it->second.file].spec.remote_url + ": " + ev.message;
-        if (http_status && !IsTransientHttpStatus(static_cast<long>(code & 0xFFFF))) {
-          Fail(job, ev.code, ErrorContext::kRemoteFile, it->second.file, message);
-        } else {
-          TransientError(job, ev.code, ErrorContext::kRemoteFile, it->second.file, message);
-        }
-        break;
-      }
     }
   }
 }
@@ -205,6 +190,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
     http.max_redirects = options.http_max_redirects;
     impl->http_ = MakeCurlHttpSource(http);
   }
+  impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
@@ -220,6 +206,7 @@ Engine::~Engine() {
   // workers post after that are dropped. Then the workers are joined.
   impl_->Stop();
   impl_->http_.reset();
+  impl_->ranges_.reset();
   impl_->fetcher_.reset();
   impl_->verifier_.reset();
 }

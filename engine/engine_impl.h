@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "engine/http_fetch.h"
 #include "engine/job_state.h"
 #include "engine/progress.h"
+#include "engine/range_fetch.h"
 #include "engine/source_policy.h"
 #include "engine/torrent_session.h"
 
@@ -45,6 +48,10 @@ struct JobFile {
   // Whole-file SHA-256 check (spec.sha256 set): running on the verifier, or passed.
   bool verifying = false;
   bool verified = false;
+  // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
+  std::set<int> cdn_inflight;
+  int cdn_cursor = -1;
+  double cdn_retry_at_s = 0;
 };
 
 struct Job {
@@ -55,6 +62,8 @@ struct Job {
   ProgressTracker tracker;
   std::optional<JobErrorInfo> error;
   HttpGate gate;
+  bool cdn_unavailable = false;  // the CDN may serve pieces no connected peer has
+  bool cdn_any = false;          // ... and pieces peers have too
   double queued_at_s = 0;
   int generation = 0;        // bumps on Suspend/Cancel: stale fetch results are dropped
   bool busy = false;         // Complete or Cancel in progress
@@ -112,6 +121,8 @@ class Engine::Impl {
   std::unique_ptr<HttpSource> http_;
   std::unique_ptr<BackgroundQueue> verifier_;  // whole-file SHA-256 checks
   const std::shared_ptr<const Clock> clock_;
+  std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
+  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
   std::thread thread_;
   std::thread::id engine_thread_id_;
 
@@ -162,6 +173,11 @@ class Engine::Impl {
   // Removes every torrent of the job, then runs `then` (on the engine thread).
   void RemoveTorrents(Job& job, std::function<void()> then);
   void OnPiece(int key, int piece);
+  void OnPieceFailed(int key, int piece);
+  // cdn.cc: keeps each incomplete file's CDN requests topped up, as the job's mode allows.
+  void PumpCdn(Job& job);
+  void FetchCdnPiece(Job& job, int index, int piece);
+  void OnCdnPiece(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
   void OnRemoved(int key);
 
   std::mutex mu_;
@@ -186,6 +202,7 @@ class Engine::Impl {
   std::unordered_map<int, PendingSeed> pending_seeds_;
   Clock::TimePoint start_;
   double last_reconnect_s_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 }  // namespace shoal::engine

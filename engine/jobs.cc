@@ -138,6 +138,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
         (!spec.sha256.empty() && spec.sha256.size() != 32)) {
       return hr::kInvalidArg;
     }
+    // As BITS: the destination folder must exist and be writable when the file is added.
+    if (::access(local.parent_path().c_str(), W_OK | X_OK) != 0) return hr::FromErrno(errno);
     for (const JobFile& f : job.files) {
       if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
     }
@@ -201,12 +203,11 @@ void Engine::Impl::PauseTorrents(Job& job) {
   StopHttp(job);
   for (JobFile& f : job.files) {
     f.fetching = false;
-    if (f.torrent >= 0) {
-      session_->SetWebSeed(f.torrent, false);
-      session_->Pause(f.torrent);
-    }
+    f.cdn_inflight.clear();  // late answers are dropped by generation
+    if (f.torrent >= 0) session_->Pause(f.torrent);
   }
   job.gate = HttpGate();
+  job.cdn_unavailable = job.cdn_any = false;
 }
 
 void Engine::Impl::Schedule(Job& job) {
@@ -320,7 +321,6 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.metainfo = f.spec.metainfo;
   params.save_dir = f.dir;
   params.file_name = f.temp_name;
-  params.web_seed = f.spec.remote_url;
   params.job_file = index;
   TorrentLayout layout;
   std::string error;
@@ -340,7 +340,9 @@ void Engine::Impl::OnPiece(int key, int piece) {
   auto it = owners_.find(key);
   if (it == owners_.end() || it->second.job == nullptr) return;
   Job& job = *it->second.job;
-  const JobFile& f = job.files[it->second.file];
+  JobFile& f = job.files[it->second.file];
+  // A CDN piece stays in flight until libtorrent verified it; then the next one may go.
+  const bool from_cdn = f.cdn_inflight.erase(piece) > 0;
   if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
   NoteProgress(job);
   Publish(job);
@@ -350,8 +352,9 @@ void Engine::Impl::OnPiece(int key, int piece) {
   if (IsActive(job.state)) {
     const JobProgress p = job.tracker.Progress();
     if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
-      for (JobFile& jf : job.files) session_->SetWebSeed(jf.torrent, false);
       Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
+    } else if (from_cdn) {
+      PumpCdn(job);
     }
   }
 }
@@ -382,12 +385,9 @@ void Engine::Impl::Tick() {
       in.transfer_start_s = job.queued_at_s;
       in.foreground = job.props.priority == Priority::kForeground;
       in.peer_rate_bytes_s = peer_rate;
-      const bool http = job.gate.Decide(options_.policy, in);
-      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-        if (job.files[i].torrent >= 0) {
-          session_->SetWebSeed(job.files[i].torrent, http && !job.tracker.FileDone(i));
-        }
-      }
+      job.cdn_any = job.gate.Decide(options_.policy, in);
+      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      PumpCdn(job);
     }
     if (any) Publish(job);
     if (job.progress_dirty) {

@@ -29,6 +29,9 @@ class ProgressTracker {
   // Registers a torrent whose files map to job files. Returns its key, or -1 if malformed.
   int AddTorrent(const TorrentLayout& layout);
   int num_pieces(int torrent) const;
+  std::uint64_t piece_length(int torrent) const { return torrents_[torrent].layout.piece_length; }
+  // Whether a verified piece of `torrent` was counted.
+  bool PieceCounted(int torrent, int piece) const { return torrents_[torrent].counted[piece]; }
   // Counts a verified piece once. Returns the bytes it added to job files (0 if repeated).
   std::uint64_t OnPieceVerified(int torrent, int piece);
   // Forgets a file's verified bytes (its temp file was lost). The torrent's pieces for it

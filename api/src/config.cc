@@ -107,6 +107,10 @@ HRESULT ApplyJson(const json& j, Options* o, std::string* error) {
       h = want_bool(&o->no_http);
     } else if (key == "seed_after_complete") {
       h = want_bool(&o->seed_after_complete);
+    } else if (key == "max_jobs") {
+      h = want_u32(&o->max_jobs);
+    } else if (key == "max_files_per_job") {
+      h = want_u32(&o->max_files_per_job);
     } else if (key == "ca_file") {
       h = want_string(&o->ca_file);
     } else {

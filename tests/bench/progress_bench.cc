@@ -3,11 +3,20 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "shoal/deliveryoptimization.h"
 
 namespace {
+
+[[noreturn]] void Die(const char* why) {
+  std::fprintf(stderr, "progress_bench: %s\n", why);
+  std::exit(1);
+}
 
 struct Fixture {
   IBackgroundCopyManager* manager = nullptr;
@@ -16,12 +25,13 @@ struct Fixture {
   explicit Fixture(int n) {
     shoal::Options o;
     o.listen_interface = "127.0.0.1:0";
+    o.max_jobs = static_cast<std::uint32_t>(n);
     std::string error;
-    if (FAILED(shoal::CreateBackgroundCopyManager(o, &manager, &error))) std::abort();
+    if (FAILED(shoal::CreateBackgroundCopyManager(o, &manager, &error))) Die(error.c_str());
     for (int i = 0; i < n; ++i) {
       GUID id;
       IBackgroundCopyJob* job = nullptr;
-      if (FAILED(manager->CreateJob(L"bench", BG_JOB_TYPE_DOWNLOAD, &id, &job))) std::abort();
+      if (FAILED(manager->CreateJob(L"bench", BG_JOB_TYPE_DOWNLOAD, &id, &job))) Die("CreateJob");
       jobs.push_back(job);
     }
   }
@@ -60,6 +70,36 @@ void BM_Baseline_StructCopy(benchmark::State& state) {
 }
 BENCHMARK(BM_Baseline_StructCopy)->Arg(1)->Arg(1000);
 
+// Prints the console table, then GetProgress / baseline per job count.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.run_type == Run::RT_Iteration) ns_[r.benchmark_name()] = r.GetAdjustedCPUTime();
+    }
+  }
+  void PrintRatios() const {
+    for (const char* n : {"1", "1000"}) {
+      const auto shoal = ns_.find(std::string("BM_GetProgress/") + n);
+      const auto base = ns_.find(std::string("BM_Baseline_StructCopy/") + n);
+      if (shoal == ns_.end() || base == ns_.end() || base->second <= 0) continue;
+      std::printf("GetProgress with %s job(s): %.2f ns/call, %.1f x a plain struct copy\n", n,
+                  shoal->second, shoal->second / base->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> ns_;
+};
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}

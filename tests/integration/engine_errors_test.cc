@@ -55,10 +55,32 @@ TEST_F(EngineErrors, CorruptSidecarIsInvalidData) {
               engine::ErrorContext::kRemoteFile);
 }
 
-TEST_F(EngineErrors, MissingDestinationFolderIsALocalFileError) {
+TEST_F(EngineErrors, MissingDestinationFolderIsRefusedAtAddFile) {
   const Content c = Publish("ok.bin", 1 << 20);
-  ExpectError(c.url, work_ / "no/such/dir/ok.bin", hr::kPathNotFound,
-              engine::ErrorContext::kLocalFile);
+  auto e = StartEngine(2);
+  std::shared_ptr<const engine::JobView> job;
+  ASSERT_EQ(e->CreateJob("path", &job), hr::kOk);
+  EXPECT_EQ(e->AddFiles(job->id, {{c.url, work_ / "no/such/dir/ok.bin", ""}}), hr::kPathNotFound);
+  EXPECT_EQ(job->progress.Load().files_total, 0u);
+}
+
+TEST_F(EngineErrors, DestinationFolderRemovedBeforeTheTransferIsALocalFileError) {
+  const Content c = Publish("ok.bin", 1 << 20);
+  const fs::path dir = work_ / "gone";
+  fs::create_directories(dir);
+  auto e = StartEngine(2);
+  std::shared_ptr<const engine::JobView> job;
+  ASSERT_EQ(e->CreateJob("path", &job), hr::kOk);
+  ASSERT_EQ(e->AddFiles(job->id, {{c.url, dir / "ok.bin", ""}}), hr::kOk);
+  fs::remove_all(dir);
+  ASSERT_EQ(e->Resume(job->id), hr::kOk);
+  EXPECT_EQ(WaitSettled(*job), JobState::kError);
+  engine::JobErrorInfo info;
+  ASSERT_EQ(e->GetError(job->id, &info), hr::kOk);
+  EXPECT_EQ(static_cast<std::uint32_t>(info.code), static_cast<std::uint32_t>(hr::kPathNotFound));
+  EXPECT_EQ(info.context, engine::ErrorContext::kLocalFile);
+  EXPECT_EQ(info.file_index, 0);
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 TEST_F(EngineErrors, BadArgumentsAreRefusedAtAddFile) {

@@ -202,12 +202,16 @@ TEST_F(HttpSource, SuspendAndResumeContinueToFullSize) {
 }
 
 TEST_F(HttpSource, BadLocalPathWinsOverA404) {
-  auto job = StartJob("/nowhere.bin", "no/such/dir/x.bin");
-  ExpectError(*job, JobState::kError, hr::kPathNotFound, ErrorContext::kLocalFile, 1);
+  std::shared_ptr<const engine::JobView> job;
+  ASSERT_EQ(engine_->CreateJob("bad path", &job), hr::kOk);
+  EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/nowhere.bin"), work_ / "no/dir/x.bin", ""}}),
+            hr::kPathNotFound)
+      << "refused at AddFile, before the origin is asked anything";
+  EXPECT_EQ(origin_->Requests("/nowhere.bin") + origin_->Requests("/nowhere.bin.torrent"), 0);
 }
 
-TEST_F(HttpSource, FailingWebSeedWithoutPeersFollowsTheRetryRules) {
-  // Metainfo is published, so the CDN serves as a libtorrent web seed, and it answers 503.
+TEST_F(HttpSource, FailingCdnWithoutPeersFollowsTheRetryRules) {
+  // Metainfo is published, so the CDN serves pieces by range requests, and it answers 503.
   TempDir src;
   const std::string data = WriteRandomFile(src / "ws.bin", kMiB);
   engine::MetainfoSpec spec;

@@ -81,7 +81,11 @@ int RunGet(const GetArgs& args) {
   JobRunner job;
   if (HRESULT hr = job.Start(manager.get(), spec, &error); FAILED(hr)) {
     Complain(error);
-    return hr == E_INVALIDARG || hr == HRESULT_FROM_WIN32(13) ? kExitBadInput : kExitFailed;
+    // Refusals of what the user typed (arguments, metainfo, destination) are bad input.
+    const bool bad_input = hr == E_INVALIDARG || hr == E_ACCESSDENIED ||
+                           hr == HRESULT_FROM_WIN32(2) || hr == HRESULT_FROM_WIN32(3) ||
+                           hr == HRESULT_FROM_WIN32(13);
+    return bad_input ? kExitBadInput : kExitFailed;
   }
 
   const auto start = std::chrono::steady_clock::now();

@@ -44,7 +44,10 @@ HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const JobSpec& spec,
     } else if (hr == E_INVALIDARG) {
       *error = "invalid URL or output path: want an http:// or https:// URL and a file path";
     } else {
-      *error = "cannot add the file (" + DescribeHr(hr) + ")";
+      LPWSTR text = nullptr;
+      std::string why;
+      if (SUCCEEDED(manager->GetErrorDescription(hr, 0, &text))) why = " " + TakeString(text);
+      *error = "cannot add " + spec.path + ": " + DescribeHr(hr) + why;
     }
     return hr;
   }

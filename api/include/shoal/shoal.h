@@ -26,6 +26,8 @@ struct Options {
   bool no_http = false;                         // peers only: the CDN is never used
   bool seed_after_complete = true;              // keep serving finished content
   std::string ca_file;                          // extra CA bundle for HTTPS
+  std::uint32_t max_jobs = 300;                 // BITS MaxJobsPerUser: live jobs per manager
+  std::uint32_t max_files_per_job = 200;        // BITS MaxFilesPerJob
 };
 
 // Creates a manager backed by a new engine of its own. `error` (optional) says why on failure.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace shoal::engine {
 namespace {
 
@@ -52,6 +54,60 @@ TEST(HttpGate, DelayRestartsWithTheTransfer) {
   EXPECT_FALSE(g.Decide(p, in));
   in.now_s = 103;
   EXPECT_TRUE(g.Decide(p, in));
+}
+
+TEST(HttpGate, DelayOverOpensUnavailablePiecesWhateverThePeerRate) {
+  SourcePolicy p;
+  p.delay_background_download_from_http_s = 5;
+  EXPECT_FALSE(HttpGate::DelayOver(p, At(4.9, false, 0)));
+  EXPECT_TRUE(HttpGate::DelayOver(p, At(5, false, 1e9)));
+  p.no_http = true;
+  EXPECT_FALSE(HttpGate::DelayOver(p, At(100, false, 0)));
+}
+
+TEST(PickCdnPiece, ContinuesItsRunThenJumpsIntoTheLongestGap) {
+  std::vector<bool> eligible(100, true);
+  int cursor = -1;
+  const int first = PickCdnPiece(eligible, 42, &cursor);
+  ASSERT_GE(first, 0);
+  eligible[first] = false;
+  const int second = PickCdnPiece(eligible, 7, &cursor);
+  EXPECT_EQ(second, first + 1);  // the run goes on
+  // Everything up to 59 is taken (by this peer or others): the next pick lands in the middle
+  // third of the longest free run, 60..99.
+  for (int i = 0; i < 60; ++i) eligible[i] = false;
+  cursor = 10;
+  const int jump = PickCdnPiece(eligible, 12345, &cursor);
+  EXPECT_GE(jump, 60 + 40 / 3);
+  EXPECT_LT(jump, 60 + 2 * 40 / 3 + 1);
+  EXPECT_EQ(cursor, jump + 1);
+}
+
+TEST(PickCdnPiece, NothingEligibleIsMinusOne) {
+  std::vector<bool> eligible(8, false);
+  int cursor = 3;
+  EXPECT_EQ(PickCdnPiece(eligible, 1, &cursor), -1);
+  EXPECT_EQ(PickCdnPiece({}, 1, &cursor), -1);
+}
+
+TEST(PickCdnPiece, IndependentPeersRarelyPickTheSamePieces) {
+  // Eight peers that cannot see each other's requests each take 16 pieces of 512 in runs;
+  // the overlap stays far below what independent uniform picks would give.
+  constexpr int kPieces = 512;
+  std::vector<int> taken(kPieces, 0);
+  std::mt19937_64 rng(3);
+  std::vector<int> cursors(8, -1);
+  std::vector<bool> eligible(kPieces, true);
+  for (int round = 0; round < 16; ++round) {
+    for (int& c : cursors) {
+      const int p = PickCdnPiece(eligible, rng(), &c);
+      ASSERT_GE(p, 0);
+      ++taken[p];
+    }
+  }
+  int duplicates = 0;
+  for (int t : taken) duplicates += t > 1 ? t - 1 : 0;
+  EXPECT_LE(duplicates, 2);
 }
 
 }  // namespace

@@ -1,6 +1,12 @@
 # ctest driver: install the api component into a scratch prefix, then configure, build and run
-# the consumer against it. -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=...
+# the consumer and the BITS sample against it with CMake, and the consumer again with pkg-config.
+# -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DEXAMPLE=tools/examples/bits_sample.cc
 file(REMOVE_RECURSE ${WORK_DIR})
+# A sanitized libshoal.so needs consumers built with the same sanitizers.
+set(san_flags "")
+if(SANITIZE)
+  set(san_flags "-fsanitize=${SANITIZE}")
+endif()
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -9,7 +15,21 @@ function(run)
 endfunction()
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component api --prefix ${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G Ninja
-    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Debug)
+    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Debug -DSHOAL_EXAMPLE=${EXAMPLE}
+    "-DCMAKE_CXX_FLAGS=${san_flags}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
+# pkg-config: flags from the installed shoal.pc only.
+file(GLOB pc_file ${WORK_DIR}/prefix/lib*/pkgconfig/shoal.pc ${WORK_DIR}/prefix/lib/*/pkgconfig/shoal.pc)
+get_filename_component(pc_dir "${pc_file}" DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+execute_process(COMMAND pkg-config --cflags --libs shoal OUTPUT_VARIABLE flags RESULT_VARIABLE rc
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config does not find shoal under ${WORK_DIR}/prefix")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(c++ -std=c++17 ${san_flags} ${SOURCE_DIR}/main.cc -o ${WORK_DIR}/pc_consumer ${flags})
+set(ENV{LD_LIBRARY_PATH} ${pc_dir}/..)
+run(${WORK_DIR}/pc_consumer)
 file(REMOVE_RECURSE ${WORK_DIR})
