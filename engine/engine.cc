@@ -165,6 +165,45 @@ void Engine::Impl::ProcessEvents() {
   }
 }
 
+void Engine::Impl::Tick() {
+  const double now = NowS();
+  // Peer reconnects follow real time, whatever clock the job timers read.
+  const double real_now = std::chrono::duration<double>(
+      std::chrono::steady_clock::now().time_since_epoch()).count();
+  const bool reconnect = real_now - last_reconnect_s_ >= 5.0;
+  if (reconnect) last_reconnect_s_ = real_now;
+  for (auto& owned : jobs_) {
+    Job& job = *owned;
+    if (job.state == JobState::kTransientError) RunTimers(job);
+    if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
+    double peer_rate = 0;
+    bool any = false;
+    for (JobFile& f : job.files) {
+      if (f.torrent < 0) continue;
+      const TorrentStats st = session_->Poll(f.torrent);
+      peer_rate += st.peer_rate_bytes_s;
+      any = true;
+      if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);
+    }
+    if (any && IsActive(job.state)) {
+      HttpGate::Input in;
+      in.now_s = now;
+      in.transfer_start_s = job.queued_at_s;
+      in.foreground = job.props.priority == Priority::kForeground;
+      in.peer_rate_bytes_s = peer_rate;
+      job.cdn_any = job.gate.Decide(options_.policy, in);
+      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      PumpCdn(job);
+    }
+    if (any) Publish(job);
+    if (job.progress_dirty) {
+      job.progress_dirty = false;
+      Touch(job);
+      if (job.state == JobState::kTransferring) Notify(job, JobEvent::kModification);
+    }
+  }
+}
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver* observer,

@@ -1,5 +1,5 @@
 // The job logic of Engine::Impl, all on the engine thread: the BITS lifecycle, scheduling
-// files onto the swarm, progress publication, the HTTP gate, Complete and Cancel.
+// files onto the swarm (or plain HTTP), metainfo sidecars, progress publication.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -355,45 +355,6 @@ void Engine::Impl::OnPiece(int key, int piece) {
       Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
     } else if (from_cdn) {
       PumpCdn(job);
-    }
-  }
-}
-
-void Engine::Impl::Tick() {
-  const double now = NowS();
-  // Peer reconnects follow real time, whatever clock the job timers read.
-  const double real_now = std::chrono::duration<double>(
-      std::chrono::steady_clock::now().time_since_epoch()).count();
-  const bool reconnect = real_now - last_reconnect_s_ >= 5.0;
-  if (reconnect) last_reconnect_s_ = real_now;
-  for (auto& owned : jobs_) {
-    Job& job = *owned;
-    if (job.state == JobState::kTransientError) RunTimers(job);
-    if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
-    double peer_rate = 0;
-    bool any = false;
-    for (JobFile& f : job.files) {
-      if (f.torrent < 0) continue;
-      const TorrentStats st = session_->Poll(f.torrent);
-      peer_rate += st.peer_rate_bytes_s;
-      any = true;
-      if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);
-    }
-    if (any && IsActive(job.state)) {
-      HttpGate::Input in;
-      in.now_s = now;
-      in.transfer_start_s = job.queued_at_s;
-      in.foreground = job.props.priority == Priority::kForeground;
-      in.peer_rate_bytes_s = peer_rate;
-      job.cdn_any = job.gate.Decide(options_.policy, in);
-      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
-      PumpCdn(job);
-    }
-    if (any) Publish(job);
-    if (job.progress_dirty) {
-      job.progress_dirty = false;
-      Touch(job);
-      if (job.state == JobState::kTransferring) Notify(job, JobEvent::kModification);
     }
   }
 }
