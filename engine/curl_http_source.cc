@@ -157,7 +157,7 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
   if (a.offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
-  if (!req.use_env_proxy) curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  SetProxy(curl, req.use_proxy, options.proxy, options.no_proxy);
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kBufferSize);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout_s));

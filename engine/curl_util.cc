@@ -38,6 +38,16 @@ CurlError FromCurl(CURLcode c, bool https_origin) {
   }
 }
 
+void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string& no_proxy) {
+  if (!use) {
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");  // "" disables the environment's proxy too
+    return;
+  }
+  if (proxy.empty()) return;
+  curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
+  if (!no_proxy.empty()) curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy.c_str());
+}
+
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
                        long max_redirects) {
   const bool https = url.rfind("https://", 0) == 0;

@@ -20,6 +20,10 @@ struct CurlError {
 // `https_origin`: the first URL was https, so a refused redirect means HTTPS -> HTTP.
 CurlError FromCurl(CURLcode c, bool https_origin);
 
+// The proxy of a handle: none at all when !use; `proxy` (with `no_proxy` exceptions) when set;
+// otherwise libcurl's default, the standard environment (http_proxy, https_proxy, no_proxy...).
+void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string& no_proxy);
+
 // TLS verified against the system store plus `ca_file` (if any); redirects bounded by
 // `max_redirects`, and an https URL may only redirect to https.
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,

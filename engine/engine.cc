@@ -217,6 +217,8 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   fetch.timeout_s = options.http_timeout_s;
   fetch.ca_file = options.ca_file;
   fetch.max_redirects = options.http_max_redirects;
+  fetch.proxy = options.http_proxy;
+  fetch.no_proxy = options.http_no_proxy;
   impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
   impl->verifier_ = std::make_unique<BackgroundQueue>();
   if (seams.http_source) {
@@ -227,6 +229,8 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
     http.connect_timeout_s = options.http_connect_timeout_s;
     http.stall_timeout_s = options.http_stall_timeout_s;
     http.max_redirects = options.http_max_redirects;
+    http.proxy = options.http_proxy;
+    http.no_proxy = options.http_no_proxy;
     impl->http_ = MakeCurlHttpSource(http);
   }
   impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);

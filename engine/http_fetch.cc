@@ -32,6 +32,7 @@ void SetCommonOptions(void* handle, const std::string& url, const FetchOptions& 
                       char* error_buffer) {
   CURL* curl = static_cast<CURL*>(handle);
   SetSecureDefaults(curl, url, options.ca_file, options.max_redirects);
+  SetProxy(curl, true, options.proxy, options.no_proxy);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);

@@ -25,6 +25,8 @@ struct FetchOptions {
   std::uint64_t max_bytes = 64ull << 20;
   std::string ca_file;  // extra CA bundle beside the system store
   long max_redirects = 10;
+  std::string proxy;     // empty: the standard proxy environment
+  std::string no_proxy;
 };
 
 // An easy handle's options common to the fetchers: http/https only, bounded redirects (https

@@ -42,7 +42,7 @@ void Engine::Impl::StartHttp(Job& job, int index) {
   req.fd = fd;
   req.offset = f.http_bytes;
   req.expected_size = job.tracker.FileSize(index);
-  req.use_env_proxy = job.props.proxy_usage != 1;  // BG_JOB_PROXY_USAGE_NO_PROXY
+  req.use_proxy = job.props.proxy_usage != 1;  // BG_JOB_PROXY_USAGE_NO_PROXY
   const int token = ++f.http_attempt;
   const Uuid id = job.view->id;
   auto reports = std::make_shared<ByteReports>();

@@ -20,7 +20,7 @@ struct HttpRequest {
   int fd = -1;                // open for writing; the transfer owns it (closes it when done)
   std::uint64_t offset = 0;   // bytes of the content already in the file: resume after them
   std::uint64_t expected_size = kSizeUnknown;  // the size an earlier response announced
-  bool use_env_proxy = true;  // BG_JOB_PROXY_USAGE_PRECONFIG; false: NO_PROXY
+  bool use_proxy = true;  // BG_JOB_PROXY_USAGE_PRECONFIG; false (NO_PROXY): connect directly
 };
 
 // How a transfer ended. `transient` says whether BITS would retry it.
@@ -64,6 +64,8 @@ struct HttpSourceOptions {
   std::uint32_t connect_timeout_s = 15;
   std::uint32_t stall_timeout_s = 60;  // no byte for this long: a transient timeout (0: never)
   long max_redirects = 10;
+  std::string proxy;     // for every request; empty: the standard proxy environment
+  std::string no_proxy;  // hosts that bypass `proxy`
 };
 
 std::unique_ptr<HttpSource> MakeCurlHttpSource(const HttpSourceOptions& options);

@@ -51,6 +51,11 @@ struct EngineOptions {
   std::uint32_t http_stall_timeout_s = 60;
   // Redirects followed per request (more is ERROR_HTTP_REDIRECT_FAILED, as is a loop).
   std::uint32_t http_max_redirects = 10;
+  // Proxy for every HTTP request (sidecars, CDN pieces, plain HTTP), as libcurl takes it
+  // ("http://host:port", "socks5h://host:port"...); empty: the standard proxy environment.
+  // `http_no_proxy` lists hosts that bypass it ("host,.domain,10.0.0.0/8").
+  std::string http_proxy;
+  std::string http_no_proxy;
 };
 
 }  // namespace shoal::engine

@@ -113,6 +113,10 @@ HRESULT ApplyJson(const json& j, Options* o, std::string* error) {
       h = want_u32(&o->max_files_per_job);
     } else if (key == "ca_file") {
       h = want_string(&o->ca_file);
+    } else if (key == "http_proxy") {
+      h = want_string(&o->http_proxy);
+    } else if (key == "http_no_proxy") {
+      h = want_string(&o->http_no_proxy);
     } else {
       h = Fail(E_INVALIDARG, error, "unknown key \"" + key + "\"");
     }

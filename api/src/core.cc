@@ -21,6 +21,8 @@ engine::EngineOptions ToEngineOptions(const Options& options) {
   e.policy.no_http = options.no_http;
   e.seed_after_complete = options.seed_after_complete;
   e.ca_file = options.ca_file;
+  e.http_proxy = options.http_proxy;
+  e.http_no_proxy = options.http_no_proxy;
   e.max_jobs = options.max_jobs;
   e.max_files_per_job = options.max_files_per_job;
   return e;

@@ -36,6 +36,20 @@ void WriteFile(const std::string& path, const std::string& data);
 bool WaitFor(const std::function<bool()>& done,
              std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Sets an environment variable for one scope, restoring what was there (or its absence).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
 // A loopback port nothing listens on (bound, then closed): connections to it are refused.
 int ClosedLoopbackPort();
 

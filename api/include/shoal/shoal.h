@@ -26,6 +26,8 @@ struct Options {
   bool no_http = false;                         // peers only: the CDN is never used
   bool seed_after_complete = true;              // keep serving finished content
   std::string ca_file;                          // extra CA bundle for HTTPS
+  std::string http_proxy;     // proxy for all HTTP; empty: the standard proxy environment
+  std::string http_no_proxy;  // hosts that bypass http_proxy
   std::uint32_t max_jobs = 300;                 // BITS MaxJobsPerUser: live jobs per manager
   std::uint32_t max_files_per_job = 200;        // BITS MaxFilesPerJob
 };

@@ -11,26 +11,7 @@
 namespace shoal::apitest {
 namespace {
 
-// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (had_) {
-      ::setenv(name_, old_.c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedEnv;
 
 TEST(Activation, CoInitializeExCountsPerThread) {
   EXPECT_EQ(CoInitializeEx(nullptr, COINIT_MULTITHREADED), S_OK);
@@ -125,7 +106,8 @@ TEST(LoadOptionsTest, ReadsTheFileThenTheEnvironment) {
   const std::string path = dir / "shoal.json";
   testing::WriteFile(path, R"({"listen_interface": "127.0.0.1:6881", "peers": ["10.0.0.2:6881"],
                                "no_http": true, "min_background_qos_kbps": 100,
-                               "delay_background_download_from_http_s": 9})");
+                               "delay_background_download_from_http_s": 9,
+                               "http_proxy": "http://10.0.0.9:3128", "http_no_proxy": ".lan"})");
   ScopedEnv config("SHOAL_CONFIG", path);
   ScopedEnv peers("SHOAL_PEERS", "10.0.0.3:1, 10.0.0.4:2,");
   ScopedEnv delay("SHOAL_DELAY_FOREGROUND_HTTP", "7");
@@ -138,6 +120,8 @@ TEST(LoadOptionsTest, ReadsTheFileThenTheEnvironment) {
   EXPECT_EQ(o.min_background_qos_kbps, 100u);
   EXPECT_EQ(o.delay_background_download_from_http_s, 9u);
   EXPECT_EQ(o.delay_foreground_download_from_http_s, 7u);
+  EXPECT_EQ(o.http_proxy, "http://10.0.0.9:3128");
+  EXPECT_EQ(o.http_no_proxy, ".lan");
 }
 
 TEST(LoadOptionsTest, RejectsUnknownKeysWrongTypesAndBadNumbers) {
