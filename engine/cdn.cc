@@ -13,6 +13,8 @@ constexpr std::size_t kInflightWithPeers = 2;
 constexpr std::size_t kInflightAlone = 4;
 // After a failed CDN request: how long the file leaves the origin alone.
 constexpr double kCdnRetryS = 5.0;
+// How long after its own share is done a peer starts taking over other peers' unfetched ones.
+constexpr double kStealAfterS = 2.0;
 
 bool IsActive(JobState s) {
   return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
@@ -34,20 +36,38 @@ void Engine::Impl::PumpCdn(Job& job) {
                                    [](int a) { return a == 0; });
     const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
     if (f.cdn_inflight.size() >= limit) continue;
-    // Pieces no peer has first; pieces peers have only when the policy lets the CDN complement.
+    // First the pieces no peer has that this peer owns, then those no peer has (others' share
+    // when they are slow or gone), then pieces peers have, when the policy lets the CDN
+    // complement them.
     std::vector<bool> eligible(status.availability.size());
-    auto fill = [&](bool take_available) {
+    enum Pass { kOwned, kUnavailable, kAny };
+    auto fill = [&](Pass pass) {
       bool any = false;
       for (std::size_t p = 0; p < eligible.size(); ++p) {
-        eligible[p] = !job.tracker.PieceCounted(f.tracked, static_cast<int>(p)) &&
-                      !status.downloading[p] && f.cdn_inflight.count(static_cast<int>(p)) == 0 &&
-                      (take_available || status.availability[p] == 0);
+        const int piece = static_cast<int>(p);
+        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
+                      f.cdn_inflight.count(piece) == 0 &&
+                      (pass == kAny || status.availability[p] == 0) &&
+                      (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
       }
       return any;
     };
-    if (!fill(false) && !(job.cdn_any && fill(true))) continue;
-    while (f.cdn_inflight.size() < limit) {
+    // Another peer's share is taken over only once it is late: while its owner works on it,
+    // the shared origin link gives the owner this peer's bandwidth anyway.
+    std::size_t cap = limit;
+    if (fill(kOwned)) {
+      f.cdn_own_done_at_s = -1;
+    } else {
+      if (f.cdn_own_done_at_s < 0) f.cdn_own_done_at_s = now;
+      const bool late = now - f.cdn_own_done_at_s >= kStealAfterS;
+      if (late && fill(kUnavailable)) {
+        cap = 1;
+      } else if (!(job.cdn_any && fill(kAny))) {
+        continue;
+      }
+    }
+    while (f.cdn_inflight.size() < cap) {
       const int piece = PickCdnPiece(eligible, rng_(), &f.cdn_cursor);
       if (piece < 0) break;
       eligible[piece] = false;
@@ -84,8 +104,8 @@ void Engine::Impl::OnCdnPiece(const Uuid& id, int index, int piece, int generati
     f.cdn_inflight.erase(piece);
     // A refusal of the file itself fails the job when no peer can help; anything else only
     // rests the CDN for a while: peers may carry on, and the origin may come back.
-    const bool refused = (r.http_status >= 400 && r.http_status < 500) ||
-                         r.code == hr::kBgEInsufficientRangeSupport;
+    const bool refused =
+        (r.http_status >= 400 && r.http_status < 500) || r.code == hr::kBgEInsufficientRangeSupport;
     if (refused && session_->Poll(key).peers == 0) {
       return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
     }

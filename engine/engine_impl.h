@@ -41,6 +41,7 @@ struct JobFile {
   std::set<int> cdn_inflight;
   int cdn_cursor = -1;
   double cdn_retry_at_s = 0;
+  double cdn_own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
 };
 
 struct Job {

@@ -45,6 +45,8 @@ struct TorrentStats {
 struct PieceStatus {
   std::vector<int> availability;  // connected peers having each piece
   std::vector<bool> downloading;  // requested from peers right now
+  std::string self;                // this peer's address as its peers see it ("" = no peers)
+  std::vector<std::string> peers;  // the connected peers' addresses
 };
 
 class TorrentSession {
