@@ -96,13 +96,9 @@ std::optional<Tracker> Tracker::Start(const std::filesystem::path& dir, const st
   std::filesystem::create_directories(dir);
   const std::filesystem::path whitelist = dir / "whitelist";
   std::ofstream(whitelist) << info_hash << "\n";
-  // opentracker chroots into `dir` and drops to `nobody`: both must be readable by it.
-  for (auto p = dir; !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
-      ::chmod(p.c_str(), st.st_mode | S_IXOTH | S_IROTH);
-    }
-  }
+  // opentracker chroots into `dir` (as root), then drops to `nobody` and reads the whitelist:
+  // the new root and the file must be readable by `nobody`; the parents need not be.
+  ::chmod(dir.c_str(), 0755);
   ::chmod(whitelist.c_str(), 0644);
   const std::string p = std::to_string(port);
   auto child = Child::Spawn({"opentracker", "-i", ip, "-p", p, "-P", p, "-d", dir.string(),
