@@ -1,5 +1,5 @@
 // The CDN side of Engine::Impl, on the engine thread: which pieces each incomplete file takes
-// from the origin (HTTP range requests, decision 0003), and what their answers do.
+// from the origin (HTTP range requests, decision 0004), and what their answers do.
 #include <algorithm>
 
 #include "engine/engine_impl.h"
@@ -15,10 +15,6 @@ constexpr std::size_t kInflightAlone = 4;
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
 constexpr double kStealAfterS = 2.0;
-
-bool IsActive(JobState s) {
-  return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
-}
 
 }  // namespace
 
@@ -102,11 +98,12 @@ void Engine::Impl::OnCdnPiece(const Uuid& id, int index, int piece, int generati
   if (f.torrent != key) return;
   if (hr::Failed(r.code)) {
     f.cdn_inflight.erase(piece);
-    // A refusal of the file itself fails the job when no peer can help; anything else only
-    // rests the CDN for a while: peers may carry on, and the origin may come back.
-    const bool refused =
-        (r.http_status >= 400 && r.http_status < 500) || r.code == hr::kBgEInsufficientRangeSupport;
-    if (refused && session_->Poll(key).peers == 0) {
+    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+    // peer it is the job's failure, by the BITS rules: transient ones are retried.
+    if (session_->Poll(key).peers == 0) {
+      if (r.transient) {
+        return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+      }
       return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
     }
     f.cdn_retry_at_s = NowS() + kCdnRetryS;

@@ -1,5 +1,6 @@
 // Turns hash-verified pieces into per-file and per-job BG_JOB_PROGRESS. Pieces may span
 // files, pad files count for nothing, pieces may finish in any order and each counts once.
+// Files fetched as a plain stream (no metainfo) report their bytes on disk instead.
 // Knows nothing of libtorrent: a torrent is described by its linear file layout.
 // Engine-thread only (thread-compatible).
 #pragma once
@@ -36,6 +37,9 @@ class ProgressTracker {
   // Forgets a file's verified bytes (its temp file was lost). The torrent's pieces for it
   // become countable again.
   void ResetTorrent(int torrent);
+  // For a file fed by a plain stream: `bytes` of it are on disk (may go down on a restart).
+  // Never counts above the file's size.
+  void SetStreamedBytes(int file, std::uint64_t bytes);
 
   JobProgress Progress() const;
   FileProgress File(int file) const;

@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include "engine/curl_util.h"
+#include "engine/http_source.h"
+
 namespace shoal::engine {
 namespace {
 
@@ -31,8 +34,11 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
   curl_easy_reset(curl);
-  SetCommonOptions(curl, options, err);
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
   curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
@@ -44,16 +50,20 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   const std::string where = req.url + " bytes " + range;
   if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));
+    r.transient = IsTransientHttpStatus(r.http_status);
     r.message = where + ": HTTP " + std::to_string(r.http_status);
   } else if (r.http_status == 200 && !(req.offset == 0 && r.body.size() == req.length)) {
     // The whole file instead of the range: this server cannot serve pieces.
     r.code = hr::kBgEInsufficientRangeSupport;
     r.message = where + ": the server ignored the Range header";
   } else if (c != CURLE_OK) {
-    r.code = FromCurlCode(c);
+    const CurlError e = FromCurl(c, req.url.rfind("https://", 0) == 0);
+    r.code = e.code;
+    r.transient = e.transient;
     r.message = where + ": " + (err[0] ? err : curl_easy_strerror(c));
   } else if (r.body.size() != req.length) {
     r.code = hr::kInternetConnectionReset;
+    r.transient = true;
     r.message = where + ": got " + std::to_string(r.body.size()) + " bytes";
   }
   if (hr::Failed(r.code)) r.body.clear();

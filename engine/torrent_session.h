@@ -1,7 +1,7 @@
 // The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
 // alerts turned into plain TorrentEvents, and bytes counted by source: BitTorrent peers from
 // block alerts (so counts survive disconnects), the CDN from the pieces the engine fetched and
-// handed over with AddPiece (libtorrent's own web seed is not used; decision 0003). The only
+// handed over with AddPiece (libtorrent's own web seed is not used; decision 0004). The only
 // code that includes libtorrent besides metainfo.cc. Engine-thread only, except the wakeup.
 #pragma once
 
