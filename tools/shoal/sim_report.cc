@@ -12,9 +12,11 @@ namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
+// NaN (printed "-", written null) when the denominator is 0: no run, nothing sent.
+double Ratio(double a, double b) { return b > 0 ? a / b : std::nan(""); }
 
 std::string Fixed(double v, int digits = 2) {
+  if (!std::isfinite(v)) return "-";
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
@@ -93,16 +95,19 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
   }
   for (const auto& r : rep.runs) {
     if (!r.available) continue;
-    std::fprintf(out, "\n%s per peer:\n  %-4s %-17s %7s %8s %11s %11s %s\n", r.client.c_str(), "peer",
-                 "address", "start", "done", "peers MiB", "CDN MiB", "");
+    std::fprintf(out, "\n%s per peer:\n  %-4s %-17s %7s %8s %11s %11s %6s %s\n", r.client.c_str(),
+                 "peer", "address", "start", "done", "peers MiB", "CDN MiB", "peer%", "");
     for (const auto& p : r.peers) {
       const std::string state = p.killed ? "killed (churn)"
                                 : !p.failure.empty() ? p.failure
                                                      : (p.byte_exact ? "byte-exact" : "?");
-      std::fprintf(out, "  %-4d %-17s %6.2fs %7s %11s %11s %s\n", p.id, p.address.c_str(),
+      const double got = static_cast<double>(p.from_peers + p.from_http);
+      std::fprintf(out, "  %-4d %-17s %6.2fs %7s %11s %11s %6s %s\n", p.id, p.address.c_str(),
                    p.start_s, p.done_s >= 0 ? (Fixed(p.done_s) + "s").c_str() : "-",
                    p.sources_known ? Fixed(static_cast<double>(p.from_peers) / kMiB, 1).c_str() : "n/a",
                    p.sources_known ? Fixed(static_cast<double>(p.from_http) / kMiB, 1).c_str() : "n/a",
+                   p.sources_known ? Fixed(100 * Ratio(static_cast<double>(p.from_peers), got), 1).c_str()
+                                   : "n/a",
                    state.c_str());
     }
   }
@@ -147,6 +152,11 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                {"percent_peer_caching", ppc < 0 ? nlohmann::json() : nlohmann::json(ppc)},
                {"eta", rep.bound.defined ? nlohmann::json(Ratio(rep.bound.t_lb_s, r.makespan_s))
                                          : nlohmann::json()},
+               // field.md §c: η also at the p50 and p99 completion times
+               {"eta_p50", rep.bound.defined ? nlohmann::json(Ratio(rep.bound.t_lb_s, r.p50_s))
+                                             : nlohmann::json()},
+               {"eta_p99", rep.bound.defined ? nlohmann::json(Ratio(rep.bound.t_lb_s, r.p99_s))
+                                             : nlohmann::json()},
                {"origin_series", SeriesJson(r.origin)}});
     jr["peers"] = nlohmann::json::array();
     for (const auto& p : r.peers) {
