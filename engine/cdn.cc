@@ -1,5 +1,5 @@
 // The CDN side of Engine::Impl, on the engine thread: which pieces each incomplete file takes
-// from the origin (HTTP range requests, decision 0003), and what their answers do.
+// from the origin (HTTP range requests, decision 0004), and what their answers do.
 #include <algorithm>
 
 #include "engine/engine_impl.h"
@@ -13,6 +13,8 @@ constexpr std::size_t kInflightWithPeers = 2;
 constexpr std::size_t kInflightAlone = 4;
 // After a failed CDN request: how long the file leaves the origin alone.
 constexpr double kCdnRetryS = 5.0;
+// How long after its own share is done a peer starts taking over other peers' unfetched ones.
+constexpr double kStealAfterS = 2.0;
 
 }  // namespace
 
@@ -30,20 +32,38 @@ void Engine::Impl::PumpCdn(Job& job) {
                                    [](int a) { return a == 0; });
     const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
     if (f.cdn_inflight.size() >= limit) continue;
-    // Pieces no peer has first; pieces peers have only when the policy lets the CDN complement.
+    // First the pieces no peer has that this peer owns, then those no peer has (others' share
+    // when they are slow or gone), then pieces peers have, when the policy lets the CDN
+    // complement them.
     std::vector<bool> eligible(status.availability.size());
-    auto fill = [&](bool take_available) {
+    enum Pass { kOwned, kUnavailable, kAny };
+    auto fill = [&](Pass pass) {
       bool any = false;
       for (std::size_t p = 0; p < eligible.size(); ++p) {
-        eligible[p] = !job.tracker.PieceCounted(f.tracked, static_cast<int>(p)) &&
-                      !status.downloading[p] && f.cdn_inflight.count(static_cast<int>(p)) == 0 &&
-                      (take_available || status.availability[p] == 0);
+        const int piece = static_cast<int>(p);
+        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
+                      f.cdn_inflight.count(piece) == 0 &&
+                      (pass == kAny || status.availability[p] == 0) &&
+                      (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
       }
       return any;
     };
-    if (!fill(false) && !(job.cdn_any && fill(true))) continue;
-    while (f.cdn_inflight.size() < limit) {
+    // Another peer's share is taken over only once it is late: while its owner works on it,
+    // the shared origin link gives the owner this peer's bandwidth anyway.
+    std::size_t cap = limit;
+    if (fill(kOwned)) {
+      f.cdn_own_done_at_s = -1;
+    } else {
+      if (f.cdn_own_done_at_s < 0) f.cdn_own_done_at_s = now;
+      const bool late = now - f.cdn_own_done_at_s >= kStealAfterS;
+      if (late && fill(kUnavailable)) {
+        cap = 1;
+      } else if (!(job.cdn_any && fill(kAny))) {
+        continue;
+      }
+    }
+    while (f.cdn_inflight.size() < cap) {
       const int piece = PickCdnPiece(eligible, rng_(), &f.cdn_cursor);
       if (piece < 0) break;
       eligible[piece] = false;
@@ -78,12 +98,13 @@ void Engine::Impl::OnCdnPiece(const Uuid& id, int index, int piece, int generati
   if (f.torrent != key) return;
   if (hr::Failed(r.code)) {
     f.cdn_inflight.erase(piece);
-    // With peers connected a failing CDN only rests for a while: peers carry on, and the
-    // origin may come back. With none, the BITS rules apply: a refusal of the file itself is
-    // fatal, a transient failure sends the job to TRANSIENT_ERROR and its retry timers.
+    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+    // peer it is the job's failure, by the BITS rules: transient ones are retried.
     if (session_->Poll(key).peers == 0) {
-      if (!r.transient) return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
-      return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+      if (r.transient) {
+        return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+      }
+      return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
     }
     f.cdn_retry_at_s = NowS() + kCdnRetryS;
     return;

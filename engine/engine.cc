@@ -220,6 +220,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   fetch.proxy = options.http_proxy;
   fetch.no_proxy = options.http_no_proxy;
   impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
+  impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);
   impl->verifier_ = std::make_unique<BackgroundQueue>();
   if (seams.http_source) {
     impl->http_ = std::move(seams.http_source);
@@ -233,7 +234,6 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
     http.no_proxy = options.http_no_proxy;
     impl->http_ = MakeCurlHttpSource(http);
   }
-  impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
@@ -249,8 +249,8 @@ Engine::~Engine() {
   // workers post after that are dropped. Then the workers are joined.
   impl_->Stop();
   impl_->http_.reset();
-  impl_->ranges_.reset();
   impl_->fetcher_.reset();
+  impl_->ranges_.reset();
   impl_->verifier_.reset();
 }
 

@@ -38,6 +38,11 @@ struct JobFile {
   bool fetching = false;     // metainfo sidecar fetch in flight
   bool temp_created = false;
   SourceBytes sources;
+  // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
+  std::set<int> cdn_inflight;
+  int cdn_cursor = -1;
+  double cdn_retry_at_s = 0;
+  double cdn_own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
   // Plain HTTP (no metainfo): the transfer in flight, a token that stale reports must match,
   // the bytes counted on disk and the most ever counted (only going past it is progress).
   bool http = false;
@@ -48,10 +53,6 @@ struct JobFile {
   // Whole-file SHA-256 check (spec.sha256 set): running on the verifier, or passed.
   bool verifying = false;
   bool verified = false;
-  // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
-  std::set<int> cdn_inflight;
-  int cdn_cursor = -1;
-  double cdn_retry_at_s = 0;
 };
 
 struct Job {
@@ -118,11 +119,11 @@ class Engine::Impl {
   JobObserver* observer_;
   std::unique_ptr<TorrentSession> session_;
   std::unique_ptr<HttpFetcher> fetcher_;
+  std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
+  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
   std::unique_ptr<HttpSource> http_;
   std::unique_ptr<BackgroundQueue> verifier_;  // whole-file SHA-256 checks
   const std::shared_ptr<const Clock> clock_;
-  std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
-  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
   std::thread thread_;
   std::thread::id engine_thread_id_;
 

@@ -28,16 +28,6 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-void SetCommonOptions(void* handle, const std::string& url, const FetchOptions& options,
-                      char* error_buffer) {
-  CURL* curl = static_cast<CURL*>(handle);
-  SetSecureDefaults(curl, url, options.ca_file, options.max_redirects);
-  SetProxy(curl, true, options.proxy, options.no_proxy);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-}
-
 static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* cancel = static_cast<const std::atomic<bool>*>(user);
   return cancel != nullptr && cancel->load() ? 1 : 0;
@@ -55,10 +45,14 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   }
   Sink sink{&r.body, options.max_bytes};
   char err[CURL_ERROR_SIZE] = {};
-  SetCommonOptions(curl, url, options, err);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  SetSecureDefaults(curl, url, options.ca_file, options.max_redirects);
+  SetProxy(curl, true, options.proxy, options.no_proxy);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);

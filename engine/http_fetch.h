@@ -29,11 +29,6 @@ struct FetchOptions {
   std::string no_proxy;
 };
 
-// An easy handle's options common to the fetchers: http/https only, bounded redirects (https
-// never to http), TLS against the system store plus ca_file, timeouts, the error buffer.
-void SetCommonOptions(void* curl, const std::string& url, const FetchOptions& options,
-                      char* error_buffer);
-
 // Performs one GET synchronously (any thread).
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
                     const std::atomic<bool>* cancel = nullptr);

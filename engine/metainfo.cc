@@ -85,11 +85,17 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
     *error = "piece size must be a power of two of at least 16 KiB";
     return hr::kInvalidArg;
   }
+  if (spec.v1_only && spec.v2_only) {
+    *error = "v1-only and v2-only exclude each other";
+    return hr::kInvalidArg;
+  }
   try {
     lt::file_storage files;
     lt::add_files(files, path.string());
-    lt::create_torrent ct(files, piece, spec.v2_only ? lt::create_torrent::v2_only
-                                                     : lt::create_torrent::flags_t{});
+    const lt::create_torrent::flags_t flags = spec.v2_only   ? lt::create_torrent::v2_only
+                                              : spec.v1_only ? lt::create_torrent::v1_only
+                                                             : lt::create_torrent::flags_t{};
+    lt::create_torrent ct(files, piece, flags);
     for (const auto& url : spec.web_seeds) ct.add_url_seed(url);
     int tier = 0;
     for (const auto& t : spec.trackers) ct.add_tracker(t, tier++);

@@ -17,6 +17,7 @@ struct MetainfoSpec {
   std::vector<std::string> trackers;
   int piece_size = 0;                   // bytes; 0 = chosen from the file size (1-4 MiB)
   bool v2_only = false;                 // default: hybrid (v1 + v2), readable by every client
+  bool v1_only = false;                 // v1 only: for clients that mishandle hybrids (aria2 1.36)
 };
 
 hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error);

@@ -34,8 +34,12 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
   curl_easy_reset(curl);
-  SetCommonOptions(curl, req.url, options, err);
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  SetProxy(curl, true, options.proxy, options.no_proxy);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
   curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
@@ -59,7 +63,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     r.transient = e.transient;
     r.message = where + ": " + (err[0] ? err : curl_easy_strerror(c));
   } else if (r.body.size() != req.length) {
-    r.code = hr::kInternetConnectionAborted;
+    r.code = hr::kInternetConnectionReset;
     r.transient = true;
     r.message = where + ": got " + std::to_string(r.body.size()) + " bytes";
   }

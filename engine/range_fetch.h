@@ -1,6 +1,6 @@
 // Byte ranges of the CDN copy (one piece each) fetched with HTTP Range requests on a few
 // worker threads, each keeping its connection alive between requests, so the engine can take
-// from the CDN exactly the pieces no peer can give (decision 0003). Thread-safe.
+// from the CDN exactly the pieces no peer can give (decision 0004). Thread-safe.
 #pragma once
 
 #include <atomic>

@@ -17,8 +17,6 @@ bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {
   } else {
     if (!DelayOver(policy, in)) {
       want = false;
-    } else if (in.foreground) {
-      want = true;
     } else {
       const double qos = policy.min_background_qos_kbps * 1024.0;
       // Join below the floor; leave only once peers alone are well above it.
@@ -32,6 +30,28 @@ bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {
     changed_at_s_ = in.now_s;
   }
   return on_;
+}
+
+namespace {
+
+std::uint64_t Score(const std::string& id, int piece) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and processes
+  auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+  for (char c : id) mix(static_cast<unsigned char>(c));
+  for (int i = 0; i < 4; ++i) mix(static_cast<unsigned char>(piece >> (8 * i)));
+  h ^= h >> 33;  // spread the last bytes over the high bits
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 33);
+}
+
+}  // namespace
+
+bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers, int piece) {
+  const std::uint64_t mine = Score(self, piece);
+  for (const std::string& p : peers) {
+    if (p != self && Score(p, piece) > mine) return false;
+  }
+  return true;
 }
 
 int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* cursor) {

@@ -1,11 +1,12 @@
 // Which pieces the CDN (HTTP) serves, per DO's policies: nothing during
 // Delay{Foreground,Background}DownloadFromHttp; then the pieces no connected peer has; and
-// pieces peers have too for foreground jobs, and for background jobs while the peer rate stays
-// under MinBackgroundQos (held a minimum time so it does not flap). PickCdnPiece spreads the
-// CDN requests of one site over the file. Engine-thread only (thread-compatible) / pure.
+// pieces peers have too while the peer rate stays under MinBackgroundQos (held a minimum time
+// so it does not flap). OwnsCdnPiece and PickCdnPiece spread a site's CDN requests over its
+// peers and the file. Engine-thread only (thread-compatible) / pure functions.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/options.h"
@@ -42,5 +43,11 @@ class HttpGate {
 // site cannot see each other's HTTP requests: this makes them take different parts of the file
 // and rarely the same piece. `random` is any random number.
 int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* cursor);
+
+// Which of a site's peers fetches `piece` from the CDN first: the one whose id (its address)
+// scores highest for the piece (rendezvous hashing). Every peer of a fully connected site
+// computes the same owner without talking about it. Ties (peers sharing an address) are all
+// owners. True when `self` is an owner.
+bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers, int piece);
 
 }  // namespace shoal::engine

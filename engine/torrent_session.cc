@@ -253,6 +253,14 @@ bool TorrentSession::GetPieceStatus(int key, PieceStatus* out) {
   e->handle.piece_availability(out->availability);
   out->availability.resize(static_cast<std::size_t>(e->info->num_pieces()), 0);
   out->downloading.assign(out->availability.size(), false);
+  std::vector<lt::peer_info> peers;
+  e->handle.get_peer_info(peers);
+  out->self.clear();
+  out->peers.clear();
+  for (const auto& p : peers) {
+    if (out->self.empty()) out->self = p.local_endpoint.address().to_string();
+    out->peers.push_back(p.ip.address().to_string());
+  }
   std::vector<lt::partial_piece_info> queue;
   e->handle.get_download_queue(queue);
   for (const auto& p : queue) {

@@ -1,7 +1,7 @@
 // The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
 // alerts turned into plain TorrentEvents, and bytes counted by source: BitTorrent peers from
 // block alerts (so counts survive disconnects), the CDN from the pieces the engine fetched and
-// handed over with AddPiece (libtorrent's own web seed is not used; decision 0003). The only
+// handed over with AddPiece (libtorrent's own web seed is not used; decision 0004). The only
 // code that includes libtorrent besides metainfo.cc. Engine-thread only, except the wakeup.
 #pragma once
 
@@ -45,6 +45,8 @@ struct TorrentStats {
 struct PieceStatus {
   std::vector<int> availability;  // connected peers having each piece
   std::vector<bool> downloading;  // requested from peers right now
+  std::string self;                // this peer's address as its peers see it ("" = no peers)
+  std::vector<std::string> peers;  // the connected peers' addresses
 };
 
 class TorrentSession {

@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev                    # CLI: JSON output, argument parsing
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
   aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks
+  opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
 )
 
 missing=()

@@ -30,6 +30,7 @@ HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent, std::
     spec.trackers = options.trackers;
     spec.piece_size = options.piece_size;
     spec.v2_only = options.v2_only;
+    spec.v1_only = options.v1_only;
     std::string scratch;
     return engine::CreateMetainfo(spec, torrent, error != nullptr ? error : &scratch);
   });

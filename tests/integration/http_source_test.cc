@@ -202,12 +202,14 @@ TEST_F(HttpSource, SuspendAndResumeContinueToFullSize) {
 }
 
 TEST_F(HttpSource, BadLocalPathWinsOverA404) {
+  // The destination folder is checked when the file is added, before any request is made.
   std::shared_ptr<const engine::JobView> job;
-  ASSERT_EQ(engine_->CreateJob("bad path", &job), hr::kOk);
-  EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/nowhere.bin"), work_ / "no/dir/x.bin", ""}}),
-            hr::kPathNotFound)
-      << "refused at AddFile, before the origin is asked anything";
-  EXPECT_EQ(origin_->Requests("/nowhere.bin") + origin_->Requests("/nowhere.bin.torrent"), 0);
+  ASSERT_EQ(engine_->CreateJob("path", &job), hr::kOk);
+  EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/nowhere.bin"), work_ / "no/such/dir/x.bin", ""}}),
+            hr::kPathNotFound);
+  EXPECT_EQ(job->progress.Load().files_total, 0u);
+  EXPECT_EQ(origin_->Requests("/nowhere.bin"), 0);
+  EXPECT_EQ(origin_->Requests("/nowhere.bin.torrent"), 0);
 }
 
 TEST_F(HttpSource, FailingCdnWithoutPeersFollowsTheRetryRules) {

@@ -38,6 +38,10 @@ struct GetArgs {
   bool background = false;
   bool seed = false;
   bool json = false;
+  // One JSON line per ~150 ms on stdout (t, bytes, total, from_peers, from_http, state), the
+  // last one in state "transferred" or "error"; the summary then goes to stderr only.
+  bool progress_jsonl = false;
+  int http_delay_s = -1;  // >= 0: both DO HTTP delays (foreground and background), seconds
 };
 int RunGet(const GetArgs& args);
 
@@ -48,6 +52,7 @@ struct MakeMetainfoArgs {
   std::string output;
   int piece_kib = 0;
   bool v2_only = false;
+  bool v1_only = false;
 };
 int RunMakeMetainfo(const MakeMetainfoArgs& args);
 
@@ -64,6 +69,14 @@ struct DemoArgs {
   int cdn_mib_s = 16;
 };
 int RunDemo(const DemoArgs& args);
+
+struct SimArgs {
+  std::string scenario;  // a scenario JSON file (tools/sim/scenarios/)
+  std::string out;       // results.json and SVGs go here (empty: the table only)
+  bool keep = false;     // keep the content, outputs and progress streams under OUT/work
+  bool no_baselines = false;
+};
+int RunSim(const SimArgs& args);
 
 // Reads a whole file; false (and a message) if it cannot.
 bool ReadWholeFile(const std::string& path, std::string* data, std::string* error);

@@ -13,23 +13,12 @@
 #include "peers/http_origin.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
+#include "tools/shoal/temp_tree.h"
 
 namespace shoal::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempTree {
-  fs::path root;
-  TempTree() {
-    std::string t = (fs::temp_directory_path() / "shoal-demo-XXXXXX").string();
-    root = ::mkdtemp(t.data()) ? fs::path(t) : fs::path();
-  }
-  ~TempTree() {
-    std::error_code ec;
-    if (!root.empty()) fs::remove_all(root, ec);
-  }
-};
 
 std::string Generate(const fs::path& path, std::size_t size) {
   std::mt19937_64 rng(2026);
@@ -65,12 +54,12 @@ std::string Endpoint(IBackgroundCopyManager* m) {
 }  // namespace
 
 int RunDemo(const DemoArgs& args) {
-  TempTree tmp;
-  if (tmp.root.empty()) {
+  TempTree tmp("shoal-demo");
+  if (tmp.root().empty()) {
     Complain("cannot create a temporary directory");
     return kExitFailed;
   }
-  const fs::path cdn_dir = tmp.root / "cdn";
+  const fs::path cdn_dir = tmp.root() / "cdn";
   fs::create_directories(cdn_dir);
   const std::size_t size = static_cast<std::size_t>(args.size_mib) << 20;
   std::fprintf(stderr, "demo: generating a %d MiB file...\n", args.size_mib);
@@ -127,7 +116,7 @@ int RunDemo(const DemoArgs& args) {
       return kExitFailed;
     }
     known.push_back(Endpoint(managers.back().get()));
-    const fs::path dir = tmp.root / ("peer" + std::to_string(i + 1));
+    const fs::path dir = tmp.root() / ("peer" + std::to_string(i + 1));
     fs::create_directories(dir);
     outputs.push_back(dir / "update.bin");
     jobs.push_back(std::make_unique<JobRunner>());

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -34,6 +35,20 @@ bool LooksLikeHttpUrl(const std::string& url) {
     if (url.rfind(s, 0) == 0 && url.size() > s.size() && url[s.size()] != '/') return true;
   }
   return false;
+}
+
+// {"t":1.234,"bytes":..,"total":..,"from_peers":..,"from_http":..,"state":".."}, flushed.
+void PrintProgressLine(const JobSample& s, std::chrono::steady_clock::time_point start) {
+  const double t =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json line = {{"t", std::round(t * 1000) / 1000},
+                               {"bytes", s.bytes_done},
+                               {"total", s.bytes_total},
+                               {"from_peers", s.from_peers},
+                               {"from_http", s.from_http},
+                               {"state", s.state}};
+  std::printf("%s\n", line.dump().c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -73,6 +88,10 @@ int RunGet(const GetArgs& args) {
   options.enable_lsd = args.net.lsd;
   options.no_http = args.no_http;
   options.seed_after_complete = args.seed;
+  if (args.http_delay_s >= 0) {
+    options.delay_foreground_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
+    options.delay_background_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
+  }
   ComPtr<IBackgroundCopyManager> manager;
   if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
     Complain("cannot start the engine: " + error);
@@ -94,7 +113,11 @@ int RunGet(const GetArgs& args) {
   BG_JOB_STATE state;
   for (;;) {
     state = job.State();
-    if (!args.json) view.Draw({job.Sample(label.substr(0, 10))});
+    if (args.progress_jsonl) {
+      PrintProgressLine(job.Sample(label), start);
+    } else if (!args.json) {
+      view.Draw({job.Sample(label.substr(0, 10))});
+    }
     if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
     if (g_interrupted) {
       job.Cancel();

@@ -1,4 +1,4 @@
-// The `shoal` command line: get, make-metainfo, seed, demo.
+// The `shoal` command line: get, make-metainfo, seed, demo, sim.
 #include <CLI/CLI.hpp>
 
 #include "tools/shoal/commands.h"
@@ -35,7 +35,13 @@ int main(int argc, char** argv) {
   g->add_flag("--no-http", get.no_http, "peers only: never use the CDN");
   g->add_flag("--background", get.background, "background priority (HTTP waits longer)");
   g->add_flag("--seed", get.seed, "keep serving the file to peers until interrupted");
-  g->add_flag("--json", get.json, "print the summary as JSON on stdout");
+  auto* json = g->add_flag("--json", get.json, "print the summary as JSON on stdout");
+  g->add_flag("--progress-jsonl", get.progress_jsonl,
+              "print one JSON progress line per ~150 ms on stdout (for harnesses)")
+      ->excludes(json);
+  g->add_option("--http-delay", get.http_delay_s,
+                "seconds to wait for peers before the CDN joins (DODelay*DownloadFromHttp)")
+      ->check(CLI::Range(0, 86400));
 
   MakeMetainfoArgs mm;
   auto* m = app.add_subcommand("make-metainfo", "write a v2/hybrid .torrent for FILE");
@@ -43,7 +49,9 @@ int main(int argc, char** argv) {
   m->add_option("--web-seed", mm.web_seeds, "the content's CDN URL (repeatable)")->required();
   m->add_option("--tracker", mm.trackers, "a tracker URL (repeatable)");
   m->add_option("--piece-kib", mm.piece_kib, "piece size in KiB (default: from the size)");
-  m->add_flag("--v2-only", mm.v2_only, "v2 only instead of hybrid v1+v2");
+  auto* v2 = m->add_flag("--v2-only", mm.v2_only, "v2 only instead of hybrid v1+v2");
+  m->add_flag("--v1", mm.v1_only, "v1 only instead of hybrid (for aria2 1.36 and older clients)")
+      ->excludes(v2);
   m->add_option("-o,--output", mm.output, "the .torrent to write")->required();
 
   SeedArgs seed;
@@ -58,6 +66,17 @@ int main(int argc, char** argv) {
   d->add_option("--size-mib", demo.size_mib, "file size in MiB")->check(CLI::Range(1, 4096));
   d->add_option("--cdn-mib-s", demo.cdn_mib_s, "the CDN link's cap in MiB/s")->check(CLI::Range(1, 10000));
 
+  SimArgs sim;
+  auto* sm = app.add_subcommand(
+      "sim", "a simulated site: capped CDN origin, N peers as processes, curl/aria2c baselines");
+  sm->add_option("scenario", sim.scenario, "scenario JSON (see tools/sim/scenarios/)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sm->add_option("--out", sim.out, "folder for results.json and the SVGs");
+  sm->add_flag("--keep", sim.keep, "keep content, downloads and progress streams in OUT/work")
+      ->needs(sm->get_option("--out"));
+  sm->add_flag("--no-baselines", sim.no_baselines, "run shoal only, not curl or aria2c");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -69,5 +88,6 @@ int main(int argc, char** argv) {
   if (*m) return RunMakeMetainfo(mm);
   if (*s) return RunSeed(seed);
   if (*d) return RunDemo(demo);
+  if (*sm) return RunSim(sim);
   return kExitBadInput;
 }

@@ -40,6 +40,7 @@ int RunMakeMetainfo(const MakeMetainfoArgs& args) {
   m.trackers = args.trackers;
   m.piece_size = args.piece_kib * 1024;
   m.v2_only = args.v2_only;
+  m.v1_only = args.v1_only;
   std::string torrent, error;
   if (FAILED(shoal::MakeMetainfo(m, &torrent, &error))) {
     Complain(error);

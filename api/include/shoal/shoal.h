@@ -46,6 +46,7 @@ struct MetainfoOptions {
   std::vector<std::string> trackers;
   int piece_size = 0;                   // 0: chosen from the size
   bool v2_only = false;                 // default hybrid v1+v2
+  bool v1_only = false;                 // v1 only (aria2 1.36 and older clients); not with v2_only
 };
 // Writes a .torrent (bencoded) for one file into `torrent`.
 HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,

@@ -35,6 +35,28 @@ TEST(Metainfo, CreatesHybridMetainfoThatReadsBack) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Metainfo, V1OnlyHasASha1InfoHashAndNoV2Fields) {
+  const auto dir = std::filesystem::temp_directory_path() / "shoal_metainfo_v1_test";
+  std::filesystem::create_directories(dir);
+  WriteRandomFile(dir / "payload.bin", 2 * 1024 * 1024 + 5);
+  MetainfoSpec spec;
+  spec.path = (dir / "payload.bin").string();
+  spec.web_seeds = {"http://127.0.0.1:1/payload.bin"};
+  spec.v1_only = true;
+  std::string torrent, error;
+  ASSERT_EQ(CreateMetainfo(spec, &torrent, &error), hr::kOk) << error;
+  EXPECT_EQ(torrent.find("piece layers"), std::string::npos);
+  EXPECT_EQ(torrent.find("meta version"), std::string::npos);
+  MetainfoSummary s;
+  ASSERT_EQ(ReadMetainfo(torrent, &s, &error), hr::kOk) << error;
+  EXPECT_EQ(s.total_size, 2u * 1024 * 1024 + 5);
+  EXPECT_EQ(s.info_hash.size(), 40u);  // v1 (SHA-1) only
+
+  spec.v2_only = true;  // both at once is a contradiction
+  EXPECT_EQ(CreateMetainfo(spec, &torrent, &error), hr::kInvalidArg);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Metainfo, CorruptBytesAreInvalidData) {
   MetainfoSummary s;
   std::string error;

@@ -1,0 +1,104 @@
+#include "tools/shoal/sim_scenario.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/metainfo.h"
+#include "tests/support/fixtures.h"
+#include "tools/shoal/sim_tracker.h"
+
+namespace shoal::cli {
+namespace {
+
+TEST(SimBound, DefaultScenarioIsOriginBoundWithThePieceOverhead) {
+  Scenario s;  // 8 peers, 128 MiB, 16 MiB/s
+  const Bound b = ComputeBound(s, 1 << 20);
+  ASSERT_TRUE(b.defined);
+  EXPECT_EQ(b.pieces, 128u);
+  EXPECT_DOUBLE_EQ(b.origin_term_s, 8.0);
+  EXPECT_DOUBLE_EQ(b.t_min_s, 8.0);
+  EXPECT_DOUBLE_EQ(b.piece_overhead, 3.0 / 128);  // floor(log2 8) / M
+  EXPECT_DOUBLE_EQ(b.t_lb_s, 8.0 * (1 + 3.0 / 128));
+}
+
+TEST(SimBound, PartialLastPieceCountsAndNonPowerOfTwoPeersRoundDown) {
+  Scenario s;
+  s.peers = 5;
+  s.file_bytes = (3 << 20) + 1;
+  s.wan_bytes_per_s = 1 << 20;
+  const Bound b = ComputeBound(s, 1 << 20);
+  EXPECT_EQ(b.pieces, 4u);
+  EXPECT_DOUBLE_EQ(b.piece_overhead, 2.0 / 4);
+}
+
+TEST(SimBound, PreSeededPeerOnUncappedLanHasNoBound) {
+  Scenario s;
+  s.seeder = true;
+  EXPECT_FALSE(ComputeBound(s, 1 << 20).defined);
+}
+
+class SimScenarioFile : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text) {
+    const std::string path = dir_ / "s.json";
+    testing::WriteFile(path, text);
+    return path;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(SimScenarioFile, ReadsEveryKnob) {
+  std::string error;
+  const auto s = LoadScenario(
+      Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
+                "churn":[{"peer":2,"at_s":3}],"seeder":true,"tracker":false,"http_delay_s":0,
+                "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"]})"),
+      &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->peers, 3);
+  EXPECT_EQ(s->file_bytes, 2u << 20);
+  EXPECT_EQ(s->wan_bytes_per_s, 4u << 20);
+  EXPECT_DOUBLE_EQ(s->stagger_s, 1.5);
+  ASSERT_EQ(s->churn.size(), 1u);
+  EXPECT_EQ(s->churn[0].peer, 2);
+  EXPECT_TRUE(s->seeder && !s->tracker && s->no_http && s->background);
+  EXPECT_EQ(s->http_delay_s, 0);
+  EXPECT_EQ(s->baselines, std::vector<std::string>{"curl"});
+}
+
+TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
+  std::string error;
+  EXPECT_FALSE(LoadScenario(Write(R"({"peer":4})"), &error));
+  EXPECT_NE(error.find("unknown key 'peer'"), std::string::npos) << error;
+  EXPECT_FALSE(LoadScenario(Write(R"({"peers":0})"), &error));
+  EXPECT_FALSE(LoadScenario(Write(R"({"peers":2,"churn":[{"peer":2,"at_s":1}]})"), &error));
+  EXPECT_FALSE(LoadScenario(Write(R"({"baselines":["wget"]})"), &error));
+  EXPECT_FALSE(LoadScenario(Write("not json"), &error));
+  EXPECT_FALSE(LoadScenario(dir_ / "missing.json", &error));
+}
+
+TEST(SimTorrentFacts, InfoHashAndPieceLengthMatchTheEngine) {
+  testing::TempDir dir;
+  testing::WriteRandomFile(dir / "f.bin", (1 << 20) + 123);
+  engine::MetainfoSpec spec;
+  spec.path = dir / "f.bin";
+  spec.web_seeds = {"http://127.0.0.2:1/f.bin"};
+  spec.trackers = {"http://127.0.0.3:2/announce"};
+  spec.piece_size = 64 * 1024;
+  spec.v1_only = true;
+  std::string torrent, error;
+  ASSERT_EQ(engine::CreateMetainfo(spec, &torrent, &error), hr::kOk) << error;
+  engine::MetainfoSummary summary;
+  ASSERT_EQ(engine::ReadMetainfo(torrent, &summary, &error), hr::kOk) << error;
+  const auto facts = ReadTorrentFacts(torrent);
+  ASSERT_TRUE(facts);
+  EXPECT_EQ(facts->info_hash_v1, summary.info_hash);
+  EXPECT_EQ(facts->piece_length, 64u * 1024);
+  EXPECT_FALSE(ReadTorrentFacts("d4:infoi3ee"));
+  EXPECT_FALSE(ReadTorrentFacts(torrent.substr(0, torrent.size() / 2)));
+}
+
+}  // namespace
+}  // namespace shoal::cli

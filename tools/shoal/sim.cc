@@ -1,0 +1,146 @@
+// `shoal sim SCENARIO.json`: a whole site on this machine, judged against the Kumar–Ross bound
+// and against N × curl and N × aria2c from the same capped origin in the same run.
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "peers/http_origin.h"
+#include "tools/shoal/commands.h"
+#include "tools/shoal/com_ptr.h"
+#include "tools/shoal/sim_report.h"
+#include "tools/shoal/sim_runner.h"
+#include "tools/shoal/sim_tracker.h"
+#include "tools/shoal/temp_tree.h"
+
+namespace shoal::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kOriginIp[] = "127.0.0.2";
+constexpr char kTrackerIp[] = "127.0.0.3";
+
+bool WriteRandomFile(const fs::path& path, std::uint64_t size) {
+  std::mt19937_64 rng(2026);
+  std::ofstream out(path, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  for (std::uint64_t left = size; left > 0;) {
+    for (std::size_t i = 0; i + 8 <= buf.size(); i += 8) {
+      const std::uint64_t v = rng();
+      std::memcpy(&buf[i], &v, 8);
+    }
+    const std::uint64_t n = std::min<std::uint64_t>(left, buf.size());
+    out.write(buf.data(), static_cast<std::streamsize>(n));
+    left -= n;
+  }
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int RunSim(const SimArgs& args) {
+  std::string error;
+  const auto scenario = LoadScenario(args.scenario, &error);
+  if (!scenario) {
+    Complain(error);
+    return kExitBadInput;
+  }
+  TempTree tmp("shoal-sim");
+  fs::path work = tmp.root();
+  if (args.keep && !args.out.empty()) work = fs::absolute(args.out) / "work";
+  std::error_code ec;
+  fs::remove_all(work / "cdn", ec);
+  if (work.empty() || !fs::create_directories(work / "cdn", ec) || ec) {
+    Complain("cannot create a work directory");
+    return kExitFailed;
+  }
+  Site site;
+  site.scenario = *scenario;
+  site.work = work;
+  site.seed_dir = work / "cdn";
+  site.content = site.seed_dir / "update.bin";
+  site.self = SelfExe();
+  std::fprintf(stderr, "sim: generating %.1f MiB in %s\n",
+               static_cast<double>(scenario->file_bytes) / (1 << 20), work.c_str());
+  if (!WriteRandomFile(site.content, scenario->file_bytes)) {
+    Complain("cannot write the content file (disk full?)");
+    return kExitFailed;
+  }
+
+  peers::HttpOriginOptions oo;
+  oo.bind_address = kOriginIp;
+  oo.root = site.seed_dir.string();
+  oo.rate_limit_bytes_per_s = scenario->wan_bytes_per_s;
+  auto origin = peers::HttpOrigin::Start(oo, &error);
+  if (!origin) {
+    Complain("cannot start the CDN origin: " + error);
+    return kExitFailed;
+  }
+  site.origin = origin.get();
+  site.url = origin->BaseUrl() + "/update.bin";
+
+  SimReport report;
+  report.scenario = *scenario;
+  const int tracker_port = scenario->tracker ? FreePort(kTrackerIp) : 0;
+  shoal::MetainfoOptions mo;
+  mo.path = site.content.string();
+  mo.web_seeds = {site.url};
+  mo.piece_size = scenario->piece_kib * 1024;
+  mo.v1_only = true;  // aria2c 1.36 cannot use hybrids; shoal uses the same torrent
+  if (tracker_port > 0) mo.trackers = {Tracker::AnnounceUrl(kTrackerIp, tracker_port)};
+  std::string torrent;
+  if (FAILED(shoal::MakeMetainfo(mo, &torrent, &error))) {
+    Complain(error);
+    return kExitBadInput;
+  }
+  site.torrent = work / "update.bin.torrent";
+  std::ofstream(site.torrent, std::ios::binary) << torrent;
+  const auto facts = ReadTorrentFacts(torrent);
+  if (!facts) {
+    Complain("cannot read back the metainfo just made");
+    return kExitFailed;
+  }
+  report.piece_bytes = facts->piece_length;
+  report.bound = ComputeBound(*scenario, facts->piece_length);
+
+  std::optional<Tracker> tracker;
+  if (!scenario->tracker) {
+    report.tracker = "none (the scenario turns it off; shoal peers are given each other)";
+  } else if (tracker = Tracker::Start(work / "tracker", kTrackerIp, tracker_port,
+                                      facts->info_hash_v1, &error);
+             tracker) {
+    site.tracker_url = tracker->announce_url();
+    report.tracker = "opentracker at " + site.tracker_url;
+  } else {
+    report.tracker = "none: " + error;
+  }
+  std::fprintf(stderr, "sim: origin %s capped at %.1f MiB/s; tracker: %s\n", site.url.c_str(),
+               static_cast<double>(scenario->wan_bytes_per_s) / (1 << 20), report.tracker.c_str());
+
+  std::vector<std::string> clients = {"shoal"};
+  if (!args.no_baselines) {
+    clients.insert(clients.end(), scenario->baselines.begin(), scenario->baselines.end());
+  }
+  bool ok = true;
+  for (const auto& client : clients) {
+    std::fprintf(stderr, "sim: round %s (%d peers)...\n", client.c_str(), scenario->peers);
+    report.runs.push_back(RunRound(site, client));
+    const RunResult& r = report.runs.back();
+    if (r.available && !args.keep) {  // free the disk before the next round
+      for (int i = 0; i < scenario->peers; ++i) {
+        fs::remove(work / client / ("peer" + std::to_string(i)) / "update.bin", ec);
+      }
+    }
+    ok = ok && (!r.available || r.Correct());
+    if (r.interrupted) break;
+  }
+  PrintReport(report, stdout);
+  if (!args.out.empty() && !WriteReport(report, args.out, &error)) {
+    Complain(error);
+    return kExitFailed;
+  }
+  if (g_interrupted) return kExitInterrupted;
+  return ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,283 @@
+#include "tools/shoal/sim_runner.h"
+
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "tools/shoal/commands.h"
+#include "tools/shoal/sim_process.h"
+
+namespace shoal::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kTick = std::chrono::milliseconds(100);
+
+std::string PeerIp(int i) { return "127.0.0." + std::to_string(10 + i); }
+
+// One client process and what the round knows about it.
+struct Slot {
+  PeerResult result;
+  std::string ip;
+  int port = 0;
+  fs::path dir;     // its own folder
+  fs::path output;  // where its copy of the file ends up
+  fs::path stream;  // shoal: the --progress-jsonl stdout
+  std::size_t stream_offset = 0;
+  std::optional<Child> child;
+  bool started = false;
+  bool finished = false;  // done, failed or killed: no longer watched
+};
+
+bool SameBytes(const fs::path& a, const fs::path& b) {
+  std::ifstream x(a, std::ios::binary), y(b, std::ios::binary);
+  if (!x || !y) return false;
+  std::vector<char> bx(1 << 20), by(1 << 20);
+  for (;;) {
+    x.read(bx.data(), static_cast<std::streamsize>(bx.size()));
+    y.read(by.data(), static_cast<std::streamsize>(by.size()));
+    if (x.gcount() != y.gcount()) return false;
+    if (!std::equal(bx.begin(), bx.begin() + x.gcount(), by.begin())) return false;
+    if (x.gcount() == 0 || !x) return !y.read(by.data(), 1) || y.gcount() == 0;
+  }
+}
+
+// Bytes a client has written so far (allocated blocks: aria2 writes pieces out of order into
+// a sparse file, curl appends). An approximation for the picture, capped at the file size.
+std::uint64_t WrittenBytes(const fs::path& p, std::uint64_t cap) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0;
+  return std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_blocks) * 512, cap);
+}
+
+void Record(PeerResult& r, double t, std::uint64_t bytes) {
+  if (!r.samples.empty() && bytes < r.samples.back().second) r.monotonic = false;
+  r.samples.emplace_back(t, bytes);
+  r.bytes = bytes;
+}
+
+// Reads the complete lines a shoal peer has added to its progress stream.
+void ReadStream(Slot& s) {
+  std::ifstream in(s.stream, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(s.stream_offset));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a partial last line: read it next time
+    s.stream_offset += line.size() + 1;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    PeerResult& r = s.result;
+    const double t = r.start_s + j.value("t", 0.0);
+    Record(r, t, j.value("bytes", std::uint64_t{0}));
+    r.total = j.value("total", std::uint64_t{0});
+    r.from_peers = j.value("from_peers", std::uint64_t{0});
+    r.from_http = j.value("from_http", std::uint64_t{0});
+    const std::string state = j.value("state", std::string());
+    if (state == "transferred" && r.bytes == r.total && r.done_s < 0) r.done_s = t;
+    if (state == "error") r.failure = "the job went to ERROR";
+  }
+}
+
+std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& slots, int i,
+                                   const std::string& seeder) {
+  const Scenario& sc = site.scenario;
+  const Slot& s = slots[static_cast<std::size_t>(i)];
+  std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
+                                "--torrent", site.torrent.string(), "--listen",
+                                s.ip + ":" + std::to_string(s.port), "--seed",
+                                "--progress-jsonl"};
+  for (std::size_t j = 0; j < slots.size(); ++j) {
+    if (static_cast<int>(j) != i) a.insert(a.end(), {"--peer", slots[j].ip + ":" + std::to_string(slots[j].port)});
+  }
+  if (!seeder.empty()) a.insert(a.end(), {"--peer", seeder});
+  if (sc.http_delay_s >= 0) a.insert(a.end(), {"--http-delay", std::to_string(sc.http_delay_s)});
+  if (sc.no_http) a.push_back("--no-http");
+  if (sc.background) a.push_back("--background");
+  return a;
+}
+
+std::vector<std::string> Aria2Argv(const Site& site, const Slot& s, const fs::path& hook) {
+  return {"aria2c", "--dir=" + s.dir.string(), "--enable-dht=false", "--enable-dht6=false",
+          "--bt-enable-lpd=false", "--disable-ipv6=true", "--seed-ratio=0.0",
+          "--seed-time=100000", "--listen-port=" + std::to_string(s.port),
+          "--interface=" + s.ip, "--file-allocation=none", "--summary-interval=0",
+          "--console-log-level=warn", "--on-bt-download-complete=" + hook.string(),
+          site.torrent.string()};
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
+}  // namespace
+
+bool RunResult::Correct() const {
+  if (!available || timed_out || interrupted) return false;
+  return std::all_of(peers.begin(), peers.end(),
+                     [](const PeerResult& p) { return p.killed || (p.done_s >= 0 && p.byte_exact); });
+}
+
+RunResult RunRound(const Site& site, const std::string& client) {
+  const Scenario& sc = site.scenario;
+  RunResult run;
+  run.client = client;
+  if (client != "shoal" && !HaveTool(client)) {
+    run.available = false;
+    run.unavailable_reason = client + " is not installed (tools/bootstrap.sh installs it)";
+    return run;
+  }
+  if (client == "aria2c" && site.tracker_url.empty()) {
+    run.available = false;
+    run.unavailable_reason = "aria2c needs the tracker to find peers, and opentracker is missing";
+    return run;
+  }
+  const fs::path round_dir = site.work / client;
+  fs::create_directories(round_dir);
+  const fs::path hook = round_dir / "done-hook.sh";
+  if (client == "aria2c") {
+    std::ofstream(hook) << "#!/bin/sh\n# aria2c: GID, number of files, first file's path\n"
+                           ": > \"$3.done\"\n";
+    fs::permissions(hook, fs::perms::owner_all);
+  }
+  std::vector<Slot> slots(static_cast<std::size_t>(sc.peers));
+  const std::string name = site.content.filename().string();
+  for (int i = 0; i < sc.peers; ++i) {
+    Slot& s = slots[static_cast<std::size_t>(i)];
+    s.ip = PeerIp(i);
+    s.port = FreePort(s.ip);
+    s.dir = round_dir / ("peer" + std::to_string(i));
+    fs::create_directories(s.dir);
+    s.output = s.dir / name;
+    s.stream = s.dir / "progress.jsonl";
+    s.result.id = i;
+    s.result.address = s.ip + (client == "curl" ? "" : ":" + std::to_string(s.port));
+    s.result.start_s = i * sc.stagger_s;
+    s.result.total = sc.file_bytes;
+  }
+
+  std::string error;
+  std::optional<Child> seeder;
+  std::string seeder_endpoint;
+  if (sc.seeder && client != "curl") {
+    const int port = FreePort("127.0.0.9");
+    seeder_endpoint = "127.0.0.9:" + std::to_string(port);
+    seeder = Child::Spawn({site.self, "seed", site.torrent.string(), "--dir",
+                           site.seed_dir.string(), "--listen", seeder_endpoint},
+                          "", (round_dir / "seeder.log").string(), &error);
+    // Ready once its pieces are checked and it listens.
+    for (int i = 0; i < 100 && seeder && !Listening("127.0.0.9", port); ++i) {
+      std::this_thread::sleep_for(kTick);
+    }
+  }
+
+  const std::uint64_t origin_base = site.origin->BytesServed();
+  const auto start = Clock::now();
+  auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  std::vector<bool> churned(sc.churn.size(), false);
+  for (;;) {
+    const double t = now_s();
+    run.origin.emplace_back(t, site.origin->BytesServed() - origin_base);
+    for (int i = 0; i < sc.peers; ++i) {
+      Slot& s = slots[static_cast<std::size_t>(i)];
+      if (s.started || t < s.result.start_s) continue;
+      std::vector<std::string> argv;
+      if (client == "shoal") argv = ShoalArgv(site, slots, i, seeder_endpoint);
+      if (client == "curl") argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
+      if (client == "aria2c") argv = Aria2Argv(site, s, hook);
+      s.child = Child::Spawn(argv, s.stream.string(), (s.dir / "stderr.log").string(), &error);
+      s.started = true;
+      s.result.start_s = t;
+      if (!s.child) {
+        s.result.failure = error;
+        s.finished = true;
+      }
+    }
+    for (std::size_t k = 0; k < sc.churn.size(); ++k) {
+      if (churned[k] || t < sc.churn[k].at_s) continue;
+      churned[k] = true;
+      Slot& s = slots[static_cast<std::size_t>(sc.churn[k].peer)];
+      if (s.child) s.child->Kill();
+      s.result.killed = true;
+      s.finished = true;
+    }
+    bool all_finished = true;
+    for (Slot& s : slots) {
+      if (!s.started || s.finished) {
+        all_finished = all_finished && s.finished;
+        continue;
+      }
+      PeerResult& r = s.result;
+      const bool exited = s.child->Poll();
+      if (client == "shoal") {
+        ReadStream(s);
+      } else {
+        Record(r, t, WrittenBytes(s.output, sc.file_bytes));
+        if (client == "curl" && exited && s.child->exit_code() == 0) r.done_s = t;
+        if (client == "aria2c" && fs::exists(s.output.string() + ".done")) r.done_s = t;
+        if (r.done_s >= 0) r.from_http = client == "curl" ? sc.file_bytes : 0;
+      }
+      if (r.done_s >= 0) {
+        s.finished = true;
+      } else if (exited) {
+        if (r.failure.empty()) {
+          r.failure = "exited (code " + std::to_string(s.child->exit_code()) + ", signal " +
+                      std::to_string(s.child->term_signal()) + ") before finishing";
+        }
+        s.finished = true;
+      }
+      all_finished = all_finished && s.finished;
+    }
+    if (all_finished) break;
+    if (g_interrupted) {
+      run.interrupted = true;
+      break;
+    }
+    if (t > sc.timeout_s) {
+      run.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(kTick);
+  }
+  run.origin.emplace_back(now_s(), site.origin->BytesServed() - origin_base);
+
+  // Everyone leaves once the last survivor is done; shoal peers then Complete their files.
+  for (Slot& s : slots) {
+    if (s.child) s.child->Stop();
+    if (client == "shoal") ReadStream(s);
+  }
+  if (seeder) seeder->Stop();
+  run.origin_bytes = site.origin->BytesServed() - origin_base;
+  std::vector<double> durations;
+  for (Slot& s : slots) {
+    PeerResult& r = s.result;
+    if (r.done_s >= 0) {
+      r.byte_exact = SameBytes(s.output, site.content);
+      if (!r.byte_exact) r.failure = "its file differs from the origin's";
+      if (!r.killed) {
+        durations.push_back(r.done_s - r.start_s);
+        run.makespan_s = std::max(run.makespan_s, r.done_s);
+      }
+    } else if (!r.killed && r.failure.empty()) {
+      r.failure = run.interrupted ? "interrupted" : "did not finish before the timeout";
+    }
+    r.sources_known = client != "aria2c";  // aria2c does not say where bytes came from
+    run.peers.push_back(std::move(r));
+  }
+  run.p50_s = Percentile(durations, 0.50);
+  run.p99_s = Percentile(durations, 0.99);
+  return run;
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,67 @@
+// One round of `shoal sim`: N clients of one kind (shoal peers, curl, aria2c) started as
+// separate processes on their own 127.0.0.x against the shared capped origin, with arrivals
+// and churn from the scenario, sampled every 100 ms until all finish. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "peers/http_origin.h"
+#include "tools/shoal/sim_scenario.h"
+
+namespace shoal::cli {
+
+using Series = std::vector<std::pair<double, std::uint64_t>>;  // (seconds, bytes)
+
+struct PeerResult {
+  int id = 0;
+  std::string address;       // 127.0.0.x[:port]
+  double start_s = 0;        // arrival, seconds after the round's start
+  double done_s = -1;        // when it had the whole file verified; -1: never
+  bool killed = false;       // churned out by the scenario
+  bool byte_exact = false;   // its output equals the origin's file
+  bool monotonic = true;     // every sample >= the previous one (shoal: the progress stream)
+  std::uint64_t bytes = 0;   // last reported verified bytes
+  std::uint64_t total = 0;   // reported BytesTotal (shoal) or the file size
+  std::uint64_t from_peers = 0;
+  std::uint64_t from_http = 0;
+  bool sources_known = true;  // false for aria2c: only the round's origin total is known
+  std::string failure;       // why it did not finish, if it did not
+  Series samples;
+};
+
+struct RunResult {
+  std::string client;
+  bool available = true;
+  std::string unavailable_reason;
+  bool timed_out = false;
+  bool interrupted = false;
+  double makespan_s = 0;  // last survivor's done_s (the round starts at 0)
+  double p50_s = 0;       // of per-peer completion times (done_s - start_s)
+  double p99_s = 0;
+  std::uint64_t origin_bytes = 0;
+  std::vector<PeerResult> peers;
+  Series origin;  // cumulative origin egress for this round
+  // Every peer not churned out finished, byte-exact.
+  bool Correct() const;
+};
+
+struct Site {
+  Scenario scenario;
+  std::filesystem::path work;          // per-round folders go under it
+  std::filesystem::path content;       // the origin's file
+  std::string url;                     // its CDN URL
+  std::filesystem::path torrent;       // v1 metainfo (web seed + tracker)
+  std::filesystem::path seed_dir;      // the folder holding `content` (for `shoal seed`)
+  std::string tracker_url;             // empty: no tracker
+  std::string self;                    // this program, for `shoal get` / `shoal seed`
+  peers::HttpOrigin* origin = nullptr;
+};
+
+// "shoal", "curl" or "aria2c". Never throws; a missing tool gives available = false.
+RunResult RunRound(const Site& site, const std::string& client);
+
+}  // namespace shoal::cli

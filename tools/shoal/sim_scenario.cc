@@ -1,0 +1,104 @@
+#include "tools/shoal/sim_scenario.h"
+
+#include <nlohmann/json.hpp>
+
+#include <bit>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+namespace shoal::cli {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+}  // namespace
+
+std::optional<Scenario> LoadScenario(const std::string& path, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read scenario '" + path + "'";
+    return std::nullopt;
+  }
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    *error = path + ": not a JSON object";
+    return std::nullopt;
+  }
+  static const std::set<std::string> kKnown = {
+      "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
+      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKnown.contains(key)) {
+      *error = path + ": unknown key '" + key + "'";
+      return std::nullopt;
+    }
+  }
+  Scenario s;
+  try {
+    s.name = j.value("name", std::string("unnamed"));
+    s.peers = j.value("peers", s.peers);
+    s.file_bytes = static_cast<std::uint64_t>(j.value("file_mib", 128.0) * kMiB);
+    s.wan_bytes_per_s = static_cast<std::uint64_t>(j.value("wan_mib_s", 16.0) * kMiB);
+    s.piece_kib = j.value("piece_kib", 0);
+    s.stagger_s = j.value("stagger_s", 0.0);
+    s.seeder = j.value("seeder", false);
+    s.tracker = j.value("tracker", true);
+    s.http_delay_s = j.value("http_delay_s", -1);
+    s.no_http = j.value("no_http", false);
+    s.background = j.value("background", false);
+    s.timeout_s = j.value("timeout_s", s.timeout_s);
+    if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();
+    for (const auto& c : j.value("churn", nlohmann::json::array())) {
+      s.churn.push_back({c.at("peer").get<int>(), c.at("at_s").get<double>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    *error = path + ": " + e.what();
+    return std::nullopt;
+  }
+  if (s.peers < 1 || s.peers > 200) {
+    *error = path + ": peers must be 1..200 (each gets its own 127.0.0.x)";
+  } else if (s.file_bytes == 0 || s.wan_bytes_per_s == 0) {
+    *error = path + ": file_mib and wan_mib_s must be positive";
+  } else if (s.stagger_s < 0 || s.timeout_s <= 0) {
+    *error = path + ": stagger_s must be >= 0 and timeout_s > 0";
+  } else {
+    for (const auto& c : s.churn) {
+      if (c.peer < 0 || c.peer >= s.peers || c.at_s < 0) {
+        *error = path + ": churn peer must be 0.." + std::to_string(s.peers - 1) + ", at_s >= 0";
+        return std::nullopt;
+      }
+    }
+    for (const auto& b : s.baselines) {
+      if (b != "curl" && b != "aria2c") {
+        *error = path + ": unknown baseline '" + b + "' (curl, aria2c)";
+        return std::nullopt;
+      }
+    }
+    return s;
+  }
+  return std::nullopt;
+}
+
+Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes) {
+  Bound b;
+  const double f = static_cast<double>(s.file_bytes);
+  b.pieces = piece_bytes > 0 ? (s.file_bytes + piece_bytes - 1) / piece_bytes : 1;
+  const unsigned n = static_cast<unsigned>(s.peers);
+  b.piece_overhead = static_cast<double>(std::bit_width(n) - 1) / static_cast<double>(b.pieces);
+  b.origin_term_s = f / static_cast<double>(s.wan_bytes_per_s);
+  if (s.seeder) {
+    b.assumption =
+        "a pre-seeded peer on an uncapped LAN: every term of T_min is ~0, so no bound and no eta";
+    return b;
+  }
+  b.defined = true;
+  b.t_min_s = b.origin_term_s;  // F/d_min and N·F/(u_s+Σu_i) vanish: LAN and peers uncapped
+  b.t_lb_s = b.t_min_s * (1 + b.piece_overhead);
+  b.assumption =
+      "LAN and peer links uncapped (u_i, d_i -> infinity), so T_min = F/u_s with u_s = the WAN "
+      "cap; x (1 + floor(log2 N)/M) for M pieces";
+  return b;
+}
+
+}  // namespace shoal::cli

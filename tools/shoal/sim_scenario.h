@@ -1,0 +1,53 @@
+// A simulated site for `shoal sim`: the scenario file's contents (peers, file, WAN cap,
+// arrivals, churn, policy knobs) and the Kumar–Ross lower bound it implies.
+// Plain data and pure functions: thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal::cli {
+
+struct ChurnEvent {
+  int peer = 0;       // 0-based index of the peer to kill
+  double at_s = 0;    // seconds after the run's start
+};
+
+struct Scenario {
+  std::string name;
+  int peers = 8;
+  std::uint64_t file_bytes = 128ull << 20;
+  std::uint64_t wan_bytes_per_s = 16ull << 20;  // the CDN origin's aggregate egress cap
+  int piece_kib = 0;                            // 0: shoal's choice from the size
+  double stagger_s = 0;                         // peer i starts at i * stagger_s
+  std::vector<ChurnEvent> churn;                // SIGKILL peer k at t
+  bool seeder = false;                          // a pre-seeded peer (`shoal seed`) at t = 0
+  bool tracker = true;                          // opentracker for discovery (when installed)
+  int http_delay_s = -1;                        // -1: shoal's default DO delays
+  bool no_http = false;                         // peers only: the CDN serves nobody
+  bool background = false;                      // BG priority (DOMinBackgroundQos applies)
+  double timeout_s = 600;                       // a run still going then is stopped, failed
+  std::vector<std::string> baselines = {"curl", "aria2c"};
+};
+
+// Reads a scenario JSON file; unknown keys are errors (a typo must not pass silently).
+std::optional<Scenario> LoadScenario(const std::string& path, std::string* error);
+
+// T_lb = T_min × (1 + ⌊log2 N⌋ / M), with T_min = max(F/u_s, F/d_min, N·F/(u_s + Σu_i))
+// (shared/spec/field.md §c). The LAN and every peer's download are uncapped here, so the two
+// peer terms vanish and T_min = F/u_s: every byte must cross the WAN link once. A pre-seeded
+// peer on an uncapped LAN makes the bound 0 (no meaningful η); `defined` says so.
+struct Bound {
+  bool defined = false;
+  double t_min_s = 0;
+  double t_lb_s = 0;
+  double origin_term_s = 0;  // F / u_s
+  double piece_overhead = 0; // ⌊log2 N⌋ / M
+  std::uint64_t pieces = 0;  // M
+  std::string assumption;
+};
+Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes);
+
+}  // namespace shoal::cli
