@@ -25,6 +25,7 @@ test: build
 bench: build
 	@$(BUILD)/tests/bench/progress_bench
 	@$(BUILD)/tests/bench/transfer_bench
+	@$(BUILD)/tests/bench/http_bench
 	@$(BUILD)/tools/shoal sim tools/sim/scenarios/default.json --out $(BUILD)/bench-sim
 
 install: build

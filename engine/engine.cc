@@ -22,8 +22,9 @@ std::size_t JobView::FileCount() const {
   return files.size();
 }
 
-Engine::Impl::Impl(const EngineOptions& options, JobObserver* observer)
-    : options_(options), observer_(observer) {}
+Engine::Impl::Impl(const EngineOptions& options, JobObserver* observer,
+                   std::shared_ptr<const Clock> clock)
+    : options_(options), observer_(observer), clock_(std::move(clock)), start_(clock_->Now()) {}
 
 bool Engine::Impl::Post(std::function<void()> task) {
   {
@@ -76,7 +77,7 @@ void Engine::Impl::Stop() {
 }
 
 double Engine::Impl::NowS() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return std::chrono::duration<double>(clock_->Now() - start_).count();
 }
 
 std::int64_t Engine::Impl::WallNs() const {
@@ -126,6 +127,9 @@ void Engine::Impl::ProcessEvents() {
       case TorrentEvent::Kind::kPieceVerified:
         OnPiece(ev.key, ev.piece);
         break;
+      case TorrentEvent::Kind::kPieceFailed:
+        OnPieceFailed(ev.key, ev.piece);
+        break;
       case TorrentEvent::Kind::kChecked: {
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
@@ -157,21 +161,6 @@ void Engine::Impl::ProcessEvents() {
              it->second.file, ev.message);
         break;
       }
-      case TorrentEvent::Kind::kWebSeedError: {
-        auto it = owners_.find(ev.key);
-        if (it == owners_.end() || it->second.job == nullptr) break;
-        Job& job = *it->second.job;
-        // Peers may still deliver; only an HTTP refusal with no peer at all stops the job.
-        const TorrentStats stats = session_->Poll(ev.key);
-        const std::uint32_t status = static_cast<std::uint32_t>(ev.code);
-        const bool http_refusal = (status & 0xFFFF0000u) == 0x80190000u && (status & 0xFFFF) >= 400 &&
-                                  (status & 0xFFFF) < 500;
-        if (http_refusal && stats.peers == 0) {
-          Fail(job, ev.code, ErrorContext::kRemoteFile, it->second.file,
-               job.files[it->second.file].spec.remote_url + ": " + ev.message);
-        }
-        break;
-      }
     }
   }
 }
@@ -179,15 +168,29 @@ void Engine::Impl::ProcessEvents() {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver* observer,
-                                      std::string* error) {
-  auto impl = std::make_unique<Impl>(options, observer);
+                                      std::string* error, EngineSeams seams) {
+  auto impl = std::make_unique<Impl>(options, observer,
+                                     seams.clock ? std::move(seams.clock) : SteadyClock());
   Impl* raw = impl.get();
   impl->session_ = TorrentSession::Create(options, [raw] { raw->Wake(); }, error);
   if (!impl->session_) return nullptr;
   FetchOptions fetch;
   fetch.timeout_s = options.http_timeout_s;
   fetch.ca_file = options.ca_file;
+  fetch.max_redirects = options.http_max_redirects;
   impl->fetcher_ = std::make_unique<HttpFetcher>(fetch);
+  impl->ranges_ = std::make_unique<RangeFetcher>(fetch, Impl::kCdnWorkers);
+  impl->verifier_ = std::make_unique<BackgroundQueue>();
+  if (seams.http_source) {
+    impl->http_ = std::move(seams.http_source);
+  } else {
+    HttpSourceOptions http;
+    http.ca_file = options.ca_file;
+    http.connect_timeout_s = options.http_connect_timeout_s;
+    http.stall_timeout_s = options.http_stall_timeout_s;
+    http.max_redirects = options.http_max_redirects;
+    impl->http_ = MakeCurlHttpSource(http);
+  }
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
@@ -199,8 +202,13 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
 }
 
 Engine::~Engine() {
-  impl_->fetcher_.reset();  // no more fetch results
+  // The engine thread goes first (it cancels HTTP transfers on its way out); results the
+  // workers post after that are dropped. Then the workers are joined.
   impl_->Stop();
+  impl_->http_.reset();
+  impl_->fetcher_.reset();
+  impl_->ranges_.reset();
+  impl_->verifier_.reset();
 }
 
 std::string Engine::ListenEndpoint() const {

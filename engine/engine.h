@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/clock.h"
 #include "engine/hresult.h"
+#include "engine/http_source.h"
 #include "engine/options.h"
 #include "engine/seqlock.h"
 #include "engine/types.h"
@@ -49,11 +51,17 @@ class JobObserver {
   virtual void OnJobEvent(const Uuid& job, JobEvent event) = 0;
 };
 
+// The engine's narrow dependencies, replaceable by tests. Null members get the real thing.
+struct EngineSeams {
+  std::shared_ptr<const Clock> clock;        // retry delays, no-progress timeout, HTTP gate
+  std::unique_ptr<HttpSource> http_source;   // plain-HTTP content (libcurl by default)
+};
+
 class Engine {
  public:
   // Starts the engine thread and its libtorrent session. On failure returns null and says why.
   static std::unique_ptr<Engine> Start(const EngineOptions& options, JobObserver* observer,
-                                       std::string* error);
+                                       std::string* error, EngineSeams seams = {});
   ~Engine();  // stops transfers, joins the engine thread
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

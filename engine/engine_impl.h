@@ -10,14 +10,18 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/background_queue.h"
 #include "engine/engine.h"
 #include "engine/http_fetch.h"
 #include "engine/job_state.h"
 #include "engine/progress.h"
+#include "engine/range_fetch.h"
 #include "engine/source_policy.h"
 #include "engine/torrent_session.h"
 
@@ -34,6 +38,21 @@ struct JobFile {
   bool fetching = false;     // metainfo sidecar fetch in flight
   bool temp_created = false;
   SourceBytes sources;
+  // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
+  std::set<int> cdn_inflight;
+  int cdn_cursor = -1;
+  double cdn_retry_at_s = 0;
+  double cdn_own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
+  // Plain HTTP (no metainfo): the transfer in flight, a token that stale reports must match,
+  // the bytes counted on disk and the most ever counted (only going past it is progress).
+  bool http = false;
+  std::unique_ptr<HttpTransfer> http_transfer;
+  int http_attempt = 0;
+  std::uint64_t http_bytes = 0;
+  std::uint64_t http_high_water = 0;
+  // Whole-file SHA-256 check (spec.sha256 set): running on the verifier, or passed.
+  bool verifying = false;
+  bool verified = false;
 };
 
 struct Job {
@@ -44,11 +63,17 @@ struct Job {
   ProgressTracker tracker;
   std::optional<JobErrorInfo> error;
   HttpGate gate;
+  bool cdn_unavailable = false;  // the CDN may serve pieces no connected peer has
+  bool cdn_any = false;          // ... and pieces peers have too
   double queued_at_s = 0;
   int generation = 0;        // bumps on Suspend/Cancel: stale fetch results are dropped
   bool busy = false;         // Complete or Cancel in progress
   std::uint64_t published_bytes = 0;
   bool progress_dirty = false;
+  // BITS retry timers: the no-progress window opens at the first transient error and closes
+  // on progress; a TRANSIENT_ERROR job re-queues at retry_at.
+  std::optional<Clock::TimePoint> no_progress_since;
+  Clock::TimePoint retry_at{};
 };
 
 struct UuidHash {
@@ -62,7 +87,7 @@ class Engine::Impl {
  public:
   using Reply = std::function<void(hr::HResult)>;
 
-  Impl(const EngineOptions& options, JobObserver* observer);
+  Impl(const EngineOptions& options, JobObserver* observer, std::shared_ptr<const Clock> clock);
 
   // Thread-safe. Runs `task` on the engine thread; false once the engine stopped.
   bool Post(std::function<void()> task);
@@ -94,6 +119,11 @@ class Engine::Impl {
   JobObserver* observer_;
   std::unique_ptr<TorrentSession> session_;
   std::unique_ptr<HttpFetcher> fetcher_;
+  std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
+  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
+  std::unique_ptr<HttpSource> http_;
+  std::unique_ptr<BackgroundQueue> verifier_;  // whole-file SHA-256 checks
+  const std::shared_ptr<const Clock> clock_;
   std::thread thread_;
   std::thread::id engine_thread_id_;
 
@@ -111,13 +141,44 @@ class Engine::Impl {
   void Publish(Job& job);
   void Schedule(Job& job);
   void StartFile(Job& job, int index);
+  // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1
+  // after failing the job with a LOCAL_FILE error.
+  int OpenTemp(Job& job, int index);
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
   void Fail(Job& job, hr::HResult code, ErrorContext context, int file, std::string message);
+  // A failure BITS retries: TRANSIENT_ERROR until MinimumRetryDelay passes, or ERROR once the
+  // no-progress window exceeds NoProgressTimeout (at once when it is 0).
+  void TransientError(Job& job, hr::HResult code, ErrorContext context, int file,
+                      std::string message);
+  // Records the error object, counts it and stops the job's sources.
+  void RecordError(Job& job, hr::HResult code, ErrorContext context, int file,
+                   std::string message);
+  void RunTimers(Job& job);
+  void NoteProgress(Job& job) { job.no_progress_since.reset(); }
+  // Plain HTTP (http_jobs.cc).
+  void StartHttp(Job& job, int index);
+  void StopHttp(Job& job);
+  void OnHttpHead(const Uuid& id, int index, int token, std::uint64_t size, bool restarted);
+  void OnHttpBytes(const Uuid& id, int index, int token, std::uint64_t bytes);
+  void OnHttpDone(const Uuid& id, int index, int token, std::uint64_t bytes, HttpOutcome outcome);
+  JobFile* LiveHttpFile(const Uuid& id, int index, int token, Job** job);
+  // Integrity (integrity.cc): whether a file is whole and, if it has an expected SHA-256,
+  // verified; and the check itself, off the engine thread.
+  bool FileReady(const Job& job, int index) const;
+  void StartVerify(Job& job, int index);
+  void OnVerified(const Uuid& id, int index, int generation, hr::HResult code,
+                  std::string digest, std::string error);
+  // Pauses torrents and stops HTTP transfers.
   void PauseTorrents(Job& job);
   // Removes every torrent of the job, then runs `then` (on the engine thread).
   void RemoveTorrents(Job& job, std::function<void()> then);
   void OnPiece(int key, int piece);
+  void OnPieceFailed(int key, int piece);
+  // cdn.cc: keeps each incomplete file's CDN requests topped up, as the job's mode allows.
+  void PumpCdn(Job& job);
+  void FetchCdnPiece(Job& job, int index, int piece);
+  void OnCdnPiece(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
   void OnRemoved(int key);
 
   std::mutex mu_;
@@ -140,8 +201,9 @@ class Engine::Impl {
     std::string* error;
   };
   std::unordered_map<int, PendingSeed> pending_seeds_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  Clock::TimePoint start_;
   double last_reconnect_s_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 }  // namespace shoal::engine

@@ -40,6 +40,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
   job.busy = true;
+  StopHttp(job);
   SetState(job, JobState::kCancelled);
   RemoveTorrents(job, [&job, reply] {
     bool all_deleted = true;
@@ -58,11 +59,12 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
   job.busy = true;
+  StopHttp(job);
   RemoveTorrents(job, [this, &job, reply] {
     bool partial = false;
     for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
       JobFile& f = job.files[i];
-      if (!job.tracker.FileDone(i)) {
+      if (!FileReady(job, i)) {  // incomplete, or failed its SHA-256 check: never exposed
         partial = true;
         if (f.temp_created) ::unlink(f.temp_path().c_str());
         f.temp_created = false;
@@ -83,8 +85,8 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
     SetState(job, JobState::kAcknowledged);
     if (options_.seed_after_complete) {
       for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-        if (!job.tracker.FileDone(i)) continue;
         const JobFile& f = job.files[i];
+        if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
         TorrentSession::AddParams params;
         params.metainfo = f.spec.metainfo;
         params.save_dir = f.dir;
@@ -119,6 +121,7 @@ void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, 
 void Engine::Impl::Shutdown() {
   for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
   pending_seeds_.clear();
+  for (auto& job : jobs_) StopHttp(*job);
   session_.reset();
   // Jobs are not durable yet: what an engine leaves unfinished dies with it, temp files too.
   for (auto& job : jobs_) {

@@ -17,6 +17,30 @@ class HResultCategory : public std::error_category {
   }
 };
 
+// RFC 9110 reason phrases of the statuses a CDN is likely to send.
+const char* ReasonPhrase(unsigned status) {
+  switch (status) {
+    case 300: return "Multiple Choices";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 const std::error_category& Category() {
@@ -45,7 +69,13 @@ std::string Describe(HResult h) {
     case 0x80072EE2: return "The operation timed out.";
     case 0x80072EE7: return "The server name or address could not be resolved.";
     case 0x80072EFD: return "A connection with the server could not be established.";
+    case 0x80072EFE: return "The connection with the server was terminated abnormally.";
     case 0x80072EFF: return "The connection with the server was reset.";
+    case 0x80072F08: return "The server redirected an HTTPS request to an HTTP URL, which is refused.";
+    case 0x80072F0D: return "The server's certificate is not trusted.";
+    case 0x80072F78: return "The server returned an invalid or unrecognized response.";
+    case 0x80072F7C: return "The redirection failed: too many redirects, a loop, or an unsupported scheme.";
+    case 0x80072F8F: return "A security error occurred while establishing the TLS connection.";
     case 0x00200017: return "Only some of the files in the job were transferred.";
     case 0x0020001A: return "Some of the temporary files could not be deleted.";
     case 0x80200001: return "The requested job was not found.";
@@ -74,7 +104,16 @@ std::string Describe(HResult h) {
   }
   std::uint32_t u = static_cast<std::uint32_t>(h);
   if ((u & 0xFFFF0000u) == 0x80190000u) {
-    return "The server returned HTTP status " + std::to_string(u & 0xFFFFu) + ".";
+    const unsigned status = u & 0xFFFFu;
+    const char* reason = ReasonPhrase(status);
+    std::string text = "The server returned HTTP status " + std::to_string(status);
+    if (reason != nullptr) text += std::string(" (") + reason + ")";
+    if (status >= 500 || status == 408 || status == 429) {
+      text += "; this is usually temporary";
+    } else if (status >= 400) {
+      text += "; retrying the same request will not help";
+    }
+    return text + ".";
   }
   return {};
 }

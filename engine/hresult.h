@@ -41,7 +41,13 @@ inline constexpr HResult kAlreadyExists = FromWin32(183);    // ERROR_ALREADY_EX
 inline constexpr HResult kInternetTimeout = FromWin32(12002);
 inline constexpr HResult kInternetNameNotResolved = FromWin32(12007);
 inline constexpr HResult kInternetCannotConnect = FromWin32(12029);
+inline constexpr HResult kInternetConnectionAborted = FromWin32(12030);
 inline constexpr HResult kInternetConnectionReset = FromWin32(12031);
+inline constexpr HResult kInternetHttpsToHttpOnRedir = FromWin32(12040);
+inline constexpr HResult kInternetInvalidCa = FromWin32(12045);
+inline constexpr HResult kHttpInvalidServerResponse = FromWin32(12152);
+inline constexpr HResult kHttpRedirectFailed = FromWin32(12156);
+inline constexpr HResult kInternetSecureFailure = FromWin32(12175);
 
 // BITS success codes.
 inline constexpr HResult kBgSPartialComplete = Make(0x00200017);

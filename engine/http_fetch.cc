@@ -4,6 +4,9 @@
 
 #include <mutex>
 
+#include "engine/curl_util.h"
+#include "engine/http_source.h"
+
 namespace shoal::engine {
 namespace {
 
@@ -23,29 +26,6 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-hr::HResult FromCurl(CURLcode c) {
-  switch (c) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return hr::kInternetNameNotResolved;
-    case CURLE_COULDNT_CONNECT: return hr::kInternetCannotConnect;
-    case CURLE_OPERATION_TIMEDOUT: return hr::kInternetTimeout;
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING: return hr::kInternetConnectionReset;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT: return hr::kInvalidArg;
-    case CURLE_TOO_MANY_REDIRECTS: return hr::kBgEInsufficientHttpSupport;
-    case CURLE_OUT_OF_MEMORY: return hr::kOutOfMemory;
-    default: return hr::kFail;
-  }
-}
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -55,7 +35,7 @@ static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
                     const std::atomic<bool>* cancel) {
-  GlobalInit();
+  CurlGlobalInit();
   FetchResult r;
   CURL* curl = curl_easy_init();
   if (curl == nullptr) {
@@ -66,21 +46,15 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   Sink sink{&r.body, options.max_bytes};
   char err[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  SetSecureDefaults(curl, url, options.ca_file, options.max_redirects);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
-  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
 
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
@@ -90,54 +64,24 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
     r.code = hr::kInvalidData;
     r.message = url + ": response larger than " + std::to_string(options.max_bytes) + " bytes";
   } else if (c != CURLE_OK) {
-    r.code = FromCurl(c);
+    const CurlError e = FromCurl(c, url.rfind("https://", 0) == 0);
+    r.code = e.code;
+    r.transient = e.transient;
     r.message = url + ": " + (err[0] ? err : curl_easy_strerror(c));
   } else if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));
+    r.transient = IsTransientHttpStatus(r.http_status);
     r.message = url + ": HTTP " + std::to_string(r.http_status);
   }
   if (hr::Failed(r.code)) r.body.clear();
   return r;
 }
 
-HttpFetcher::HttpFetcher(FetchOptions options)
-    : options_(std::move(options)), thread_([this] { Run(); }) {}
-
-HttpFetcher::~HttpFetcher() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-    cancel_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
 void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.emplace_back(std::move(url), std::move(done));
-  }
-  cv_.notify_one();
-}
-
-void HttpFetcher::Run() {
-  for (;;) {
-    std::pair<std::string, std::function<void(FetchResult)>> item;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    FetchResult r = HttpGet(item.first, options_, &cancel_);
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-    item.second(std::move(r));
-  }
+  queue_.Run([this, url = std::move(url), done = std::move(done)] {
+    FetchResult r = HttpGet(url, options_, &queue_.stopping());
+    if (!queue_.stopping()) done(std::move(r));
+  });
 }
 
 }  // namespace shoal::engine

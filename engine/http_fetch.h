@@ -3,14 +3,11 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "engine/background_queue.h"
 #include "engine/hresult.h"
 
 namespace shoal::engine {
@@ -18,6 +15,7 @@ namespace shoal::engine {
 struct FetchResult {
   hr::HResult code = hr::kOk;  // S_OK, BG_E_HTTP_ERROR_nnn, or a WinINet-style transport error
   long http_status = 0;
+  bool transient = false;  // BITS would retry this failure (connection, timeout, 5xx)
   std::string body;
   std::string message;  // English, when code failed
 };
@@ -26,6 +24,7 @@ struct FetchOptions {
   std::uint32_t timeout_s = 30;
   std::uint64_t max_bytes = 64ull << 20;
   std::string ca_file;  // extra CA bundle beside the system store
+  long max_redirects = 10;
 };
 
 // Performs one GET synchronously (any thread).
@@ -34,20 +33,15 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
 
 class HttpFetcher {
  public:
-  explicit HttpFetcher(FetchOptions options);
-  ~HttpFetcher();  // abandons queued fetches (their callbacks are not called)
+  explicit HttpFetcher(FetchOptions options) : options_(std::move(options)) {}
+  // Abandons queued fetches (their callbacks are not called) and aborts the running one.
+  ~HttpFetcher() = default;
   // `done` runs on the fetcher's thread.
   void Fetch(std::string url, std::function<void(FetchResult)> done);
 
  private:
-  void Run();
-  FetchOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::pair<std::string, std::function<void(FetchResult)>>> queue_;
-  bool stop_ = false;
-  std::atomic<bool> cancel_{false};
-  std::thread thread_;
+  const FetchOptions options_;
+  BackgroundQueue queue_;  // last: it goes first, while options_ still exists
 };
 
 }  // namespace shoal::engine

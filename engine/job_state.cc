@@ -1,14 +1,6 @@
 #include "engine/job_state.h"
 
 namespace shoal::engine {
-namespace {
-
-bool IsActive(JobState s) {
-  return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
-}
-
-}  // namespace
-
 Transition NextState(JobState s, JobAction a, bool has_files) {
   const Transition stay{hr::kOk, s};
   const Transition refuse{hr::kBgEInvalidState, s};

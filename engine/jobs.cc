@@ -13,10 +13,6 @@
 namespace shoal::engine {
 namespace {
 
-bool IsActive(JobState s) {
-  return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
-}
-
 bool HasHttpScheme(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -70,9 +66,6 @@ void Engine::Impl::SetState(Job& job, JobState next) {
   t.modification_ns = WallNs();
   if (next == JobState::kTransferred) t.transfer_completion_ns = t.modification_ns;
   job.view->times.Store(t);
-  if (next == JobState::kError || next == JobState::kTransientError) {
-    job.view->error_count.fetch_add(1, std::memory_order_relaxed);
-  }
   if (next == JobState::kTransferring) job.error.reset();  // error objects end here
   // BITS fires no JobModification on entering ERROR or TRANSFERRED.
   if (next == JobState::kTransferred) {
@@ -141,7 +134,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
   for (FileSpec& spec : specs) {
     namespace fs = std::filesystem;
     const fs::path local(spec.local_path);
-    if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename()) {
+    if (!HasHttpScheme(spec.remote_url) || !local.is_absolute() || !local.has_filename() ||
+        (!spec.sha256.empty() && spec.sha256.size() != 32)) {
       return hr::kInvalidArg;
     }
     // As BITS: the destination folder must exist and be writable when the file is added.
@@ -166,6 +160,7 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     f.final_name = local.filename().string();
     f.temp_name = "." + f.final_name + "." + ShortId(job.view->id) + "-" +
                   std::to_string(job.files.size() + added.size()) + ".shoal-tmp";
+    f.http = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);
     added.push_back(std::move(f));
     sizes.push_back(size);
@@ -186,6 +181,9 @@ hr::HResult Engine::Impl::Resume(Job& job) {
   const hr::HResult h = Apply(job, JobAction::kResume);
   if (hr::Failed(h)) return h;
   if (job.state == JobState::kQueued && before != JobState::kQueued) {
+    // A caller's Resume gives a failed job a fresh no-progress window; from TRANSIENT_ERROR it
+    // only skips the rest of the retry delay.
+    if (before != JobState::kTransientError) job.no_progress_since.reset();
     job.queued_at_s = NowS();
     job.gate = HttpGate();
     Schedule(job);
@@ -202,25 +200,36 @@ hr::HResult Engine::Impl::Suspend(Job& job) {
 }
 
 void Engine::Impl::PauseTorrents(Job& job) {
+  StopHttp(job);
   for (JobFile& f : job.files) {
     f.fetching = false;
-    if (f.torrent >= 0) {
-      session_->SetWebSeed(f.torrent, false);
-      session_->Pause(f.torrent);
-    }
+    f.cdn_inflight.clear();  // late answers are dropped by generation
+    if (f.torrent >= 0) session_->Pause(f.torrent);
   }
   job.gate = HttpGate();
+  job.cdn_unavailable = job.cdn_any = false;
 }
 
 void Engine::Impl::Schedule(Job& job) {
   bool all_done = true;
   bool waiting = false;
+  // Plain-HTTP files go one at a time, in order, as BITS transfers a job's files.
+  bool http_busy = false;
+  for (const JobFile& f : job.files) http_busy = http_busy || f.http_transfer != nullptr;
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-    if (job.tracker.FileDone(i)) continue;
+    if (FileReady(job, i)) continue;
     all_done = false;
     JobFile& f = job.files[i];
-    if (f.torrent >= 0) {
+    if (job.tracker.FileDone(i)) {
+      if (!f.verifying) StartVerify(job, i);  // whole, but its SHA-256 is not checked yet
+    } else if (f.torrent >= 0) {
       session_->Resume(f.torrent);
+    } else if (f.http) {
+      waiting = true;
+      if (!http_busy) {
+        http_busy = true;
+        StartHttp(job, i);
+      }
     } else if (!f.spec.metainfo.empty()) {
       StartFile(job, i);
     } else {
@@ -258,13 +267,14 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
   f.fetching = false;
   const std::string sidecar = f.spec.remote_url + ".torrent";
   if (hr::Failed(r.code)) {
-    std::string why = r.message;
-    if (r.http_status == 404) {
-      why = "no metainfo for " + f.spec.remote_url + " (" + sidecar +
-            " returned HTTP 404); content without metainfo needs the plain-HTTP source, "
-            "which this version does not have";
+    if (r.http_status >= 400 && r.http_status < 500 && !r.transient) {
+      // No metainfo published (404, or a CDN's 403 for a missing object): fetch the content
+      // itself over plain HTTP; its own answer decides what happens next.
+      f.http = true;
+      return Schedule(*job);
     }
-    return Fail(*job, r.code, ErrorContext::kRemoteFile, index, why);
+    if (r.transient) return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
   }
   MetainfoSummary summary;
   std::string error;
@@ -281,28 +291,36 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
   if (IsActive(job->state)) Schedule(*job);
 }
 
-void Engine::Impl::StartFile(Job& job, int index) {
+int Engine::Impl::OpenTemp(Job& job, int index) {
   JobFile& f = job.files[index];
   // The destination must be writable now: libtorrent would create missing folders itself.
   if (::access(f.dir.c_str(), W_OK) != 0) {
     const int err = errno;
-    return Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
-                f.dir + ": " + std::strerror(err));
+    Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
+         f.dir + ": " + std::strerror(err));
+    return -1;
   }
   const int fd = ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int err = errno;
-    return Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
-                f.temp_path() + ": " + std::strerror(err));
+    Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
+         f.temp_path() + ": " + std::strerror(err));
+    return -1;
   }
-  ::close(fd);
   f.temp_created = true;
+  return fd;
+}
+
+void Engine::Impl::StartFile(Job& job, int index) {
+  JobFile& f = job.files[index];
+  const int fd = OpenTemp(job, index);
+  if (fd < 0) return;
+  ::close(fd);
 
   TorrentSession::AddParams params;
   params.metainfo = f.spec.metainfo;
   params.save_dir = f.dir;
   params.file_name = f.temp_name;
-  params.web_seed = f.spec.remote_url;
   params.job_file = index;
   TorrentLayout layout;
   std::string error;
@@ -318,24 +336,15 @@ void Engine::Impl::StartFile(Job& job, int index) {
   Publish(job);
 }
 
-void Engine::Impl::Fail(Job& job, hr::HResult code, ErrorContext context, int file,
-                        std::string message) {
-  if (IsFinal(job.state) || job.state == JobState::kError) return;
-  job.error = JobErrorInfo{code, context, file, std::move(message),
-                           file >= 0 ? job.files[file].spec.remote_url.substr(
-                                           0, job.files[file].spec.remote_url.find(':'))
-                                     : std::string()};
-  ++job.generation;
-  PauseTorrents(job);
-  Apply(job, JobAction::kFatalError);
-}
-
 void Engine::Impl::OnPiece(int key, int piece) {
   auto it = owners_.find(key);
   if (it == owners_.end() || it->second.job == nullptr) return;
   Job& job = *it->second.job;
-  const JobFile& f = job.files[it->second.file];
+  JobFile& f = job.files[it->second.file];
+  // A CDN piece stays in flight until libtorrent verified it; then the next one may go.
+  const bool from_cdn = f.cdn_inflight.erase(piece) > 0;
   if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
+  NoteProgress(job);
   Publish(job);
   if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
     Apply(job, JobAction::kStartTransfer);
@@ -343,18 +352,23 @@ void Engine::Impl::OnPiece(int key, int piece) {
   if (IsActive(job.state)) {
     const JobProgress p = job.tracker.Progress();
     if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
-      for (JobFile& jf : job.files) session_->SetWebSeed(jf.torrent, false);
-      Apply(job, JobAction::kAllFilesDone);
+      Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
+    } else if (from_cdn) {
+      PumpCdn(job);
     }
   }
 }
 
 void Engine::Impl::Tick() {
   const double now = NowS();
-  const bool reconnect = now - last_reconnect_s_ >= 5.0;
-  if (reconnect) last_reconnect_s_ = now;
+  // Peer reconnects follow real time, whatever clock the job timers read.
+  const double real_now = std::chrono::duration<double>(
+      std::chrono::steady_clock::now().time_since_epoch()).count();
+  const bool reconnect = real_now - last_reconnect_s_ >= 5.0;
+  if (reconnect) last_reconnect_s_ = real_now;
   for (auto& owned : jobs_) {
     Job& job = *owned;
+    if (job.state == JobState::kTransientError) RunTimers(job);
     if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
     double peer_rate = 0;
     bool any = false;
@@ -365,21 +379,17 @@ void Engine::Impl::Tick() {
       any = true;
       if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);
     }
-    if (!any) continue;
-    if (IsActive(job.state)) {
+    if (any && IsActive(job.state)) {
       HttpGate::Input in;
       in.now_s = now;
       in.transfer_start_s = job.queued_at_s;
       in.foreground = job.props.priority == Priority::kForeground;
       in.peer_rate_bytes_s = peer_rate;
-      const bool http = job.gate.Decide(options_.policy, in);
-      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-        if (job.files[i].torrent >= 0) {
-          session_->SetWebSeed(job.files[i].torrent, http && !job.tracker.FileDone(i));
-        }
-      }
+      job.cdn_any = job.gate.Decide(options_.policy, in);
+      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      PumpCdn(job);
     }
-    Publish(job);
+    if (any) Publish(job);
     if (job.progress_dirty) {
       job.progress_dirty = false;
       Touch(job);

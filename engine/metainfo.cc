@@ -1,9 +1,15 @@
 #include "engine/metainfo.h"
 
+#include <fcntl.h>
 #include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hasher.hpp>
 #include <libtorrent/torrent_info.hpp>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace shoal::engine {
 namespace {
@@ -16,7 +22,9 @@ int ChoosePieceSize(std::uint64_t size) {
   return piece;
 }
 
-std::string Hex(const std::string& bytes) {
+}  // namespace
+
+std::string ToHex(const std::string& bytes) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
   for (unsigned char c : bytes) {
@@ -26,7 +34,38 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
-}  // namespace
+hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,
+                       const std::atomic<bool>* cancel) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    *error = path + ": " + std::strerror(err);
+    return hr::FromErrno(err);
+  }
+  lt::hasher256 h;
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    if (cancel != nullptr && cancel->load()) {
+      ::close(fd);
+      *error = "cancelled";
+      return hr::kFail;
+    }
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      *error = path + ": " + std::strerror(err);
+      return hr::FromErrno(err);
+    }
+    if (n == 0) break;
+    h.update(buf.data(), static_cast<int>(n));
+  }
+  ::close(fd);
+  const lt::sha256_hash d = h.final();
+  digest->assign(d.data(), d.size());
+  return hr::kOk;
+}
 
 hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error) {
   namespace fs = std::filesystem;
@@ -96,7 +135,7 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
   out->num_pieces = ti.num_pieces();
   out->piece_length = ti.piece_length();
   const lt::info_hash_t ih = ti.info_hashes();
-  out->info_hash = ih.has_v2() ? Hex(ih.v2.to_string()) : Hex(ih.v1.to_string());
+  out->info_hash = ih.has_v2() ? ToHex(ih.v2.to_string()) : ToHex(ih.v1.to_string());
   return hr::kOk;
 }
 

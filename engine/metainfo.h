@@ -2,6 +2,7 @@
 // others is accepted). Thread-safe (pure functions over files and bytes).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,5 +33,11 @@ struct MetainfoSummary {
 
 // Parses bencoded metainfo; E_INVALIDARG-class HRESULT (ERROR_INVALID_DATA) and a message if corrupt.
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error);
+
+// The SHA-256 of a whole file (32 raw bytes). Stops early, returning E_ABORT-like kFail, once
+// `cancel` is set. A read error returns the errno's HRESULT and says why.
+hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,
+                       const std::atomic<bool>* cancel = nullptr);
+std::string ToHex(const std::string& bytes);
 
 }  // namespace shoal::engine

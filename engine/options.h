@@ -40,10 +40,17 @@ struct EngineOptions {
   // Limits (BITS defaults for non-admin callers).
   std::uint32_t max_jobs = 300;
   std::uint32_t max_files_per_job = 200;
-  // Extra CA bundle for HTTPS metainfo fetches (empty = system store only).
+  // Extra CA bundle for HTTPS (metainfo and plain-HTTP content), trusted beside the system
+  // store (empty = system store only).
   std::string ca_file;
   // Seconds allowed for a metainfo sidecar fetch.
   std::uint32_t http_timeout_s = 30;
+  // Plain-HTTP content: seconds to connect, and seconds without a body byte before the
+  // transfer counts as a (transient) timeout.
+  std::uint32_t http_connect_timeout_s = 15;
+  std::uint32_t http_stall_timeout_s = 60;
+  // Redirects followed per request (more is ERROR_HTTP_REDIRECT_FAILED, as is a loop).
+  std::uint32_t http_max_redirects = 10;
 };
 
 }  // namespace shoal::engine

@@ -9,7 +9,11 @@ int ProgressTracker::AddFile(std::uint64_t size) {
   return static_cast<int>(files_.size()) - 1;
 }
 
-void ProgressTracker::SetFileSize(int file, std::uint64_t size) { files_[file].size = size; }
+void ProgressTracker::SetFileSize(int file, std::uint64_t size) {
+  FileAcc& f = files_[file];
+  f.size = size;
+  if (size != kSizeUnknown && f.verified > size) f.verified = size;
+}
 
 int ProgressTracker::AddTorrent(const TorrentLayout& layout) {
   if (layout.piece_length == 0 || layout.files.empty()) return -1;
@@ -64,6 +68,11 @@ void ProgressTracker::ResetTorrent(int torrent) {
   for (const auto& f : t.layout.files) {
     if (f.job_file >= 0) files_[f.job_file].verified = 0;
   }
+}
+
+void ProgressTracker::SetStreamedBytes(int file, std::uint64_t bytes) {
+  FileAcc& f = files_[file];
+  f.verified = f.size == kSizeUnknown ? bytes : std::min(bytes, f.size);
 }
 
 JobProgress ProgressTracker::Progress() const {

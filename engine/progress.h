@@ -1,5 +1,6 @@
 // Turns hash-verified pieces into per-file and per-job BG_JOB_PROGRESS. Pieces may span
 // files, pad files count for nothing, pieces may finish in any order and each counts once.
+// Files fetched as a plain stream (no metainfo) report their bytes on disk instead.
 // Knows nothing of libtorrent: a torrent is described by its linear file layout.
 // Engine-thread only (thread-compatible).
 #pragma once
@@ -28,11 +29,17 @@ class ProgressTracker {
   // Registers a torrent whose files map to job files. Returns its key, or -1 if malformed.
   int AddTorrent(const TorrentLayout& layout);
   int num_pieces(int torrent) const;
+  std::uint64_t piece_length(int torrent) const { return torrents_[torrent].layout.piece_length; }
+  // Whether a verified piece of `torrent` was counted.
+  bool PieceCounted(int torrent, int piece) const { return torrents_[torrent].counted[piece]; }
   // Counts a verified piece once. Returns the bytes it added to job files (0 if repeated).
   std::uint64_t OnPieceVerified(int torrent, int piece);
   // Forgets a file's verified bytes (its temp file was lost). The torrent's pieces for it
   // become countable again.
   void ResetTorrent(int torrent);
+  // For a file fed by a plain stream: `bytes` of it are on disk (may go down on a restart).
+  // Never counts above the file's size.
+  void SetStreamedBytes(int file, std::uint64_t bytes);
 
   JobProgress Progress() const;
   FileProgress File(int file) const;

@@ -1,18 +1,22 @@
 #include "engine/source_policy.h"
 
+#include <algorithm>
+
 namespace shoal::engine {
+
+bool HttpGate::DelayOver(const SourcePolicy& policy, const Input& in) {
+  const double delay = in.foreground ? policy.delay_foreground_download_from_http_s
+                                     : policy.delay_background_download_from_http_s;
+  return !policy.no_http && in.now_s - in.transfer_start_s >= delay;
+}
 
 bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {
   bool want;
   if (policy.no_http) {
     want = false;
   } else {
-    const double delay = in.foreground ? policy.delay_foreground_download_from_http_s
-                                       : policy.delay_background_download_from_http_s;
-    if (in.now_s - in.transfer_start_s < delay) {
+    if (!DelayOver(policy, in)) {
       want = false;
-    } else if (in.foreground) {
-      want = true;
     } else {
       const double qos = policy.min_background_qos_kbps * 1024.0;
       // Join below the floor; leave only once peers alone are well above it.
@@ -26,6 +30,61 @@ bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {
     changed_at_s_ = in.now_s;
   }
   return on_;
+}
+
+namespace {
+
+std::uint64_t Score(const std::string& id, int piece) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and processes
+  auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+  for (char c : id) mix(static_cast<unsigned char>(c));
+  for (int i = 0; i < 4; ++i) mix(static_cast<unsigned char>(piece >> (8 * i)));
+  h ^= h >> 33;  // spread the last bytes over the high bits
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 33);
+}
+
+}  // namespace
+
+bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers, int piece) {
+  const std::uint64_t mine = Score(self, piece);
+  for (const std::string& p : peers) {
+    if (p != self && Score(p, piece) > mine) return false;
+  }
+  return true;
+}
+
+int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* cursor) {
+  const int n = static_cast<int>(eligible.size());
+  if (*cursor >= 0 && *cursor < n && eligible[*cursor]) return (*cursor)++;
+  int best_start = 0, best_len = 0, count = 0;
+  for (int i = 0; i < n;) {
+    if (!eligible[i]) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < n && eligible[j]) ++j;
+    if (j - i > best_len) {
+      best_start = i;
+      best_len = j - i;
+    }
+    count += j - i;
+    i = j;
+  }
+  if (count == 0) return -1;
+  int pick = -1;
+  if (*cursor < 0) {
+    std::uint64_t k = random % static_cast<std::uint64_t>(count);
+    for (int i = 0; i < n && pick < 0; ++i) {
+      if (eligible[i] && k-- == 0) pick = i;
+    }
+  } else {
+    const int third = std::max(1, best_len / 3);
+    pick = best_start + (best_len - third) / 2 + static_cast<int>(random % third);
+  }
+  *cursor = pick + 1;
+  return pick;
 }
 
 }  // namespace shoal::engine

@@ -1,8 +1,13 @@
-// When the CDN (HTTP, as a web seed) joins a transfer, per DO's policies: wait
-// Delay{Foreground,Background}DownloadFromHttp for peers, then foreground jobs use HTTP, and
-// background jobs use it while the peer rate stays under MinBackgroundQos. Decisions hold for
-// a minimum time so the web seed does not flap. Engine-thread only (thread-compatible).
+// Which pieces the CDN (HTTP) serves, per DO's policies: nothing during
+// Delay{Foreground,Background}DownloadFromHttp; then the pieces no connected peer has; and
+// pieces peers have too while the peer rate stays under MinBackgroundQos (held a minimum time
+// so it does not flap). OwnsCdnPiece and PickCdnPiece spread a site's CDN requests over its
+// peers and the file. Engine-thread only (thread-compatible) / pure functions.
 #pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "engine/options.h"
 
@@ -19,7 +24,11 @@ class HttpGate {
   // Seconds a decision holds before it may flip.
   static constexpr double kHoldS = 5.0;
 
-  // Whether HTTP should be used now. Stateful: remembers the last decision.
+  // Whether the CDN may serve pieces that no connected peer has: once the delay is over,
+  // unless HTTP is off. Peers cannot supply those at any rate.
+  static bool DelayOver(const SourcePolicy& policy, const Input& in);
+  // Whether the CDN should also serve pieces peers have (complement slow peers). Stateful:
+  // remembers the last decision.
   bool Decide(const SourcePolicy& policy, const Input& in);
   bool on() const { return on_; }
 
@@ -27,5 +36,18 @@ class HttpGate {
   bool on_ = false;
   double changed_at_s_ = -1e18;
 };
+
+// The next piece to fetch from the CDN among `eligible` ones, or -1. Continues the current run
+// at *cursor; when that piece is not eligible (a peer has it, or it is in flight), jumps into the
+// middle third of the longest run of eligible pieces; the first pick is anywhere. Peers of a
+// site cannot see each other's HTTP requests: this makes them take different parts of the file
+// and rarely the same piece. `random` is any random number.
+int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* cursor);
+
+// Which of a site's peers fetches `piece` from the CDN first: the one whose id (its address)
+// scores highest for the piece (rendezvous hashing). Every peer of a fully connected site
+// computes the same owner without talking about it. Ties (peers sharing an address) are all
+// owners. True when `self` is an owner.
+bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers, int piece);
 
 }  // namespace shoal::engine

@@ -14,8 +14,6 @@
 
 #include <netdb.h>
 
-#include <map>
-#include <set>
 #include <unordered_map>
 
 namespace shoal::engine {
@@ -61,24 +59,6 @@ bool SplitHostPort(const std::string& s, std::string* host, std::string* port) {
   return !host->empty();
 }
 
-// The host:port a URL connects to.
-std::vector<lt::tcp::endpoint> UrlEndpoints(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return {};
-  const std::string scheme = url.substr(0, scheme_end);
-  std::string rest = url.substr(scheme_end + 3);
-  rest = rest.substr(0, rest.find('/'));
-  const auto at = rest.rfind('@');
-  if (at != std::string::npos) rest = rest.substr(at + 1);
-  std::string host, port;
-  if (!SplitHostPort(rest, &host, &port) || rest.back() == ']') {
-    host = rest;
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    port = scheme == "https" ? "443" : "80";
-  }
-  return Resolve(host, port);
-}
-
 hr::HResult FromLt(const lt::error_code& ec) {
   if (ec.category() == lt::http_category()) return hr::HttpError(ec.value());
   if (ec.category() == boost::system::generic_category() ||
@@ -98,10 +78,7 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    std::string web_seed;
-    bool web_seed_on = false;
-    std::set<lt::tcp::endpoint> web_endpoints;
-    std::map<lt::tcp::endpoint, std::uint64_t> received;  // payload bytes by remote endpoint
+    SourceBytes received;  // payload bytes: blocks from peers, pieces from the CDN
     bool removing = false;
   };
 
@@ -172,7 +149,6 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
                                 lt::alert_category::file_progress | lt::alert_category::peer);
   p.set_int(sp::alert_queue_size, 200000);
   p.set_int(sp::max_queued_disk_bytes, 8 << 20);
-  p.set_int(sp::urlseed_wait_retry, 5);
 
   lt::session_params params(std::move(p));
   params.disk_io_constructor = lt::posix_disk_io_constructor;
@@ -229,7 +205,7 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   lt::add_torrent_params atp;
   atp.ti = info;
   atp.save_path = params.save_dir;
-  // Web seeds are added by policy (SetWebSeed), never from the metainfo directly.
+  // The CDN is fetched by the engine piece by piece (AddPiece), never by libtorrent.
   atp.url_seeds.clear();
   info->set_web_seeds({});
   for (const auto& t : impl_->options.trackers) atp.trackers.push_back(t);
@@ -255,25 +231,43 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   Impl::Entry& e = impl_->entries[k];
   e.handle = h;
   e.info = info;
-  e.web_seed = params.web_seed;
-  if (!params.web_seed.empty()) {
-    for (const auto& ep : UrlEndpoints(params.web_seed)) e.web_endpoints.insert(ep);
-  }
   impl_->by_handle[h] = k;
   for (const auto& ep : impl_->peers) h.connect_peer(ep);
   *key = k;
   return hr::kOk;
 }
 
-void TorrentSession::SetWebSeed(int key, bool on) {
+void TorrentSession::AddPiece(int key, int piece, const std::string& data) {
   Impl::Entry* e = impl_->Find(key);
-  if (e == nullptr || e->web_seed.empty() || e->web_seed_on == on) return;
-  e->web_seed_on = on;
-  if (on) {
-    e->handle.add_url_seed(e->web_seed);
-  } else {
-    e->handle.remove_url_seed(e->web_seed);
+  if (e == nullptr || e->removing || piece < 0 || piece >= e->info->num_pieces() ||
+      static_cast<int>(data.size()) != e->info->piece_size(lt::piece_index_t(piece))) {
+    return;
   }
+  e->received.from_http += data.size();
+  e->handle.add_piece(lt::piece_index_t(piece), data.data());
+}
+
+bool TorrentSession::GetPieceStatus(int key, PieceStatus* out) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) return false;
+  e->handle.piece_availability(out->availability);
+  out->availability.resize(static_cast<std::size_t>(e->info->num_pieces()), 0);
+  out->downloading.assign(out->availability.size(), false);
+  std::vector<lt::peer_info> peers;
+  e->handle.get_peer_info(peers);
+  out->self.clear();
+  out->peers.clear();
+  for (const auto& p : peers) {
+    if (out->self.empty()) out->self = p.local_endpoint.address().to_string();
+    out->peers.push_back(p.ip.address().to_string());
+  }
+  std::vector<lt::partial_piece_info> queue;
+  e->handle.get_download_queue(queue);
+  for (const auto& p : queue) {
+    const auto i = static_cast<std::size_t>(static_cast<int>(p.piece_index));
+    if (i < out->downloading.size()) out->downloading[i] = true;
+  }
+  return true;
 }
 
 void TorrentSession::Pause(int key) {
@@ -304,28 +298,16 @@ TorrentStats TorrentSession::Poll(int key) {
   std::vector<lt::peer_info> peers;
   e->handle.get_peer_info(peers);
   for (const auto& p : peers) {
-    if (p.connection_type == lt::peer_info::web_seed ||
-        p.connection_type == lt::peer_info::http_seed) {
-      e->web_endpoints.insert(p.ip);
-      ++s.web_seeds;
-    } else {
-      s.peer_rate_bytes_s += p.payload_down_speed;
-      ++s.peers;
-    }
+    s.peer_rate_bytes_s += p.payload_down_speed;
+    ++s.peers;
   }
   s.sources = Sources(key);
   return s;
 }
 
 SourceBytes TorrentSession::Sources(int key) const {
-  SourceBytes s;
   auto it = impl_->entries.find(key);
-  if (it == impl_->entries.end()) return s;
-  const Impl::Entry& e = it->second;
-  for (const auto& [ep, bytes] : e.received) {
-    (e.web_endpoints.count(ep) ? s.from_http : s.from_peers) += bytes;
-  }
-  return s;
+  return it == impl_->entries.end() ? SourceBytes{} : it->second.received;
 }
 
 void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
@@ -340,12 +322,18 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     Entry* e = Find(KeyOf(b->handle));
     if (e == nullptr) return;
     const int piece_size = e->info->piece_size(b->piece_index);
+    // Blocks of pieces handed over with AddPiece come from no peer (no endpoint).
+    if (b->endpoint.port() == 0) return;
     const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
-    if (bytes > 0) e->received[b->endpoint] += static_cast<std::uint64_t>(bytes);
+    if (bytes > 0) e->received.from_peers += static_cast<std::uint64_t>(bytes);
     return;
   }
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
     out->push_back({Kind::kPieceVerified, KeyOf(p->handle), static_cast<int>(p->piece_index)});
+    return;
+  }
+  if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
+    out->push_back({Kind::kPieceFailed, KeyOf(h->handle), static_cast<int>(h->piece_index)});
     return;
   }
   if (auto* c = lt::alert_cast<lt::torrent_checked_alert>(a)) {
@@ -380,12 +368,6 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
     out->push_back({Kind::kError, KeyOf(f->handle), -1, FromLt(f->error), ErrorContext::kLocalFile,
                     f->message()});
-    return;
-  }
-  if (auto* u = lt::alert_cast<lt::url_seed_alert>(a)) {
-    hr::HResult code = u->error ? FromLt(u->error) : hr::kBgERemoteNotSupported;
-    out->push_back({Kind::kWebSeedError, KeyOf(u->handle), -1, code, ErrorContext::kRemoteFile,
-                    u->message()});
     return;
   }
 }

@@ -1,7 +1,8 @@
 // The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
-// alerts turned into plain TorrentEvents, and bytes counted by source (LAN peer vs web seed)
-// from block alerts, so counts survive disconnects. The only code that includes libtorrent
-// besides metainfo.cc. Engine-thread only, except the wakeup callback it is given.
+// alerts turned into plain TorrentEvents, and bytes counted by source: BitTorrent peers from
+// block alerts (so counts survive disconnects), the CDN from the pieces the engine fetched and
+// handed over with AddPiece (libtorrent's own web seed is not used; decision 0004). The only
+// code that includes libtorrent besides metainfo.cc. Engine-thread only, except the wakeup.
 #pragma once
 
 #include <functional>
@@ -20,8 +21,8 @@ struct TorrentEvent {
   enum class Kind {
     kChecked,        // files checked; pieces already present follow as kPieceVerified
     kPieceVerified,  // `piece` passed its hash check
+    kPieceFailed,    // `piece` failed its hash check (it will be fetched again)
     kError,          // the torrent stopped: disk or metadata error
-    kWebSeedError,   // the web seed failed (HTTP status or transport)
     kRemoved,        // Remove() finished: libtorrent no longer touches the files
   };
   Kind kind;
@@ -38,7 +39,14 @@ struct TorrentStats {
   SourceBytes sources;           // verified-or-not payload received, by source
   double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
   int peers = 0;                 // connected BitTorrent peers
-  int web_seeds = 0;             // connected web seeds
+};
+
+// What the site has of a torrent, for choosing the pieces to fetch from the CDN.
+struct PieceStatus {
+  std::vector<int> availability;  // connected peers having each piece
+  std::vector<bool> downloading;  // requested from peers right now
+  std::string self;                // this peer's address as its peers see it ("" = no peers)
+  std::vector<std::string> peers;  // the connected peers' addresses
 };
 
 class TorrentSession {
@@ -55,14 +63,17 @@ class TorrentSession {
     std::string metainfo;   // bencoded .torrent
     std::string save_dir;
     std::string file_name;  // for a single-file torrent: the name on disk ("" = its own)
-    std::string web_seed;   // the CDN URL, enabled by SetWebSeed
     int job_file = -1;      // job file of the (single) payload file; -1 = serve only
     bool seed_mode = false;  // content known good: skip the check
   };
   // Adds a torrent; fills the layout for progress tracking. Single-file payload required when
   // job_file >= 0.
   hr::HResult Add(const AddParams& params, int* key, TorrentLayout* layout, std::string* error);
-  void SetWebSeed(int key, bool on);
+  // Hands over a piece fetched from the CDN: libtorrent checks its hash like any other and
+  // posts kPieceVerified (or drops it). Counted as CDN bytes.
+  void AddPiece(int key, int piece, const std::string& data);
+  // False when the key is unknown. Asks libtorrent's network thread: for the tick.
+  bool GetPieceStatus(int key, PieceStatus* out);
   void Pause(int key);
   void Resume(int key);
   // Asynchronous: a kRemoved event follows once libtorrent has let go of the files.

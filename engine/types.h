@@ -37,6 +37,10 @@ const char* ToString(JobState s);
 constexpr bool IsFinal(JobState s) {
   return s == JobState::kAcknowledged || s == JobState::kCancelled;
 }
+// QUEUED, CONNECTING, TRANSFERRING: the engine is working on the job.
+constexpr bool IsActive(JobState s) {
+  return s == JobState::kQueued || s == JobState::kConnecting || s == JobState::kTransferring;
+}
 
 // Values equal BG_JOB_PRIORITY.
 enum class Priority : std::int32_t { kForeground = 0, kHigh = 1, kNormal = 2, kLow = 3 };
@@ -97,11 +101,16 @@ struct JobProperties {
 };
 
 // One file of a job. `metainfo` is a bencoded .torrent for the content; empty means "fetch the
-// sidecar <remote_url>.torrent from the origin".
+// sidecar <remote_url>.torrent from the origin", and without one (a 4xx) fetch the URL itself
+// over plain HTTP. `http_only` skips the sidecar: plain HTTP from the start. `sha256` (32 raw
+// bytes, or empty) is the whole file's expected digest, checked before the file counts as
+// transferred; a mismatch fails the job and the file is never exposed.
 struct FileSpec {
   std::string remote_url;
   std::string local_path;
   std::string metainfo;
+  bool http_only = false;
+  std::string sha256;
 };
 
 struct FileInfo {

@@ -51,8 +51,8 @@ HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyJob) {
     *ppv = static_cast<IBackgroundCopyJob*>(this);
-  } else if (riid == IID_IShoalJob) {
-    *ppv = static_cast<IShoalJob*>(this);
+  } else if (riid == IID_IShoalJob || riid == IID_IShoalJob2) {
+    *ppv = static_cast<IShoalJob2*>(this);
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;
@@ -89,11 +89,21 @@ HRESULT JobObject::AddFile(LPCWSTR RemoteUrl, LPCWSTR LocalName) {
 HRESULT JobObject::AddFileWithMetainfo(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* Metainfo,
                                        ULONG Size) {
   if (Metainfo == nullptr || Size == 0) return E_INVALIDARG;
+  return AddFileEx(RemoteUrl, LocalName, Metainfo, Size, nullptr, 0);
+}
+
+HRESULT JobObject::AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* Metainfo,
+                             ULONG MetainfoSize, const BYTE* Sha256, DWORD Flags) {
+  if ((Flags & ~SHOAL_FILE_HTTP_ONLY) != 0) return E_INVALIDARG;
+  if ((Metainfo == nullptr) != (MetainfoSize == 0)) return E_INVALIDARG;
+  if ((Flags & SHOAL_FILE_HTTP_ONLY) && Metainfo != nullptr) return E_INVALIDARG;
   return Guarded([&] {
     std::vector<engine::FileSpec> specs(1);
     const HRESULT h = MakeFileSpec(RemoteUrl, LocalName, &specs[0]);
     if (FAILED(h)) return h;
-    specs[0].metainfo.assign(reinterpret_cast<const char*>(Metainfo), Size);
+    if (Metainfo != nullptr) specs[0].metainfo.assign(reinterpret_cast<const char*>(Metainfo), MetainfoSize);
+    if (Sha256 != nullptr) specs[0].sha256.assign(reinterpret_cast<const char*>(Sha256), 32);
+    specs[0].http_only = (Flags & SHOAL_FILE_HTTP_ONLY) != 0;
     return AddSpecs(std::move(specs));
   });
 }

@@ -1,4 +1,4 @@
-// JobObject: IBackgroundCopyJob (+ IShoalJob) as a handle — the Core, the job's Uuid and its
+// JobObject: IBackgroundCopyJob (+ IShoalJob2) as a handle — the Core, the job's Uuid and its
 // published JobView. State, progress and times are read lock-free from the view; everything
 // else is an engine call. Core keeps one live object per job (IUnknown identity).
 // Thread-safe.
@@ -18,7 +18,7 @@ namespace shoal::api {
 
 class Core;
 
-class JobObject final : public IBackgroundCopyJob, public IShoalJob, public RefCounted {
+class JobObject final : public IBackgroundCopyJob, public IShoalJob2, public RefCounted {
  public:
   JobObject(std::shared_ptr<Core> core, std::shared_ptr<const engine::JobView> view);
 
@@ -68,6 +68,10 @@ class JobObject final : public IBackgroundCopyJob, public IShoalJob, public RefC
   HRESULT STDMETHODCALLTYPE AddFileWithMetainfo(LPCWSTR RemoteUrl, LPCWSTR LocalName,
                                                 const BYTE* Metainfo, ULONG Size) override;
   HRESULT STDMETHODCALLTYPE GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) override;
+  // IShoalJob2 (job.cc)
+  HRESULT STDMETHODCALLTYPE AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* Metainfo,
+                                      ULONG MetainfoSize, const BYTE* Sha256,
+                                      DWORD Flags) override;
 
   const engine::Uuid& id() const { return view_->id; }
 

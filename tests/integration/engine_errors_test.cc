@@ -15,26 +15,14 @@ namespace {
 using engine::JobState;
 namespace fs = std::filesystem;
 
-// A loopback port with nothing listening on it.
-int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class EngineErrors : public SwarmTest {
  protected:
   engine::JobErrorInfo ExpectError(const std::string& url, const std::string& local,
-                                   hr::HResult code, engine::ErrorContext context) {
+                                   hr::HResult code, engine::ErrorContext context,
+                                   JobState state = JobState::kError) {
     auto e = StartEngine(2);
     auto job = StartJob(*e, {{url, local, ""}});
-    EXPECT_EQ(WaitSettled(*job), JobState::kError);
+    EXPECT_EQ(WaitSettled(*job), state);
     engine::JobErrorInfo info;
     EXPECT_EQ(e->GetError(job->id, &info), hr::kOk);
     EXPECT_EQ(static_cast<std::uint32_t>(info.code), static_cast<std::uint32_t>(code))
@@ -54,9 +42,10 @@ TEST_F(EngineErrors, MissingContentIsHttp404) {
   EXPECT_NE(info.message.find("missing.bin"), std::string::npos);
 }
 
-TEST_F(EngineErrors, UnreachableHostCannotConnect) {
-  ExpectError("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x.bin", work_ / "x.bin",
-              hr::kInternetCannotConnect, engine::ErrorContext::kRemoteFile);
+TEST_F(EngineErrors, UnreachableHostIsATransientCannotConnect) {
+  ExpectError("http://127.0.0.1:" + std::to_string(ClosedLoopbackPort()) + "/x.bin", work_ / "x.bin",
+              hr::kInternetCannotConnect, engine::ErrorContext::kRemoteFile,
+              JobState::kTransientError);
 }
 
 TEST_F(EngineErrors, CorruptSidecarIsInvalidData) {

@@ -92,6 +92,37 @@ TEST_F(SwarmTest, CdnAndLatePeersShareTheTransferAndEveryByteIsAttributed) {
   EXPECT_LE(s.from_http, origin_->BytesServed("/mixed.bin"));
 }
 
+// A site with no copy of the content but the CDN's: peers take from the origin only pieces no
+// peer has, spread over the file, and the rest from each other (decision 0003).
+TEST_F(SwarmTest, ASiteWithoutASeedTakesEachPieceFromTheCdnAboutOnce) {
+  const Content c = Publish("site.bin", 16 * kMiB);
+  origin_->SetRateLimit(8 * kMiB);  // the site's WAN link
+  std::vector<std::unique_ptr<engine::Engine>> engines;
+  std::vector<std::shared_ptr<const engine::JobView>> jobs;
+  engine::EngineOptions o = Defaults();
+  for (int i = 0; i < 4; ++i) {
+    engines.push_back(StartEngine(3 + i, o));
+    o.peers.push_back(engines.back()->ListenEndpoint());
+  }
+  for (int i = 0; i < 4; ++i) {
+    jobs.push_back(StartJob(*engines[i], {{c.url, work_ / ("site" + std::to_string(i)), ""}}));
+  }
+  std::uint64_t from_http = 0;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(WaitSettled(*jobs[i]), JobState::kTransferred);
+    EXPECT_EQ(engines[i]->Complete(jobs[i]->id), hr::kOk);
+    EXPECT_EQ(ReadFile(work_ / ("site" + std::to_string(i))), c.data);
+    const engine::SourceBytes s = jobs[i]->sources.Load();
+    EXPECT_GE(s.from_http + s.from_peers, c.data.size());
+    from_http += s.from_http;
+  }
+  // Every byte crossed the origin at least once; independent peers would pull about 4 copies.
+  EXPECT_GE(from_http, c.data.size());
+  EXPECT_LE(origin_->BytesServed("/site.bin"), c.data.size() * 3 / 2);
+  // The origin also counts pieces a peer delivered first while their CDN request was running.
+  EXPECT_LE(from_http, origin_->BytesServed("/site.bin"));
+}
+
 TEST_F(SwarmTest, OneSeedThreeDownloaders) {
   const Content c = Publish("site.bin", 12 * kMiB);
   auto seed = StartEngine(2);

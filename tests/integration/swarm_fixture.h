@@ -30,7 +30,7 @@ class SwarmTest : public ::testing::Test {
   Content Publish(const std::string& name, std::size_t size, unsigned seed = 1);
 
   // An engine on 127.0.0.<host> with test-friendly defaults (no delays unless set).
-  std::unique_ptr<engine::Engine> StartEngine(int host, engine::EngineOptions options = {});
+  std::unique_ptr<engine::Engine> StartEngine(int host, engine::EngineOptions options = Defaults());
   static engine::EngineOptions Defaults();
 
   // Serves `content` from a fresh directory through `engine` (a pre-seeded peer).

@@ -1,5 +1,7 @@
 #include "tests/support/fixtures.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +26,12 @@ TempDir::~TempDir() {
 }
 
 std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned seed) {
+  std::string data = RandomBytes(size, seed);
+  WriteFile(path, data);
+  return data;
+}
+
+std::string RandomBytes(std::size_t size, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string data(size, '\0');
   std::size_t i = 0;
@@ -32,7 +40,6 @@ std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned 
     std::memcpy(&data[i], &v, 8);
   }
   for (; i < size; ++i) data[i] = static_cast<char>(rng());
-  WriteFile(path, data);
   return data;
 }
 
@@ -54,6 +61,18 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeou
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+int ClosedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 std::vector<std::string> ListDir(const std::string& dir) {

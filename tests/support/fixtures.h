@@ -25,7 +25,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Writes `size` pseudo-random bytes (deterministic per seed) and returns them.
+// `size` pseudo-random bytes, deterministic per seed.
+std::string RandomBytes(std::size_t size, unsigned seed = 1);
+// Writes RandomBytes(size, seed) to `path` and returns them.
 std::string WriteRandomFile(const std::string& path, std::size_t size, unsigned seed = 1);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
@@ -33,6 +35,9 @@ void WriteFile(const std::string& path, const std::string& data);
 // Polls `done` every 20 ms until it holds or `timeout` passes. Returns whether it held.
 bool WaitFor(const std::function<bool()>& done,
              std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A loopback port nothing listens on (bound, then closed): connections to it are refused.
+int ClosedLoopbackPort();
 
 // Lists the names in a directory (for "nothing left behind" checks).
 std::vector<std::string> ListDir(const std::string& dir);

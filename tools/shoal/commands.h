@@ -29,6 +29,10 @@ struct GetArgs {
   std::string url;
   std::string output;
   std::string torrent;  // optional .torrent file
+  std::string sha256;   // optional expected SHA-256, 64 hex digits
+  bool http_only = false;
+  unsigned retry_delay_s = 5;           // MinimumRetryDelay (BITS's minimum)
+  unsigned no_progress_timeout_s = 60;  // NoProgressTimeout: a CLI should not wait 14 days
   NetArgs net;
   bool no_http = false;
   bool background = false;

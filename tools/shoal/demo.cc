@@ -121,8 +121,11 @@ int RunDemo(const DemoArgs& args) {
     outputs.push_back(dir / "update.bin");
     jobs.push_back(std::make_unique<JobRunner>());
     // No metainfo given: each job finds the sidecar update.bin.torrent on the origin.
-    if (FAILED(jobs.back()->Start(managers.back().get(), url, outputs.back().string(), "", false,
-                                  &error))) {
+    JobSpec spec;
+    spec.url = url;
+    spec.path = outputs.back().string();
+    spec.foreground = false;
+    if (FAILED(jobs.back()->Start(managers.back().get(), spec, &error))) {
       Complain(error);
       return kExitFailed;
     }

@@ -1,6 +1,7 @@
 // `shoal get URL -o PATH`: one job through the facade, with live progress and a summary.
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,21 @@
 
 namespace shoal::cli {
 namespace {
+
+// 64 hex digits -> 32 bytes; false if malformed.
+bool ParseSha256(const std::string& hex, std::string* out) {
+  if (hex.size() != 64) return false;
+  out->clear();
+  for (std::size_t i = 0; i < 64; i += 2) {
+    unsigned byte = 0;
+    if (std::sscanf(hex.c_str() + i, "%2x", &byte) != 1 || !std::isxdigit(hex[i]) ||
+        !std::isxdigit(hex[i + 1])) {
+      return false;
+    }
+    out->push_back(static_cast<char>(byte));
+  }
+  return true;
+}
 
 bool LooksLikeHttpUrl(const std::string& url) {
   for (const char* scheme : {"http://", "https://"}) {
@@ -48,9 +64,19 @@ int RunGet(const GetArgs& args) {
     Complain("bad output path '" + args.output + "': want a file name");
     return kExitBadInput;
   }
-  std::string metainfo;
+  JobSpec spec;
+  spec.url = args.url;
+  spec.path = output;
+  spec.http_only = args.http_only;
+  spec.foreground = !args.background;
+  spec.retry_delay_s = args.retry_delay_s;
+  spec.no_progress_timeout_s = args.no_progress_timeout_s;
+  if (!args.sha256.empty() && !ParseSha256(args.sha256, &spec.sha256)) {
+    Complain("bad --sha256 '" + args.sha256 + "': want 64 hex digits");
+    return kExitBadInput;
+  }
   std::string error;
-  if (!args.torrent.empty() && !ReadWholeFile(args.torrent, &metainfo, &error)) {
+  if (!args.torrent.empty() && !ReadWholeFile(args.torrent, &spec.metainfo, &error)) {
     Complain(error);
     return kExitBadInput;
   }
@@ -72,8 +98,7 @@ int RunGet(const GetArgs& args) {
     return kExitBadInput;
   }
   JobRunner job;
-  if (HRESULT hr = job.Start(manager.get(), args.url, output, metainfo, !args.background, &error);
-      FAILED(hr)) {
+  if (HRESULT hr = job.Start(manager.get(), spec, &error); FAILED(hr)) {
     Complain(error);
     // Refusals of what the user typed (arguments, metainfo, destination) are bad input.
     const bool bad_input = hr == E_INVALIDARG || hr == E_ACCESSDENIED ||

@@ -17,8 +17,7 @@ const char* StateName(BG_JOB_STATE s) {
   return "?";
 }
 
-HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const std::string& url,
-                         const std::string& path, const std::string& metainfo, bool foreground,
+HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const JobSpec& spec,
                          std::string* error) {
   GUID id;
   HRESULT hr = manager->CreateJob(L"shoal", BG_JOB_TYPE_DOWNLOAD, &id, job_.Put());
@@ -26,18 +25,19 @@ HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const std::string& url
     *error = "cannot create a job (" + DescribeHr(hr) + ")";
     return hr;
   }
-  hr = job_->QueryInterface(IID_IShoalJob, ext_.PutVoid());
+  hr = job_->QueryInterface(IID_IShoalJob2, ext_.PutVoid());
   if (FAILED(hr)) return hr;
-  if (foreground) job_->SetPriority(BG_JOB_PRIORITY_FOREGROUND);
-  const std::wstring wurl = Widen(url);
-  const std::wstring wpath = Widen(path);
-  if (metainfo.empty()) {
-    hr = job_->AddFile(wurl.c_str(), wpath.c_str());
-  } else {
-    hr = ext_->AddFileWithMetainfo(wurl.c_str(), wpath.c_str(),
-                                   reinterpret_cast<const BYTE*>(metainfo.data()),
-                                   static_cast<ULONG>(metainfo.size()));
-  }
+  if (spec.foreground) job_->SetPriority(BG_JOB_PRIORITY_FOREGROUND);
+  if (spec.retry_delay_s) job_->SetMinimumRetryDelay(*spec.retry_delay_s);
+  if (spec.no_progress_timeout_s) job_->SetNoProgressTimeout(*spec.no_progress_timeout_s);
+  const std::wstring wurl = Widen(spec.url);
+  const std::wstring wpath = Widen(spec.path);
+  const auto* meta = reinterpret_cast<const BYTE*>(spec.metainfo.data());
+  hr = ext_->AddFileEx(wurl.c_str(), wpath.c_str(), spec.metainfo.empty() ? nullptr : meta,
+                       static_cast<ULONG>(spec.metainfo.size()),
+                       spec.sha256.empty() ? nullptr
+                                           : reinterpret_cast<const BYTE*>(spec.sha256.data()),
+                       spec.http_only ? SHOAL_FILE_HTTP_ONLY : 0);
   if (FAILED(hr)) {
     if (hr == HRESULT_FROM_WIN32(13)) {
       *error = "the metainfo is corrupt (" + DescribeHr(hr) + ")";
@@ -47,7 +47,7 @@ HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const std::string& url
       LPWSTR text = nullptr;
       std::string why;
       if (SUCCEEDED(manager->GetErrorDescription(hr, 0, &text))) why = " " + TakeString(text);
-      *error = "cannot add " + path + ": " + DescribeHr(hr) + why;
+      *error = "cannot add " + spec.path + ": " + DescribeHr(hr) + why;
     }
     return hr;
   }

@@ -3,6 +3,7 @@
 // Thread-compatible.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "tools/shoal/com_ptr.h"
@@ -10,11 +11,22 @@
 
 namespace shoal::cli {
 
+// What to download and how.
+struct JobSpec {
+  std::string url;
+  std::string path;
+  std::string metainfo;  // empty: the sidecar URL.torrent
+  std::string sha256;    // 32 raw bytes, or empty: the expected digest of the whole file
+  bool http_only = false;
+  bool foreground = true;
+  std::optional<ULONG> retry_delay_s;          // MinimumRetryDelay; unset: BITS's default
+  std::optional<ULONG> no_progress_timeout_s;  // NoProgressTimeout; unset: BITS's default
+};
+
 class JobRunner {
  public:
   // Creates the job and adds the file; on failure returns the HRESULT and says why.
-  HRESULT Start(IBackgroundCopyManager* manager, const std::string& url, const std::string& path,
-                const std::string& metainfo, bool foreground, std::string* error);
+  HRESULT Start(IBackgroundCopyManager* manager, const JobSpec& spec, std::string* error);
   // The job's current state, progress and sources, as a progress line's input.
   JobSample Sample(const std::string& label) const;
   BG_JOB_STATE State() const;
@@ -26,7 +38,7 @@ class JobRunner {
 
  private:
   ComPtr<IBackgroundCopyJob> job_;
-  ComPtr<IShoalJob> ext_;
+  ComPtr<IShoalJob2> ext_;
 };
 
 const char* StateName(BG_JOB_STATE s);

@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
   g->add_option("-o,--output", get.output, "where the file appears once whole and verified")
       ->required();
   g->add_option("--torrent", get.torrent, "metainfo for the content (default: URL.torrent)");
+  g->add_option("--sha256", get.sha256, "expected SHA-256 of the whole file (64 hex digits)");
+  g->add_flag("--http-only", get.http_only, "no metainfo: plain HTTP from the origin");
+  g->add_option("--retry-delay", get.retry_delay_s,
+                "seconds between retries after a transient error (default 5)");
+  g->add_option("--no-progress-timeout", get.no_progress_timeout_s,
+                "seconds of failures without progress before giving up (default 60)");
   AddNet(g, &get.net);
   g->add_flag("--no-http", get.no_http, "peers only: never use the CDN");
   g->add_flag("--background", get.background, "background priority (HTTP waits longer)");

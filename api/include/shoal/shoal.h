@@ -56,6 +56,11 @@ HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,
 extern "C" const IID IID_IShoalJob;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B02}
 extern "C" const IID IID_IShoalManager;
+// {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B03}
+extern "C" const IID IID_IShoalJob2;
+
+// Flags of IShoalJob2::AddFileEx.
+#define SHOAL_FILE_HTTP_ONLY 0x1u  // no <RemoteUrl>.torrent sidecar: plain HTTP from the start
 
 // Reached with QueryInterface from an IBackgroundCopyJob.
 struct IShoalJob : public IUnknown {
@@ -65,6 +70,17 @@ struct IShoalJob : public IUnknown {
                                                         const BYTE* Metainfo, ULONG Size) = 0;
   // Verified bytes by source for the whole job.
   virtual HRESULT STDMETHODCALLTYPE GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) = 0;
+};
+
+// Reached with QueryInterface from an IBackgroundCopyJob (or IShoalJob).
+struct IShoalJob2 : public IShoalJob {
+  // AddFile with options: caller metainfo (NULL/0 for none), the expected SHA-256 of the whole
+  // file (32 bytes, or NULL) checked before the file counts as transferred (a mismatch puts the
+  // job in ERROR with BG_E_VALIDATION_FAILED and the file is never exposed), and
+  // SHOAL_FILE_* flags. E_INVALIDARG for unknown flags or HTTP_ONLY with metainfo.
+  virtual HRESULT STDMETHODCALLTYPE AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName,
+                                              const BYTE* Metainfo, ULONG MetainfoSize,
+                                              const BYTE* Sha256, DWORD Flags) = 0;
 };
 
 // Reached with QueryInterface from an IBackgroundCopyManager.

@@ -4,8 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "shoal/deliveryoptimization.h"
+#include "tests/support/fixtures.h"
 
 namespace shoal::apitest {
 
@@ -71,18 +70,7 @@ inline std::wstring Take(LPWSTR s) {
 }
 
 // A loopback port nothing listens on (bound, then closed).
-inline int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+inline int ClosedPort() { return shoal::testing::ClosedLoopbackPort(); }
 
 inline ULONG RefCount(IUnknown* p) {
   p->AddRef();

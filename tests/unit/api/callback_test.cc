@@ -20,9 +20,11 @@ class Callbacks : public ::testing::Test {
     MakeManager(&manager_);
     GUID id;
     ASSERT_EQ(manager_->CreateJob(L"fails fast", BG_JOB_TYPE_DOWNLOAD, &id, job_.Put()), S_OK);
-    // Nothing listens there: the metainfo fetch fails and the engine puts the job in ERROR.
+    // Nothing listens there: the metainfo fetch fails, a transient error, and with a
+    // no-progress timeout of 0 ("no retry") the engine puts the job in ERROR at once.
     url_ = L"http://127.0.0.1:" + std::to_wstring(ClosedPort()) + L"/content.bin";
     ASSERT_EQ(job_->AddFile(url_.c_str(), L"/tmp/shoal-api-callback-test.bin"), S_OK);
+    ASSERT_EQ(job_->SetNoProgressTimeout(0), S_OK);
   }
   void TearDown() override {
     job_.Reset();

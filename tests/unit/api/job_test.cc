@@ -301,5 +301,24 @@ TEST_F(JobFacade, AddFileWithCorruptMetainfoIsInvalidData) {
             E_INVALIDARG);
 }
 
+TEST_F(JobFacade, AddFileExChecksItsArguments) {
+  Com<IShoalJob2> ext;
+  ASSERT_EQ(job_->QueryInterface(IID_IShoalJob2, ext.PutVoid()), S_OK);
+  const wchar_t* url = L"http://127.0.0.1:1/a";
+  const BYTE meta[] = {'d', 'e'};
+  const BYTE sha[32] = {};
+  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", nullptr, 0, nullptr, 0x80), E_INVALIDARG)
+      << "unknown flag";
+  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", meta, sizeof meta, nullptr,
+                           SHOAL_FILE_HTTP_ONLY),
+            E_INVALIDARG)
+      << "metainfo and HTTP only contradict each other";
+  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", meta, 0, nullptr, 0), E_INVALIDARG);
+  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", nullptr, 0, sha, SHOAL_FILE_HTTP_ONLY), S_OK);
+  BG_JOB_PROGRESS p;
+  ASSERT_EQ(job_->GetProgress(&p), S_OK);
+  EXPECT_EQ(p.FilesTotal, 1u);
+}
+
 }  // namespace
 }  // namespace shoal::apitest

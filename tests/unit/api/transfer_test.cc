@@ -3,7 +3,10 @@
 // callback, and the file at its final name with the origin's bytes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "api/src/callback_dispatcher.h"
+#include "engine/metainfo.h"
 #include "peers/http_origin.h"
 #include "tests/support/fixtures.h"
 #include "tests/unit/api/api_test_util.h"
@@ -77,6 +80,65 @@ TEST(TransferFacade, JobTransferredFiresAndCompleteFromTheCallbackWorks) {
   job.Reset();
   manager.Reset();
   EXPECT_TRUE(testing::WaitFor([&] { return cb.refs() == 1; }));
+}
+
+// Content with no metainfo, fetched over plain HTTP (IShoalJob2::AddFileEx with
+// SHOAL_FILE_HTTP_ONLY), with the expected SHA-256 right and then wrong.
+TEST(TransferFacade, PlainHttpWithAnExpectedSha256) {
+  testing::TempDir origin_dir;
+  testing::TempDir out_dir;
+  const std::string content = testing::WriteRandomFile(origin_dir / "plain.bin", 700 * 1024 + 1);
+  std::string error, digest;
+  ASSERT_EQ(engine::Sha256File(origin_dir / "plain.bin", &digest, &error), S_OK) << error;
+  peers::HttpOriginOptions origin_options;
+  origin_options.root = origin_dir.path().string();
+  auto origin = peers::HttpOrigin::Start(origin_options, &error);
+  ASSERT_NE(origin, nullptr) << error;
+  const std::wstring url = W(origin->BaseUrl() + "/plain.bin");
+  Com<IBackgroundCopyManager> manager;
+  MakeManager(&manager);
+  for (bool right : {true, false}) {
+    std::string expected = digest;
+    if (!right) expected[31] = static_cast<char>(expected[31] ^ 0x80);
+    Com<IBackgroundCopyJob> job;
+    GUID id;
+    ASSERT_EQ(manager->CreateJob(L"plain", BG_JOB_TYPE_DOWNLOAD, &id, job.Put()), S_OK);
+    Com<IShoalJob2> ext;
+    ASSERT_EQ(job->QueryInterface(IID_IShoalJob2, ext.PutVoid()), S_OK);
+    const std::string local = out_dir / "plain.bin";
+    ASSERT_EQ(ext->AddFileEx(url.c_str(), W(local).c_str(), nullptr, 0,
+                             reinterpret_cast<const BYTE*>(expected.data()), SHOAL_FILE_HTTP_ONLY),
+              S_OK);
+    ASSERT_EQ(job->Resume(), S_OK);
+    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
+    ASSERT_TRUE(testing::WaitFor([&] {
+      job->GetState(&state);
+      return state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR;
+    }));
+    if (right) {
+      ASSERT_EQ(state, BG_JOB_STATE_TRANSFERRED);
+      UINT64 from_peers = 1, from_http = 0;
+      ASSERT_EQ(ext->GetSourceStats(&from_peers, &from_http), S_OK);
+      EXPECT_EQ(from_peers, 0u);
+      EXPECT_EQ(from_http, content.size());
+      EXPECT_EQ(job->Complete(), S_OK);
+      EXPECT_EQ(testing::ReadFile(local), content);
+      std::filesystem::remove(local);
+    } else {
+      ASSERT_EQ(state, BG_JOB_STATE_ERROR);
+      Com<IBackgroundCopyError> err;
+      ASSERT_EQ(job->GetError(err.Put()), S_OK);
+      BG_ERROR_CONTEXT context;
+      HRESULT code = S_OK;
+      ASSERT_EQ(err->GetError(&context, &code), S_OK);
+      EXPECT_EQ(code, BG_E_VALIDATION_FAILED);
+      EXPECT_EQ(context, BG_ERROR_CONTEXT_REMOTE_FILE);
+      Com<IBackgroundCopyFile> file;
+      EXPECT_EQ(err->GetFile(file.Put()), S_OK);
+      EXPECT_EQ(job->Complete(), BG_S_PARTIAL_COMPLETE);
+      EXPECT_FALSE(std::filesystem::exists(local)) << "a file failing its check is never exposed";
+    }
+  }
 }
 
 }  // namespace

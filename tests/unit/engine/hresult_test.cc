@@ -31,5 +31,18 @@ TEST(HResult, ErrorCodeCarriesValueAndText) {
   EXPECT_NE(MakeErrorCode(kBgEEmpty).message().find("no files"), std::string::npos);
 }
 
+TEST(HResult, HttpAndTransportErrorsHaveUsefulText) {
+  EXPECT_NE(Describe(HttpError(503)).find("Service Unavailable"), std::string::npos);
+  EXPECT_NE(Describe(HttpError(503)).find("temporary"), std::string::npos);
+  EXPECT_NE(Describe(HttpError(404)).find("will not help"), std::string::npos);
+  EXPECT_NE(Describe(HttpError(599)).find("599"), std::string::npos);
+  EXPECT_EQ(static_cast<std::uint32_t>(kInternetHttpsToHttpOnRedir), 0x80072F08u);
+  EXPECT_EQ(static_cast<std::uint32_t>(kHttpRedirectFailed), 0x80072F7Cu);
+  for (HResult h : {kInternetConnectionAborted, kInternetHttpsToHttpOnRedir, kInternetInvalidCa,
+                    kHttpInvalidServerResponse, kHttpRedirectFailed, kInternetSecureFailure}) {
+    EXPECT_FALSE(Describe(h).empty()) << std::hex << h;
+  }
+}
+
 }  // namespace
 }  // namespace shoal::hr

@@ -118,3 +118,26 @@ TEST(ProgressTracker, RejectsMalformedLayouts) {
 
 }  // namespace
 }  // namespace shoal::engine
+
+namespace shoal::engine {
+namespace {
+
+TEST(ProgressTracker, StreamedBytesCountUpToTheSizeAndMayRestart) {
+  ProgressTracker t;
+  const int a = t.AddFile();  // size unknown until the body ends
+  const int b = t.AddFile(100);
+  t.SetStreamedBytes(a, 40);
+  EXPECT_EQ(t.Progress().bytes_total, kSizeUnknown);
+  EXPECT_EQ(t.Progress().bytes_transferred, 40u);
+  t.SetStreamedBytes(b, 150);
+  EXPECT_EQ(t.File(b).bytes_transferred, 100u) << "never above the size";
+  EXPECT_TRUE(t.FileDone(b));
+  t.SetStreamedBytes(b, 0);  // a restart from zero
+  EXPECT_FALSE(t.FileDone(b));
+  t.SetFileSize(a, 30);      // the size turned out smaller than what was counted
+  EXPECT_EQ(t.File(a).bytes_transferred, 30u);
+  EXPECT_EQ(t.Progress().bytes_total, 130u);
+}
+
+}  // namespace
+}  // namespace shoal::engine

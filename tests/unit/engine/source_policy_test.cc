@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace shoal::engine {
 namespace {
 
@@ -21,13 +23,17 @@ TEST(HttpGate, NoHttpNeverUsesTheCdn) {
   for (double t = 0; t < 100; t += 1) EXPECT_FALSE(g.Decide(p, At(t, true, 0)));
 }
 
-TEST(HttpGate, ForegroundWaitsItsDelayThenUsesHttp) {
+TEST(HttpGate, ForegroundWaitsItsOwnDelayThenComplementsSlowPeers) {
   SourcePolicy p;
   p.delay_foreground_download_from_http_s = 3;
+  p.delay_background_download_from_http_s = 60;
   HttpGate g;
-  EXPECT_FALSE(g.Decide(p, At(0, true, 0)));
+  EXPECT_FALSE(HttpGate::DelayOver(p, At(2.9, true, 0)));
+  EXPECT_TRUE(HttpGate::DelayOver(p, At(3.0, true, 0)));  // the foreground delay, not 60 s
   EXPECT_FALSE(g.Decide(p, At(2.9, true, 0)));
-  EXPECT_TRUE(g.Decide(p, At(3.0, true, 1e9)));  // foreground: HTTP joins whatever peers do
+  EXPECT_TRUE(g.Decide(p, At(3.0, true, 0)));  // peers too slow: HTTP complements
+  HttpGate fast;
+  EXPECT_FALSE(fast.Decide(p, At(3.0, true, 1e9)));  // fast peers: only what they lack
 }
 
 TEST(HttpGate, BackgroundUsesHttpOnlyBelowMinBackgroundQos) {
@@ -35,12 +41,12 @@ TEST(HttpGate, BackgroundUsesHttpOnlyBelowMinBackgroundQos) {
   p.delay_background_download_from_http_s = 10;
   p.min_background_qos_kbps = 1000;  // 1,024,000 B/s
   HttpGate g;
-  EXPECT_FALSE(g.Decide(p, At(5, false, 0)));          // still in the delay
-  EXPECT_FALSE(g.Decide(p, At(11, false, 5e6)));       // peers fast enough
-  EXPECT_TRUE(g.Decide(p, At(12, false, 500e3)));      // peers too slow: HTTP joins
-  EXPECT_TRUE(g.Decide(p, At(13, false, 5e6)));        // held for kHoldS
-  EXPECT_TRUE(g.Decide(p, At(18, false, 1.5e6)));      // above the floor, below 2x: stays
-  EXPECT_FALSE(g.Decide(p, At(18.5, false, 3e6)));     // well above: leaves
+  EXPECT_FALSE(g.Decide(p, At(5, false, 0)));       // still in the delay
+  EXPECT_FALSE(g.Decide(p, At(11, false, 5e6)));    // peers fast enough
+  EXPECT_TRUE(g.Decide(p, At(12, false, 500e3)));   // peers too slow: HTTP joins
+  EXPECT_TRUE(g.Decide(p, At(13, false, 5e6)));     // held for kHoldS
+  EXPECT_TRUE(g.Decide(p, At(18, false, 1.5e6)));   // above the floor, below 2x: stays
+  EXPECT_FALSE(g.Decide(p, At(18.5, false, 3e6)));  // well above: leaves
 }
 
 TEST(HttpGate, DelayRestartsWithTheTransfer) {
@@ -52,6 +58,92 @@ TEST(HttpGate, DelayRestartsWithTheTransfer) {
   EXPECT_FALSE(g.Decide(p, in));
   in.now_s = 103;
   EXPECT_TRUE(g.Decide(p, in));
+}
+
+TEST(HttpGate, DelayOverOpensUnavailablePiecesWhateverThePeerRate) {
+  SourcePolicy p;
+  p.delay_background_download_from_http_s = 5;
+  EXPECT_FALSE(HttpGate::DelayOver(p, At(4.9, false, 0)));
+  EXPECT_TRUE(HttpGate::DelayOver(p, At(5, false, 1e9)));
+  p.no_http = true;
+  EXPECT_FALSE(HttpGate::DelayOver(p, At(100, false, 0)));
+}
+
+TEST(PickCdnPiece, ContinuesItsRunThenJumpsIntoTheLongestGap) {
+  std::vector<bool> eligible(100, true);
+  int cursor = -1;
+  const int first = PickCdnPiece(eligible, 42, &cursor);
+  ASSERT_GE(first, 0);
+  eligible[first] = false;
+  const int second = PickCdnPiece(eligible, 7, &cursor);
+  EXPECT_EQ(second, first + 1);  // the run goes on
+  // Everything up to 59 is taken (by this peer or others): the next pick lands in the middle
+  // third of the longest free run, 60..99.
+  for (int i = 0; i < 60; ++i) eligible[i] = false;
+  cursor = 10;
+  const int jump = PickCdnPiece(eligible, 12345, &cursor);
+  EXPECT_GE(jump, 60 + 40 / 3);
+  EXPECT_LT(jump, 60 + 2 * 40 / 3 + 1);
+  EXPECT_EQ(cursor, jump + 1);
+}
+
+TEST(PickCdnPiece, NothingEligibleIsMinusOne) {
+  std::vector<bool> eligible(8, false);
+  int cursor = 3;
+  EXPECT_EQ(PickCdnPiece(eligible, 1, &cursor), -1);
+  EXPECT_EQ(PickCdnPiece({}, 1, &cursor), -1);
+}
+
+TEST(PickCdnPiece, IndependentPeersRarelyPickTheSamePieces) {
+  // Eight peers that cannot see each other's requests each take 16 pieces of 512 in runs;
+  // the overlap stays far below what independent uniform picks would give.
+  constexpr int kPieces = 512;
+  std::vector<int> taken(kPieces, 0);
+  std::mt19937_64 rng(3);
+  std::vector<int> cursors(8, -1);
+  std::vector<bool> eligible(kPieces, true);
+  for (int round = 0; round < 16; ++round) {
+    for (int& c : cursors) {
+      const int p = PickCdnPiece(eligible, rng(), &c);
+      ASSERT_GE(p, 0);
+      ++taken[p];
+    }
+  }
+  int duplicates = 0;
+  for (int t : taken) duplicates += t > 1 ? t - 1 : 0;
+  EXPECT_LE(duplicates, 2);
+}
+
+TEST(OwnsCdnPiece, EveryPieceHasExactlyOneOwnerAndSharesAreEven) {
+  const std::vector<std::string> site = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
+  std::vector<int> share(site.size(), 0);
+  for (int piece = 0; piece < 4000; ++piece) {
+    int owners = 0;
+    for (std::size_t i = 0; i < site.size(); ++i) {
+      std::vector<std::string> others = site;
+      others.erase(others.begin() + static_cast<long>(i));
+      if (OwnsCdnPiece(site[i], others, piece)) {
+        ++owners;
+        ++share[i];
+      }
+    }
+    ASSERT_EQ(owners, 1) << "piece " << piece;
+  }
+  for (int s : share) EXPECT_NEAR(s, 1000, 150);
+}
+
+TEST(OwnsCdnPiece, APeerThatLeavesHandsItsPiecesToTheOthers) {
+  const std::vector<std::string> with = {"10.0.0.2", "10.0.0.3"};
+  const std::vector<std::string> without = {"10.0.0.2"};
+  for (int piece = 0; piece < 200; ++piece) {
+    if (!OwnsCdnPiece("10.0.0.1", with, piece) &&
+        !OwnsCdnPiece("10.0.0.2", {"10.0.0.1", "10.0.0.3"}, piece)) {
+      // 10.0.0.3 owned it; once it is gone one of the two others does.
+      EXPECT_NE(OwnsCdnPiece("10.0.0.1", without, piece),
+                OwnsCdnPiece("10.0.0.2", {"10.0.0.1"}, piece));
+    }
+  }
+  EXPECT_TRUE(OwnsCdnPiece("10.0.0.1", {}, 7));  // alone: everything is its own
 }
 
 }  // namespace

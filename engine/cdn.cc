@@ -1,0 +1,122 @@
+// The CDN side of Engine::Impl, on the engine thread: which pieces each incomplete file takes
+// from the origin (HTTP range requests, decision 0004), and what their answers do.
+#include <algorithm>
+
+#include "engine/engine_impl.h"
+
+namespace shoal::engine {
+namespace {
+
+// Piece requests in flight per file: enough to keep one origin connection busy, few enough
+// that the peers of a site rarely ask the origin for the same piece.
+constexpr std::size_t kInflightWithPeers = 2;
+constexpr std::size_t kInflightAlone = 4;
+// After a failed CDN request: how long the file leaves the origin alone.
+constexpr double kCdnRetryS = 5.0;
+// How long after its own share is done a peer starts taking over other peers' unfetched ones.
+constexpr double kStealAfterS = 2.0;
+
+}  // namespace
+
+void Engine::Impl::PumpCdn(Job& job) {
+  if (!IsActive(job.state) || !job.cdn_unavailable) return;
+  const double now = NowS();
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    JobFile& f = job.files[i];
+    if (f.torrent < 0 || f.tracked < 0 || job.tracker.FileDone(i) || now < f.cdn_retry_at_s) {
+      continue;
+    }
+    PieceStatus status;
+    if (!session_->GetPieceStatus(f.torrent, &status)) continue;
+    const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
+                                   [](int a) { return a == 0; });
+    const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
+    if (f.cdn_inflight.size() >= limit) continue;
+    // First the pieces no peer has that this peer owns, then those no peer has (others' share
+    // when they are slow or gone), then pieces peers have, when the policy lets the CDN
+    // complement them.
+    std::vector<bool> eligible(status.availability.size());
+    enum Pass { kOwned, kUnavailable, kAny };
+    auto fill = [&](Pass pass) {
+      bool any = false;
+      for (std::size_t p = 0; p < eligible.size(); ++p) {
+        const int piece = static_cast<int>(p);
+        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
+                      f.cdn_inflight.count(piece) == 0 &&
+                      (pass == kAny || status.availability[p] == 0) &&
+                      (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
+        any = any || eligible[p];
+      }
+      return any;
+    };
+    // Another peer's share is taken over only once it is late: while its owner works on it,
+    // the shared origin link gives the owner this peer's bandwidth anyway.
+    std::size_t cap = limit;
+    if (fill(kOwned)) {
+      f.cdn_own_done_at_s = -1;
+    } else {
+      if (f.cdn_own_done_at_s < 0) f.cdn_own_done_at_s = now;
+      const bool late = now - f.cdn_own_done_at_s >= kStealAfterS;
+      if (late && fill(kUnavailable)) {
+        cap = 1;
+      } else if (!(job.cdn_any && fill(kAny))) {
+        continue;
+      }
+    }
+    while (f.cdn_inflight.size() < cap) {
+      const int piece = PickCdnPiece(eligible, rng_(), &f.cdn_cursor);
+      if (piece < 0) break;
+      eligible[piece] = false;
+      FetchCdnPiece(job, i, piece);
+    }
+  }
+}
+
+void Engine::Impl::FetchCdnPiece(Job& job, int index, int piece) {
+  JobFile& f = job.files[index];
+  const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
+  const std::uint64_t size = job.tracker.FileSize(index);
+  const std::uint64_t offset = static_cast<std::uint64_t>(piece) * piece_length;
+  if (size == kSizeUnknown || offset >= size) return;
+  f.cdn_inflight.insert(piece);
+  RangeRequest request{f.spec.remote_url, offset, std::min(piece_length, size - offset)};
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  const int key = f.torrent;
+  ranges_->Fetch(std::move(request), [this, id, index, piece, generation, key](FetchResult r) {
+    Post([this, id, index, piece, generation, key, r = std::move(r)]() mutable {
+      OnCdnPiece(id, index, piece, generation, key, std::move(r));
+    });
+  });
+}
+
+void Engine::Impl::OnCdnPiece(const Uuid& id, int index, int piece, int generation, int key,
+                              FetchResult r) {
+  Job* job = FindJob(id);
+  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
+  JobFile& f = job->files[index];
+  if (f.torrent != key) return;
+  if (hr::Failed(r.code)) {
+    f.cdn_inflight.erase(piece);
+    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+    // peer it is the job's failure, by the BITS rules: transient ones are retried.
+    if (session_->Poll(key).peers == 0) {
+      if (r.transient) {
+        return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+      }
+      return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    }
+    f.cdn_retry_at_s = NowS() + kCdnRetryS;
+    return;
+  }
+  // In flight until libtorrent verified it (OnPiece) or not (OnPieceFailed).
+  session_->AddPiece(key, piece, r.body);
+}
+
+void Engine::Impl::OnPieceFailed(int key, int piece) {
+  auto it = owners_.find(key);
+  if (it == owners_.end() || it->second.job == nullptr) return;
+  it->second.job->files[it->second.file].cdn_inflight.erase(piece);
+}
+
+}  // namespace shoal::engine

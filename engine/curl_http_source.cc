@@ -1,0 +1,340 @@
+// HttpSource over libcurl: one worker thread per transfer, each a blocking easy handle that
+// writes the body with pwrite(2) after the bytes already in the file. Resuming sends
+// "Range: bytes=N-"; a server that answers 200 instead, or whose content changed size, makes
+// the transfer restart from zero (the file is truncated and the caller told so).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "engine/curl_util.h"
+#include "engine/http_source.h"
+
+namespace shoal::engine {
+
+bool IsTransientHttpStatus(long status) {
+  // 5xx are the server's trouble; 408 (request timeout) and 429 (too many requests) ask the
+  // client to come back later. Every other 4xx says the request itself will never work.
+  return status >= 500 || status == 408 || status == 429;
+}
+
+namespace {
+
+constexpr long kBufferSize = 1 << 20;
+
+// Parses "bytes first-last/total" (total may be "*"). False when malformed.
+bool ParseContentRange(const char* v, std::uint64_t* first, std::uint64_t* total) {
+  unsigned long long a = 0, b = 0, t = 0;
+  if (std::sscanf(v, "bytes %llu-%llu/%llu", &a, &b, &t) == 3) {
+    *first = a;
+    *total = t;
+    return b >= a;
+  }
+  if (std::sscanf(v, "bytes %llu-%llu/*", &a, &b) == 2) {
+    *first = a;
+    *total = kSizeUnknown;
+    return b >= a;
+  }
+  return false;
+}
+
+// One GET of a transfer: the state the curl callbacks share.
+struct Attempt {
+  CURL* curl = nullptr;
+  int fd = -1;
+  const HttpCallbacks* callbacks = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  std::uint64_t offset = 0;    // bytes in the file before this GET (the Range asked for)
+  std::uint64_t expected = kSizeUnknown;
+  std::uint64_t written = 0;   // bytes of the content in the file, from its start
+  std::uint64_t size = kSizeUnknown;
+  bool head_seen = false;
+  bool restart = false;        // abandon this GET and fetch again from zero
+  int write_errno = 0;
+  // Stall detection: curl's own low-speed check averages over seconds, so a body that stops
+  // dead is caught late; this watches the byte count itself.
+  std::chrono::steady_clock::duration stall_limit{};
+  std::chrono::steady_clock::time_point last_byte_at{};
+  curl_off_t last_dlnow = -1;
+  bool stalled = false;
+  HttpOutcome failure;         // set when a callback refused the response
+};
+
+// Looks at the response that carries the body, before its first byte is written.
+bool OnHead(Attempt& a) {
+  a.head_seen = true;
+  long status = 0;
+  curl_easy_getinfo(a.curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_off_t length = -1;
+  curl_easy_getinfo(a.curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  bool restarted = false;
+  if (status == 206) {
+    curl_header* h = nullptr;
+    std::uint64_t first = 0, total = kSizeUnknown;
+    if (curl_easy_header(a.curl, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+        !ParseContentRange(h->value, &first, &total) || first != a.offset) {
+      a.failure = {hr::kBgEInsufficientRangeSupport, false, ErrorContext::kRemoteFile, status,
+                   "the server answered a range request with a different range"};
+      return false;
+    }
+    if (total != kSizeUnknown && a.expected != kSizeUnknown && total != a.expected) {
+      a.restart = true;  // the content changed size: what is on disk is stale
+      return false;
+    }
+    a.size = total;
+  } else if (status == 200) {
+    if (a.offset > 0) {
+      // The server ignored Range (or the content changed): start the file over.
+      if (::ftruncate(a.fd, 0) != 0) {
+        a.write_errno = errno;
+        return false;
+      }
+      a.offset = 0;
+      a.written = 0;
+      restarted = true;
+    }
+    a.size = length >= 0 ? static_cast<std::uint64_t>(length) : kSizeUnknown;
+  } else {
+    a.failure = {hr::HttpError(static_cast<int>(status)), false, ErrorContext::kRemoteFile,
+                 status, "unexpected HTTP status " + std::to_string(status)};
+    return false;
+  }
+  a.callbacks->on_head(a.size, restarted);
+  return true;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto& a = *static_cast<Attempt*>(user);
+  if (!a.head_seen && !OnHead(a)) return 0;
+  const size_t len = size * n;
+  size_t done = 0;
+  while (done < len) {
+    const ssize_t w = ::pwrite(a.fd, data + done, len - done, static_cast<off_t>(a.written + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      a.write_errno = w < 0 ? errno : ENOSPC;
+      return 0;
+    }
+    done += static_cast<size_t>(w);
+  }
+  a.written += len;
+  a.callbacks->on_progress(a.written);
+  return len;
+}
+
+int OnXfer(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  auto& a = *static_cast<Attempt*>(user);
+  if (a.cancel->load()) return 1;
+  const auto now = std::chrono::steady_clock::now();
+  if (dlnow != a.last_dlnow) {
+    a.last_dlnow = dlnow;
+    a.last_byte_at = now;
+  } else if (a.stall_limit.count() > 0 && now - a.last_byte_at > a.stall_limit) {
+    a.stalled = true;
+    return 1;
+  }
+  return 0;
+}
+
+HttpOutcome Fatal(hr::HResult code, ErrorContext context, std::string message) {
+  return {code, false, context, 0, std::move(message)};
+}
+
+// One GET from a.offset. Returns the outcome; a.restart asks the caller for another GET.
+HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, Attempt& a) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Fatal(hr::kOutOfMemory, ErrorContext::kNone, "no HTTP client");
+  a.curl = curl;
+  char err[CURL_ERROR_SIZE] = {};
+  const std::string range = std::to_string(a.offset) + "-";
+  curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  if (a.offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
+  if (!req.use_env_proxy) curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kBufferSize);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout_s));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnXfer);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &a);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+  a.stall_limit = std::chrono::seconds(options.stall_timeout_s);
+  a.last_byte_at = std::chrono::steady_clock::now();
+  const CURLcode c = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  const bool https = req.url.rfind("https://", 0) == 0;
+  HttpOutcome out;
+  out.http_status = status;
+  // A response without body bytes (an empty file) is judged here.
+  if (c == CURLE_OK && !a.head_seen) OnHead(a);
+  if (a.cancel->load()) {
+    out = Fatal(hr::kFail, ErrorContext::kNone, "cancelled");
+  } else if (a.write_errno != 0) {
+    out = Fatal(hr::FromErrno(a.write_errno), ErrorContext::kLocalFile,
+                req.path + ": " + std::strerror(a.write_errno));
+  } else if (a.restart) {
+    // handled by the caller
+  } else if (a.stalled) {
+    out = {hr::kInternetTimeout, true, ErrorContext::kRemoteFile, status,
+           "no data for " + std::to_string(options.stall_timeout_s) + " s"};
+  } else if (a.failure.code != hr::kOk) {
+    out = a.failure;
+  } else if (c == CURLE_HTTP_RETURNED_ERROR) {
+    if (status == 416 && a.offset > 0) {
+      a.restart = true;  // nothing after our bytes: the content shrank or changed
+    } else {
+      out = {hr::HttpError(static_cast<int>(status)), IsTransientHttpStatus(status),
+             ErrorContext::kRemoteFile, status, "HTTP " + std::to_string(status)};
+    }
+  } else if (c != CURLE_OK) {
+    const CurlError e = FromCurl(c, https);
+    out = {e.code, e.transient, ErrorContext::kRemoteFile, status,
+           err[0] != '\0' ? err : curl_easy_strerror(c)};
+  } else if (a.size != kSizeUnknown && a.written != a.size) {
+    out = {hr::kInternetConnectionAborted, true, ErrorContext::kRemoteFile, status,
+           "the body ended after " + std::to_string(a.written) + " of " +
+               std::to_string(a.size) + " bytes"};
+  }
+  curl_easy_cleanup(curl);
+  a.curl = nullptr;
+  if (hr::Failed(out.code) && !out.message.empty()) out.message = req.url + ": " + out.message;
+  return out;
+}
+
+HttpOutcome Run(const HttpRequest& req, const HttpSourceOptions& options,
+                const HttpCallbacks& callbacks, const std::atomic<bool>& cancel) {
+  Attempt a;
+  a.fd = req.fd;
+  a.callbacks = &callbacks;
+  a.cancel = &cancel;
+  a.offset = req.offset;
+  a.expected = req.expected_size;
+  a.written = req.offset;
+  // Whatever lies past the bytes we counted may be torn: drop it.
+  if (::ftruncate(req.fd, static_cast<off_t>(req.offset)) != 0) {
+    const int err = errno;
+    return Fatal(hr::FromErrno(err), ErrorContext::kLocalFile, req.path + ": " + std::strerror(err));
+  }
+  HttpOutcome out = Perform(req, options, a);
+  if (a.restart && !cancel.load()) {
+    // Once only: a second mismatch is the server's to explain.
+    if (::ftruncate(req.fd, 0) != 0) {
+      const int err = errno;
+      return Fatal(hr::FromErrno(err), ErrorContext::kLocalFile,
+                   req.path + ": " + std::strerror(err));
+    }
+    callbacks.on_head(kSizeUnknown, true);
+    Attempt b;
+    b.fd = req.fd;
+    b.callbacks = &callbacks;
+    b.cancel = &cancel;
+    out = Perform(req, options, b);
+    if (b.restart) {
+      out = {hr::kBgEInsufficientRangeSupport, true, ErrorContext::kRemoteFile, 0,
+             req.url + ": the content changed while it was being fetched"};
+    }
+  }
+  return out;
+}
+
+class CurlTransfer final : public HttpTransfer {
+ public:
+  explicit CurlTransfer(std::shared_ptr<std::atomic<bool>> cancel) : cancel_(std::move(cancel)) {}
+  ~CurlTransfer() override { Cancel(); }
+  void Cancel() override { cancel_->store(true); }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> cancel_;
+};
+
+class CurlHttpSource final : public HttpSource {
+ public:
+  explicit CurlHttpSource(HttpSourceOptions options) : options_(std::move(options)) {
+    CurlGlobalInit();
+  }
+
+  ~CurlHttpSource() override {
+    std::list<Worker> workers;
+    {
+      std::lock_guard lock(mu_);
+      workers.swap(workers_);
+    }
+    for (Worker& w : workers) w.cancel->store(true);
+    for (Worker& w : workers) w.thread.join();
+  }
+
+  std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpCallbacks callbacks) override {
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    auto finished = std::make_shared<std::atomic<bool>>(false);
+    std::promise<void> done;
+    std::shared_future<void> previous;
+    std::lock_guard lock(mu_);
+    Reap();
+    auto& last = last_by_path_[request.path];
+    previous = last;
+    last = done.get_future().share();
+    workers_.push_back({cancel, finished, {}});
+    workers_.back().thread = std::thread(
+        [this, request = std::move(request), callbacks = std::move(callbacks), cancel, finished,
+         previous, done = std::move(done)]() mutable {
+          if (previous.valid()) previous.wait();
+          HttpOutcome out;
+          if (cancel->load()) {
+            out = Fatal(hr::kFail, ErrorContext::kNone, "cancelled");
+          } else {
+            out = Run(request, options_, callbacks, *cancel);
+          }
+          ::close(request.fd);
+          done.set_value();  // the file is free for the next transfer on this path
+          callbacks.on_done(out);
+          finished->store(true);
+        });
+    return std::make_unique<CurlTransfer>(cancel);
+  }
+
+ private:
+  struct Worker {
+    std::shared_ptr<std::atomic<bool>> cancel;
+    std::shared_ptr<std::atomic<bool>> finished;
+    std::thread thread;
+  };
+
+  // Joins workers that are done (under mu_).
+  void Reap() {
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      if (it->finished->load()) {
+        it->thread.join();
+        it = workers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = last_by_path_.begin(); it != last_by_path_.end();) {
+      const bool idle = it->second.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+      it = idle ? last_by_path_.erase(it) : std::next(it);
+    }
+  }
+
+  const HttpSourceOptions options_;
+  std::mutex mu_;
+  std::list<Worker> workers_;
+  std::map<std::string, std::shared_future<void>> last_by_path_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpSource> MakeCurlHttpSource(const HttpSourceOptions& options) {
+  return std::make_unique<CurlHttpSource>(options);
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,62 @@
+#include "engine/curl_util.h"
+
+#include <unistd.h>
+
+#include <mutex>
+
+namespace shoal::engine {
+
+void CurlGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+CurlError FromCurl(CURLcode c, bool https_origin) {
+  switch (c) {
+    case CURLE_OK: return {hr::kOk, false};
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return {hr::kInternetNameNotResolved, true};
+    case CURLE_COULDNT_CONNECT: return {hr::kInternetCannotConnect, true};
+    case CURLE_OPERATION_TIMEDOUT: return {hr::kInternetTimeout, true};
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING: return {hr::kInternetConnectionReset, true};
+    case CURLE_PARTIAL_FILE: return {hr::kInternetConnectionAborted, true};
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      // Only http(s) URLs get this far, so the protocol came from a redirect.
+      return {https_origin ? hr::kInternetHttpsToHttpOnRedir : hr::kHttpRedirectFailed, false};
+    case CURLE_TOO_MANY_REDIRECTS: return {hr::kHttpRedirectFailed, false};
+    case CURLE_URL_MALFORMAT: return {hr::kInvalidArg, false};
+    case CURLE_PEER_FAILED_VERIFICATION: return {hr::kInternetInvalidCa, false};
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE: return {hr::kInternetSecureFailure, false};
+    case CURLE_OUT_OF_MEMORY: return {hr::kOutOfMemory, false};
+    case CURLE_WEIRD_SERVER_REPLY: return {hr::kHttpInvalidServerResponse, true};
+    default: return {hr::kFail, true};  // unknown transport trouble: retry rather than give up
+  }
+}
+
+void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
+                       long max_redirects) {
+  const bool https = url.rfind("https://", 0) == 0;
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, max_redirects);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file.empty()) {
+    // CAINFO replaces the built-in bundle; the system's hashed directory keeps it trusted.
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
+    static constexpr const char* kSystemCaDir = "/etc/ssl/certs";
+    if (::access(kSystemCaDir, R_OK | X_OK) == 0) {
+      curl_easy_setopt(curl, CURLOPT_CAPATH, kSystemCaDir);
+    }
+  }
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,125 @@
+#include "engine/range_fetch.h"
+
+#include <curl/curl.h>
+
+#include "engine/curl_util.h"
+#include "engine/http_source.h"
+
+namespace shoal::engine {
+namespace {
+
+struct Sink {
+  std::string* body;
+  std::uint64_t max;
+};
+
+size_t Write(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->body->size() + size * n > sink->max) return 0;  // longer than asked: stop
+  sink->body->append(data, size * n);
+  return size * n;
+}
+
+int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
+// One request on `curl`, a handle this worker reuses so its connection stays open.
+FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options,
+                const std::atomic<bool>* cancel) {
+  FetchResult r;
+  r.body.reserve(req.length);
+  Sink sink{&r.body, req.length};
+  char err[CURL_ERROR_SIZE] = {};
+  const std::string range =
+      std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
+  curl_easy_reset(curl);
+  curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+  curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
+  const CURLcode c = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
+  const std::string where = req.url + " bytes " + range;
+  if (r.http_status >= 400) {
+    r.code = hr::HttpError(static_cast<int>(r.http_status));
+    r.transient = IsTransientHttpStatus(r.http_status);
+    r.message = where + ": HTTP " + std::to_string(r.http_status);
+  } else if (r.http_status == 200 && !(req.offset == 0 && r.body.size() == req.length)) {
+    // The whole file instead of the range: this server cannot serve pieces.
+    r.code = hr::kBgEInsufficientRangeSupport;
+    r.message = where + ": the server ignored the Range header";
+  } else if (c != CURLE_OK) {
+    const CurlError e = FromCurl(c, req.url.rfind("https://", 0) == 0);
+    r.code = e.code;
+    r.transient = e.transient;
+    r.message = where + ": " + (err[0] ? err : curl_easy_strerror(c));
+  } else if (r.body.size() != req.length) {
+    r.code = hr::kInternetConnectionReset;
+    r.transient = true;
+    r.message = where + ": got " + std::to_string(r.body.size()) + " bytes";
+  }
+  if (hr::Failed(r.code)) r.body.clear();
+  return r;
+}
+
+}  // namespace
+
+RangeFetcher::RangeFetcher(FetchOptions options, int workers) : options_(std::move(options)) {
+  CurlGlobalInit();
+  for (int i = 0; i < std::max(workers, 1); ++i) threads_.emplace_back([this] { Run(); });
+}
+
+RangeFetcher::~RangeFetcher() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cancel_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void RangeFetcher::Fetch(RangeRequest request, std::function<void(FetchResult)> done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.emplace_back(std::move(request), std::move(done));
+  }
+  cv_.notify_one();
+}
+
+void RangeFetcher::Run() {
+  CURL* curl = curl_easy_init();
+  for (;;) {
+    std::pair<RangeRequest, std::function<void(FetchResult)>> item;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) break;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    FetchResult r;
+    if (curl == nullptr) {
+      r.code = hr::kOutOfMemory;
+      r.message = "cannot start an HTTP client";
+    } else {
+      r = Get(curl, item.first, options_, &cancel_);
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) break;
+    }
+    item.second(std::move(r));
+  }
+  if (curl != nullptr) curl_easy_cleanup(curl);
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,50 @@
+// Byte ranges of the CDN copy (one piece each) fetched with HTTP Range requests on a few
+// worker threads, each keeping its connection alive between requests, so the engine can take
+// from the CDN exactly the pieces no peer can give (decision 0004). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/http_fetch.h"
+
+namespace shoal::engine {
+
+struct RangeRequest {
+  std::string url;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;  // > 0
+};
+
+class RangeFetcher {
+ public:
+  RangeFetcher(FetchOptions options, int workers);
+  ~RangeFetcher();  // abandons queued requests (their callbacks are not called)
+  RangeFetcher(const RangeFetcher&) = delete;
+  RangeFetcher& operator=(const RangeFetcher&) = delete;
+
+  // `done` runs on a worker thread with exactly `length` bytes in `body`, or a failed code:
+  // BG_E_HTTP_ERROR_nnn, a transport error, or BG_E_INSUFFICIENT_RANGE_SUPPORT when the
+  // server ignores the Range header.
+  void Fetch(RangeRequest request, std::function<void(FetchResult)> done);
+
+ private:
+  void Run();
+
+  const FetchOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<RangeRequest, std::function<void(FetchResult)>>> queue_;
+  bool stop_ = false;
+  std::atomic<bool> cancel_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace shoal::engine

@@ -1,0 +1,249 @@
+#include "tests/support/fault_origin.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace shoal::testing {
+namespace {
+
+struct Entry {
+  std::string content;
+  std::vector<Fault> script;
+  Fault then;
+  std::vector<std::string> ranges;  // one per request
+};
+
+bool SendAll(int fd, const char* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// "bytes=a-" or "bytes=a-b"; false when absent or of another form.
+bool ParseRange(const std::string& v, std::uint64_t size, std::uint64_t* first,
+                std::uint64_t* last) {
+  unsigned long long a = 0, b = 0;
+  if (std::sscanf(v.c_str(), "bytes=%llu-%llu", &a, &b) == 2) {
+    *first = a;
+    *last = std::min<std::uint64_t>(b, size - 1);
+    return true;
+  }
+  if (std::sscanf(v.c_str(), "bytes=%llu-", &a) == 1) {
+    *first = a;
+    *last = size - 1;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct FaultOrigin::Impl {
+  int listen_fd = -1;
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  mutable std::mutex mu;
+  std::map<std::string, Entry> entries;
+  std::map<std::string, int> requests;
+  std::vector<int> open_fds;
+  std::vector<std::thread> threads;
+  std::thread acceptor;
+
+  void Accept() {
+    for (;;) {
+      pollfd p{listen_fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) < 0 && errno != EINTR) return;
+      if (stop) return;
+      if (!(p.revents & POLLIN)) continue;
+      const int fd = ::accept(listen_fd, nullptr, nullptr);
+      if (fd < 0) continue;
+      std::lock_guard lock(mu);
+      open_fds.push_back(fd);
+      threads.emplace_back([this, fd] { Serve(fd); });
+    }
+  }
+
+  void Serve(int fd) {
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return Close(fd);
+      req.append(buf, static_cast<std::size_t>(n));
+    }
+    const auto sp1 = req.find(' ');
+    const auto sp2 = req.find(' ', sp1 + 1);
+    const std::string path = req.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string range;
+    const std::string lower = Lower(req);
+    if (const auto r = lower.find("\r\nrange:"); r != std::string::npos) {
+      const auto begin = req.find_first_not_of(' ', r + 8);
+      range = req.substr(begin, req.find("\r\n", begin) - begin);
+    }
+    Entry entry;
+    Fault fault;
+    bool found = false;
+    {
+      std::lock_guard lock(mu);
+      const int index = requests[path]++;
+      auto it = entries.find(path);
+      if (it != entries.end()) {
+        found = true;
+        it->second.ranges.push_back(range);
+        fault = index < static_cast<int>(it->second.script.size()) ? it->second.script[index]
+                                                                    : it->second.then;
+        entry.content = it->second.content;
+      }
+    }
+    if (!found) fault.status = 404;
+    Respond(fd, entry.content, fault, range);
+    Close(fd);
+  }
+
+  void Respond(int fd, const std::string& content, const Fault& f, const std::string& range) {
+    if (f.status != 0) {
+      std::string head = "HTTP/1.1 " + std::to_string(f.status) + " Scripted\r\n";
+      if (!f.location.empty()) head += "Location: " + f.location + "\r\n";
+      head += "Content-Length: 0\r\nConnection: close\r\n\r\n";
+      SendAll(fd, head.data(), head.size());
+      return;
+    }
+    const std::uint64_t size = content.size();
+    std::uint64_t first = 0, last = size == 0 ? 0 : size - 1;
+    bool partial = false;
+    if (!range.empty() && !f.ignore_range && size > 0) {
+      if (ParseRange(range, size, &first, &last)) {
+        if (first >= size) {
+          const std::string head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" +
+                                   std::to_string(size) +
+                                   "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+          SendAll(fd, head.data(), head.size());
+          return;
+        }
+        partial = true;
+      } else {
+        first = 0;
+      }
+    }
+    const std::uint64_t length = size == 0 ? 0 : last - first + 1;
+    std::string head = partial ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
+    if (partial) {
+      head += "Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+              std::to_string(size) + "\r\n";
+    }
+    if (!f.no_length) head += "Content-Length: " + std::to_string(length + f.extra_length) + "\r\n";
+    head += "Accept-Ranges: bytes\r\nConnection: close\r\n\r\n";
+    if (!SendAll(fd, head.data(), head.size())) return;
+    std::uint64_t pos = first;
+    const std::uint64_t end = first + length;
+    const std::uint64_t stop_at = f.end == Fault::End::kComplete ? end : std::min(end, f.cut_at);
+    while (pos < stop_at && !stop) {
+      const std::uint64_t chunk = f.drip_bytes == 0 ? stop_at - pos
+                                                    : std::min<std::uint64_t>(f.drip_bytes, stop_at - pos);
+      if (!SendAll(fd, content.data() + pos, chunk)) return;
+      pos += chunk;
+      if (f.drip_delay.count() > 0) std::this_thread::sleep_for(f.drip_delay);
+    }
+    if (f.end == Fault::End::kReset) {
+      linger l{1, 0};  // close with RST
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    } else if (f.end == Fault::End::kStall) {
+      // Hold the connection open until the client hangs up or the origin stops.
+      char scratch[256];
+      while (!stop) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) > 0 && ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) <= 0) break;
+      }
+    }
+  }
+
+  void Close(int fd) {
+    std::lock_guard lock(mu);
+    open_fds.erase(std::remove(open_fds.begin(), open_fds.end(), fd), open_fds.end());
+    ::close(fd);
+  }
+};
+
+FaultOrigin::FaultOrigin() : impl_(std::make_unique<Impl>()) {}
+
+FaultOrigin::~FaultOrigin() {
+  impl_->stop = true;
+  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  {
+    std::lock_guard lock(impl_->mu);
+    for (int fd : impl_->open_fds) ::shutdown(fd, SHUT_RDWR);
+  }
+  // No new threads start once the acceptor is gone.
+  for (auto& t : impl_->threads) t.join();
+  ::close(impl_->listen_fd);
+}
+
+std::unique_ptr<FaultOrigin> FaultOrigin::Start(std::string* error) {
+  std::unique_ptr<FaultOrigin> origin(new FaultOrigin());
+  Impl& impl = *origin->impl_;
+  impl.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (impl.listen_fd < 0 || ::bind(impl.listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::listen(impl.listen_fd, 64) != 0 ||
+      ::getsockname(impl.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    *error = std::string("fault origin: ") + std::strerror(errno);
+    return nullptr;
+  }
+  impl.port = ntohs(addr.sin_port);
+  impl.acceptor = std::thread([&impl] { impl.Accept(); });
+  return origin;
+}
+
+std::string FaultOrigin::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port) + path;
+}
+
+void FaultOrigin::Put(const std::string& path, std::string content, std::vector<Fault> script,
+                      Fault then) {
+  std::lock_guard lock(impl_->mu);
+  impl_->entries[path] = {std::move(content), std::move(script), std::move(then), {}};
+}
+
+void FaultOrigin::Redirect(const std::string& path, const std::string& location) {
+  Fault f;
+  f.status = 302;
+  f.location = location;
+  Put(path, "", {}, f);
+}
+
+int FaultOrigin::Requests(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->requests.find(path);
+  return it == impl_->requests.end() ? 0 : it->second;
+}
+
+std::vector<std::string> FaultOrigin::Ranges(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->entries.find(path);
+  return it == impl_->entries.end() ? std::vector<std::string>{} : it->second.ranges;
+}
+
+}  // namespace shoal::testing

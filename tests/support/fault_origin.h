@@ -1,0 +1,58 @@
+// A deliberately misbehaving HTTP/1.1 origin for tests: serves in-memory content with Range
+// support, and per path a script of faults (error statuses, resets and truncation mid-body,
+// stalls, slow drips, ignored Range, redirects, a wrong or missing Content-Length). One request
+// per connection (Connection: close), a thread per connection. Loopback only.
+// Thread-safe: every method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace shoal::testing {
+
+struct Fault {
+  enum class End {
+    kComplete,  // the whole body
+    kFin,       // close normally after cut_at content bytes (a truncated body)
+    kReset,     // reset the connection (RST) after cut_at content bytes
+    kStall,     // send cut_at content bytes, then nothing until the client gives up
+  };
+  int status = 0;             // answer with this status and an empty body (0: serve content)
+  std::string location;       // with a 3xx status: the Location header
+  bool ignore_range = false;  // answer 200 with the whole body whatever Range says
+  bool no_length = false;     // no Content-Length: the body ends when the connection closes
+  std::uint64_t extra_length = 0;  // Content-Length claims this many bytes more than sent
+  End end = End::kComplete;
+  std::uint64_t cut_at = std::numeric_limits<std::uint64_t>::max();  // content offset
+  std::size_t drip_bytes = 0;  // send the body in chunks of this size (0: all at once)
+  std::chrono::milliseconds drip_delay{0};  // pause after each chunk
+};
+
+class FaultOrigin {
+ public:
+  static std::unique_ptr<FaultOrigin> Start(std::string* error);
+  ~FaultOrigin();  // closes every connection and joins its threads
+
+  std::string Url(const std::string& path) const;  // path starts with '/'
+  // Serves `content` at `path`. Request i (0-based) gets script[i], later ones get `then`.
+  void Put(const std::string& path, std::string content, std::vector<Fault> script = {},
+           Fault then = {});
+  // A path that only redirects (302) to `location`.
+  void Redirect(const std::string& path, const std::string& location);
+
+  int Requests(const std::string& path) const;
+  // The Range header of each request to `path`, in order ("" when none).
+  std::vector<std::string> Ranges(const std::string& path) const;
+
+  struct Impl;
+
+ private:
+  FaultOrigin();
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::testing
