@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   sm->add_option("--out", sim.out, "folder for results.json and the SVGs");
-  sm->add_flag("--keep", sim.keep, "keep content, downloads and progress streams in OUT/work")
+  sm->add_flag("--keep", sim.keep, "keep content, downloads and progress streams in OUT/work (replaced)")
       ->needs(sm->get_option("--out"));
   sm->add_flag("--no-baselines", sim.no_baselines, "run shoal only, not curl or aria2c");
 

@@ -49,7 +49,7 @@ int RunSim(const SimArgs& args) {
   fs::path work = tmp.root();
   if (args.keep && !args.out.empty()) work = fs::absolute(args.out) / "work";
   std::error_code ec;
-  fs::remove_all(work / "cdn", ec);
+  if (args.keep && !args.out.empty()) fs::remove_all(work, ec);  // OUT/work is ours to replace
   if (work.empty() || !fs::create_directories(work / "cdn", ec) || ec) {
     Complain("cannot create a work directory");
     return kExitFailed;
@@ -131,7 +131,9 @@ int RunSim(const SimArgs& args) {
         fs::remove(work / client / ("peer" + std::to_string(i)) / "update.bin", ec);
       }
     }
-    ok = ok && (!r.available || r.Correct());
+    // The exit status is shoal's verdict; a baseline's failure (curl has no retry across a
+    // CDN outage, say) is a finding printed in the table, not a harness failure.
+    if (client == "shoal") ok = r.Correct();
     if (r.interrupted) break;
   }
   PrintReport(report, stdout);

@@ -39,6 +39,10 @@ std::optional<Child> Child::Spawn(const std::vector<std::string>& argv, const st
     ::dup2(n, 0);
     ::dup2(o, 1);
     ::dup2(e, 2);
+    // Asio's sockets are not close-on-exec: a child holding the origin's listening socket would
+    // keep it listening through a CDN outage (connections queue, nobody accepts, and the
+    // origin cannot listen again: "Address already in use").
+    ::closefrom(3);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

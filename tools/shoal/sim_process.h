@@ -1,5 +1,6 @@
 // Child processes of `shoal sim` (shoal peers, curl, aria2c, opentracker): started with their
-// output in files, told to die with the harness (PR_SET_PDEATHSIG), and stopped by pid: SIGTERM,
+// output in files and no other inherited descriptor, told to die with the harness
+// (PR_SET_PDEATHSIG), and stopped by pid: SIGTERM,
 // then SIGKILL after a grace period. Thread-compatible; one owner drives them.
 #pragma once
 

@@ -144,6 +144,8 @@ RunResult RunRound(const Site& site, const std::string& client) {
     return run;
   }
   const fs::path round_dir = site.work / client;
+  std::error_code ec;
+  fs::remove_all(round_dir, ec);  // a kept folder from an earlier run must not be read as this one
   fs::create_directories(round_dir);
   const fs::path hook = round_dir / "done-hook.sh";
   if (client == "aria2c") {
@@ -161,6 +163,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
     fs::create_directories(s.dir);
     s.output = s.dir / name;
     s.stream = s.dir / "progress.jsonl";
+    std::ofstream(s.stream, std::ios::trunc);  // exists and is empty before the child starts
     s.result.id = i;
     s.result.address = s.ip + (client == "curl" ? "" : ":" + std::to_string(s.port));
     s.result.start_s = i * sc.stagger_s;
@@ -186,8 +189,13 @@ RunResult RunRound(const Site& site, const std::string& client) {
   const auto start = Clock::now();
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   std::vector<bool> churned(sc.churn.size(), false);
+  bool cdn_up = true;
   for (;;) {
     const double t = now_s();
+    const bool up = std::none_of(sc.cdn_outages.begin(), sc.cdn_outages.end(), [t](const Outage& o) {
+      return t >= o.at_s && t < o.at_s + o.for_s;
+    });
+    if (up != cdn_up) site.origin->SetAvailable(cdn_up = up);
     run.origin.emplace_back(t, site.origin->BytesServed() - origin_base);
     for (int i = 0; i < sc.peers; ++i) {
       Slot& s = slots[static_cast<std::size_t>(i)];
@@ -251,6 +259,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
     std::this_thread::sleep_for(kTick);
   }
   run.origin.emplace_back(now_s(), site.origin->BytesServed() - origin_base);
+  if (!cdn_up) site.origin->SetAvailable(true);  // the next round starts with the CDN up
 
   // Everyone leaves once the last survivor is done; shoal peers then Complete their files.
   for (Slot& s : slots) {

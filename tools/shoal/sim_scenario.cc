@@ -27,7 +27,7 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
   }
   static const std::set<std::string> kKnown = {
       "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
-      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment"};
+      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = path + ": unknown key '" + key + "'";
@@ -49,6 +49,9 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     s.background = j.value("background", false);
     s.timeout_s = j.value("timeout_s", s.timeout_s);
     if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();
+    for (const auto& o : j.value("cdn_outages", nlohmann::json::array())) {
+      s.cdn_outages.push_back({o.at("at_s").get<double>(), o.at("for_s").get<double>()});
+    }
     for (const auto& c : j.value("churn", nlohmann::json::array())) {
       s.churn.push_back({c.at("peer").get<int>(), c.at("at_s").get<double>()});
     }
@@ -66,6 +69,12 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     for (const auto& c : s.churn) {
       if (c.peer < 0 || c.peer >= s.peers || c.at_s < 0) {
         *error = path + ": churn peer must be 0.." + std::to_string(s.peers - 1) + ", at_s >= 0";
+        return std::nullopt;
+      }
+    }
+    for (const auto& o : s.cdn_outages) {
+      if (o.at_s < 0 || o.for_s <= 0) {
+        *error = path + ": cdn_outages want at_s >= 0 and for_s > 0";
         return std::nullopt;
       }
     }

@@ -15,6 +15,11 @@ struct ChurnEvent {
   double at_s = 0;    // seconds after the run's start
 };
 
+struct Outage {
+  double at_s = 0;   // the CDN refuses and drops every connection from here
+  double for_s = 0;  // for this long
+};
+
 struct Scenario {
   std::string name;
   int peers = 8;
@@ -23,6 +28,7 @@ struct Scenario {
   int piece_kib = 0;                            // 0: shoal's choice from the size
   double stagger_s = 0;                         // peer i starts at i * stagger_s
   std::vector<ChurnEvent> churn;                // SIGKILL peer k at t
+  std::vector<Outage> cdn_outages;              // CDN faults (HttpOrigin::SetAvailable)
   bool seeder = false;                          // a pre-seeded peer (`shoal seed`) at t = 0
   bool tracker = true;                          // opentracker for discovery (when installed)
   int http_delay_s = -1;                        // -1: shoal's default DO delays

@@ -54,7 +54,8 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   const auto s = LoadScenario(
       Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
                 "churn":[{"peer":2,"at_s":3}],"seeder":true,"tracker":false,"http_delay_s":0,
-                "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"]})"),
+                "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"],
+                "cdn_outages":[{"at_s":1,"for_s":2.5}]})"),
       &error);
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->peers, 3);
@@ -66,6 +67,8 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   EXPECT_TRUE(s->seeder && !s->tracker && s->no_http && s->background);
   EXPECT_EQ(s->http_delay_s, 0);
   EXPECT_EQ(s->baselines, std::vector<std::string>{"curl"});
+  ASSERT_EQ(s->cdn_outages.size(), 1u);
+  EXPECT_DOUBLE_EQ(s->cdn_outages[0].for_s, 2.5);
 }
 
 TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
@@ -75,6 +78,7 @@ TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
   EXPECT_FALSE(LoadScenario(Write(R"({"peers":0})"), &error));
   EXPECT_FALSE(LoadScenario(Write(R"({"peers":2,"churn":[{"peer":2,"at_s":1}]})"), &error));
   EXPECT_FALSE(LoadScenario(Write(R"({"baselines":["wget"]})"), &error));
+  EXPECT_FALSE(LoadScenario(Write(R"({"cdn_outages":[{"at_s":1,"for_s":0}]})"), &error));
   EXPECT_FALSE(LoadScenario(Write("not json"), &error));
   EXPECT_FALSE(LoadScenario(dir_ / "missing.json", &error));
 }
