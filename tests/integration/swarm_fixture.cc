@@ -75,7 +75,9 @@ engine::JobState SwarmTest::WaitSettled(const engine::JobView& job, std::chrono:
     const engine::JobProgress p = job.progress.Load();
     // Progress only ever grows and never passes the total.
     EXPECT_GE(p.bytes_transferred, last);
-    if (p.bytes_total != engine::kSizeUnknown) EXPECT_LE(p.bytes_transferred, p.bytes_total);
+    if (p.bytes_total != engine::kSizeUnknown) {
+      EXPECT_LE(p.bytes_transferred, p.bytes_total);
+    }
     last = p.bytes_transferred;
     if (s != engine::JobState::kQueued && s != engine::JobState::kConnecting &&
         s != engine::JobState::kTransferring) {
