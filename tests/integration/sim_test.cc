@@ -85,5 +85,34 @@ TEST(SimSmallScenario, EveryPeerGetsTheExactFileWithMonotonicExactProgress) {
   EXPECT_NE(svg_text.str().find("<polyline"), std::string::npos);
 }
 
+// The corrupt scenario: a peer (aria2c seeding a copy with a flipped byte in every block,
+// unverified) offers every piece; shoal's peers must reject all of it and still end byte-exact.
+TEST(SimCorruptPeer, EveryCopyIsByteExactDespiteAPeerSendingBadPieces) {
+  ASSERT_EQ(std::system("command -v aria2c >/dev/null 2>&1"), 0)
+      << "aria2c plays the corrupt peer (tools/bootstrap.sh installs it)";
+  TempDir out;
+  const std::string cmd = std::string(SHOAL_CLI) + " sim " + SHOAL_SCENARIOS +
+                          "/corrupt.json --no-baselines --keep --out " + out.path().string() +
+                          " > " + (out / "stdout.txt") + " 2> " + (out / "stderr.txt");
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "the harness did not exit by itself";
+  ASSERT_EQ(WEXITSTATUS(status), 0) << ReadFile(out / "stdout.txt") << ReadFile(out / "stderr.txt");
+  // The corrupt peer really served: its copy differs from the origin's in every block.
+  const std::string content = ReadFile(out / "work/cdn/update.bin");
+  const std::string bad = ReadFile(out / "work/corrupt/update.bin");
+  ASSERT_EQ(bad.size(), content.size());
+  EXPECT_NE(bad.substr(0, 16 * 1024), content.substr(0, 16 * 1024));
+  std::ifstream in(out / "results.json");
+  const auto results = nlohmann::json::parse(in);
+  const auto& run = results["runs"].at(0);
+  EXPECT_TRUE(run["correct"].get<bool>());
+  ASSERT_EQ(run["helpers"].size(), 1u) << "the corrupt peer did not come up";
+  EXPECT_EQ(run["helpers"][0].get<std::string>().rfind("corrupt 127.0.0.8:", 0), 0u);
+  for (int i = 0; i < 4; ++i) {
+    SCOPED_TRACE("peer " + std::to_string(i));
+    EXPECT_TRUE(ReadFile(out / ("work/shoal/peer" + std::to_string(i) + "/update.bin")) == content);
+  }
+}
+
 }  // namespace
 }  // namespace shoal::testing

@@ -20,6 +20,19 @@ namespace fs = std::filesystem;
 constexpr char kOriginIp[] = "127.0.0.2";
 constexpr char kTrackerIp[] = "127.0.0.3";
 
+// A copy of `from` with one byte flipped in every 16 KiB block: every piece of it fails.
+bool WriteCorruptCopy(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  std::ifstream in(from, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t i = 0; i < data.size(); i += 16 * 1024) data[i] = static_cast<char>(~data[i]);
+  std::ofstream out(to, std::ios::binary);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (ec || data.size() != fs::file_size(from, ec)) return false;
+  return static_cast<bool>(out);
+}
+
 bool WriteRandomFile(const fs::path& path, std::uint64_t size) {
   std::mt19937_64 rng(2026);
   std::ofstream out(path, std::ios::binary);
@@ -65,6 +78,13 @@ int RunSim(const SimArgs& args) {
   if (!WriteRandomFile(site.content, scenario->file_bytes)) {
     Complain("cannot write the content file (disk full?)");
     return kExitFailed;
+  }
+  if (scenario->corrupt_peer) {
+    site.corrupt_dir = work / "corrupt";
+    if (!WriteCorruptCopy(site.content, site.corrupt_dir / "update.bin")) {
+      Complain("cannot write the corrupt peer's copy (disk full?)");
+      return kExitFailed;
+    }
   }
 
   peers::HttpOriginOptions oo;

@@ -144,6 +144,7 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
     jr.update({{"correct", r.Correct()},
                {"timed_out", r.timed_out},
                {"interrupted", r.interrupted},
+               {"helpers", r.helpers},
                {"makespan_s", r.makespan_s},
                {"p50_s", r.p50_s},
                {"p99_s", r.p99_s},

@@ -88,7 +88,7 @@ void ReadStream(Slot& s) {
 }
 
 std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& slots, int i,
-                                   const std::string& seeder) {
+                                   const std::vector<std::string>& extra_peers) {
   const Scenario& sc = site.scenario;
   const Slot& s = slots[static_cast<std::size_t>(i)];
   std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
@@ -98,7 +98,7 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
   for (std::size_t j = 0; j < slots.size(); ++j) {
     if (static_cast<int>(j) != i) a.insert(a.end(), {"--peer", slots[j].ip + ":" + std::to_string(slots[j].port)});
   }
-  if (!seeder.empty()) a.insert(a.end(), {"--peer", seeder});
+  for (const std::string& p : extra_peers) a.insert(a.end(), {"--peer", p});
   if (sc.http_delay_s >= 0) a.insert(a.end(), {"--http-delay", std::to_string(sc.http_delay_s)});
   if (sc.no_http) a.push_back("--no-http");
   if (sc.background) a.push_back("--background");
@@ -172,17 +172,35 @@ RunResult RunRound(const Site& site, const std::string& client) {
 
   std::string error;
   std::optional<Child> seeder;
-  std::string seeder_endpoint;
+  std::optional<Child> corrupt;
+  std::vector<std::string> extra_peers;  // given to shoal peers; aria2c finds them by tracker
+  // Starts a helper peer on `ip` and waits (up to 10 s) until it listens.
+  auto helper = [&](const std::string& ip, auto make_argv, const char* role) {
+    const int port = FreePort(ip);
+    std::optional<Child> c = Child::Spawn(make_argv(port), "",
+                                          (round_dir / (std::string(role) + ".log")).string(), &error);
+    for (int i = 0; i < 100 && c && !Listening(ip, port); ++i) std::this_thread::sleep_for(kTick);
+    const std::string endpoint = ip + ":" + std::to_string(port);
+    if (c) extra_peers.push_back(endpoint);
+    if (c && Listening(ip, port)) run.helpers.push_back(std::string(role) + " " + endpoint);
+    return c;
+  };
   if (sc.seeder && client != "curl") {
-    const int port = FreePort("127.0.0.9");
-    seeder_endpoint = "127.0.0.9:" + std::to_string(port);
-    seeder = Child::Spawn({site.self, "seed", site.torrent.string(), "--dir",
-                           site.seed_dir.string(), "--listen", seeder_endpoint},
-                          "", (round_dir / "seeder.log").string(), &error);
-    // Ready once its pieces are checked and it listens.
-    for (int i = 0; i < 100 && seeder && !Listening("127.0.0.9", port); ++i) {
-      std::this_thread::sleep_for(kTick);
-    }
+    seeder = helper("127.0.0.9", [&](int port) {
+      return std::vector<std::string>{site.self, "seed", site.torrent.string(), "--dir",
+                                      site.seed_dir.string(), "--listen",
+                                      "127.0.0.9:" + std::to_string(port)};
+    }, "seeder");
+  }
+  if (sc.corrupt_peer && client != "curl" && HaveTool("aria2c")) {
+    corrupt = helper("127.0.0.8", [&](int port) {
+      return std::vector<std::string>{
+          "aria2c", "--dir=" + site.corrupt_dir.string(), "--bt-seed-unverified=true",
+          "--seed-ratio=0.0", "--enable-dht=false", "--enable-dht6=false",
+          "--bt-enable-lpd=false", "--disable-ipv6=true", "--listen-port=" + std::to_string(port),
+          "--interface=127.0.0.8", "--summary-interval=0", "--console-log-level=warn",
+          site.torrent.string()};
+    }, "corrupt");
   }
 
   const std::uint64_t origin_base = site.origin->BytesServed();
@@ -201,7 +219,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
       Slot& s = slots[static_cast<std::size_t>(i)];
       if (s.started || t < s.result.start_s) continue;
       std::vector<std::string> argv;
-      if (client == "shoal") argv = ShoalArgv(site, slots, i, seeder_endpoint);
+      if (client == "shoal") argv = ShoalArgv(site, slots, i, extra_peers);
       if (client == "curl") argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
       if (client == "aria2c") argv = Aria2Argv(site, s, hook);
       s.child = Child::Spawn(argv, s.stream.string(), (s.dir / "stderr.log").string(), &error);
@@ -267,6 +285,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
     if (client == "shoal") ReadStream(s);
   }
   if (seeder) seeder->Stop();
+  if (corrupt) corrupt->Stop();
   run.origin_bytes = site.origin->BytesServed() - origin_base;
   std::vector<double> durations;
   for (Slot& s : slots) {

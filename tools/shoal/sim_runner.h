@@ -45,6 +45,7 @@ struct RunResult {
   std::uint64_t origin_bytes = 0;
   std::vector<PeerResult> peers;
   Series origin;  // cumulative origin egress for this round
+  std::vector<std::string> helpers;  // "seeder ip:port", "corrupt ip:port": listening helpers
   // Every peer not churned out finished, byte-exact.
   bool Correct() const;
 };
@@ -56,6 +57,7 @@ struct Site {
   std::string url;                     // its CDN URL
   std::filesystem::path torrent;       // v1 metainfo (web seed + tracker)
   std::filesystem::path seed_dir;      // the folder holding `content` (for `shoal seed`)
+  std::filesystem::path corrupt_dir;   // a corrupted copy of `content` (scenario.corrupt_peer)
   std::string tracker_url;             // empty: no tracker
   std::string self;                    // this program, for `shoal get` / `shoal seed`
   peers::HttpOrigin* origin = nullptr;

@@ -27,7 +27,8 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
   }
   static const std::set<std::string> kKnown = {
       "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
-      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages"};
+      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages",
+      "corrupt_peer"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = path + ": unknown key '" + key + "'";
@@ -43,6 +44,7 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     s.piece_kib = j.value("piece_kib", 0);
     s.stagger_s = j.value("stagger_s", 0.0);
     s.seeder = j.value("seeder", false);
+    s.corrupt_peer = j.value("corrupt_peer", false);
     s.tracker = j.value("tracker", true);
     s.http_delay_s = j.value("http_delay_s", -1);
     s.no_http = j.value("no_http", false);

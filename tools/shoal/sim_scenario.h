@@ -30,6 +30,9 @@ struct Scenario {
   std::vector<ChurnEvent> churn;                // SIGKILL peer k at t
   std::vector<Outage> cdn_outages;              // CDN faults (HttpOrigin::SetAvailable)
   bool seeder = false;                          // a pre-seeded peer (`shoal seed`) at t = 0
+  // A peer that serves a corrupted copy (aria2c seeding it unverified) from t = 0: every
+  // piece it sends fails its hash check.
+  bool corrupt_peer = false;
   bool tracker = true;                          // opentracker for discovery (when installed)
   int http_delay_s = -1;                        // -1: shoal's default DO delays
   bool no_http = false;                         // peers only: the CDN serves nobody
