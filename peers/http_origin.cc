@@ -138,6 +138,8 @@ std::unique_ptr<HttpOrigin> HttpOrigin::Start(const HttpOriginOptions& options,
   Impl& impl = *origin->impl_;
   impl.shared->root = root;
   impl.shared->bucket.SetRate(options.rate_limit_bytes_per_s);
+  impl.shared->per_connection_rate = options.per_connection_bytes_per_s;
+  impl.shared->latency_ms = options.latency_ms;
   impl.endpoint = tcp::endpoint(address, options.port);
   impl.host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   if (!impl.Listen(error)) return nullptr;
@@ -161,6 +163,12 @@ std::uint64_t HttpOrigin::BytesServed(const std::string& url_path) const {
 }
 
 std::uint64_t HttpOrigin::Requests() const { return impl_->shared->requests.load(); }
+
+void HttpOrigin::SetPerConnectionRateLimit(std::uint64_t bytes_per_s) {
+  impl_->shared->per_connection_rate = bytes_per_s;
+}
+
+void HttpOrigin::SetLatency(std::uint32_t ms) { impl_->shared->latency_ms = ms; }
 
 void HttpOrigin::SetRateLimit(std::uint64_t bytes_per_s) {
   impl_->shared->bucket.SetRate(bytes_per_s);

@@ -16,6 +16,10 @@ struct HttpOriginOptions {
   std::string root;        // directory served; the URL path maps under it
   // Aggregate egress cap over all connections in body bytes/s (0 = none): the site's WAN link.
   std::uint64_t rate_limit_bytes_per_s = 0;
+  // Each connection's own cap in body bytes/s (0 = none): a CDN's per-client throttle.
+  std::uint64_t per_connection_bytes_per_s = 0;
+  // Delay before each response's header goes out (0 = none): the round trip to a far CDN.
+  std::uint32_t latency_ms = 0;
   int threads = 1;  // io threads; values below 1 mean 1
 };
 
@@ -49,6 +53,9 @@ class HttpOrigin {
 
   // Takes effect for the next chunk of every connection (chunks are ~20 ms of the rate).
   void SetRateLimit(std::uint64_t bytes_per_s);
+  // Both take effect for the next chunk (cap) or the next response (latency).
+  void SetPerConnectionRateLimit(std::uint64_t bytes_per_s);
+  void SetLatency(std::uint32_t ms);
   // false: a CDN outage. The listening socket closes (new connections are refused) and every
   // open connection is closed, mid-body included. true: listen again on the same port.
   void SetAvailable(bool up);

@@ -108,6 +108,7 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
     chunk_left_ = 0;
     path_counter_ = nullptr;
     res_ = {};
+    delayed_ = false;
     res_.version(version);
     res_.result(status);
     res_.set(http::field::server, "shoal-origin");
@@ -190,6 +191,14 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
   }
 
   void WriteHeader() {
+    if (const std::uint32_t ms = shared_->latency_ms.load(); ms > 0 && !delayed_) {
+      delayed_ = true;  // the round trip, once per response
+      timer_.expires_after(std::chrono::milliseconds(ms));
+      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && !self->closed_) self->WriteHeader();
+      });
+      return;
+    }
     stream_.expires_after(kHeaderTimeout);
     http::async_write(stream_, res_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -207,8 +216,13 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
     std::uint64_t burst = 0;
     while (remaining_ > 0) {
       if (chunk_left_ == 0) {
-        chunk_left_ = shared_->bucket.ChunkSize(std::min(remaining_, kMaxChunk));
-        const auto wait = shared_->bucket.Reserve(chunk_left_);
+        // The aggregate cap and this connection's own: the chunk waits for the later of both.
+        const std::uint64_t own_rate = shared_->per_connection_rate.load();
+        if (own_rate != own_bucket_.rate()) own_bucket_.SetRate(own_rate);
+        chunk_left_ = own_bucket_.ChunkSize(
+            shared_->bucket.ChunkSize(std::min(remaining_, kMaxChunk)));
+        const auto wait =
+            std::max(shared_->bucket.Reserve(chunk_left_), own_bucket_.Reserve(chunk_left_));
         if (wait > TokenBucket::Clock::duration::zero()) {
           timer_.expires_after(wait);
           timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -294,7 +308,9 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
   int file_ = -1;
   off_t offset_ = 0;
   std::uint64_t remaining_ = 0;
-  std::uint64_t chunk_left_ = 0;  // reserved from the bucket, not yet sent
+  std::uint64_t chunk_left_ = 0;  // reserved from the buckets, not yet sent
+  TokenBucket own_bucket_;        // this connection's cap (shared_->per_connection_rate)
+  bool delayed_ = false;          // this response already waited out the latency
   std::atomic<std::uint64_t>* path_counter_ = nullptr;
   char drain_[4096];
 };

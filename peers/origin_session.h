@@ -21,7 +21,9 @@ class OriginSession;
 
 struct OriginShared {
   std::filesystem::path root;  // canonical, no trailing slash
-  TokenBucket bucket;
+  TokenBucket bucket;                                  // the aggregate cap
+  std::atomic<std::uint64_t> per_connection_rate{0};  // each connection's cap, 0 = none
+  std::atomic<std::uint32_t> latency_ms{0};           // before each response header
   std::atomic<bool> available{true};
   std::atomic<std::uint64_t> bytes_served{0};
   std::atomic<std::uint64_t> requests{0};

@@ -90,6 +90,8 @@ int RunSim(const SimArgs& args) {
   peers::HttpOriginOptions oo;
   oo.bind_address = kOriginIp;
   oo.root = site.seed_dir.string();
+  oo.per_connection_bytes_per_s = scenario->cdn_per_connection_bytes_per_s;
+  oo.latency_ms = scenario->cdn_latency_ms;
   oo.rate_limit_bytes_per_s = scenario->wan_bytes_per_s;
   auto origin = peers::HttpOrigin::Start(oo, &error);
   if (!origin) {

@@ -28,7 +28,7 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
   static const std::set<std::string> kKnown = {
       "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
       "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages",
-      "corrupt_peer"};
+      "corrupt_peer", "cdn_per_connection_mib_s", "cdn_latency_ms"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = path + ": unknown key '" + key + "'";
@@ -42,6 +42,9 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     s.file_bytes = static_cast<std::uint64_t>(j.value("file_mib", 128.0) * kMiB);
     s.wan_bytes_per_s = static_cast<std::uint64_t>(j.value("wan_mib_s", 16.0) * kMiB);
     s.piece_kib = j.value("piece_kib", 0);
+    s.cdn_per_connection_bytes_per_s =
+        static_cast<std::uint64_t>(j.value("cdn_per_connection_mib_s", 0.0) * kMiB);
+    s.cdn_latency_ms = j.value("cdn_latency_ms", 0u);
     s.stagger_s = j.value("stagger_s", 0.0);
     s.seeder = j.value("seeder", false);
     s.corrupt_peer = j.value("corrupt_peer", false);

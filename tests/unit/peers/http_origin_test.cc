@@ -278,6 +278,36 @@ TEST_F(HttpOrigin, RateLimitIsSharedByConnections) {
   EXPECT_GE(seconds, 0.7);
 }
 
+TEST_F(HttpOrigin, HonoursPerConnectionRateLimit) {
+  WriteRandomFile(root_ / "one.bin", kMiB, 3);
+  Start(0);
+  origin_->SetPerConnectionRateLimit(2 * kMiB);
+  Client a(origin_->port()), b(origin_->port());
+  const auto start = std::chrono::steady_clock::now();
+  a.Send(Request("GET", "/one.bin"));
+  b.Send(Request("GET", "/one.bin"));
+  EXPECT_EQ(a.Read().body().size(), kMiB);
+  EXPECT_EQ(b.Read().body().size(), kMiB);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 0.35);  // each connection alone takes 0.5 s at its cap (minus one burst)
+  EXPECT_EQ(origin_->BytesServed("/one.bin"), 2 * kMiB);
+}
+
+TEST_F(HttpOrigin, DelaysEveryResponseByTheLatency) {
+  Start(0);
+  origin_->SetLatency(300);
+  Client c(origin_->port());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    c.Send(Request("GET", "/big.bin", "Range: bytes=0-9\r\n"));
+    EXPECT_EQ(c.Read().body(), data_.substr(0, 10));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 0.85);  // three round trips of 300 ms
+}
+
 TEST_F(HttpOrigin, CurlFetchIsByteExact) {
   TempDir out;
   const std::string url = origin_->BaseUrl() + "/big.bin";

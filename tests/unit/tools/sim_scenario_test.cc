@@ -55,7 +55,8 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
       Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
                 "churn":[{"peer":2,"at_s":3}],"seeder":true,"tracker":false,"http_delay_s":0,
                 "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"],
-                "cdn_outages":[{"at_s":1,"for_s":2.5}]})"),
+                "cdn_outages":[{"at_s":1,"for_s":2.5}],"corrupt_peer":true,
+                "cdn_per_connection_mib_s":0.5,"cdn_latency_ms":40})"),
       &error);
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->peers, 3);
@@ -69,6 +70,9 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   EXPECT_EQ(s->baselines, std::vector<std::string>{"curl"});
   ASSERT_EQ(s->cdn_outages.size(), 1u);
   EXPECT_DOUBLE_EQ(s->cdn_outages[0].for_s, 2.5);
+  EXPECT_TRUE(s->corrupt_peer);
+  EXPECT_EQ(s->cdn_per_connection_bytes_per_s, 512u << 10);
+  EXPECT_EQ(s->cdn_latency_ms, 40u);
 }
 
 TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
