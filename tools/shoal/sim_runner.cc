@@ -233,6 +233,10 @@ RunResult RunRound(const Site& site, const std::string& client) {
     for (std::size_t k = 0; k < sc.churn.size(); ++k) {
       if (churned[k] || t < sc.churn[k].at_s) continue;
       churned[k] = true;
+      if (sc.churn[k].peer == ChurnEvent::kSeeder) {
+        if (seeder) seeder->Kill();
+        continue;
+      }
       Slot& s = slots[static_cast<std::size_t>(sc.churn[k].peer)];
       if (s.child) s.child->Kill();
       s.result.killed = true;

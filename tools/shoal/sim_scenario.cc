@@ -58,7 +58,12 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
       s.cdn_outages.push_back({o.at("at_s").get<double>(), o.at("for_s").get<double>()});
     }
     for (const auto& c : j.value("churn", nlohmann::json::array())) {
-      s.churn.push_back({c.at("peer").get<int>(), c.at("at_s").get<double>()});
+      // "peer": an index, or "seeder" for the pre-seeded peer.
+      const auto& who = c.at("peer");
+      const int peer = who.is_string() && who.get<std::string>() == "seeder"
+                           ? ChurnEvent::kSeeder
+                           : who.get<int>();
+      s.churn.push_back({peer, c.at("at_s").get<double>()});
     }
   } catch (const nlohmann::json::exception& e) {
     *error = path + ": " + e.what();
@@ -72,8 +77,10 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     *error = path + ": stagger_s must be >= 0 and timeout_s > 0";
   } else {
     for (const auto& c : s.churn) {
-      if (c.peer < 0 || c.peer >= s.peers || c.at_s < 0) {
-        *error = path + ": churn peer must be 0.." + std::to_string(s.peers - 1) + ", at_s >= 0";
+      const bool seeder_ok = c.peer == ChurnEvent::kSeeder && s.seeder;
+      if ((!seeder_ok && (c.peer < 0 || c.peer >= s.peers)) || c.at_s < 0) {
+        *error = path + ": churn peer must be 0.." + std::to_string(s.peers - 1) +
+                 " or \"seeder\" (with a seeder), at_s >= 0";
         return std::nullopt;
       }
     }

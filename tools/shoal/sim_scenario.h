@@ -11,7 +11,8 @@
 namespace shoal::cli {
 
 struct ChurnEvent {
-  int peer = 0;       // 0-based index of the peer to kill
+  int peer = 0;       // 0-based index of the peer to kill; kSeeder: the pre-seeded peer
+  static constexpr int kSeeder = -1;
   double at_s = 0;    // seconds after the run's start
 };
 

@@ -53,7 +53,7 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   std::string error;
   const auto s = LoadScenario(
       Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
-                "churn":[{"peer":2,"at_s":3}],"seeder":true,"tracker":false,"http_delay_s":0,
+                "churn":[{"peer":2,"at_s":3},{"peer":"seeder","at_s":4}],"seeder":true,"tracker":false,"http_delay_s":0,
                 "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"],
                 "cdn_outages":[{"at_s":1,"for_s":2.5}],"corrupt_peer":true,
                 "cdn_per_connection_mib_s":0.5,"cdn_latency_ms":40})"),
@@ -63,8 +63,9 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   EXPECT_EQ(s->file_bytes, 2u << 20);
   EXPECT_EQ(s->wan_bytes_per_s, 4u << 20);
   EXPECT_DOUBLE_EQ(s->stagger_s, 1.5);
-  ASSERT_EQ(s->churn.size(), 1u);
+  ASSERT_EQ(s->churn.size(), 2u);
   EXPECT_EQ(s->churn[0].peer, 2);
+  EXPECT_EQ(s->churn[1].peer, ChurnEvent::kSeeder);
   EXPECT_TRUE(s->seeder && !s->tracker && s->no_http && s->background);
   EXPECT_EQ(s->http_delay_s, 0);
   EXPECT_EQ(s->baselines, std::vector<std::string>{"curl"});
@@ -81,6 +82,8 @@ TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
   EXPECT_NE(error.find("unknown key 'peer'"), std::string::npos) << error;
   EXPECT_FALSE(LoadScenario(Write(R"({"peers":0})"), &error));
   EXPECT_FALSE(LoadScenario(Write(R"({"peers":2,"churn":[{"peer":2,"at_s":1}]})"), &error));
+  EXPECT_FALSE(LoadScenario(Write(R"({"churn":[{"peer":"seeder","at_s":1}]})"), &error))
+      << "no seeder to kill";
   EXPECT_FALSE(LoadScenario(Write(R"({"baselines":["wget"]})"), &error));
   EXPECT_FALSE(LoadScenario(Write(R"({"cdn_outages":[{"at_s":1,"for_s":0}]})"), &error));
   EXPECT_FALSE(LoadScenario(Write("not json"), &error));
