@@ -80,6 +80,11 @@ void Engine::Impl::FetchCdnPiece(Job& job, int index, int piece) {
   if (size == kSizeUnknown || offset >= size) return;
   f.cdn_inflight.insert(piece);
   RangeRequest request{f.spec.remote_url, offset, std::min(piece_length, size - offset)};
+  // Half the job's rate goes to the CDN while peers may take the rest (Tick), shared by the
+  // requests a file may have in flight.
+  if (const std::uint64_t rate = RateFor(job); rate > 0) {
+    request.max_bytes_s = std::max<std::uint64_t>(rate / 2 / kInflightAlone, 1024);
+  }
   const Uuid id = job.view->id;
   const int generation = job.generation;
   const int key = f.torrent;

@@ -58,6 +58,7 @@ struct Attempt {
   bool head_seen = false;
   bool restart = false;        // abandon this GET and fetch again from zero
   int write_errno = 0;
+  Pacer pacer;                 // the job's rate cap
   // Stall detection: curl's own low-speed check averages over seconds, so a body that stops
   // dead is caught late; this watches the byte count itself.
   std::chrono::steady_clock::duration stall_limit{};
@@ -126,6 +127,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   }
   a.written += len;
   a.callbacks->on_progress(a.written);
+  a.pacer.Account(len, a.cancel);
   return len;
 }
 
@@ -167,6 +169,7 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnXfer);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &a);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+  a.pacer = Pacer(req.max_bytes_s);
   a.stall_limit = std::chrono::seconds(options.stall_timeout_s);
   a.last_byte_at = std::chrono::steady_clock::now();
   const CURLcode c = curl_easy_perform(curl);

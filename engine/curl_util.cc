@@ -1,5 +1,8 @@
 #include "engine/curl_util.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <unistd.h>
 
 #include <mutex>
@@ -67,6 +70,18 @@ void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
+}
+
+void Pacer::Account(std::uint64_t bytes, const std::atomic<bool>* cancel) {
+  if (rate_ == 0) return;
+  bytes_ += bytes;
+  const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(bytes_) /
+                                                              static_cast<double>(rate_)));
+  while (std::chrono::steady_clock::now() < due && !(cancel != nullptr && cancel->load())) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+  }
 }
 
 }  // namespace shoal::engine

@@ -5,6 +5,9 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "engine/hresult.h"
@@ -28,5 +31,19 @@ void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string&
 // `max_redirects`, and an https URL may only redirect to https.
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
                        long max_redirects);
+
+// Paces a body to `bytes_per_s` (0 = no pacing) from its write callback: after each chunk it
+// sleeps until the bytes so far fit the rate, waking early when `cancel` is set. (libcurl
+// 7.88's CURLOPT_MAX_RECV_SPEED_LARGE let a loopback body through unthrottled.)
+class Pacer {
+ public:
+  explicit Pacer(std::uint64_t bytes_per_s = 0) : rate_(bytes_per_s) {}
+  void Account(std::uint64_t bytes, const std::atomic<bool>* cancel);
+
+ private:
+  std::uint64_t rate_;
+  std::uint64_t bytes_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace shoal::engine

@@ -178,10 +178,12 @@ void Engine::Impl::Tick() {
     if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
     double peer_rate = 0;
     bool any = false;
+    job.peer_connections = 0;
     for (JobFile& f : job.files) {
       if (f.torrent < 0) continue;
       const TorrentStats st = session_->Poll(f.torrent);
       peer_rate += st.peer_rate_bytes_s;
+      job.peer_connections += static_cast<std::uint32_t>(st.peers);
       any = true;
       if (reconnect && IsActive(job.state)) session_->ReconnectPeers(f.torrent);
     }
@@ -193,6 +195,7 @@ void Engine::Impl::Tick() {
       in.peer_rate_bytes_s = peer_rate;
       job.cdn_any = job.gate.Decide(options_.policy, in);
       job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      ApplyRates(job);
       PumpCdn(job);
     }
     if (any) Publish(job);

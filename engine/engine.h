@@ -31,6 +31,7 @@ struct JobView {
   SeqLocked<JobProgress> progress;
   SeqLocked<SourceBytes> sources;
   SeqLocked<JobTimes> times;
+  SeqLocked<JobActivity> activity;
 
   // Per-file records change rarely and are read off the hot path: a mutex is enough.
   FileProgress GetFileProgress(std::size_t index) const;
@@ -93,6 +94,9 @@ class Engine {
   // Serves content already on disk to peers: `metainfo` describes files under `dir`.
   // The pieces are checked first; returns once checking is done.
   hr::HResult AddSeed(const std::string& metainfo, const std::string& dir, std::string* error);
+
+  // Bytes of every torrent this engine had (seeds included) and the peers connected now.
+  EngineStats GetStats() const;
 
   class Impl;
 

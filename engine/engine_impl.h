@@ -70,6 +70,10 @@ struct Job {
   bool busy = false;         // Complete or Cancel in progress
   std::uint64_t published_bytes = 0;
   bool progress_dirty = false;
+  // DownloadDuration: seconds spent active before, and since when it is active now (-1: not).
+  double active_s = 0;
+  double active_since_s = -1;
+  std::uint32_t peer_connections = 0;  // from the last tick
   // BITS retry timers: the no-progress window opens at the first transient error and closes
   // on progress; a TRANSIENT_ERROR job re-queues at retry_at.
   std::optional<Clock::TimePoint> no_progress_since;
@@ -180,6 +184,16 @@ class Engine::Impl {
   void FetchCdnPiece(Job& job, int index, int piece);
   void OnCdnPiece(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
   void OnRemoved(int key);
+  // bandwidth.cc: a file's download rate cap in bytes/s (0 = none) from the job's priority
+  // class, its share of the class and foreground precedence; and its application to the
+  // job's torrents (the HTTP paths read RateFor when they start a request).
+  std::uint64_t RateFor(const Job& job) const;
+  void ApplyRates(Job& job);
+
+ public:
+  EngineStats Stats();
+
+ private:
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -43,6 +43,7 @@ void Engine::Impl::StartHttp(Job& job, int index) {
   req.offset = f.http_bytes;
   req.expected_size = job.tracker.FileSize(index);
   req.use_proxy = job.props.proxy_usage != 1;  // BG_JOB_PROXY_USAGE_NO_PROXY
+  req.max_bytes_s = RateFor(job);
   const int token = ++f.http_attempt;
   const Uuid id = job.view->id;
   auto reports = std::make_shared<ByteReports>();

@@ -21,6 +21,7 @@ struct HttpRequest {
   std::uint64_t offset = 0;   // bytes of the content already in the file: resume after them
   std::uint64_t expected_size = kSizeUnknown;  // the size an earlier response announced
   bool use_proxy = true;  // BG_JOB_PROXY_USAGE_PRECONFIG; false (NO_PROXY): connect directly
+  std::uint64_t max_bytes_s = 0;  // receive rate cap for the whole transfer (0 = none)
 };
 
 // How a transfer ended. `transient` says whether BITS would retry it.

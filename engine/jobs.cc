@@ -60,6 +60,12 @@ void Engine::Impl::Notify(Job& job, JobEvent event) {
 
 void Engine::Impl::SetState(Job& job, JobState next) {
   if (job.state == next) return;
+  if (!IsActive(job.state) && IsActive(next)) {
+    job.active_since_s = NowS();
+  } else if (IsActive(job.state) && !IsActive(next) && job.active_since_s >= 0) {
+    job.active_s += NowS() - job.active_since_s;
+    job.active_since_s = -1;
+  }
   job.state = next;
   job.view->state.store(next, std::memory_order_release);
   JobTimes t = job.view->times.Load();
@@ -90,6 +96,11 @@ void Engine::Impl::Publish(Job& job) {
   const JobProgress p = job.tracker.Progress();
   job.view->progress.Store(p);
   SourceBytes total;
+  JobActivity activity;
+  activity.peer_connections = job.peer_connections;
+  const double active_s =
+      job.active_s + (job.active_since_s >= 0 ? NowS() - job.active_since_s : 0.0);
+  activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
   {
     std::lock_guard lock(job.view->files_mu);
     job.view->files.resize(job.files.size());
@@ -101,9 +112,14 @@ void Engine::Impl::Publish(Job& job) {
       job.view->file_sources[i] = job.files[i].sources;
       total.from_peers += job.files[i].sources.from_peers;
       total.from_http += job.files[i].sources.from_http;
+      total.from_cache_server += job.files[i].sources.from_cache_server;
+      total.to_peers += job.files[i].sources.to_peers;
+      activity.http_connections += static_cast<std::uint32_t>(
+          job.files[i].cdn_inflight.size() + (job.files[i].http_transfer ? 1 : 0));
     }
   }
   job.view->sources.Store(total);
+  job.view->activity.Store(activity);
   if (p.bytes_transferred != job.published_bytes) {
     job.published_bytes = p.bytes_transferred;
     job.progress_dirty = true;
@@ -333,6 +349,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   f.torrent = key;
   owners_[key] = {&job, index};
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
+  ApplyRates(job);  // before the first tick: a LAN peer fills an unlimited torrent at once
   Publish(job);
 }
 

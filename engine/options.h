@@ -37,6 +37,13 @@ struct EngineOptions {
   SourcePolicy policy;
   // Keep serving content to peers after a job is Complete (the engine's lifetime).
   bool seed_after_complete = true;
+  // Rates in KB/s (1024 bytes/s), 0 = unlimited. DOMaxForegroundDownloadBandwidth and
+  // DOMaxBackgroundDownloadBandwidth cap all FOREGROUND jobs, and all other jobs, together
+  // (each class's limit is shared evenly by its active jobs), over peers and HTTP alike.
+  // DOMaxUploadBandwidth caps uploads to peers, LAN peers included.
+  std::uint32_t max_foreground_download_kbps = 0;
+  std::uint32_t max_background_download_kbps = 0;
+  std::uint32_t max_upload_kbps = 0;
   // Limits (BITS defaults for non-admin callers).
   std::uint32_t max_jobs = 300;
   std::uint32_t max_files_per_job = 200;

@@ -11,12 +11,15 @@ namespace {
 struct Sink {
   std::string* body;
   std::uint64_t max;
+  Pacer pacer;
+  const std::atomic<bool>* cancel;
 };
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
   if (sink->body->size() + size * n > sink->max) return 0;  // longer than asked: stop
   sink->body->append(data, size * n);
+  sink->pacer.Account(size * n, sink->cancel);
   return size * n;
 }
 
@@ -29,7 +32,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
                 const std::atomic<bool>* cancel) {
   FetchResult r;
   r.body.reserve(req.length);
-  Sink sink{&r.body, req.length};
+  Sink sink{&r.body, req.length, Pacer(req.max_bytes_s), cancel};
   char err[CURL_ERROR_SIZE] = {};
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
@@ -37,7 +40,11 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
   SetProxy(curl, true, options.proxy, options.no_proxy);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
+  long timeout_s = static_cast<long>(options.timeout_s);
+  if (req.max_bytes_s > 0) {
+    timeout_s += static_cast<long>(2 * req.length / req.max_bytes_s);
+  }
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
   curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());

@@ -21,6 +21,7 @@ struct RangeRequest {
   std::string url;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;  // > 0
+  std::uint64_t max_bytes_s = 0;  // receive rate cap (0 = none); the timeout grows to fit it
 };
 
 class RangeFetcher {

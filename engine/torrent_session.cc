@@ -78,7 +78,8 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    SourceBytes received;  // payload bytes: blocks from peers, pieces from the CDN
+    SourceBytes received;  // payload bytes: blocks from/to peers, pieces from the CDN
+    int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
   };
 
@@ -88,6 +89,7 @@ class TorrentSession::Impl {
   std::unordered_map<int, Entry> entries;
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
+  SourceBytes retired;  // bytes of torrents already removed, for the engine's totals
 
   Entry* Find(int key) {
     auto it = entries.find(key);
@@ -146,7 +148,8 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   p.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
                                 lt::alert_category::storage | lt::alert_category::piece_progress |
                                 lt::alert_category::block_progress |
-                                lt::alert_category::file_progress | lt::alert_category::peer);
+                                lt::alert_category::file_progress | lt::alert_category::peer |
+                                lt::alert_category::upload);
   p.set_int(sp::alert_queue_size, 200000);
   p.set_int(sp::max_queued_disk_bytes, 8 << 20);
 
@@ -157,6 +160,15 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   } catch (const std::exception& e) {
     *error = std::string("cannot start the BitTorrent session: ") + e.what();
     return nullptr;
+  }
+  // DOMaxUploadBandwidth: LAN and loopback peers sit in the local class, which the global
+  // rate limit does not reach (libtorrent-notes §3), so both classes get the limit.
+  if (options.max_upload_kbps > 0) {
+    for (lt::peer_class_t c : {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
+      lt::peer_class_info info = impl->session->get_peer_class(c);
+      info.upload_limit = static_cast<int>(options.max_upload_kbps * 1024);
+      impl->session->set_peer_class(c, info);
+    }
   }
   impl->session->set_alert_notify(std::move(wakeup));
   return std::unique_ptr<TorrentSession>(new TorrentSession(std::move(impl)));
@@ -291,6 +303,30 @@ void TorrentSession::ReconnectPeers(int key) {
   for (const auto& ep : impl_->peers) e->handle.connect_peer(ep);
 }
 
+void TorrentSession::SetDownloadLimit(int key, int bytes_per_s) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing || e->download_limit == bytes_per_s) return;
+  e->download_limit = bytes_per_s;
+  // The torrent's own peer class: it binds every peer of the torrent, LAN peers included.
+  e->handle.set_download_limit(bytes_per_s > 0 ? bytes_per_s : -1);
+}
+
+EngineStats TorrentSession::Totals() {
+  EngineStats s;
+  s.bytes = impl_->retired;
+  for (auto& [key, e] : impl_->entries) {
+    s.bytes.from_peers += e.received.from_peers;
+    s.bytes.from_http += e.received.from_http;
+    s.bytes.to_peers += e.received.to_peers;
+    ++s.torrents;
+    if (e.removing) continue;
+    std::vector<lt::peer_info> peers;
+    e.handle.get_peer_info(peers);
+    s.peer_connections += static_cast<std::uint32_t>(peers.size());
+  }
+  return s;
+}
+
 TorrentStats TorrentSession::Poll(int key) {
   TorrentStats s;
   Impl::Entry* e = impl_->Find(key);
@@ -328,6 +364,14 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     if (bytes > 0) e->received.from_peers += static_cast<std::uint64_t>(bytes);
     return;
   }
+  if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
+    Entry* e = Find(KeyOf(b->handle));
+    if (e == nullptr) return;
+    const int piece_size = e->info->piece_size(b->piece_index);
+    const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
+    if (bytes > 0) e->received.to_peers += static_cast<std::uint64_t>(bytes);
+    return;
+  }
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
     out->push_back({Kind::kPieceVerified, KeyOf(p->handle), static_cast<int>(p->piece_index)});
     return;
@@ -356,6 +400,11 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     const int key = KeyOf(r->handle);
     if (key < 0) return;
     by_handle.erase(r->handle);
+    if (Entry* e = Find(key)) {
+      retired.from_peers += e->received.from_peers;
+      retired.from_http += e->received.from_http;
+      retired.to_peers += e->received.to_peers;
+    }
     entries.erase(key);
     out->push_back({Kind::kRemoved, key});
     return;

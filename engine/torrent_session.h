@@ -82,7 +82,13 @@ class TorrentSession {
   void ReconnectPeers(int key);
   // Rates and connections (asks libtorrent's network thread: for the tick, not per piece).
   TorrentStats Poll(int key);
-  // Payload bytes received so far by source, from counted block alerts. Cheap.
+  // Caps the torrent's download rate (bytes/s, 0 = none), LAN peers included. Cheap when
+  // unchanged.
+  void SetDownloadLimit(int key, int bytes_per_s);
+  // Bytes of every torrent the session ever had and the peers connected now (asks
+  // libtorrent's network thread).
+  EngineStats Totals();
+  // Payload bytes received so far by source, and uploaded, from counted block alerts. Cheap.
   SourceBytes Sources(int key) const;
   void PopEvents(std::vector<TorrentEvent>* out);
 

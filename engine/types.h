@@ -74,10 +74,28 @@ struct FileProgress {
   bool completed = false;
 };
 
-// Verified payload bytes by where they came from.
+// Payload bytes by where they came from (Get-DeliveryOptimizationStatus' BytesFrom*), and
+// uploaded to peers (BytesToLanPeers).
 struct SourceBytes {
-  std::uint64_t from_peers = 0;  // LAN peers (BitTorrent)
-  std::uint64_t from_http = 0;   // the CDN origin (BEP 19 web seed or plain HTTP)
+  std::uint64_t from_peers = 0;         // LAN peers (BitTorrent)
+  std::uint64_t from_http = 0;          // the CDN origin (range pieces or plain HTTP)
+  std::uint64_t from_cache_server = 0;  // a cache node; 0 until peers/ has one
+  std::uint64_t to_peers = 0;           // uploaded to peers
+};
+
+// What a job is doing, beside its bytes: DO's connection counts and DownloadDuration.
+struct JobActivity {
+  std::uint32_t peer_connections = 0;  // NumPeers / LanConnectionCount, right now
+  std::uint32_t http_connections = 0;  // HttpConnectionCount: CDN/HTTP requests in flight
+  std::int64_t download_duration_ns = 0;  // time spent QUEUED/CONNECTING/TRANSFERRING
+};
+
+// Engine-wide figures (Get-DeliveryOptimizationPerfSnap): every torrent the engine ever had,
+// seeds included.
+struct EngineStats {
+  SourceBytes bytes;
+  std::uint32_t peer_connections = 0;
+  std::uint32_t torrents = 0;
 };
 
 // BG_JOB_TIMES as nanoseconds since the Unix epoch; 0 = not set.

@@ -103,6 +103,12 @@ HRESULT ApplyJson(const json& j, Options* o, std::string* error) {
       h = want_u32(&o->delay_background_download_from_http_s);
     } else if (key == "min_background_qos_kbps") {
       h = want_u32(&o->min_background_qos_kbps);
+    } else if (key == "max_foreground_download_kbps") {
+      h = want_u32(&o->max_foreground_download_kbps);
+    } else if (key == "max_background_download_kbps") {
+      h = want_u32(&o->max_background_download_kbps);
+    } else if (key == "max_upload_kbps") {
+      h = want_u32(&o->max_upload_kbps);
     } else if (key == "no_http") {
       h = want_bool(&o->no_http);
     } else if (key == "seed_after_complete") {
@@ -166,7 +172,10 @@ HRESULT ApplyEnvironment(Options* o, std::string* error) {
   for (const Number& n :
        {Number{"SHOAL_DELAY_FOREGROUND_HTTP", &o->delay_foreground_download_from_http_s},
         Number{"SHOAL_DELAY_BACKGROUND_HTTP", &o->delay_background_download_from_http_s},
-        Number{"SHOAL_MIN_BACKGROUND_QOS", &o->min_background_qos_kbps}}) {
+        Number{"SHOAL_MIN_BACKGROUND_QOS", &o->min_background_qos_kbps},
+        Number{"SHOAL_MAX_FOREGROUND_DOWNLOAD", &o->max_foreground_download_kbps},
+        Number{"SHOAL_MAX_BACKGROUND_DOWNLOAD", &o->max_background_download_kbps},
+        Number{"SHOAL_MAX_UPLOAD", &o->max_upload_kbps}}) {
     if (env(n.name, &v) && !ParseU32(v, n.field)) {
       return Fail(E_INVALIDARG, error, std::string(n.name) + "=" + v + ": expected a number");
     }

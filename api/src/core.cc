@@ -23,6 +23,9 @@ engine::EngineOptions ToEngineOptions(const Options& options) {
   e.ca_file = options.ca_file;
   e.http_proxy = options.http_proxy;
   e.http_no_proxy = options.http_no_proxy;
+  e.max_foreground_download_kbps = options.max_foreground_download_kbps;
+  e.max_background_download_kbps = options.max_background_download_kbps;
+  e.max_upload_kbps = options.max_upload_kbps;
   e.max_jobs = options.max_jobs;
   e.max_files_per_job = options.max_files_per_job;
   return e;

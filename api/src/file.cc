@@ -9,12 +9,15 @@ FileObject::FileObject(std::shared_ptr<const engine::JobView> view, std::size_t 
     : view_(std::move(view)),
       index_(index),
       remote_url_(info.remote_url),
-      local_path_(info.local_path) {}
+      local_path_(info.local_path),
+      temp_path_(info.temp_path) {}
 
 HRESULT FileObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IBackgroundCopyFile) {
-    *ppv = static_cast<IBackgroundCopyFile*>(this);
+  if (riid == IID_IUnknown || riid == IID_IBackgroundCopyFile ||
+      riid == IID_IBackgroundCopyFile2 || riid == IID_IBackgroundCopyFile3 ||
+      riid == IID_IBackgroundCopyFile4) {
+    *ppv = static_cast<IBackgroundCopyFile4*>(this);
     AddRef();
     return S_OK;
   }
@@ -37,6 +40,55 @@ HRESULT FileObject::GetProgress(BG_FILE_PROGRESS* pVal) {
     pVal->BytesTotal = p.bytes_total;
     pVal->BytesTransferred = p.bytes_transferred;
     pVal->Completed = p.completed ? TRUE : FALSE;
+    return S_OK;
+  });
+}
+
+HRESULT FileObject::GetFileRanges(DWORD* RangeCount, BG_FILE_RANGE** Ranges) {
+  if (RangeCount == nullptr || Ranges == nullptr) return E_POINTER;
+  // Files are always fetched whole (shoal has no ranged AddFile): BITS' "no ranges" answer.
+  *RangeCount = 0;
+  *Ranges = nullptr;
+  return S_FALSE;
+}
+
+HRESULT FileObject::SetRemoteName(LPCWSTR Val) {
+  if (Val == nullptr) return E_INVALIDARG;
+  return E_NOTIMPL;  // a file's URL (and its metainfo) is fixed at AddFile; docs/api.md
+}
+
+HRESULT FileObject::GetTemporaryName(LPWSTR* pFilename) {
+  return Guarded([&] { return CopyOutUtf8(temp_path_, pFilename); });
+}
+
+HRESULT FileObject::SetValidationState(BOOL state) {
+  // FALSE asks BITS to discard the content and download it again from the origin; shoal
+  // hash-checks every piece instead and does not re-download (docs/api.md).
+  if (!state) return E_NOTIMPL;
+  validated_ = true;
+  return S_OK;
+}
+
+HRESULT FileObject::GetValidationState(BOOL* pState) {
+  if (pState == nullptr) return E_POINTER;
+  *pState = validated_ ? TRUE : FALSE;
+  return S_OK;
+}
+
+HRESULT FileObject::IsDownloadedFromPeer(BOOL* pVal) {
+  if (pVal == nullptr) return E_POINTER;
+  return Guarded([&] {
+    *pVal = view_->GetFileSources(index_).from_peers > 0 ? TRUE : FALSE;
+    return S_OK;
+  });
+}
+
+HRESULT FileObject::GetPeerDownloadStats(PUINT64 pFromOrigin, PUINT64 pFromPeers) {
+  if (pFromOrigin == nullptr || pFromPeers == nullptr) return E_POINTER;
+  return Guarded([&] {
+    const engine::SourceBytes s = view_->GetFileSources(index_);
+    *pFromOrigin = s.from_http;
+    *pFromPeers = s.from_peers + s.from_cache_server;
     return S_OK;
   });
 }

@@ -1,7 +1,8 @@
-// FileObject: IBackgroundCopyFile over one file of a job — names fixed at creation, progress
-// read lock-free from the job's published view. Thread-safe.
+// FileObject: IBackgroundCopyFile4 (and 1-3) over one file of a job — names fixed at creation,
+// progress and per-source bytes read lock-free from the job's published view. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -11,7 +12,7 @@
 
 namespace shoal::api {
 
-class FileObject final : public IBackgroundCopyFile, public RefCounted {
+class FileObject final : public IBackgroundCopyFile4, public RefCounted {
  public:
   FileObject(std::shared_ptr<const engine::JobView> view, std::size_t index,
              const engine::FileInfo& info);
@@ -23,12 +24,24 @@ class FileObject final : public IBackgroundCopyFile, public RefCounted {
   HRESULT STDMETHODCALLTYPE GetRemoteName(LPWSTR* pVal) override;
   HRESULT STDMETHODCALLTYPE GetLocalName(LPWSTR* pVal) override;
   HRESULT STDMETHODCALLTYPE GetProgress(BG_FILE_PROGRESS* pVal) override;
+  // IBackgroundCopyFile2: no ranges (S_FALSE); SetRemoteName is not supported (E_NOTIMPL).
+  HRESULT STDMETHODCALLTYPE GetFileRanges(DWORD* RangeCount, BG_FILE_RANGE** Ranges) override;
+  HRESULT STDMETHODCALLTYPE SetRemoteName(LPCWSTR Val) override;
+  // IBackgroundCopyFile3
+  HRESULT STDMETHODCALLTYPE GetTemporaryName(LPWSTR* pFilename) override;
+  HRESULT STDMETHODCALLTYPE SetValidationState(BOOL state) override;
+  HRESULT STDMETHODCALLTYPE GetValidationState(BOOL* pState) override;
+  HRESULT STDMETHODCALLTYPE IsDownloadedFromPeer(BOOL* pVal) override;
+  // IBackgroundCopyFile4
+  HRESULT STDMETHODCALLTYPE GetPeerDownloadStats(PUINT64 pFromOrigin, PUINT64 pFromPeers) override;
 
  private:
   const std::shared_ptr<const engine::JobView> view_;
   const std::size_t index_;
   const std::string remote_url_;
   const std::string local_path_;
+  const std::string temp_path_;
+  std::atomic<bool> validated_{false};  // SetValidationState(TRUE) on this handle
 };
 
 }  // namespace shoal::api

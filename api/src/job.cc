@@ -51,8 +51,8 @@ HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyJob) {
     *ppv = static_cast<IBackgroundCopyJob*>(this);
-  } else if (riid == IID_IShoalJob || riid == IID_IShoalJob2) {
-    *ppv = static_cast<IShoalJob2*>(this);
+  } else if (riid == IID_IShoalJob || riid == IID_IShoalJob2 || riid == IID_IShoalJob3) {
+    *ppv = static_cast<IShoalJob3*>(this);
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;

@@ -1,4 +1,4 @@
-// JobObject: IBackgroundCopyJob (+ IShoalJob2) as a handle — the Core, the job's Uuid and its
+// JobObject: IBackgroundCopyJob (+ IShoalJob3) as a handle — the Core, the job's Uuid and its
 // published JobView. State, progress and times are read lock-free from the view; everything
 // else is an engine call. Core keeps one live object per job (IUnknown identity).
 // Thread-safe.
@@ -18,7 +18,7 @@ namespace shoal::api {
 
 class Core;
 
-class JobObject final : public IBackgroundCopyJob, public IShoalJob2, public RefCounted {
+class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public RefCounted {
  public:
   JobObject(std::shared_ptr<Core> core, std::shared_ptr<const engine::JobView> view);
 
@@ -72,6 +72,9 @@ class JobObject final : public IBackgroundCopyJob, public IShoalJob2, public Ref
   HRESULT STDMETHODCALLTYPE AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* Metainfo,
                                       ULONG MetainfoSize, const BYTE* Sha256,
                                       DWORD Flags) override;
+  // IShoalJob3 (stats.cc)
+  HRESULT STDMETHODCALLTYPE GetStats(SHOAL_TRANSFER_STATS* Stats) override;
+  HRESULT STDMETHODCALLTYPE GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) override;
 
   const engine::Uuid& id() const { return view_->id; }
 

@@ -24,8 +24,8 @@ HRESULT ManagerObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyManager) {
     *ppv = static_cast<IBackgroundCopyManager*>(this);
-  } else if (riid == IID_IShoalManager) {
-    *ppv = static_cast<IShoalManager*>(this);
+  } else if (riid == IID_IShoalManager || riid == IID_IShoalManager2) {
+    *ppv = static_cast<IShoalManager2*>(this);
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;

@@ -1,4 +1,4 @@
-// ManagerObject: IBackgroundCopyManager (+ IShoalManager) over one Core. Creating, finding and
+// ManagerObject: IBackgroundCopyManager (+ IShoalManager2) over one Core. Creating, finding and
 // enumerating jobs are engine calls; the returned jobs are the Core's job handles.
 // Thread-safe.
 #pragma once
@@ -13,7 +13,7 @@ namespace shoal::api {
 
 class Core;
 
-class ManagerObject final : public IBackgroundCopyManager, public IShoalManager, public RefCounted {
+class ManagerObject final : public IBackgroundCopyManager, public IShoalManager2, public RefCounted {
  public:
   explicit ManagerObject(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 
@@ -30,6 +30,7 @@ class ManagerObject final : public IBackgroundCopyManager, public IShoalManager,
 
   HRESULT STDMETHODCALLTYPE AddSeed(const BYTE* Metainfo, ULONG Size, LPCWSTR Directory) override;
   HRESULT STDMETHODCALLTYPE GetListenEndpoint(LPWSTR* Endpoint) override;
+  HRESULT STDMETHODCALLTYPE GetEngineStats(SHOAL_ENGINE_STATS* Stats) override;  // stats.cc
 
  private:
   ~ManagerObject() override = default;

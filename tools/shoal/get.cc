@@ -155,6 +155,17 @@ int RunGet(const GetArgs& args) {
   const double pct = total > 0 ? 100.0 * static_cast<double>(s.from_peers) / total : 0;
   summary["state"] = "complete";
   summary["percent_peer_caching"] = pct;
+  // Get-DeliveryOptimizationStatus' fields, as IShoalJob3::GetStats reports them.
+  const SHOAL_TRANSFER_STATS st = job.Stats();
+  summary["stats"] = {{"bytes_from_peers", st.BytesFromPeers},
+                      {"bytes_from_lan_peers", st.BytesFromLanPeers},
+                      {"bytes_from_cache_server", st.BytesFromCacheServer},
+                      {"bytes_from_http", st.BytesFromHttp},
+                      {"bytes_to_peers", st.BytesToPeers},
+                      {"download_duration_ms", st.DownloadDurationMs},
+                      {"num_peers", st.NumPeers},
+                      {"http_connection_count", st.HttpConnectionCount},
+                      {"percent_peer_caching", st.PercentPeerCaching}};
   if (args.json) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {

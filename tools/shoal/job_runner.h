@@ -35,6 +35,13 @@ class JobRunner {
   HRESULT ErrorCode() const;
   HRESULT Complete() { return job_->Complete(); }
   HRESULT Cancel() { return job_->Cancel(); }
+  // The job's DO-style statistics (IShoalJob3); zeros if unavailable.
+  SHOAL_TRANSFER_STATS Stats() const {
+    SHOAL_TRANSFER_STATS s{};
+    ComPtr<IShoalJob3> ext3;
+    if (SUCCEEDED(job_->QueryInterface(IID_IShoalJob3, ext3.PutVoid()))) ext3->GetStats(&s);
+    return s;
+  }
 
  private:
   ComPtr<IBackgroundCopyJob> job_;

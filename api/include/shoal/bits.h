@@ -102,6 +102,9 @@ typedef struct _BG_FILE_RANGE {
 extern "C" const IID IID_IBackgroundCopyManager;     // 5CE34C0D-0DC9-4C1F-897C-DAA1B78CEE7C
 extern "C" const IID IID_IBackgroundCopyJob;         // 37668D37-507E-4160-9316-26306D150B12
 extern "C" const IID IID_IBackgroundCopyFile;        // 01B7BD23-FB88-4A77-8490-5891D3E4653A
+extern "C" const IID IID_IBackgroundCopyFile2;       // 83E81B93-0873-474D-8A8C-F2018B1A939C
+extern "C" const IID IID_IBackgroundCopyFile3;       // 659CDEAA-489E-11D9-A9CD-000D56965251
+extern "C" const IID IID_IBackgroundCopyFile4;       // EF7E0655-7888-4960-B0E5-730846E03492
 extern "C" const IID IID_IBackgroundCopyError;       // 19C613A0-FCB8-4F28-81AE-897C3D078F81
 extern "C" const IID IID_IBackgroundCopyCallback;    // 97EA99C7-0186-4AD4-8DF9-C5B4E0ED6B22
 extern "C" const IID IID_IEnumBackgroundCopyFiles;   // CA51E165-C365-424C-8D41-24AAA4FF3C40
@@ -116,6 +119,26 @@ struct IBackgroundCopyFile : public IUnknown {
   virtual HRESULT STDMETHODCALLTYPE GetRemoteName(LPWSTR* pVal) = 0;
   virtual HRESULT STDMETHODCALLTYPE GetLocalName(LPWSTR* pVal) = 0;
   virtual HRESULT STDMETHODCALLTYPE GetProgress(BG_FILE_PROGRESS* pVal) = 0;
+};
+
+// BITS 2.0 (bits2_0.h).
+struct IBackgroundCopyFile2 : public IBackgroundCopyFile {
+  virtual HRESULT STDMETHODCALLTYPE GetFileRanges(DWORD* RangeCount, BG_FILE_RANGE** Ranges) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetRemoteName(LPCWSTR Val) = 0;
+};
+
+// BITS 3.0 (bits3_0.h).
+struct IBackgroundCopyFile3 : public IBackgroundCopyFile2 {
+  virtual HRESULT STDMETHODCALLTYPE GetTemporaryName(LPWSTR* pFilename) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetValidationState(BOOL state) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetValidationState(BOOL* pState) = 0;
+  virtual HRESULT STDMETHODCALLTYPE IsDownloadedFromPeer(BOOL* pVal) = 0;
+};
+
+// BITS 4.0 (bits4_0.h).
+struct IBackgroundCopyFile4 : public IBackgroundCopyFile3 {
+  virtual HRESULT STDMETHODCALLTYPE GetPeerDownloadStats(PUINT64 pFromOrigin,
+                                                         PUINT64 pFromPeers) = 0;
 };
 
 struct IEnumBackgroundCopyFiles : public IUnknown {

@@ -24,6 +24,11 @@ struct Options {
   std::uint32_t delay_background_download_from_http_s = 5;  // DODelayBackgroundDownloadFromHttp
   std::uint32_t min_background_qos_kbps = 2500;              // DOMinBackgroundQos
   bool no_http = false;                         // peers only: the CDN is never used
+  // KB/s, 0 = unlimited; peers (LAN included) and HTTP alike. Each class's cap is shared by
+  // its active jobs; while a FOREGROUND job is active the others trickle (docs/operations.md).
+  std::uint32_t max_foreground_download_kbps = 0;  // DOMaxForegroundDownloadBandwidth
+  std::uint32_t max_background_download_kbps = 0;  // DOMaxBackgroundDownloadBandwidth
+  std::uint32_t max_upload_kbps = 0;               // DOMaxUploadBandwidth
   bool seed_after_complete = true;              // keep serving finished content
   std::string ca_file;                          // extra CA bundle for HTTPS
   std::string http_proxy;     // proxy for all HTTP; empty: the standard proxy environment
@@ -60,6 +65,34 @@ extern "C" const IID IID_IShoalJob;
 extern "C" const IID IID_IShoalManager;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B03}
 extern "C" const IID IID_IShoalJob2;
+// {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B04}
+extern "C" const IID IID_IShoalManager2;
+// {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B05}
+extern "C" const IID IID_IShoalJob3;
+
+// Get-DeliveryOptimizationStatus' fields for a job or one of its files. Bytes are payload.
+typedef struct _SHOAL_TRANSFER_STATS {
+  UINT64 BytesFromPeers;        // = BytesFromLanPeers (no group or internet peers)
+  UINT64 BytesFromLanPeers;
+  UINT64 BytesFromCacheServer;  // 0 until a cache node exists
+  UINT64 BytesFromHttp;         // the CDN origin: range pieces or plain HTTP
+  UINT64 BytesToPeers;          // uploaded (= BytesToLanPeers)
+  UINT64 DownloadDurationMs;    // time the job spent QUEUED/CONNECTING/TRANSFERRING
+  ULONG NumPeers;               // BitTorrent peers connected now (LanConnectionCount)
+  ULONG HttpConnectionCount;    // HTTP requests in flight now
+  ULONG PercentPeerCaching;     // 100 * (peers + cache) / (peers + cache + HTTP), rounded down
+  ULONG Reserved;
+} SHOAL_TRANSFER_STATS;
+
+// The engine's totals (Get-DeliveryOptimizationPerfSnap): every torrent it had, seeds too.
+typedef struct _SHOAL_ENGINE_STATS {
+  UINT64 TotalBytesFromPeers;
+  UINT64 TotalBytesFromHttp;
+  UINT64 TotalBytesFromCacheServer;
+  UINT64 TotalBytesUploaded;
+  ULONG NumberOfPeers;  // connections now, all torrents
+  ULONG Torrents;       // torrents live now (jobs' files and seeds)
+} SHOAL_ENGINE_STATS;
 
 // Flags of IShoalJob2::AddFileEx.
 #define SHOAL_FILE_HTTP_ONLY 0x1u  // no <RemoteUrl>.torrent sidecar: plain HTTP from the start
@@ -85,6 +118,15 @@ struct IShoalJob2 : public IShoalJob {
                                               const BYTE* Sha256, DWORD Flags) = 0;
 };
 
+// Reached with QueryInterface from an IBackgroundCopyJob (or IShoalJob/IShoalJob2).
+struct IShoalJob3 : public IShoalJob2 {
+  // The job's statistics (all files), and one file's (index as EnumFiles orders them;
+  // E_INVALIDARG past the last). A file reports the job's NumPeers, HttpConnectionCount and
+  // DownloadDurationMs.
+  virtual HRESULT STDMETHODCALLTYPE GetStats(SHOAL_TRANSFER_STATS* Stats) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) = 0;
+};
+
 // Reached with QueryInterface from an IBackgroundCopyManager.
 struct IShoalManager : public IUnknown {
   // Serve content already in `Directory` to peers; the pieces are checked first.
@@ -92,4 +134,9 @@ struct IShoalManager : public IUnknown {
                                             LPCWSTR Directory) = 0;
   // The BitTorrent endpoint actually bound ("ip:port"); free with CoTaskMemFree.
   virtual HRESULT STDMETHODCALLTYPE GetListenEndpoint(LPWSTR* Endpoint) = 0;
+};
+
+// Reached with QueryInterface from an IBackgroundCopyManager (or IShoalManager).
+struct IShoalManager2 : public IShoalManager {
+  virtual HRESULT STDMETHODCALLTYPE GetEngineStats(SHOAL_ENGINE_STATS* Stats) = 0;
 };

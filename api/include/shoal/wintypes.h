@@ -17,6 +17,7 @@ typedef std::int32_t LONG;
 typedef std::uint32_t ULONG;  // 32 bits, as in Windows' LLP64 model
 typedef unsigned int UINT;
 typedef std::uint64_t UINT64;
+typedef UINT64* PUINT64;
 typedef std::uint64_t ULONG64;
 typedef std::uint64_t ULONGLONG;
 typedef std::uint16_t LANGID;
