@@ -10,6 +10,7 @@
 
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
+#include "tools/shoal/status.h"
 
 namespace shoal::cli {
 namespace {
@@ -110,9 +111,22 @@ int RunGet(const GetArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   ProgressView view(stderr);
   const std::string label = std::filesystem::path(output).filename().string();
+  StatusReport report("get");
+  auto report_now = [&](const std::string& state_name, bool force) {
+    const JobSample s = job.Sample(label);
+    report.Update({{"state", state_name},
+                   {"what", output},
+                   {"url", args.url},
+                   {"bytes", s.bytes_done},
+                   {"total", s.bytes_total},
+                   {"stats", ToJson(job.Stats())},
+                   {"engine", EngineStatsJson(manager.get())}},
+                  force);
+  };
   BG_JOB_STATE state;
   for (;;) {
     state = job.State();
+    report_now(StateName(state), false);
     if (args.progress_jsonl) {
       PrintProgressLine(job.Sample(label), start);
     } else if (!args.json) {
@@ -157,15 +171,7 @@ int RunGet(const GetArgs& args) {
   summary["percent_peer_caching"] = pct;
   // Get-DeliveryOptimizationStatus' fields, as IShoalJob3::GetStats reports them.
   const SHOAL_TRANSFER_STATS st = job.Stats();
-  summary["stats"] = {{"bytes_from_peers", st.BytesFromPeers},
-                      {"bytes_from_lan_peers", st.BytesFromLanPeers},
-                      {"bytes_from_cache_server", st.BytesFromCacheServer},
-                      {"bytes_from_http", st.BytesFromHttp},
-                      {"bytes_to_peers", st.BytesToPeers},
-                      {"download_duration_ms", st.DownloadDurationMs},
-                      {"num_peers", st.NumPeers},
-                      {"http_connection_count", st.HttpConnectionCount},
-                      {"percent_peer_caching", st.PercentPeerCaching}};
+  summary["stats"] = ToJson(st);
   if (args.json) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
@@ -183,7 +189,10 @@ int RunGet(const GetArgs& args) {
         SUCCEEDED(ext->GetListenEndpoint(&endpoint))) {
       std::fprintf(stderr, "seeding on %s; Ctrl-C to stop\n", TakeString(endpoint).c_str());
     }
-    while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    while (!g_interrupted) {
+      report_now("seeding", false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   return kExitOk;
 }

@@ -1,6 +1,7 @@
-// The `shoal` command line: get, make-metainfo, seed, demo, sim.
+// The `shoal` command line: get, make-metainfo, seed, demo, sim, status.
 #include <CLI/CLI.hpp>
 
+#include "tools/shoal/status.h"
 #include "tools/shoal/commands.h"
 
 namespace {
@@ -77,6 +78,11 @@ int main(int argc, char** argv) {
       ->needs(sm->get_option("--out"));
   sm->add_flag("--no-baselines", sim.no_baselines, "run shoal only, not curl or aria2c");
 
+  StatusArgs status;
+  auto* st = app.add_subcommand(
+      "status", "what this user's running `shoal get` and `shoal seed` processes are doing");
+  st->add_flag("--json", status.json, "print the reports as a JSON array");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,5 +95,6 @@ int main(int argc, char** argv) {
   if (*s) return RunSeed(seed);
   if (*d) return RunDemo(demo);
   if (*sm) return RunSim(sim);
+  if (*st) return RunStatus(status);
   return kExitBadInput;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tools/shoal/status.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
 
@@ -87,7 +88,13 @@ int RunSeed(const SeedArgs& args) {
   ext->GetListenEndpoint(&endpoint);
   std::fprintf(stderr, "seeding %s on %s; Ctrl-C to stop\n", args.torrent.c_str(),
                TakeString(endpoint).c_str());
-  while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  StatusReport report("seed");
+  while (!g_interrupted) {
+    report.Update({{"state", "seeding"},
+                   {"what", args.torrent},
+                   {"engine", EngineStatsJson(manager.get())}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   return kExitOk;
 }
 
