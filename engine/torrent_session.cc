@@ -15,6 +15,7 @@
 #include <netdb.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace shoal::engine {
 namespace {
@@ -78,7 +79,11 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    SourceBytes received;  // payload bytes: blocks from/to peers, pieces from the CDN
+    // Verified payload by where each piece came from (peers, or the CDN through AddPiece),
+    // and blocks uploaded to peers.
+    SourceBytes received;
+    std::unordered_set<int> cdn_pieces;  // handed over with AddPiece, not yet verified
+    bool checked = false;  // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
   };
@@ -147,7 +152,6 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   p.set_bool(sp::allow_multiple_connections_per_ip, true);
   p.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
                                 lt::alert_category::storage | lt::alert_category::piece_progress |
-                                lt::alert_category::block_progress |
                                 lt::alert_category::file_progress | lt::alert_category::peer |
                                 lt::alert_category::upload);
   p.set_int(sp::alert_queue_size, 200000);
@@ -255,7 +259,7 @@ void TorrentSession::AddPiece(int key, int piece, const std::string& data) {
       static_cast<int>(data.size()) != e->info->piece_size(lt::piece_index_t(piece))) {
     return;
   }
-  e->received.from_http += data.size();
+  e->cdn_pieces.insert(piece);
   e->handle.add_piece(lt::piece_index_t(piece), data.data());
 }
 
@@ -354,16 +358,6 @@ void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
 
 void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* out) {
   using Kind = TorrentEvent::Kind;
-  if (auto* b = lt::alert_cast<lt::block_finished_alert>(a)) {
-    Entry* e = Find(KeyOf(b->handle));
-    if (e == nullptr) return;
-    const int piece_size = e->info->piece_size(b->piece_index);
-    // Blocks of pieces handed over with AddPiece come from no peer (no endpoint).
-    if (b->endpoint.port() == 0) return;
-    const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
-    if (bytes > 0) e->received.from_peers += static_cast<std::uint64_t>(bytes);
-    return;
-  }
   if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
     Entry* e = Find(KeyOf(b->handle));
     if (e == nullptr) return;
@@ -373,10 +367,19 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     return;
   }
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
-    out->push_back({Kind::kPieceVerified, KeyOf(p->handle), static_cast<int>(p->piece_index)});
+    const int key = KeyOf(p->handle);
+    const int piece = static_cast<int>(p->piece_index);
+    if (Entry* e = Find(key); e != nullptr && e->checked) {
+      // A verified piece counts once, for the source that supplied it; rejected bytes (a
+      // corrupt peer, a redundant copy) count for no one.
+      const auto bytes = static_cast<std::uint64_t>(e->info->piece_size(p->piece_index));
+      (e->cdn_pieces.erase(piece) > 0 ? e->received.from_http : e->received.from_peers) += bytes;
+    }
+    out->push_back({Kind::kPieceVerified, key, piece});
     return;
   }
   if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
+    if (Entry* e = Find(KeyOf(h->handle))) e->cdn_pieces.erase(static_cast<int>(h->piece_index));
     out->push_back({Kind::kPieceFailed, KeyOf(h->handle), static_cast<int>(h->piece_index)});
     return;
   }
@@ -384,7 +387,9 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     const int key = KeyOf(c->handle);
     Entry* e = Find(key);
     if (e == nullptr) return;
-    // Pieces already on disk (seeding, or a temp file that survived) post no piece alerts.
+    e->checked = true;
+    // Pieces already on disk (seeding, or a temp file that survived) are reported here, whether
+    // or not the check posted piece alerts for them; those counted for no source.
     lt::torrent_status st = c->handle.status(lt::torrent_handle::query_pieces);
     TorrentEvent checked{Kind::kChecked, key};
     checked.pieces_total = e->info->num_pieces();

@@ -1,7 +1,8 @@
 // The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
-// alerts turned into plain TorrentEvents, and bytes counted by source: BitTorrent peers from
-// block alerts (so counts survive disconnects), the CDN from the pieces the engine fetched and
-// handed over with AddPiece (libtorrent's own web seed is not used; decision 0004). The only
+// alerts turned into plain TorrentEvents, and verified bytes counted by source as each piece
+// passes its hash check: the CDN for pieces the engine fetched and handed over with AddPiece
+// (libtorrent's own web seed is not used; decision 0004), peers for the rest; counts survive
+// disconnects and rejected data counts for no one. The only
 // code that includes libtorrent besides metainfo.cc. Engine-thread only, except the wakeup.
 #pragma once
 
@@ -36,7 +37,7 @@ struct TorrentEvent {
 };
 
 struct TorrentStats {
-  SourceBytes sources;           // verified-or-not payload received, by source
+  SourceBytes sources;           // verified payload by source, and bytes uploaded
   double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
   int peers = 0;                 // connected BitTorrent peers
 };
@@ -88,7 +89,7 @@ class TorrentSession {
   // Bytes of every torrent the session ever had and the peers connected now (asks
   // libtorrent's network thread).
   EngineStats Totals();
-  // Payload bytes received so far by source, and uploaded, from counted block alerts. Cheap.
+  // Verified payload so far by source, and bytes uploaded (block alerts). Cheap.
   SourceBytes Sources(int key) const;
   void PopEvents(std::vector<TorrentEvent>* out);
 

@@ -63,10 +63,8 @@ TEST(SimSmallScenario, EveryPeerGetsTheExactFileWithMonotonicExactProgress) {
     EXPECT_EQ(final_line["state"], "transferred");
     EXPECT_EQ(final_line["bytes"].get<std::uint64_t>(), f);
     const std::uint64_t peers = final_line["from_peers"], http = final_line["from_http"];
-    // Bytes received by source: every byte once, plus the few pieces a peer also sent while
-    // their CDN request was running (decision 0004).
-    EXPECT_GE(peers + http, f);
-    EXPECT_LE(peers + http, f + f / 10);
+    // Verified bytes by source: every byte exactly once.
+    EXPECT_EQ(peers + http, f);
     http_total += http;
   }
   // The origin sent at least what the peers credit to it, and no more than client-server would
