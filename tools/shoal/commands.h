@@ -42,6 +42,8 @@ struct GetArgs {
   // last one in state "transferred" or "error"; the summary then goes to stderr only.
   bool progress_jsonl = false;
   int http_delay_s = -1;  // >= 0: both DO HTTP delays (foreground and background), seconds
+  std::uint32_t max_download_kbps = 0;  // DOMax{Foreground,Background}DownloadBandwidth, 0 = none
+  std::uint32_t max_upload_kbps = 0;    // DOMaxUploadBandwidth, 0 = none
 };
 int RunGet(const GetArgs& args);
 

@@ -89,6 +89,9 @@ int RunGet(const GetArgs& args) {
   options.enable_lsd = args.net.lsd;
   options.no_http = args.no_http;
   options.seed_after_complete = args.seed;
+  options.max_foreground_download_kbps = args.max_download_kbps;
+  options.max_background_download_kbps = args.max_download_kbps;
+  options.max_upload_kbps = args.max_upload_kbps;
   if (args.http_delay_s >= 0) {
     options.delay_foreground_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
     options.delay_background_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);

@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
   g->add_option("--http-delay", get.http_delay_s,
                 "seconds to wait for peers before the CDN joins (DODelay*DownloadFromHttp)")
       ->check(CLI::Range(0, 86400));
+  g->add_option("--max-download-kbps", get.max_download_kbps,
+                "download cap in KB/s, peers and CDN together (DOMax*DownloadBandwidth)");
+  g->add_option("--max-upload-kbps", get.max_upload_kbps,
+                "upload cap to peers in KB/s (DOMaxUploadBandwidth)");
 
   MakeMetainfoArgs mm;
   auto* m = app.add_subcommand("make-metainfo", "write a v2/hybrid .torrent for FILE");

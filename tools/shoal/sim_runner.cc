@@ -102,11 +102,20 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
   if (sc.http_delay_s >= 0) a.insert(a.end(), {"--http-delay", std::to_string(sc.http_delay_s)});
   if (sc.no_http) a.push_back("--no-http");
   if (sc.background) a.push_back("--background");
+  if (sc.peer_down_bytes_per_s > 0) {
+    a.insert(a.end(), {"--max-download-kbps", std::to_string(sc.peer_down_bytes_per_s / 1024)});
+  }
+  if (sc.peer_up_bytes_per_s > 0) {
+    a.insert(a.end(), {"--max-upload-kbps", std::to_string(sc.peer_up_bytes_per_s / 1024)});
+  }
   return a;
 }
 
 std::vector<std::string> Aria2Argv(const Site& site, const Slot& s, const fs::path& hook) {
-  return {"aria2c", "--dir=" + s.dir.string(), "--enable-dht=false", "--enable-dht6=false",
+  const Scenario& sc = site.scenario;
+  return {"aria2c",
+          "--max-download-limit=" + std::to_string(sc.peer_down_bytes_per_s),  // 0 = none
+          "--max-upload-limit=" + std::to_string(sc.peer_up_bytes_per_s), "--dir=" + s.dir.string(), "--enable-dht=false", "--enable-dht6=false",
           "--bt-enable-lpd=false", "--disable-ipv6=true", "--seed-ratio=0.0",
           "--seed-time=100000", "--listen-port=" + std::to_string(s.port),
           "--interface=" + s.ip, "--file-allocation=none", "--summary-interval=0",
@@ -220,7 +229,12 @@ RunResult RunRound(const Site& site, const std::string& client) {
       if (s.started || t < s.result.start_s) continue;
       std::vector<std::string> argv;
       if (client == "shoal") argv = ShoalArgv(site, slots, i, extra_peers);
-      if (client == "curl") argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
+      if (client == "curl") {
+        argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
+        if (sc.peer_down_bytes_per_s > 0) {
+          argv.insert(argv.end(), {"--limit-rate", std::to_string(sc.peer_down_bytes_per_s)});
+        }
+      }
       if (client == "aria2c") argv = Aria2Argv(site, s, hook);
       s.child = Child::Spawn(argv, s.stream.string(), (s.dir / "stderr.log").string(), &error);
       s.started = true;

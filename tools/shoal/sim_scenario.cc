@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <fstream>
@@ -28,7 +29,8 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
   static const std::set<std::string> kKnown = {
       "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
       "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages",
-      "corrupt_peer", "cdn_per_connection_mib_s", "cdn_latency_ms"};
+      "corrupt_peer", "cdn_per_connection_mib_s", "cdn_latency_ms", "peer_down_mib_s",
+      "peer_up_mib_s"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = path + ": unknown key '" + key + "'";
@@ -45,6 +47,8 @@ std::optional<Scenario> LoadScenario(const std::string& path, std::string* error
     s.cdn_per_connection_bytes_per_s =
         static_cast<std::uint64_t>(j.value("cdn_per_connection_mib_s", 0.0) * kMiB);
     s.cdn_latency_ms = j.value("cdn_latency_ms", 0u);
+    s.peer_down_bytes_per_s = static_cast<std::uint64_t>(j.value("peer_down_mib_s", 0.0) * kMiB);
+    s.peer_up_bytes_per_s = static_cast<std::uint64_t>(j.value("peer_up_mib_s", 0.0) * kMiB);
     s.stagger_s = j.value("stagger_s", 0.0);
     s.seeder = j.value("seeder", false);
     s.corrupt_peer = j.value("corrupt_peer", false);
@@ -114,11 +118,20 @@ Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes) {
     return b;
   }
   b.defined = true;
-  b.t_min_s = b.origin_term_s;  // F/d_min and N·F/(u_s+Σu_i) vanish: LAN and peers uncapped
+  // An uncapped peer link (0) makes its term vanish.
+  const double d = static_cast<double>(s.peer_down_bytes_per_s);
+  const double u = static_cast<double>(s.peer_up_bytes_per_s);
+  const double u_s = static_cast<double>(s.wan_bytes_per_s);
+  const double download_term = d > 0 ? f / d : 0;
+  const double aggregate_term = u > 0 ? n * f / (u_s + n * u) : 0;
+  b.t_min_s = std::max({b.origin_term_s, download_term, aggregate_term});
   b.t_lb_s = b.t_min_s * (1 + b.piece_overhead);
   b.assumption =
-      "LAN and peer links uncapped (u_i, d_i -> infinity), so T_min = F/u_s with u_s = the WAN "
-      "cap; x (1 + floor(log2 N)/M) for M pieces";
+      (d > 0 || u > 0)
+          ? "T_min = max(F/u_s, F/d_min, N*F/(u_s + N*u)) with the scenario's per-peer caps "
+            "(an uncapped link's term vanishes); x (1 + floor(log2 N)/M) for M pieces"
+          : "LAN and peer links uncapped (u_i, d_i -> infinity), so T_min = F/u_s with u_s = the "
+            "WAN cap; x (1 + floor(log2 N)/M) for M pieces";
   return b;
 }
 

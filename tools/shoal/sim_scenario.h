@@ -28,6 +28,8 @@ struct Scenario {
   std::uint64_t wan_bytes_per_s = 16ull << 20;  // the CDN origin's aggregate egress cap
   std::uint64_t cdn_per_connection_bytes_per_s = 0;  // each CDN connection's own cap, 0 = none
   std::uint32_t cdn_latency_ms = 0;                  // before each CDN response, 0 = none
+  std::uint64_t peer_down_bytes_per_s = 0;  // each peer's download cap (d_i), 0 = uncapped
+  std::uint64_t peer_up_bytes_per_s = 0;    // each peer's upload cap (u_i), 0 = uncapped
   int piece_kib = 0;                            // 0: shoal's choice from the size
   double stagger_s = 0;                         // peer i starts at i * stagger_s
   std::vector<ChurnEvent> churn;                // SIGKILL peer k at t

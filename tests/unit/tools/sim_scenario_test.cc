@@ -33,6 +33,16 @@ TEST(SimBound, PartialLastPieceCountsAndNonPowerOfTwoPeersRoundDown) {
   EXPECT_DOUBLE_EQ(b.piece_overhead, 2.0 / 4);
 }
 
+TEST(SimBound, PeerCapsBringInTheDownloadAndAggregateTerms) {
+  Scenario s;  // 8 peers, 128 MiB, u_s = 16 MiB/s
+  s.peer_up_bytes_per_s = 4 << 20;
+  const Bound up = ComputeBound(s, 1 << 20);
+  // N*F/(u_s + N*u) = 8 * 128 / (16 + 32) = 21.33 s, above F/u_s = 8 s.
+  EXPECT_NEAR(up.t_min_s, 8.0 * 128 / 48, 1e-9);
+  s.peer_down_bytes_per_s = 4 << 20;  // F/d_min = 32 s dominates
+  EXPECT_DOUBLE_EQ(ComputeBound(s, 1 << 20).t_min_s, 32.0);
+}
+
 TEST(SimBound, PreSeededPeerOnUncappedLanHasNoBound) {
   Scenario s;
   s.seeder = true;
@@ -56,7 +66,8 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
                 "churn":[{"peer":2,"at_s":3},{"peer":"seeder","at_s":4}],"seeder":true,"tracker":false,"http_delay_s":0,
                 "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"],
                 "cdn_outages":[{"at_s":1,"for_s":2.5}],"corrupt_peer":true,
-                "cdn_per_connection_mib_s":0.5,"cdn_latency_ms":40})"),
+                "cdn_per_connection_mib_s":0.5,"cdn_latency_ms":40,
+                "peer_down_mib_s":8,"peer_up_mib_s":2})"),
       &error);
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->peers, 3);
@@ -74,6 +85,8 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   EXPECT_TRUE(s->corrupt_peer);
   EXPECT_EQ(s->cdn_per_connection_bytes_per_s, 512u << 10);
   EXPECT_EQ(s->cdn_latency_ms, 40u);
+  EXPECT_EQ(s->peer_down_bytes_per_s, 8u << 20);
+  EXPECT_EQ(s->peer_up_bytes_per_s, 2u << 20);
 }
 
 TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
