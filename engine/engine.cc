@@ -202,6 +202,7 @@ void Engine::Impl::Tick() {
       if (job.state == JobState::kTransferring) Notify(job, JobEvent::kModification);
     }
   }
+  PersistProgress();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -211,6 +212,13 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   auto impl = std::make_unique<Impl>(options, observer,
                                      seams.clock ? std::move(seams.clock) : SteadyClock());
   Impl* raw = impl.get();
+  if (!options.data_dir.empty()) {
+    // The lock first: a second engine must not even read a store another one writes.
+    impl->lock_ = DataDirLock::Acquire(options.data_dir, error);
+    if (!impl->lock_) return nullptr;
+    impl->store_ = OpenSqliteJobStore(options.data_dir, &impl->store_warnings_, error);
+    if (!impl->store_) return nullptr;
+  }
   impl->session_ = TorrentSession::Create(options, [raw] { raw->Wake(); }, error);
   if (!impl->session_) return nullptr;
   FetchOptions fetch;
@@ -237,6 +245,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
+    raw->Restore();  // before any caller can ask: restored jobs are there from the start
     started.set_value();
     raw->Run();
   });
@@ -264,6 +273,8 @@ std::string Engine::ListenEndpoint() const {
 }
 
 const EngineOptions& Engine::options() const { return impl_->options_; }
+
+std::string Engine::StartupWarnings() const { return impl_->store_warnings_; }
 
 hr::HResult Engine::CreateJob(const std::string& display_name,
                               std::shared_ptr<const JobView>* job) {

@@ -122,8 +122,16 @@ void Engine::Impl::Shutdown() {
   for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
   pending_seeds_.clear();
   for (auto& job : jobs_) StopHttp(*job);
+  if (store_) {
+    // Durable: the store has every job as of now, and temp files stay for the next run.
+    for (auto& job : jobs_) {
+      if (!IsFinal(job->state)) Persist(*job);
+    }
+    session_.reset();
+    return;
+  }
   session_.reset();
-  // Jobs are not durable yet: what an engine leaves unfinished dies with it, temp files too.
+  // Not durable: what an engine leaves unfinished dies with it, temp files too.
   for (auto& job : jobs_) {
     for (JobFile& f : job->files) {
       if (f.temp_created) ::unlink(f.temp_path().c_str());

@@ -56,6 +56,12 @@ struct EngineOptions {
   // `http_no_proxy` lists hosts that bypass it ("host,.domain,10.0.0.0/8").
   std::string http_proxy;
   std::string http_no_proxy;
+  // Where jobs persist (jobs.db, a lock) so they outlive the process: see
+  // docs/operations.md. Empty = not durable: jobs and their temp files end with the engine.
+  // DefaultDataDir() (job_store.h) gives the documented default, $XDG_STATE_HOME/shoal.
+  std::string data_dir;
+  // Seconds between saves of progress (state changes are saved at once).
+  std::uint32_t persist_interval_s = 2;
 };
 
 }  // namespace shoal::engine

@@ -25,6 +25,7 @@ engine::EngineOptions ToEngineOptions(const Options& options) {
   e.http_no_proxy = options.http_no_proxy;
   e.max_jobs = options.max_jobs;
   e.max_files_per_job = options.max_files_per_job;
+  e.data_dir = options.data_dir;
   return e;
 }
 

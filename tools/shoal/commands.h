@@ -42,6 +42,10 @@ struct GetArgs {
   // last one in state "transferred" or "error"; the summary then goes to stderr only.
   bool progress_jsonl = false;
   int http_delay_s = -1;  // >= 0: both DO HTTP delays (foreground and background), seconds
+  // Durable: the job persists in this data directory, and running the same command again
+  // after an interruption continues it. `resume` uses the default data directory.
+  std::string data_dir;
+  bool resume = false;
 };
 int RunGet(const GetArgs& args);
 
