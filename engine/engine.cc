@@ -157,6 +157,13 @@ void Engine::Impl::ProcessEvents() {
         }
         auto it = owners_.find(ev.key);
         if (it == owners_.end() || it->second.job == nullptr) break;
+        // A stopped job's torrents may still report the aftermath of what stopped it (a
+        // read of the piece a full disk failed to write): that is not a new failure.
+        if (!IsActive(it->second.job->state)) break;
+        if (ev.code == hr::kDiskFull) {  // transient, as in BITS: retried once space returns
+          TransientError(*it->second.job, ev.code, ev.context, it->second.file, ev.message);
+          break;
+        }
         Fail(*it->second.job, hr::Failed(ev.code) ? ev.code : hr::kFail, ev.context,
              it->second.file, ev.message);
         break;
