@@ -194,6 +194,9 @@ class Engine::Impl {
   void Persist(Job& job);
   void PersistProgress();
   void RestoreJob(StoredJob stored);
+  // Whether a job last modified at `modification_ns` has outlived job_inactivity_timeout_s.
+  bool Inactive(JobState state, std::int64_t modification_ns) const;
+  void CancelInactive();
   double last_persist_s_ = 0;
 
   std::mutex mu_;

@@ -62,6 +62,9 @@ struct EngineOptions {
   std::string data_dir;
   // Seconds between saves of progress (state changes are saved at once).
   std::uint32_t persist_interval_s = 2;
+  // An unfinished job (any state but TRANSFERRED) not modified for this long is cancelled and
+  // its temp files deleted, as DO does after 30 days (BITS's JobInactivityTimeout). 0 = never.
+  std::uint32_t job_inactivity_timeout_s = 30 * 86400;
 };
 
 }  // namespace shoal::engine

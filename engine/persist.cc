@@ -3,6 +3,7 @@
 // (decision 0005). Restored progress is shown from the store until libtorrent re-checks the
 // temp file; plain-HTTP files continue from their length on disk.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -65,10 +66,39 @@ void Engine::Impl::PersistProgress() {
   }
 }
 
+bool Engine::Impl::Inactive(JobState state, std::int64_t modification_ns) const {
+  if (options_.job_inactivity_timeout_s == 0 || IsFinal(state) ||
+      state == JobState::kTransferred || modification_ns == 0) {
+    return false;
+  }
+  return WallNs() - modification_ns >
+         std::int64_t{options_.job_inactivity_timeout_s} * 1'000'000'000;
+}
+
+void Engine::Impl::CancelInactive() {
+  for (auto& job : jobs_) {
+    if (job->busy || !Inactive(job->state, job->view->times.Load().modification_ns)) continue;
+    std::fprintf(stderr, "shoal: job %s cancelled after %u s without activity\n",
+                 job->view->id.ToString().c_str(), options_.job_inactivity_timeout_s);
+    Cancel(*job, [](hr::HResult) {});
+  }
+}
+
 void Engine::Impl::Restore() {
   if (!store_) return;
   std::vector<StoredJob> stored = store_->LoadAll(&store_warnings_);
   for (StoredJob& s : stored) {
+    if (Inactive(s.state, s.times.modification_ns)) {
+      // Expired while no engine ran: cancelled as it would have been, temp files included.
+      for (const StoredFile& f : s.files) {
+        const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
+        ::unlink((dir + "/" + f.temp_name).c_str());
+      }
+      std::string error;
+      store_->Remove(s.id, &error);
+      store_warnings_ += "job " + s.id.ToString() + " was inactive too long: cancelled\n";
+      continue;
+    }
     if (IsFinal(s.state)) continue;
     RestoreJob(std::move(s));
   }

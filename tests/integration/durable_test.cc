@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/job_store.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
 
@@ -25,8 +26,9 @@ class Durable : public ::testing::Test {
     ASSERT_TRUE(origin_) << error;
   }
 
-  std::unique_ptr<Engine> Start(std::string* error = nullptr) {
+  std::unique_ptr<Engine> Start(std::string* error = nullptr, std::uint32_t inactivity_s = 0) {
     engine::EngineOptions o;
+    if (inactivity_s > 0) o.job_inactivity_timeout_s = inactivity_s;
     o.listen_interface = "127.0.0.1:0";
     o.data_dir = dir_ / "state";
     o.persist_interval_s = 1;
@@ -196,6 +198,55 @@ TEST_F(Durable, CorruptDatabaseIsReportedAndSetAsideAndTheEngineStarts) {
   e = Start();
   EXPECT_EQ(e->StartupWarnings(), "");
   EXPECT_EQ(e->ListJobs().size(), 1u);
+}
+
+TEST_F(Durable, JobInactiveForThirtyDaysWhileStoppedIsCancelledWithItsTempFile) {
+  std::string warnings, error;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  engine::StoredJob old_job, fresh_job;
+  {
+    std::filesystem::create_directories(dir_ / "state");
+    auto store = engine::OpenSqliteJobStore(dir_ / "state", &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    for (auto* j : {&old_job, &fresh_job}) {
+      j->id = engine::Uuid::Random();
+      j->state = JobState::kSuspended;
+      engine::StoredFile f;
+      f.spec.remote_url = origin_->Url("/x.bin");
+      f.spec.local_path = dir_ / (j == &old_job ? "old.bin" : "fresh.bin");
+      f.spec.http_only = f.http = true;
+      f.temp_name = j == &old_job ? ".old.tmp" : ".fresh.tmp";
+      WriteFile(dir_ / f.temp_name, "partial");
+      j->files.push_back(f);
+    }
+    const std::int64_t day = std::int64_t{86400} * 1'000'000'000;
+    old_job.times = {now - 40 * day, now - 31 * day, 0};
+    fresh_job.times = {now - 40 * day, now - 29 * day, 0};
+    ASSERT_TRUE(store->Put(old_job, &error)) << error;
+    ASSERT_TRUE(store->Put(fresh_job, &error)) << error;
+  }
+  auto e = Start();  // the default limit: 30 days
+  ASSERT_TRUE(e);
+  const auto jobs = e->ListJobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]->id, fresh_job.id);
+  EXPECT_NE(e->StartupWarnings().find("inactive"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ".old.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / ".fresh.tmp"));
+  EXPECT_EQ(jobs[0]->progress.Load().bytes_transferred, 7u) << "the bytes on disk";
+}
+
+TEST_F(Durable, RunningEngineCancelsAJobInactiveForItsLimit) {
+  origin_->Put("/idle.bin", RandomBytes(1000, 6));
+  auto e = Start(nullptr, /*inactivity_s=*/1);
+  ASSERT_TRUE(e);
+  auto job = AddJob(*e, "/idle.bin", "idle.bin", /*suspended=*/true);
+  ASSERT_TRUE(WaitFor([&] { return e->FindJob(job->id) == nullptr; }));
+  EXPECT_EQ(job->state.load(), JobState::kCancelled);
+  e.reset();
+  e = Start();
+  EXPECT_TRUE(e->ListJobs().empty()) << "and it left the store";
 }
 
 }  // namespace
