@@ -237,6 +237,51 @@ TEST_F(Durable, JobInactiveForThirtyDaysWhileStoppedIsCancelledWithItsTempFile) 
   EXPECT_EQ(jobs[0]->progress.Load().bytes_transferred, 7u) << "the bytes on disk";
 }
 
+TEST_F(Durable, TransientErrorRetriesByItselfAfterRestartAndErrorStaysWithItsError) {
+  const std::string data = RandomBytes(5000, 8);
+  origin_->Put("/t.bin", data);
+  std::string warnings, error;
+  engine::StoredJob transient, failed;
+  {
+    std::filesystem::create_directories(dir_ / "state");
+    auto store = engine::OpenSqliteJobStore(dir_ / "state", &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    for (auto* j : {&transient, &failed}) {
+      j->id = engine::Uuid::Random();
+      const bool t = j == &transient;
+      j->state = t ? JobState::kTransientError : JobState::kError;
+      j->error_count = 2;
+      j->error = engine::JobErrorInfo{hr::HResult(t ? 0x80072EFD : 0x80190194),
+                                      engine::ErrorContext::kRemoteFile, 0, "earlier", "http"};
+      engine::StoredFile f;
+      f.spec.remote_url = origin_->Url("/t.bin");
+      f.spec.local_path = dir_ / (t ? "t.bin" : "e.bin");
+      f.spec.http_only = f.http = true;
+      f.temp_name = t ? ".t.tmp" : ".e.tmp";
+      j->files.push_back(f);
+      j->times.modification_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count();
+      ASSERT_TRUE(store->Put(*j, &error)) << error;
+    }
+  }
+  auto e = Start();
+  ASSERT_TRUE(e);
+  auto t = e->FindJob(transient.id);
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(WaitFor([&] { return Transferred(*t); }));
+  EXPECT_EQ(t->error_count.load(), 2u);
+  auto f = e->FindJob(failed.id);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->state.load(), JobState::kError);
+  engine::JobErrorInfo info;
+  ASSERT_EQ(e->GetError(failed.id, &info), hr::kOk);
+  EXPECT_EQ(info.code, hr::HResult(0x80190194));
+  EXPECT_EQ(info.message, "earlier");
+  EXPECT_EQ(origin_->Requests("/t.bin"), 1) << "the ERROR job was not retried";
+  ASSERT_EQ(e->Complete(transient.id), hr::kOk);
+  EXPECT_EQ(ReadFile(dir_ / "t.bin"), data);
+}
+
 TEST_F(Durable, RunningEngineCancelsAJobInactiveForItsLimit) {
   origin_->Put("/idle.bin", RandomBytes(1000, 6));
   auto e = Start(nullptr, /*inactivity_s=*/1);
