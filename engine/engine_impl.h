@@ -197,6 +197,8 @@ class Engine::Impl {
   // Whether a job last modified at `modification_ns` has outlived job_inactivity_timeout_s.
   bool Inactive(JobState state, std::int64_t modification_ns) const;
   void CancelInactive();
+  // Serves again the finished content stored as seeds, within the cache limits.
+  void RestoreSeeds();
   double last_persist_s_ = 0;
 
   std::mutex mu_;

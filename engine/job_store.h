@@ -33,6 +33,14 @@ struct StoredJob {
   std::vector<StoredFile> files;
 };
 
+// Finished content that keeps being served to peers (seed_after_complete), across restarts.
+struct StoredSeed {
+  std::string metainfo;
+  std::string dir;
+  std::string file_name;
+  std::int64_t added_ns = 0;  // when Complete put it in place
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
@@ -43,6 +51,11 @@ class JobStore {
   // Every stored job, oldest first. Rows that cannot be read are skipped and described in
   // *warnings; the rest are returned.
   virtual std::vector<StoredJob> LoadAll(std::string* warnings) = 0;
+  // Seeds, keyed by dir + file_name (a new Put for the same file replaces the old).
+  virtual bool PutSeed(const StoredSeed& seed, std::string* error) = 0;
+  virtual bool RemoveSeed(const std::string& dir, const std::string& file_name,
+                          std::string* error) = 0;
+  virtual std::vector<StoredSeed> LoadSeeds(std::string* warnings) = 0;
 };
 
 // Opens (creating) `dir`/jobs.db. A database that is not one, or fails its integrity check,

@@ -35,8 +35,14 @@ struct EngineOptions {
   // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
   bool enable_lsd = false;
   SourcePolicy policy;
-  // Keep serving content to peers after a job is Complete (the engine's lifetime).
+  // Keep serving content to peers after a job is Complete: for the engine's lifetime, and
+  // with a data_dir across restarts within the two cache limits below.
   bool seed_after_complete = true;
+  // DOMaxCacheAge: seconds finished content is served after it completed (DO: 3 days).
+  std::uint32_t max_cache_age_s = 259200;
+  // DOAbsoluteMaxCacheSize, in bytes: the newest finished files that fit are served after a
+  // restart, older ones are dropped from the cache (never deleted). 0 = no size limit.
+  std::uint64_t absolute_max_cache_size_bytes = 0;
   // Limits (BITS defaults for non-admin callers).
   std::uint32_t max_jobs = 300;
   std::uint32_t max_files_per_job = 200;

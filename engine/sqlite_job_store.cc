@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS files(
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
   bytes_total INTEGER, verified_bytes INTEGER, from_peers INTEGER, from_http INTEGER,
   PRIMARY KEY(job, idx));
+CREATE TABLE IF NOT EXISTS seeds(
+  dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
+  PRIMARY KEY(dir, file_name));
 )sql";
 
 std::string IdBlob(const Uuid& id) {
@@ -102,6 +105,38 @@ class SqliteJobStore : public JobStore {
 
   std::vector<StoredJob> LoadAll(std::string* warnings) override {
     return ReadAll(db_, warnings);
+  }
+
+  bool PutSeed(const StoredSeed& seed, std::string* error) override {
+    Stmt s(db_, "INSERT OR REPLACE INTO seeds VALUES(?,?,?,?)");
+    if (!s) return Fail(error);
+    s.Str(1, seed.dir);
+    s.Str(2, seed.file_name);
+    s.Blob(3, seed.metainfo);
+    s.Int(4, seed.added_ns);
+    return sqlite3_step(s.get()) == SQLITE_DONE || Fail(error);
+  }
+
+  bool RemoveSeed(const std::string& dir, const std::string& file_name,
+                  std::string* error) override {
+    Stmt s(db_, "DELETE FROM seeds WHERE dir=? AND file_name=?");
+    if (!s) return Fail(error);
+    s.Str(1, dir);
+    s.Str(2, file_name);
+    return sqlite3_step(s.get()) == SQLITE_DONE || Fail(error);
+  }
+
+  std::vector<StoredSeed> LoadSeeds(std::string* warnings) override {
+    std::vector<StoredSeed> out;
+    Stmt s(db_, "SELECT dir,file_name,metainfo,added_ns FROM seeds ORDER BY added_ns");
+    if (!s) return out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      out.push_back({Text(s.get(), 2), Text(s.get(), 0), Text(s.get(), 1),
+                     sqlite3_column_int64(s.get(), 3)});
+    }
+    if (rc != SQLITE_DONE) *warnings += std::string("seeds: ") + sqlite3_errmsg(db_) + "\n";
+    return out;
   }
 
   // Reads what it can from `db`: unreadable rows and a failing scan are reported, not fatal.
