@@ -26,6 +26,7 @@ bench: build
 	@$(BUILD)/tests/bench/progress_bench
 	@$(BUILD)/tests/bench/transfer_bench
 	@$(BUILD)/tests/bench/http_bench
+	@$(BUILD)/tests/bench/restart_bench
 	@$(BUILD)/tools/shoal sim tools/sim/scenarios/default.json --out $(BUILD)/bench-sim
 
 install: build

@@ -183,8 +183,10 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   if (a.cancel->load()) {
     out = Fatal(hr::kFail, ErrorContext::kNone, "cancelled");
   } else if (a.write_errno != 0) {
-    out = Fatal(hr::FromErrno(a.write_errno), ErrorContext::kLocalFile,
-                req.path + ": " + std::strerror(a.write_errno));
+    // A full disk (or quota) is transient, as in BITS: the job resumes once space returns.
+    const bool full = a.write_errno == ENOSPC || a.write_errno == EDQUOT;
+    out = {hr::FromErrno(a.write_errno), full, ErrorContext::kLocalFile, status,
+           req.path + ": " + std::strerror(a.write_errno)};
   } else if (a.restart) {
     // handled by the caller
   } else if (a.stalled) {

@@ -157,6 +157,13 @@ void Engine::Impl::ProcessEvents() {
         }
         auto it = owners_.find(ev.key);
         if (it == owners_.end() || it->second.job == nullptr) break;
+        // A stopped job's torrents may still report the aftermath of what stopped it (a
+        // read of the piece a full disk failed to write): that is not a new failure.
+        if (!IsActive(it->second.job->state)) break;
+        if (ev.code == hr::kDiskFull) {  // transient, as in BITS: retried once space returns
+          TransientError(*it->second.job, ev.code, ev.context, it->second.file, ev.message);
+          break;
+        }
         Fail(*it->second.job, hr::Failed(ev.code) ? ev.code : hr::kFail, ev.context,
              it->second.file, ev.message);
         break;
@@ -205,6 +212,8 @@ void Engine::Impl::Tick() {
       if (job.state == JobState::kTransferring) Notify(job, JobEvent::kModification);
     }
   }
+  PersistProgress();
+  CancelInactive();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -214,6 +223,13 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   auto impl = std::make_unique<Impl>(options, observer,
                                      seams.clock ? std::move(seams.clock) : SteadyClock());
   Impl* raw = impl.get();
+  if (!options.data_dir.empty()) {
+    // The lock first: a second engine must not even read a store another one writes.
+    impl->lock_ = DataDirLock::Acquire(options.data_dir, error);
+    if (!impl->lock_) return nullptr;
+    impl->store_ = OpenSqliteJobStore(options.data_dir, &impl->store_warnings_, error);
+    if (!impl->store_) return nullptr;
+  }
   impl->session_ = TorrentSession::Create(options, [raw] { raw->Wake(); }, error);
   if (!impl->session_) return nullptr;
   FetchOptions fetch;
@@ -240,6 +256,7 @@ std::unique_ptr<Engine> Engine::Start(const EngineOptions& options, JobObserver*
   std::promise<void> started;
   impl->thread_ = std::thread([raw, &started] {
     raw->engine_thread_id_ = std::this_thread::get_id();
+    raw->Restore();  // before any caller can ask: restored jobs are there from the start
     started.set_value();
     raw->Run();
   });
@@ -267,6 +284,8 @@ std::string Engine::ListenEndpoint() const {
 }
 
 const EngineOptions& Engine::options() const { return impl_->options_; }
+
+std::string Engine::StartupWarnings() const { return impl_->store_warnings_; }
 
 hr::HResult Engine::CreateJob(const std::string& display_name,
                               std::shared_ptr<const JobView>* job) {

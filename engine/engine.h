@@ -70,6 +70,9 @@ class Engine {
   // The BitTorrent endpoint actually bound, "ip:port".
   std::string ListenEndpoint() const;
   const EngineOptions& options() const;
+  // What Start found wrong in the data directory (a corrupt database, jobs it could not
+  // restore), one line each; empty when all was well. Also printed to stderr at start.
+  std::string StartupWarnings() const;
 
   // Jobs. Each returns an HRESULT with Windows' value; see docs/api.md for which.
   hr::HResult CreateJob(const std::string& display_name, std::shared_ptr<const JobView>* job);

@@ -20,6 +20,7 @@
 #include "engine/engine.h"
 #include "engine/http_fetch.h"
 #include "engine/job_state.h"
+#include "engine/job_store.h"
 #include "engine/progress.h"
 #include "engine/range_fetch.h"
 #include "engine/source_policy.h"
@@ -38,6 +39,8 @@ struct JobFile {
   bool fetching = false;     // metainfo sidecar fetch in flight
   bool temp_created = false;
   SourceBytes sources;
+  SourceBytes sources_base;  // counted by an earlier engine run (restored from the store)
+  bool restored = false;     // progress shown from the store until libtorrent re-checks
   // CDN pieces (cdn.cc): in flight, where the current run continues, when to try again.
   std::set<int> cdn_inflight;
   int cdn_cursor = -1;
@@ -74,6 +77,7 @@ struct Job {
   double active_s = 0;
   double active_since_s = -1;
   std::uint32_t peer_connections = 0;  // from the last tick
+  bool persist_dirty = false;  // progress not yet in the store
   // BITS retry timers: the no-progress window opens at the first transient error and closes
   // on progress; a TRANSIENT_ERROR job re-queues at retry_at.
   std::optional<Clock::TimePoint> no_progress_since;
@@ -130,6 +134,12 @@ class Engine::Impl {
   const std::shared_ptr<const Clock> clock_;
   std::thread thread_;
   std::thread::id engine_thread_id_;
+  // Durability (persist.cc); null without a data_dir.
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<JobStore> store_;
+  std::string store_warnings_;
+  // Engine thread: loads the stored jobs and resumes those BITS would resume.
+  void Restore();
 
  private:
   void ProcessEvents();
@@ -189,6 +199,17 @@ class Engine::Impl {
   // job's torrents (the HTTP paths read RateFor when they start a request).
   std::uint64_t RateFor(const Job& job) const;
   void ApplyRates(Job& job);
+
+  // persist.cc: writes the job (or removes it once final); progress every persist interval.
+  void Persist(Job& job);
+  void PersistProgress();
+  void RestoreJob(StoredJob stored);
+  // Whether a job last modified at `modification_ns` has outlived job_inactivity_timeout_s.
+  bool Inactive(JobState state, std::int64_t modification_ns) const;
+  void CancelInactive();
+  // Serves again the finished content stored as seeds, within the cache limits.
+  void RestoreSeeds();
+  double last_persist_s_ = 0;
 
  public:
   EngineStats Stats();

@@ -97,6 +97,11 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
         int key = -1;
         if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
           owners_[key] = {nullptr, -1};
+          if (store_ && !store_->PutSeed({f.spec.metainfo, f.dir, f.final_name, WallNs()},
+                                         &error)) {
+            std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", f.final_name.c_str(),
+                         error.c_str());
+          }
         }
       }
     }
@@ -122,8 +127,16 @@ void Engine::Impl::Shutdown() {
   for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
   pending_seeds_.clear();
   for (auto& job : jobs_) StopHttp(*job);
+  if (store_) {
+    // Durable: the store has every job as of now, and temp files stay for the next run.
+    for (auto& job : jobs_) {
+      if (!IsFinal(job->state)) Persist(*job);
+    }
+    session_.reset();
+    return;
+  }
   session_.reset();
-  // Jobs are not durable yet: what an engine leaves unfinished dies with it, temp files too.
+  // Not durable: what an engine leaves unfinished dies with it, temp files too.
   for (auto& job : jobs_) {
     for (JobFile& f : job->files) {
       if (f.temp_created) ::unlink(f.temp_path().c_str());

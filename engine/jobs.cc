@@ -45,6 +45,7 @@ hr::HResult Engine::Impl::CreateJob(const std::string& name,
   *out = job->view;
   by_id_[id] = job.get();
   jobs_.push_back(std::move(job));
+  Persist(*jobs_.back());
   return hr::kOk;
 }
 
@@ -73,6 +74,7 @@ void Engine::Impl::SetState(Job& job, JobState next) {
   if (next == JobState::kTransferred) t.transfer_completion_ns = t.modification_ns;
   job.view->times.Store(t);
   if (next == JobState::kTransferring) job.error.reset();  // error objects end here
+  Persist(job);
   // BITS fires no JobModification on entering ERROR or TRANSFERRED.
   if (next == JobState::kTransferred) {
     Notify(job, JobEvent::kTransferred);
@@ -91,7 +93,11 @@ hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
 
 void Engine::Impl::Publish(Job& job) {
   for (JobFile& f : job.files) {
-    if (f.torrent >= 0) f.sources = session_->Sources(f.torrent);
+    if (f.torrent >= 0) {
+      const SourceBytes now = session_->Sources(f.torrent);
+      f.sources = {f.sources_base.from_peers + now.from_peers,
+                   f.sources_base.from_http + now.from_http};
+    }
   }
   const JobProgress p = job.tracker.Progress();
   job.view->progress.Store(p);
@@ -123,6 +129,7 @@ void Engine::Impl::Publish(Job& job) {
   if (p.bytes_transferred != job.published_bytes) {
     job.published_bytes = p.bytes_transferred;
     job.progress_dirty = true;
+    job.persist_dirty = true;
   }
 }
 
@@ -135,6 +142,7 @@ hr::HResult Engine::Impl::SetProperties(Job& job,
   if (hr::Failed(h)) return h;
   job.props = std::move(copy);
   Touch(job);
+  Persist(job);
   Notify(job, JobEvent::kModification);
   return h;
 }
@@ -187,6 +195,7 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
   }
   Publish(job);
   Touch(job);
+  Persist(job);
   Notify(job, JobEvent::kModification);
   if (IsActive(job.state)) Schedule(job);
   return hr::kOk;
@@ -349,6 +358,11 @@ void Engine::Impl::StartFile(Job& job, int index) {
   f.torrent = key;
   owners_[key] = {&job, index};
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
+  if (f.restored && f.tracked >= 0) {
+    // Progress shown from the store gives way to what libtorrent's check finds on disk.
+    f.restored = false;
+    job.tracker.ResetTorrent(f.tracked);
+  }
   ApplyRates(job);  // before the first tick: a LAN peer fills an unlimited torrent at once
   Publish(job);
 }

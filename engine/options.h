@@ -35,7 +35,8 @@ struct EngineOptions {
   // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
   bool enable_lsd = false;
   SourcePolicy policy;
-  // Keep serving content to peers after a job is Complete (the engine's lifetime).
+  // Keep serving content to peers after a job is Complete: for the engine's lifetime, and
+  // with a data_dir across restarts within the two cache limits below.
   bool seed_after_complete = true;
   // Rates in KB/s (1024 bytes/s), 0 = unlimited. DOMaxForegroundDownloadBandwidth and
   // DOMaxBackgroundDownloadBandwidth cap all FOREGROUND jobs, and all other jobs, together
@@ -44,6 +45,11 @@ struct EngineOptions {
   std::uint32_t max_foreground_download_kbps = 0;
   std::uint32_t max_background_download_kbps = 0;
   std::uint32_t max_upload_kbps = 0;
+  // DOMaxCacheAge: seconds finished content is served after it completed (DO: 3 days).
+  std::uint32_t max_cache_age_s = 259200;
+  // DOAbsoluteMaxCacheSize, in bytes: the newest finished files that fit are served after a
+  // restart, older ones are dropped from the cache (never deleted). 0 = no size limit.
+  std::uint64_t absolute_max_cache_size_bytes = 0;
   // Limits (BITS defaults for non-admin callers).
   std::uint32_t max_jobs = 300;
   std::uint32_t max_files_per_job = 200;
@@ -63,6 +69,15 @@ struct EngineOptions {
   // `http_no_proxy` lists hosts that bypass it ("host,.domain,10.0.0.0/8").
   std::string http_proxy;
   std::string http_no_proxy;
+  // Where jobs persist (jobs.db, a lock) so they outlive the process: see
+  // docs/operations.md. Empty = not durable: jobs and their temp files end with the engine.
+  // DefaultDataDir() (job_store.h) gives the documented default, $XDG_STATE_HOME/shoal.
+  std::string data_dir;
+  // Seconds between saves of progress (state changes are saved at once).
+  std::uint32_t persist_interval_s = 2;
+  // An unfinished job (any state but TRANSFERRED) not modified for this long is cancelled and
+  // its temp files deleted, as DO does after 30 days (BITS's JobInactivityTimeout). 0 = never.
+  std::uint32_t job_inactivity_timeout_s = 30 * 86400;
 };
 
 }  // namespace shoal::engine

@@ -86,6 +86,7 @@ class TorrentSession::Impl {
     bool checked = false;  // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
+    bool file_error = false;  // a disk error stopped it: re-check what is on disk on resume
   };
 
   EngineOptions options;
@@ -291,7 +292,16 @@ void TorrentSession::Pause(int key) {
 }
 
 void TorrentSession::Resume(int key) {
-  if (Impl::Entry* e = impl_->Find(key)) e->handle.resume();
+  if (Impl::Entry* e = impl_->Find(key)) {
+    if (e->file_error) {
+      // A full disk left pieces half-written that libtorrent may count as in progress
+      // forever: clear the error and let a re-check say what the file really holds.
+      e->file_error = false;
+      e->handle.clear_error();
+      e->handle.force_recheck();
+    }
+    e->handle.resume();
+  }
 }
 
 void TorrentSession::Remove(int key) {
@@ -415,11 +425,13 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     return;
   }
   if (auto* t = lt::alert_cast<lt::torrent_error_alert>(a)) {
+    if (Entry* e = Find(KeyOf(t->handle))) e->file_error = true;
     out->push_back({Kind::kError, KeyOf(t->handle), -1, FromLt(t->error), ErrorContext::kLocalFile,
                     t->message()});
     return;
   }
   if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
+    if (Entry* e = Find(KeyOf(f->handle))) e->file_error = true;
     out->push_back({Kind::kError, KeyOf(f->handle), -1, FromLt(f->error), ErrorContext::kLocalFile,
                     f->message()});
     return;

@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ make pkg-config git
   libtorrent-rasterbar-dev libboost-dev libssl-dev   # the swarm (libtorrent 2.0.8, Boost 1.74, OpenSSL 3)
   libcurl4-openssl-dev                               # HTTP: sidecars, CDN pieces, plain-HTTP content
+  libsqlite3-dev                                     # the durable job store (jobs.db)
   nlohmann-json3-dev libcli11-dev                    # CLI: JSON output, argument parsing
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
   aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks

@@ -123,6 +123,8 @@ HRESULT ApplyJson(const json& j, Options* o, std::string* error) {
       h = want_string(&o->http_proxy);
     } else if (key == "http_no_proxy") {
       h = want_string(&o->http_no_proxy);
+    } else if (key == "data_dir") {
+      h = want_string(&o->data_dir);
     } else {
       h = Fail(E_INVALIDARG, error, "unknown key \"" + key + "\"");
     }

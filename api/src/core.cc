@@ -28,6 +28,7 @@ engine::EngineOptions ToEngineOptions(const Options& options) {
   e.max_upload_kbps = options.max_upload_kbps;
   e.max_jobs = options.max_jobs;
   e.max_files_per_job = options.max_files_per_job;
+  e.data_dir = options.data_dir;
   return e;
 }
 

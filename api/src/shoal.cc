@@ -4,9 +4,12 @@
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "engine/job_store.h"
 #include "engine/metainfo.h"
 
 namespace shoal {
+
+std::string DefaultDataDir() { return engine::DefaultDataDir(); }
 
 HRESULT CreateBackgroundCopyManager(const Options& options, IBackgroundCopyManager** manager,
                                     std::string* error) {

@@ -44,6 +44,10 @@ struct GetArgs {
   int http_delay_s = -1;  // >= 0: both DO HTTP delays (foreground and background), seconds
   std::uint32_t max_download_kbps = 0;  // DOMax{Foreground,Background}DownloadBandwidth, 0 = none
   std::uint32_t max_upload_kbps = 0;    // DOMaxUploadBandwidth, 0 = none
+  // Durable: the job persists in this data directory, and running the same command again
+  // after an interruption continues it. `resume` uses the default data directory.
+  std::string data_dir;
+  bool resume = false;
 };
 int RunGet(const GetArgs& args);
 

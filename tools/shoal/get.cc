@@ -92,6 +92,15 @@ int RunGet(const GetArgs& args) {
   options.max_foreground_download_kbps = args.max_download_kbps;
   options.max_background_download_kbps = args.max_download_kbps;
   options.max_upload_kbps = args.max_upload_kbps;
+  options.data_dir = args.data_dir;
+  if (options.data_dir.empty() && args.resume) {
+    options.data_dir = DefaultDataDir();
+    if (options.data_dir.empty()) {
+      Complain("--continue: neither XDG_STATE_HOME nor HOME is set; use --data-dir");
+      return kExitBadInput;
+    }
+  }
+  const bool durable = !options.data_dir.empty();
   if (args.http_delay_s >= 0) {
     options.delay_foreground_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
     options.delay_background_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
@@ -102,7 +111,10 @@ int RunGet(const GetArgs& args) {
     return kExitBadInput;
   }
   JobRunner job;
-  if (HRESULT hr = job.Start(manager.get(), spec, &error); FAILED(hr)) {
+  const bool continued = durable && job.Attach(manager.get(), spec);
+  if (continued) {
+    std::fprintf(stderr, "shoal: continuing the earlier download of %s\n", output.c_str());
+  } else if (HRESULT hr = job.Start(manager.get(), spec, &error); FAILED(hr)) {
     Complain(error);
     // Refusals of what the user typed (arguments, metainfo, destination) are bad input.
     const bool bad_input = hr == E_INVALIDARG || hr == E_ACCESSDENIED ||
@@ -136,6 +148,10 @@ int RunGet(const GetArgs& args) {
       view.Draw({job.Sample(label.substr(0, 10))});
     }
     if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
+    if (g_interrupted && durable) {
+      Complain("interrupted; run the same command again to continue");
+      return kExitInterrupted;
+    }
     if (g_interrupted) {
       job.Cancel();
       Complain("interrupted; the partial download was removed");

@@ -56,6 +56,31 @@ HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const JobSpec& spec,
   return hr;
 }
 
+bool JobRunner::Attach(IBackgroundCopyManager* manager, const JobSpec& spec) {
+  ComPtr<IEnumBackgroundCopyJobs> jobs;
+  if (FAILED(manager->EnumJobs(0, jobs.Put()))) return false;
+  for (;;) {
+    ComPtr<IBackgroundCopyJob> job;
+    if (jobs->Next(1, job.Put(), nullptr) != S_OK) return false;
+    ComPtr<IEnumBackgroundCopyFiles> files;
+    if (FAILED(job->EnumFiles(files.Put()))) continue;
+    ComPtr<IBackgroundCopyFile> file;
+    if (files->Next(1, file.Put(), nullptr) != S_OK) continue;
+    LPWSTR remote = nullptr;
+    LPWSTR local = nullptr;
+    if (FAILED(file->GetRemoteName(&remote))) continue;
+    const std::string url = TakeString(remote);
+    if (FAILED(file->GetLocalName(&local))) continue;
+    if (url != spec.url || TakeString(local) != spec.path) continue;
+    if (FAILED(job->QueryInterface(IID_IShoalJob2, ext_.PutVoid()))) return false;
+    job_ = std::move(job);
+    BG_JOB_STATE state = BG_JOB_STATE_ERROR;
+    job_->GetState(&state);
+    if (state != BG_JOB_STATE_TRANSFERRED) job_->Resume();
+    return true;
+  }
+}
+
 BG_JOB_STATE JobRunner::State() const {
   BG_JOB_STATE s = BG_JOB_STATE_ERROR;
   job_->GetState(&s);

@@ -27,6 +27,9 @@ class JobRunner {
  public:
   // Creates the job and adds the file; on failure returns the HRESULT and says why.
   HRESULT Start(IBackgroundCopyManager* manager, const JobSpec& spec, std::string* error);
+  // Takes over a persisted job with the same URL and output, resuming it unless it is
+  // TRANSFERRED. False when there is none.
+  bool Attach(IBackgroundCopyManager* manager, const JobSpec& spec);
   // The job's current state, progress and sources, as a progress line's input.
   JobSample Sample(const std::string& label) const;
   BG_JOB_STATE State() const;

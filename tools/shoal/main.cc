@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   AddNet(g, &get.net);
   g->add_flag("--no-http", get.no_http, "peers only: never use the CDN");
   g->add_flag("--background", get.background, "background priority (HTTP waits longer)");
+  g->add_option("--data-dir", get.data_dir,
+                "keep the job in DIR: after Ctrl-C or a crash, the same command continues it");
+  g->add_flag("-c,--continue", get.resume,
+              "as --data-dir with the default ($XDG_STATE_HOME/shoal or ~/.local/state/shoal)");
   g->add_flag("--seed", get.seed, "keep serving the file to peers until interrupted");
   auto* json = g->add_flag("--json", get.json, "print the summary as JSON on stdout");
   g->add_flag("--progress-jsonl", get.progress_jsonl,

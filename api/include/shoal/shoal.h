@@ -35,7 +35,13 @@ struct Options {
   std::string http_no_proxy;  // hosts that bypass http_proxy
   std::uint32_t max_jobs = 300;                 // BITS MaxJobsPerUser: live jobs per manager
   std::uint32_t max_files_per_job = 200;        // BITS MaxFilesPerJob
+  // Where jobs persist across restarts (jobs.db, a lock); empty: jobs end with the manager.
+  // The documented default is $XDG_STATE_HOME/shoal (~/.local/state/shoal).
+  std::string data_dir;
 };
+
+// $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; "" when neither variable is set.
+std::string DefaultDataDir();
 
 // Creates a manager backed by a new engine of its own. `error` (optional) says why on failure.
 HRESULT CreateBackgroundCopyManager(const Options& options, IBackgroundCopyManager** manager,

@@ -1,0 +1,214 @@
+// Durable jobs on the engine thread: each job written to the JobStore at every state change
+// and property change, progress every persist interval, and the stored jobs restored at start
+// (decision 0005). Restored progress is shown from the store until libtorrent re-checks the
+// temp file; plain-HTTP files continue from their length on disk.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/engine_impl.h"
+
+namespace shoal::engine {
+namespace {
+
+StoredJob ToStored(const Job& job) {
+  StoredJob s;
+  s.id = job.view->id;
+  s.state = job.state;
+  s.props = job.props;
+  s.times = job.view->times.Load();
+  s.error_count = job.view->error_count.load(std::memory_order_relaxed);
+  s.error = job.error;
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    const JobFile& f = job.files[i];
+    StoredFile sf;
+    sf.spec = f.spec;
+    sf.temp_name = f.temp_name;
+    sf.http = f.http;
+    sf.verified = f.verified;
+    const FileProgress p = job.tracker.File(i);
+    sf.bytes_total = p.bytes_total;
+    sf.verified_bytes = p.bytes_transferred;
+    sf.sources = f.sources;
+    s.files.push_back(std::move(sf));
+  }
+  return s;
+}
+
+// The temp file's size, or -1 when it is gone.
+std::int64_t DiskSize(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+}  // namespace
+
+void Engine::Impl::Persist(Job& job) {
+  if (!store_) return;
+  std::string error;
+  const bool ok = IsFinal(job.state) ? store_->Remove(job.view->id, &error)
+                                     : store_->Put(ToStored(job), &error);
+  // A store that cannot be written costs durability, not the transfer: say so and go on.
+  if (!ok) std::fprintf(stderr, "shoal: cannot save job %s: %s\n",
+                        job.view->id.ToString().c_str(), error.c_str());
+  job.persist_dirty = false;
+}
+
+void Engine::Impl::PersistProgress() {
+  if (!store_) return;
+  const double now = NowS();
+  if (now - last_persist_s_ < options_.persist_interval_s) return;
+  last_persist_s_ = now;
+  for (auto& job : jobs_) {
+    if (job->persist_dirty && !IsFinal(job->state)) Persist(*job);
+  }
+}
+
+bool Engine::Impl::Inactive(JobState state, std::int64_t modification_ns) const {
+  if (options_.job_inactivity_timeout_s == 0 || IsFinal(state) ||
+      state == JobState::kTransferred || modification_ns == 0) {
+    return false;
+  }
+  return WallNs() - modification_ns >
+         std::int64_t{options_.job_inactivity_timeout_s} * 1'000'000'000;
+}
+
+void Engine::Impl::CancelInactive() {
+  for (auto& job : jobs_) {
+    if (job->busy || !Inactive(job->state, job->view->times.Load().modification_ns)) continue;
+    std::fprintf(stderr, "shoal: job %s cancelled after %u s without activity\n",
+                 job->view->id.ToString().c_str(), options_.job_inactivity_timeout_s);
+    Cancel(*job, [](hr::HResult) {});
+  }
+}
+
+void Engine::Impl::Restore() {
+  if (!store_) return;
+  std::vector<StoredJob> stored = store_->LoadAll(&store_warnings_);
+  for (StoredJob& s : stored) {
+    if (Inactive(s.state, s.times.modification_ns)) {
+      // Expired while no engine ran: cancelled as it would have been, temp files included.
+      for (const StoredFile& f : s.files) {
+        const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
+        ::unlink((dir + "/" + f.temp_name).c_str());
+      }
+      std::string error;
+      store_->Remove(s.id, &error);
+      store_warnings_ += "job " + s.id.ToString() + " was inactive too long: cancelled\n";
+      continue;
+    }
+    if (IsFinal(s.state)) continue;
+    RestoreJob(std::move(s));
+  }
+  RestoreSeeds();
+  if (!store_warnings_.empty()) std::fprintf(stderr, "shoal: %s", store_warnings_.c_str());
+}
+
+void Engine::Impl::RestoreSeeds() {
+  std::vector<StoredSeed> seeds = store_->LoadSeeds(&store_warnings_);
+  const std::int64_t now = WallNs();
+  const std::int64_t max_age = std::int64_t{options_.max_cache_age_s} * 1'000'000'000;
+  std::uint64_t cached = 0;
+  // Newest first: when the size limit bites, the oldest content leaves the cache.
+  for (auto it = seeds.rbegin(); it != seeds.rend(); ++it) {
+    const StoredSeed& s = *it;
+    const std::int64_t size = DiskSize(s.dir + "/" + s.file_name);
+    const std::uint64_t limit = options_.absolute_max_cache_size_bytes;
+    const bool keep = options_.seed_after_complete && size >= 0 && now - s.added_ns <= max_age &&
+                      (limit == 0 || cached + static_cast<std::uint64_t>(size) <= limit);
+    std::string error;
+    if (!keep) {
+      store_->RemoveSeed(s.dir, s.file_name, &error);  // the file itself stays: it is the user's
+      continue;
+    }
+    TorrentSession::AddParams params;
+    params.metainfo = s.metainfo;
+    params.save_dir = s.dir;
+    params.file_name = s.file_name;  // checked, not trusted: the file may have changed since
+    TorrentLayout layout;
+    int key = -1;
+    if (hr::Failed(session_->Add(params, &key, &layout, &error))) {
+      store_warnings_ += "cannot serve " + s.file_name + " again: " + error + "\n";
+      store_->RemoveSeed(s.dir, s.file_name, &error);
+      continue;
+    }
+    owners_[key] = {nullptr, -1};
+    cached += static_cast<std::uint64_t>(size);
+  }
+}
+
+void Engine::Impl::RestoreJob(StoredJob s) {
+  auto owned = std::make_unique<Job>();
+  Job& job = *owned;
+  job.view = std::make_shared<JobView>(s.id);
+  job.props = std::move(s.props);
+  job.view->times.Store(s.times);
+  job.view->error_count.store(s.error_count);
+  job.error = std::move(s.error);
+  bool all_whole = true;
+  for (StoredFile& sf : s.files) {
+    JobFile f;
+    const std::filesystem::path local(sf.spec.local_path);
+    f.dir = local.parent_path().string();
+    f.final_name = local.filename().string();
+    f.temp_name = sf.temp_name;
+    f.http = sf.http;
+    f.spec = std::move(sf.spec);
+    const int index = job.tracker.AddFile(sf.bytes_total);
+    const std::int64_t disk = DiskSize(f.temp_path());
+    f.temp_created = disk >= 0;
+    const std::uint64_t on_disk = disk < 0 ? 0 : static_cast<std::uint64_t>(disk);
+    const bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&
+                       sf.verified_bytes == sf.bytes_total;
+    if (f.http) {
+      // Bytes reach the temp file in order: what is on disk is what was received.
+      f.http_bytes = f.http_high_water =
+          sf.bytes_total == kSizeUnknown ? on_disk : std::min(on_disk, sf.bytes_total);
+      f.sources = sf.sources;
+      job.tracker.SetStreamedBytes(index, f.http_bytes);
+    } else {
+      // Pieces need a re-check: shown as stored until libtorrent has the file again, and
+      // only when the file still has at least that many bytes.
+      f.sources_base = f.sources = sf.sources;
+      f.restored = true;
+      job.tracker.SetStreamedBytes(index, on_disk >= sf.verified_bytes ? sf.verified_bytes : 0);
+    }
+    f.verified = sf.verified && whole;
+    all_whole = all_whole && whole;
+    job.files.push_back(std::move(f));
+  }
+  JobState state = s.state;
+  if (state == JobState::kTransferred && !all_whole) {
+    // A temp file was deleted or truncated behind our back: fetch it again, never expose it.
+    state = JobState::kQueued;
+    std::fprintf(stderr, "shoal: job %s: a temp file is missing or short; fetching again\n",
+                 s.id.ToString().c_str());
+  }
+  job.state = state;
+  job.view->state.store(state);
+  by_id_[s.id] = &job;
+  jobs_.push_back(std::move(owned));
+  Publish(job);
+  job.progress_dirty = false;
+  switch (state) {
+    case JobState::kQueued:
+    case JobState::kConnecting:
+    case JobState::kTransferring:
+      job.state = JobState::kQueued;
+      job.view->state.store(JobState::kQueued);
+      job.queued_at_s = NowS();
+      Schedule(job);
+      break;
+    case JobState::kTransientError:
+      // Retried on the next tick; the no-progress window starts again with this run.
+      job.no_progress_since = clock_->Now();
+      job.retry_at = clock_->Now();
+      break;
+    default:  // SUSPENDED, ERROR, TRANSFERRED wait for the caller
+      break;
+  }
+}
+
+}  // namespace shoal::engine

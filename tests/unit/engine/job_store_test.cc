@@ -1,0 +1,170 @@
+// JobStore on SQLite and the data directory lock, against real files in a temp directory.
+#include "engine/job_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/fixtures.h"
+
+namespace shoal::engine {
+namespace {
+
+using shoal::testing::TempDir;
+
+StoredJob SampleJob() {
+  StoredJob j;
+  j.id = Uuid::Random();
+  j.state = JobState::kTransientError;
+  j.props.display_name = "nightly";
+  j.props.description = "the nightly image";
+  j.props.priority = Priority::kLow;
+  j.props.notify_flags = 0xB;
+  j.props.minimum_retry_delay_s = 60;
+  j.props.no_progress_timeout_s = 3600;
+  j.times = {100, 200, 0};
+  j.error_count = 3;
+  j.error = JobErrorInfo{hr::HResult(0x80190194), ErrorContext::kRemoteFile, 0, "404", "http"};
+  StoredFile f;
+  f.spec.remote_url = "http://127.0.0.1/a.bin";
+  f.spec.local_path = "/tmp/a.bin";
+  f.spec.metainfo = std::string("d4:info\0de", 10);  // binary-safe
+  f.spec.sha256 = std::string(32, '\x7f');
+  f.temp_name = ".a.bin.x-0.shoal-tmp";
+  f.bytes_total = 1 << 20;
+  f.verified_bytes = 65536;
+  f.sources = {1000, 2000};
+  j.files.push_back(f);
+  f.spec.local_path = "/tmp/b.bin";
+  f.http = true;
+  f.bytes_total = kSizeUnknown;
+  j.files.push_back(f);
+  return j;
+}
+
+TEST(SqliteJobStore, RoundTripsEveryField) {
+  TempDir dir;
+  std::string warnings, error;
+  const StoredJob in = SampleJob();
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Put(in, &error)) << error;
+  }
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  const std::vector<StoredJob> out = store->LoadAll(&warnings);
+  EXPECT_EQ(warnings, "");
+  ASSERT_EQ(out.size(), 1u);
+  const StoredJob& j = out[0];
+  EXPECT_EQ(j.id, in.id);
+  EXPECT_EQ(j.state, JobState::kTransientError);
+  EXPECT_EQ(j.props.display_name, "nightly");
+  EXPECT_EQ(j.props.description, "the nightly image");
+  EXPECT_EQ(j.props.priority, Priority::kLow);
+  EXPECT_EQ(j.props.notify_flags, 0xBu);
+  EXPECT_EQ(j.props.minimum_retry_delay_s, 60u);
+  EXPECT_EQ(j.props.no_progress_timeout_s, 3600u);
+  EXPECT_EQ(j.times.modification_ns, 200);
+  EXPECT_EQ(j.error_count, 3u);
+  ASSERT_TRUE(j.error);
+  EXPECT_EQ(j.error->code, hr::HResult(0x80190194));
+  EXPECT_EQ(j.error->context, ErrorContext::kRemoteFile);
+  ASSERT_EQ(j.files.size(), 2u);
+  EXPECT_EQ(j.files[0].spec.metainfo, in.files[0].spec.metainfo);
+  EXPECT_EQ(j.files[0].spec.sha256, in.files[0].spec.sha256);
+  EXPECT_EQ(j.files[0].verified_bytes, 65536u);
+  EXPECT_EQ(j.files[0].sources.from_http, 2000u);
+  EXPECT_FALSE(j.files[0].http);
+  EXPECT_TRUE(j.files[1].http);
+  EXPECT_EQ(j.files[1].bytes_total, kSizeUnknown);
+  EXPECT_EQ(j.files[1].spec.local_path, "/tmp/b.bin");
+}
+
+TEST(SqliteJobStore, PutReplacesAndRemoveDeletes) {
+  TempDir dir;
+  std::string warnings, error;
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store);
+  StoredJob a = SampleJob();
+  StoredJob b = SampleJob();
+  b.times.creation_ns = 50;  // older: listed first
+  ASSERT_TRUE(store->Put(a, &error));
+  ASSERT_TRUE(store->Put(b, &error));
+  a.files.pop_back();
+  a.state = JobState::kSuspended;
+  ASSERT_TRUE(store->Put(a, &error));
+  auto all = store->LoadAll(&warnings);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, b.id);
+  EXPECT_EQ(all[1].files.size(), 1u);
+  EXPECT_EQ(all[1].state, JobState::kSuspended);
+  ASSERT_TRUE(store->Remove(b.id, &error));
+  all = store->LoadAll(&warnings);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].id, a.id);
+}
+
+TEST(SqliteJobStore, GarbageDatabaseIsSetAsideWithAMessage) {
+  TempDir dir;
+  shoal::testing::WriteFile(dir / "jobs.db", std::string(8192, 'x'));
+  std::string warnings, error;
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_NE(warnings.find("corrupt"), std::string::npos) << warnings;
+  EXPECT_TRUE(store->LoadAll(&warnings).empty());
+  bool kept = false;
+  for (const auto& name : shoal::testing::ListDir(dir.path().string())) {
+    kept = kept || name.rfind("jobs.db.corrupt-", 0) == 0;
+  }
+  EXPECT_TRUE(kept);
+  EXPECT_TRUE(store->Put(SampleJob(), &error)) << error;  // and works afresh
+}
+
+TEST(SqliteJobStore, TruncatedDatabaseKeepsWhatItCanAndNeverCrashes) {
+  TempDir dir;
+  std::string warnings, error;
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store);
+    StoredJob j = SampleJob();
+    j.files[0].spec.metainfo = shoal::testing::RandomBytes(200000);  // many pages
+    for (int i = 0; i < 20; ++i) {
+      j.id = Uuid::Random();
+      ASSERT_TRUE(store->Put(j, &error));
+    }
+  }  // closing checkpoints the WAL into jobs.db
+  const std::string db = shoal::testing::ReadFile(dir / "jobs.db");
+  ASSERT_GT(db.size(), 100000u);
+  shoal::testing::WriteFile(dir / "jobs.db", db.substr(0, db.size() / 2));
+  warnings.clear();
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_NE(warnings, "");
+  const auto jobs = store->LoadAll(&warnings);
+  EXPECT_LE(jobs.size(), 20u);
+  for (const auto& j : jobs) EXPECT_EQ(j.files.size(), 2u);  // none half-read
+}
+
+TEST(DataDirLock, SecondHolderIsRefusedUntilTheFirstLetsGo) {
+  TempDir dir;
+  const std::string data = dir / "state/shoal";  // created on demand
+  std::string error;
+  auto first = DataDirLock::Acquire(data, &error);
+  ASSERT_TRUE(first) << error;
+  EXPECT_FALSE(DataDirLock::Acquire(data, &error));
+  EXPECT_NE(error.find("in use by another shoal engine"), std::string::npos) << error;
+  first.reset();
+  EXPECT_TRUE(DataDirLock::Acquire(data, &error)) << error;
+}
+
+TEST(DataDir, DefaultFollowsXdgStateHomeThenHome) {
+  {
+    shoal::testing::ScopedEnv xdg("XDG_STATE_HOME", "/var/xdg");
+    EXPECT_EQ(DefaultDataDir(), "/var/xdg/shoal");
+  }
+  shoal::testing::ScopedEnv xdg("XDG_STATE_HOME", "");
+  shoal::testing::ScopedEnv home("HOME", "/home/u");
+  EXPECT_EQ(DefaultDataDir(), "/home/u/.local/state/shoal");
+}
+
+}  // namespace
+}  // namespace shoal::engine
