@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "engine/crash_point.h"
 #include "engine/engine_impl.h"
 #include "engine/metainfo.h"
 
@@ -74,6 +75,9 @@ void Engine::Impl::SetState(Job& job, JobState next) {
   if (next == JobState::kTransferred) t.transfer_completion_ns = t.modification_ns;
   job.view->times.Store(t);
   if (next == JobState::kTransferring) job.error.reset();  // error objects end here
+  // Readers of the view may see the new state already; the caller's reply waits for the
+  // store (durable on return). A crash in between leaves the previous state stored.
+  CrashPoint("state.applied", ToString(next));
   Persist(job);
   // BITS fires no JobModification on entering ERROR or TRANSFERRED.
   if (next == JobState::kTransferred) {
