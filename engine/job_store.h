@@ -30,6 +30,9 @@ struct StoredJob {
   JobTimes times;
   std::uint32_t error_count = 0;
   std::optional<JobErrorInfo> error;
+  // Complete's intent (decision 0005): set before the first rename, so a restart finishes
+  // the renames instead of treating the moved temp files as lost.
+  bool completing = false;
   std::vector<StoredFile> files;
 };
 

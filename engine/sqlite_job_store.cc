@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "engine/crash_point.h"
 #include "engine/job_store.h"
 
 namespace shoal::engine {
@@ -19,7 +20,8 @@ CREATE TABLE IF NOT EXISTS jobs(
   priority INTEGER, notify_flags INTEGER, retry_delay INTEGER, no_progress_timeout INTEGER,
   proxy_usage INTEGER, proxy_list TEXT, proxy_bypass TEXT,
   creation_ns INTEGER, modification_ns INTEGER, completion_ns INTEGER, error_count INTEGER,
-  err_code INTEGER, err_context INTEGER, err_file INTEGER, err_message TEXT, err_protocol TEXT);
+  err_code INTEGER, err_context INTEGER, err_file INTEGER, err_message TEXT, err_protocol TEXT,
+  completing INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS files(
   job BLOB NOT NULL, idx INTEGER NOT NULL, remote_url TEXT, local_path TEXT, temp_name TEXT,
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
@@ -29,6 +31,48 @@ CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
   PRIMARY KEY(dir, file_name));
 )sql";
+
+// Columns added after a table's first release. Opening a jobs.db written by an older engine
+// adds each one it lacks (ALTER TABLE ... ADD COLUMN; rows get the default), so a newer
+// engine reads an older store. Append here, and to kSchema, when a table gains a column.
+struct AddedColumn {
+  const char* table;
+  const char* column;
+  const char* type;  // with its DEFAULT, which the existing rows take
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"jobs", "completing", "INTEGER NOT NULL DEFAULT 0"},
+};
+
+bool HasColumn(sqlite3* db, const char* table, const char* column) {
+  sqlite3_stmt* s = nullptr;
+  const std::string sql = std::string("PRAGMA table_info(") + table + ")";
+  bool found = false;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
+    while (!found && sqlite3_step(s) == SQLITE_ROW) {
+      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+      found = name != nullptr && std::strcmp(name, column) == 0;
+    }
+  }
+  sqlite3_finalize(s);
+  return found;
+}
+
+// Adds the columns of kAddedColumns an older database lacks. False with *why on failure.
+bool AddMissingColumns(sqlite3* db, std::string* why) {
+  for (const AddedColumn& c : kAddedColumns) {
+    if (HasColumn(db, c.table, c.column)) continue;
+    const std::string sql = std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column +
+                            " " + c.type;
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+      *why = sql + ": " + (msg ? msg : "?");
+      sqlite3_free(msg);
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string IdBlob(const Uuid& id) {
   std::string b(16, '\0');
@@ -85,6 +129,7 @@ class SqliteJobStore : public JobStore {
       Exec("ROLLBACK", nullptr);
       return false;
     }
+    CrashPoint("store.job_written", ToString(job.state));  // test hook: dies before COMMIT
     return Exec("COMMIT", error);
   }
 
@@ -142,11 +187,14 @@ class SqliteJobStore : public JobStore {
   // Reads what it can from `db`: unreadable rows and a failing scan are reported, not fatal.
   static std::vector<StoredJob> ReadAll(sqlite3* db, std::string* warnings) {
     std::vector<StoredJob> out;
-    Stmt s(db,
-           "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
-           "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
-           "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
-           "err_message,err_protocol FROM jobs ORDER BY creation_ns, rowid");
+    // A salvaged database written by an older engine may lack the newer columns.
+    const std::string completing = HasColumn(db, "jobs", "completing") ? "completing" : "0";
+    const std::string sql =
+        "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
+        "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
+        "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
+        "err_message,err_protocol," + completing + " FROM jobs ORDER BY creation_ns, rowid";
+    Stmt s(db, sql.c_str());
     if (!s) {
       *warnings += std::string("cannot read jobs: ") + sqlite3_errmsg(db) + "\n";
       return out;
@@ -183,6 +231,7 @@ class SqliteJobStore : public JobStore {
         e.protocol = Text(r, 19);
         j.error = e;
       }
+      j.completing = sqlite3_column_int(r, 20) != 0;
       if (!ReadFiles(db, &j, warnings)) continue;
       out.push_back(std::move(j));
     }
@@ -234,7 +283,11 @@ class SqliteJobStore : public JobStore {
   bool WriteJob(const StoredJob& j, std::string* error) {
     const std::string id = IdBlob(j.id);
     Stmt s(db_,
-           "INSERT OR REPLACE INTO jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "INSERT OR REPLACE INTO jobs(id,state,display_name,description,priority,"
+           "notify_flags,retry_delay,no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,"
+           "creation_ns,modification_ns,completion_ns,error_count,err_code,err_context,"
+           "err_file,err_message,err_protocol,completing) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return Fail(error);
     s.Blob(1, id);
     s.Int(2, static_cast<int>(j.state));
@@ -258,6 +311,7 @@ class SqliteJobStore : public JobStore {
       s.Str(19, j.error->message);
       s.Str(20, j.error->protocol);
     }
+    s.Int(21, j.completing);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return Fail(error);
     Stmt del(db_, "DELETE FROM files WHERE job=?");
     if (!del) return Fail(error);
@@ -318,6 +372,7 @@ sqlite3* OpenDb(const std::string& path, bool fresh_schema, std::string* why) {
   bool ok = sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &msg) == SQLITE_OK;
   if (!ok) *why = msg ? msg : "?";
   sqlite3_free(msg);
+  if (ok && fresh_schema) ok = AddMissingColumns(db, why);
   if (ok) {
     ok = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr) == SQLITE_OK &&
          sqlite3_step(check) == SQLITE_ROW &&

@@ -2,6 +2,7 @@
 #include "engine/job_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/support/fixtures.h"
 
@@ -77,6 +78,48 @@ TEST(SqliteJobStore, RoundTripsEveryField) {
   EXPECT_TRUE(j.files[1].http);
   EXPECT_EQ(j.files[1].bytes_total, kSizeUnknown);
   EXPECT_EQ(j.files[1].spec.local_path, "/tmp/b.bin");
+  EXPECT_FALSE(j.completing);
+}
+
+TEST(SqliteJobStore, DatabaseFromBeforeTheCompletingColumnIsOpenedAndGainsIt) {
+  TempDir dir;
+  const std::string path = (dir.path() / "jobs.db").string();
+  {
+    // The jobs table as the first durable release wrote it, with one job in it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* old = R"sql(
+      CREATE TABLE jobs(
+        id BLOB PRIMARY KEY, state INTEGER NOT NULL, display_name TEXT, description TEXT,
+        priority INTEGER, notify_flags INTEGER, retry_delay INTEGER,
+        no_progress_timeout INTEGER, proxy_usage INTEGER, proxy_list TEXT, proxy_bypass TEXT,
+        creation_ns INTEGER, modification_ns INTEGER, completion_ns INTEGER,
+        error_count INTEGER, err_code INTEGER, err_context INTEGER, err_file INTEGER,
+        err_message TEXT, err_protocol TEXT);
+      INSERT INTO jobs(id, state, display_name, creation_ns)
+        VALUES(x'0102030405060708090a0b0c0d0e0f10', 6, 'from before', 1);)sql";
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, old, nullptr, nullptr, &msg), SQLITE_OK) << msg;
+    sqlite3_close(db);
+  }
+  std::string warnings, error;
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(warnings, "") << "an older database is not corrupt";
+  std::vector<StoredJob> jobs = store->LoadAll(&warnings);
+  ASSERT_EQ(jobs.size(), 1u) << warnings;
+  EXPECT_EQ(jobs[0].props.display_name, "from before");
+  EXPECT_EQ(jobs[0].state, JobState::kTransferred);
+  EXPECT_FALSE(jobs[0].completing) << "existing rows take the default";
+  jobs[0].completing = true;
+  ASSERT_TRUE(store->Put(jobs[0], &error)) << error;
+  store.reset();
+  store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);  // added only once
+  ASSERT_TRUE(store) << error;
+  jobs = store->LoadAll(&warnings);
+  ASSERT_EQ(jobs.size(), 1u) << warnings;
+  EXPECT_TRUE(jobs[0].completing);
+  EXPECT_EQ(warnings, "");
 }
 
 TEST(SqliteJobStore, PutReplacesAndRemoveDeletes) {
