@@ -71,6 +71,8 @@ struct Job {
   double queued_at_s = 0;
   int generation = 0;        // bumps on Suspend/Cancel: stale fetch results are dropped
   bool busy = false;         // Complete or Cancel in progress
+  // Complete's intent is stored: its renames are under way, or finish at the next start.
+  bool completing = false;
   std::uint64_t published_bytes = 0;
   bool progress_dirty = false;
   // DownloadDuration: seconds spent active before, and since when it is active now (-1: not).
@@ -187,6 +189,11 @@ class Engine::Impl {
   void PauseTorrents(Job& job);
   // Removes every torrent of the job, then runs `then` (on the engine thread).
   void RemoveTorrents(Job& job, std::function<void()> then);
+  // finish.cc: Complete once the job has no torrent: stores the intent, moves each ready
+  // file into place (deleting the rest), then ACKNOWLEDGED (and seeding). Shared by Complete
+  // and the roll-forward of a stored intent at start. S_OK, BG_S_PARTIAL_COMPLETE, or the
+  // rename's error with the job left TRANSFERRED and still completing.
+  hr::HResult FinishComplete(Job& job);
   void OnPiece(int key, int piece);
   void OnPieceFailed(int key, int piece);
   // cdn.cc: keeps each incomplete file's CDN requests topped up, as the job's mode allows.
@@ -203,7 +210,11 @@ class Engine::Impl {
   // persist.cc: writes the job (or removes it once final); progress every persist interval.
   void Persist(Job& job);
   void PersistProgress();
-  void RestoreJob(StoredJob stored);
+  // Rebuilds a stored job; returns it when it holds Complete's intent (for RollForward),
+  // else starts it as BITS would (StartRestored) and returns null.
+  Job* RestoreJob(StoredJob stored);
+  void RollForward(Job& job);
+  void StartRestored(Job& job);
   // Whether a job last modified at `modification_ns` has outlived job_inactivity_timeout_s.
   bool Inactive(JobState state, std::int64_t modification_ns) const;
   void CancelInactive();

@@ -1,11 +1,13 @@
-// How jobs end, on the engine thread: Cancel (temp files deleted), Complete (whole files
-// renamed into place, then optionally seeded), seeding content from disk, and shutdown.
+// How jobs end, on the engine thread: Cancel (temp files deleted), Complete (its intent
+// stored, whole files renamed into place, then optionally seeded; a crash in between is rolled
+// forward at the next start), seeding content from disk, and shutdown.
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "engine/crash_point.h"
 #include "engine/engine_impl.h"
 
 namespace shoal::engine {
@@ -61,53 +63,67 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
   job.busy = true;
   StopHttp(job);
   RemoveTorrents(job, [this, &job, reply] {
-    bool partial = false;
-    for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-      JobFile& f = job.files[i];
-      if (!FileReady(job, i)) {  // incomplete, or failed its SHA-256 check: never exposed
-        partial = true;
-        if (f.temp_created) ::unlink(f.temp_path().c_str());
-        f.temp_created = false;
-        continue;
-      }
-      if (!f.temp_created) continue;  // renamed by an earlier, failed Complete
+    const hr::HResult h = FinishComplete(job);
+    job.busy = false;
+    if (hr::Failed(h)) job.error.reset();  // stays TRANSFERRED; Completed shows what moved
+    reply(h);
+  });
+}
+
+hr::HResult Engine::Impl::FinishComplete(Job& job) {
+  if (!job.completing) {
+    // The intent before any rename: from here a crash is rolled forward at the next start
+    // (RestoreJob), so a temp file gone from disk means "moved into place", never "lost".
+    job.completing = true;
+    Persist(job);
+  }
+  CrashPoint("complete.intent");
+  bool partial = false;
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    JobFile& f = job.files[i];
+    if (!FileReady(job, i)) {  // incomplete, or failed its SHA-256 check: never exposed
+      partial = true;
+      if (f.temp_created) ::unlink(f.temp_path().c_str());
+      f.temp_created = false;
+      continue;
+    }
+    // A ready file without its temp file was moved by an earlier attempt (a failed Complete,
+    // or the run a crash interrupted).
+    if (f.temp_created) {
       // rename(2) replaces the destination atomically: readers see the old file or the new.
       if (std::rename(f.temp_path().c_str(), f.spec.local_path.c_str()) != 0) {
-        const int err = errno;
-        job.busy = false;
-        job.error.reset();
-        return reply(hr::FromErrno(err));  // stays TRANSFERRED; Completed shows what moved
+        return hr::FromErrno(errno);
       }
       f.temp_created = false;
-      std::lock_guard lock(job.view->files_mu);
-      if (static_cast<std::size_t>(i) < job.view->files.size()) job.view->files[i].completed = true;
+      CrashPoint("complete.renamed");
     }
-    SetState(job, JobState::kAcknowledged);
-    if (options_.seed_after_complete) {
-      for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-        const JobFile& f = job.files[i];
-        if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
-        TorrentSession::AddParams params;
-        params.metainfo = f.spec.metainfo;
-        params.save_dir = f.dir;
-        params.file_name = f.final_name;
-        params.seed_mode = true;  // just verified piece by piece
-        TorrentLayout layout;
-        std::string error;
-        int key = -1;
-        if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
-          owners_[key] = {nullptr, -1};
-          if (store_ && !store_->PutSeed({f.spec.metainfo, f.dir, f.final_name, WallNs()},
-                                         &error)) {
-            std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", f.final_name.c_str(),
-                         error.c_str());
-          }
+    std::lock_guard lock(job.view->files_mu);
+    if (static_cast<std::size_t>(i) < job.view->files.size()) job.view->files[i].completed = true;
+  }
+  SetState(job, JobState::kAcknowledged);  // and out of the store
+  if (options_.seed_after_complete) {
+    for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+      const JobFile& f = job.files[i];
+      if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
+      TorrentSession::AddParams params;
+      params.metainfo = f.spec.metainfo;
+      params.save_dir = f.dir;
+      params.file_name = f.final_name;
+      params.seed_mode = true;  // just verified piece by piece
+      TorrentLayout layout;
+      std::string error;
+      int key = -1;
+      if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
+        owners_[key] = {nullptr, -1};
+        if (store_ && !store_->PutSeed({f.spec.metainfo, f.dir, f.final_name, WallNs()},
+                                       &error)) {
+          std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", f.final_name.c_str(),
+                       error.c_str());
         }
       }
     }
-    job.busy = false;
-    reply(partial ? hr::kBgSPartialComplete : hr::kOk);
-  });
+  }
+  return partial ? hr::kBgSPartialComplete : hr::kOk;
 }
 
 void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,

@@ -21,6 +21,7 @@ StoredJob ToStored(const Job& job) {
   s.times = job.view->times.Load();
   s.error_count = job.view->error_count.load(std::memory_order_relaxed);
   s.error = job.error;
+  s.completing = job.completing;
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     const JobFile& f = job.files[i];
     StoredFile sf;
@@ -87,6 +88,7 @@ void Engine::Impl::CancelInactive() {
 void Engine::Impl::Restore() {
   if (!store_) return;
   std::vector<StoredJob> stored = store_->LoadAll(&store_warnings_);
+  std::vector<Job*> completing;  // holding Complete's intent
   for (StoredJob& s : stored) {
     if (Inactive(s.state, s.times.modification_ns)) {
       // Expired while no engine ran: cancelled as it would have been, temp files included.
@@ -100,9 +102,12 @@ void Engine::Impl::Restore() {
       continue;
     }
     if (IsFinal(s.state)) continue;
-    RestoreJob(std::move(s));
+    if (Job* job = RestoreJob(std::move(s))) completing.push_back(job);
   }
   RestoreSeeds();
+  // After the stored seeds: the roll-forward seeds its files as Complete does, and a stored
+  // seed must not find its content taken by the job's.
+  for (Job* job : completing) RollForward(*job);
   if (!store_warnings_.empty()) std::fprintf(stderr, "shoal: %s", store_warnings_.c_str());
 }
 
@@ -139,7 +144,7 @@ void Engine::Impl::RestoreSeeds() {
   }
 }
 
-void Engine::Impl::RestoreJob(StoredJob s) {
+Job* Engine::Impl::RestoreJob(StoredJob s) {
   auto owned = std::make_unique<Job>();
   Job& job = *owned;
   job.view = std::make_shared<JobView>(s.id);
@@ -147,6 +152,7 @@ void Engine::Impl::RestoreJob(StoredJob s) {
   job.view->times.Store(s.times);
   job.view->error_count.store(s.error_count);
   job.error = std::move(s.error);
+  job.completing = s.completing;
   bool all_whole = true;
   for (StoredFile& sf : s.files) {
     JobFile f;
@@ -160,7 +166,7 @@ void Engine::Impl::RestoreJob(StoredJob s) {
     const std::int64_t disk = DiskSize(f.temp_path());
     f.temp_created = disk >= 0;
     const std::uint64_t on_disk = disk < 0 ? 0 : static_cast<std::uint64_t>(disk);
-    const bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&
+    bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&
                        sf.verified_bytes == sf.bytes_total;
     if (f.http) {
       // Bytes reach the temp file in order: what is on disk is what was received.
@@ -176,11 +182,26 @@ void Engine::Impl::RestoreJob(StoredJob s) {
       job.tracker.SetStreamedBytes(index, on_disk >= sf.verified_bytes ? sf.verified_bytes : 0);
     }
     f.verified = sf.verified && whole;
+    if (job.completing) {
+      // Complete's intent is stored: the files it found ready are renamed (temp file gone,
+      // the final file whole) or about to be (temp file whole). Any other temp file is damaged.
+      const bool ready = sf.bytes_total != kSizeUnknown && sf.verified_bytes == sf.bytes_total &&
+                         (f.spec.sha256.empty() || sf.verified);
+      if (ready && disk >= 0 && on_disk != sf.bytes_total) {
+        job.completing = false;
+        store_warnings_ += "job " + s.id.ToString() + ": a temp file changed during Complete; " +
+                           "fetching again\n";
+      } else if (ready) {
+        f.verified = sf.verified;
+        job.tracker.SetStreamedBytes(index, sf.bytes_total);
+        whole = true;
+      }
+    }
     all_whole = all_whole && whole;
     job.files.push_back(std::move(f));
   }
   JobState state = s.state;
-  if (state == JobState::kTransferred && !all_whole) {
+  if (state == JobState::kTransferred && !all_whole && !job.completing) {
     // A temp file was deleted or truncated behind our back: fetch it again, never expose it.
     state = JobState::kQueued;
     std::fprintf(stderr, "shoal: job %s: a temp file is missing or short; fetching again\n",
@@ -192,7 +213,28 @@ void Engine::Impl::RestoreJob(StoredJob s) {
   jobs_.push_back(std::move(owned));
   Publish(job);
   job.progress_dirty = false;
-  switch (state) {
+  if (job.completing) return &job;  // RollForward, once the seeds are back
+  StartRestored(job);
+  return nullptr;
+}
+
+void Engine::Impl::RollForward(Job& job) {
+  // What the crash interrupted, finished as Complete would have: the files moved into place,
+  // ACKNOWLEDGED (out of the store), seeded. Should a rename fail now, the job stays as
+  // stored, still completing, for its caller.
+  const std::string id = job.view->id.ToString();
+  const hr::HResult h = FinishComplete(job);
+  if (hr::Succeeded(h)) {
+    store_warnings_ += "job " + id + ": the Complete a crash interrupted is finished\n";
+    return;
+  }
+  store_warnings_ += "job " + id + ": cannot finish its Complete (" + hr::Describe(h) +
+                     "); it waits for the caller\n";
+  StartRestored(job);
+}
+
+void Engine::Impl::StartRestored(Job& job) {
+  switch (job.state) {
     case JobState::kQueued:
     case JobState::kConnecting:
     case JobState::kTransferring:
