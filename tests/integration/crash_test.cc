@@ -2,11 +2,7 @@
 // user's Ctrl-C) and run again with the same arguments: the same job continues, what was
 // verified before the interruption is not fetched again (bar the pieces in flight), and the
 // output is byte-exact. Bytes fetched twice are printed as a figure ("re-downloaded").
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -14,10 +10,9 @@
 
 #include "engine/job_store.h"
 #include "engine/metainfo.h"
+#include "tests/support/child_process.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
-
-extern char** environ;
 
 namespace shoal::testing {
 namespace {
@@ -25,54 +20,6 @@ namespace {
 constexpr std::uint64_t kSize = 6 << 20;
 constexpr int kPiece = 64 << 10;
 constexpr int kCdnWorkers = 4;  // Engine::Impl::kCdnWorkers: CDN pieces in flight at most
-
-// One `shoal` process, stdout on a pipe, stderr to a file; killed and reaped if still running.
-class Child {
- public:
-  Child(std::vector<std::string> args, const std::string& err_path) {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(fds[1]);
-    out_ = ::fdopen(fds[0], "r");
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      Wait();
-    }
-    if (out_) std::fclose(out_);
-  }
-  // The next stdout line, or false at end of output.
-  bool Line(std::string* line) {
-    char* buf = nullptr;
-    std::size_t cap = 0;
-    const ssize_t n = ::getline(&buf, &cap, out_);
-    if (n >= 0) line->assign(buf, n);
-    std::free(buf);
-    return n >= 0;
-  }
-  int Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void Signal(int sig) { ::kill(pid_, sig); }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-};
 
 std::uint64_t Field(const std::string& json, const std::string& key) {
   const auto at = json.find("\"" + key + "\":");
