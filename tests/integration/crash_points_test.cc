@@ -236,5 +236,42 @@ TEST_F(CrashPoints, SuspendKilledRightAfterItReturnedIsSuspendedAfterRestart) {
   CheckRestartedJob(id, JobState::kSuspended);
 }
 
+// Durable on return: what the caller saw succeed is what a restart finds.
+TEST_F(CrashPoints, SetDisplayNameKilledRightAfterItReturnedKeepsTheName) {
+  const std::string id = KillSecondChild("rename", "");
+  {
+    auto e = Restart();
+    ASSERT_TRUE(e);
+    const auto jobs = e->ListJobs();
+    ASSERT_EQ(jobs.size(), 1u);
+    engine::JobProperties p;
+    ASSERT_EQ(e->GetProperties(jobs[0]->id, &p), hr::kOk);
+    EXPECT_EQ(p.display_name, "renamed");
+  }
+  CheckRestartedJob(id, JobState::kTransferred);
+}
+
+TEST_F(CrashPoints, CancelKilledRightAfterItReturnedLeavesNothing) {
+  KillSecondChild("cancel", "");
+  EXPECT_EQ(CheckFinalFiles(), 0);
+  EXPECT_EQ(TempFiles(), 0);
+  EXPECT_TRUE(Stored().empty());
+  auto e = Restart();
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->ListJobs().empty());
+}
+
+TEST_F(CrashPoints, CompleteKilledRightAfterItReturnedLeavesTheFilesInPlace) {
+  KillSecondChild("complete", "");
+  EXPECT_EQ(CheckFinalFiles(), 3);
+  EXPECT_EQ(TempFiles(), 0);
+  EXPECT_TRUE(Stored().empty()) << "ACKNOWLEDGED leaves the store before Complete returns";
+  ASSERT_EQ(Seeds().size(), 1u);
+  auto e = Restart();
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->ListJobs().empty());
+  EXPECT_EQ(e->StartupWarnings(), "");
+}
+
 }  // namespace
 }  // namespace shoal::testing

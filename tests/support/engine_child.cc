@@ -6,7 +6,8 @@
 // With ORIGIN (a loopback HTTP origin serving /f0.bin with its .torrent sidecar, /f1.bin and
 // /f2.bin), creates a job of those three files into OUT_DIR and resumes it; without, takes
 // the one job the data directory holds. Either way waits for TRANSFERRED, prints
-// "job {GUID}" and "transferred", then runs ACTION (complete, suspend, or none) and prints
+// "job {GUID}" and "transferred", then runs ACTION (complete, suspend, cancel, rename: SetDisplayName to
+// "renamed", or none) and prints
 // "returned 0xHHHHHHHH". Then it waits to be killed. The parent sets SHOAL_CRASH_AT to make
 // the engine kill itself at a crash point (engine/crash_point.h). Exit 2 on a setup failure.
 #include <unistd.h>
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
     h = engine->Complete(job->id);
   } else if (action == "suspend") {
     h = engine->Suspend(job->id);
+  } else if (action == "cancel") {
+    h = engine->Cancel(job->id);
+  } else if (action == "rename") {  // SetDisplayName
+    h = engine->SetProperties(job->id, [](shoal::engine::JobProperties& p) {
+      p.display_name = "renamed";
+      return hr::kOk;
+    });
   } else if (action != "none") {
     return Die("unknown action " + action);
   }
