@@ -207,8 +207,10 @@ class Engine::Impl {
   std::uint64_t RateFor(const Job& job) const;
   void ApplyRates(Job& job);
 
-  // persist.cc: writes the job (or removes it once final); progress every persist interval.
+  // persist.cc: writes the job (removes it once ACKNOWLEDGED; a CANCELLED one is removed by
+  // Cancel once its temp files are gone); progress every persist interval.
   void Persist(Job& job);
+  void Unstore(Job& job);  // removes the job from the store
   void PersistProgress();
   // Rebuilds a stored job; returns it when it holds Complete's intent (for RollForward),
   // else starts it as BITS would (StartRestored) and returns null.

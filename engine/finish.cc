@@ -44,13 +44,15 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
   job.busy = true;
   StopHttp(job);
   SetState(job, JobState::kCancelled);
-  RemoveTorrents(job, [&job, reply] {
+  RemoveTorrents(job, [this, &job, reply] {
+    CrashPoint("cancel.stored");  // test hook: CANCELLED is stored, the temp files remain
     bool all_deleted = true;
     for (JobFile& f : job.files) {
       if (!f.temp_created) continue;
       if (::unlink(f.temp_path().c_str()) != 0 && errno != ENOENT) all_deleted = false;
       f.temp_created = false;
     }
+    Unstore(job);  // only now: a restart finishes deleting what a crash left
     job.busy = false;
     reply(all_deleted ? hr::kOk : hr::kBgSUnableToDeleteFiles);
   });

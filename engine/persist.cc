@@ -38,6 +38,13 @@ StoredJob ToStored(const Job& job) {
   return s;
 }
 
+void DeleteTempFiles(const StoredJob& s) {
+  for (const StoredFile& f : s.files) {
+    const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
+    ::unlink((dir + "/" + f.temp_name).c_str());
+  }
+}
+
 // The temp file's size, or -1 when it is gone.
 std::int64_t DiskSize(const std::string& path) {
   struct stat st {};
@@ -48,12 +55,25 @@ std::int64_t DiskSize(const std::string& path) {
 
 void Engine::Impl::Persist(Job& job) {
   if (!store_) return;
+  // ACKNOWLEDGED leaves the store. CANCELLED stays until its temp files are gone (Unstore):
+  // the row is what a restart needs to finish deleting them.
+  if (job.state == JobState::kAcknowledged) return Unstore(job);
   std::string error;
-  const bool ok = IsFinal(job.state) ? store_->Remove(job.view->id, &error)
-                                     : store_->Put(ToStored(job), &error);
   // A store that cannot be written costs durability, not the transfer: say so and go on.
-  if (!ok) std::fprintf(stderr, "shoal: cannot save job %s: %s\n",
-                        job.view->id.ToString().c_str(), error.c_str());
+  if (!store_->Put(ToStored(job), &error)) {
+    std::fprintf(stderr, "shoal: cannot save job %s: %s\n", job.view->id.ToString().c_str(),
+                 error.c_str());
+  }
+  job.persist_dirty = false;
+}
+
+void Engine::Impl::Unstore(Job& job) {
+  if (!store_) return;
+  std::string error;
+  if (!store_->Remove(job.view->id, &error)) {
+    std::fprintf(stderr, "shoal: cannot remove job %s from the store: %s\n",
+                 job.view->id.ToString().c_str(), error.c_str());
+  }
   job.persist_dirty = false;
 }
 
@@ -92,13 +112,19 @@ void Engine::Impl::Restore() {
   for (StoredJob& s : stored) {
     if (Inactive(s.state, s.times.modification_ns)) {
       // Expired while no engine ran: cancelled as it would have been, temp files included.
-      for (const StoredFile& f : s.files) {
-        const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
-        ::unlink((dir + "/" + f.temp_name).c_str());
-      }
+      DeleteTempFiles(s);
       std::string error;
       store_->Remove(s.id, &error);
       store_warnings_ += "job " + s.id.ToString() + " was inactive too long: cancelled\n";
+      continue;
+    }
+    if (s.state == JobState::kCancelled) {
+      // Cancelled, and killed before its temp files were all gone: finished now.
+      DeleteTempFiles(s);
+      std::string error;
+      store_->Remove(s.id, &error);
+      store_warnings_ += "job " + s.id.ToString() + ": the Cancel a crash interrupted is " +
+                         "finished\n";
       continue;
     }
     if (IsFinal(s.state)) continue;

@@ -261,6 +261,24 @@ TEST_F(CrashPoints, CancelKilledRightAfterItReturnedLeavesNothing) {
   EXPECT_TRUE(e->ListJobs().empty());
 }
 
+TEST_F(CrashPoints, CancelKilledBeforeDeletingTheTempFilesIsFinishedAtRestart) {
+  const std::string id = KillSecondChild("cancel", "cancel.stored");
+  EXPECT_EQ(TempFiles(), 3) << "killed before any was deleted";
+  const auto stored = Stored();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].state, JobState::kCancelled);
+  auto e = Restart();
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->StartupWarnings().find(id + ": the Cancel a crash interrupted is finished"),
+            std::string::npos)
+      << e->StartupWarnings();
+  EXPECT_TRUE(e->ListJobs().empty());
+  e.reset();
+  EXPECT_EQ(TempFiles(), 0) << "no orphaned temp file";
+  EXPECT_EQ(CheckFinalFiles(), 0);
+  EXPECT_TRUE(Stored().empty());
+}
+
 TEST_F(CrashPoints, CompleteKilledRightAfterItReturnedLeavesTheFilesInPlace) {
   KillSecondChild("complete", "");
   EXPECT_EQ(CheckFinalFiles(), 3);
