@@ -221,6 +221,34 @@ TEST_F(CrashPoints, CompleteKilledAfterTheFirstOfThreeRenamesIsRolledForward) {
   CompleteRollsForward("complete.renamed", 1);
 }
 
+TEST_F(CrashPoints, RollForwardThatCannotRenameLeavesTheJobToItsCaller) {
+  int code = 0;
+  const std::string out = RunChild(true, "complete", "complete.intent", &code);
+  ASSERT_EQ(code, 128 + SIGKILL) << out << ReadFile(dir_ / "child_stderr.txt");
+  const std::string id = JobId(out);
+  // A directory where f1 goes (not empty: rename(2) cannot replace it).
+  std::filesystem::create_directories(Final(1) + "/in-the-way");
+  {
+    auto e = Restart();
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->StartupWarnings().find(id + ": cannot finish its Complete"), std::string::npos)
+        << e->StartupWarnings();
+    const auto jobs = e->ListJobs();
+    ASSERT_EQ(jobs.size(), 1u) << "the job is not lost";
+    EXPECT_EQ(jobs[0]->state.load(), JobState::kTransferred);
+    EXPECT_EQ(ReadFile(Final(0)), data_[0]) << "renamed before the failing file";
+    EXPECT_EQ(TempFiles(), 2) << "f1 and f2 still the job's";
+    // The caller's Complete finishes it once the way is clear, fetching nothing again.
+    const int fetched = OriginRequests();
+    std::filesystem::remove_all(Final(1));
+    ASSERT_EQ(e->Complete(jobs[0]->id), hr::kOk);
+    EXPECT_EQ(CheckFinalFiles(), 3);
+    EXPECT_EQ(TempFiles(), 0);
+    EXPECT_EQ(OriginRequests(), fetched);
+  }
+  EXPECT_TRUE(Stored().empty());
+}
+
 TEST_F(CrashPoints, SuspendKilledInsideItsStoreTransactionLeavesThePreviousState) {
   const std::string id = KillSecondChild("suspend", "store.job_written/SUSPENDED");
   CheckRestartedJob(id, JobState::kTransferred);
