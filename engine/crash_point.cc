@@ -23,8 +23,8 @@ void CrashPoint(std::string_view point, std::string_view qualifier) {
   const std::string& target = Target();
   if (target.empty() || target.compare(0, point.size(), point) != 0) return;
   const std::string_view rest = std::string_view(target).substr(point.size());
-  if (rest.empty() || (rest.size() == qualifier.size() + 1 && rest[0] == '/' &&
-                       rest.substr(1) == qualifier)) {
+  if (rest.empty() ||
+      (rest.size() == qualifier.size() + 1 && rest[0] == '/' && rest.substr(1) == qualifier)) {
     ::raise(SIGKILL);
   }
 }

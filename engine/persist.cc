@@ -123,8 +123,8 @@ void Engine::Impl::Restore() {
       DeleteTempFiles(s);
       std::string error;
       store_->Remove(s.id, &error);
-      store_warnings_ += "job " + s.id.ToString() + ": the Cancel a crash interrupted is " +
-                         "finished\n";
+      store_warnings_ +=
+          "job " + s.id.ToString() + ": the Cancel a crash interrupted is finished\n";
       continue;
     }
     if (IsFinal(s.state)) continue;
@@ -193,7 +193,7 @@ Job* Engine::Impl::RestoreJob(StoredJob s) {
     f.temp_created = disk >= 0;
     const std::uint64_t on_disk = disk < 0 ? 0 : static_cast<std::uint64_t>(disk);
     bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&
-                       sf.verified_bytes == sf.bytes_total;
+                 sf.verified_bytes == sf.bytes_total;
     if (f.http) {
       // Bytes reach the temp file in order: what is on disk is what was received.
       f.http_bytes = f.http_high_water =
@@ -215,8 +215,8 @@ Job* Engine::Impl::RestoreJob(StoredJob s) {
                          (f.spec.sha256.empty() || sf.verified);
       if (ready && disk >= 0 && on_disk != sf.bytes_total) {
         job.completing = false;
-        store_warnings_ += "job " + s.id.ToString() + ": a temp file changed during Complete; " +
-                           "fetching again\n";
+        store_warnings_ +=
+            "job " + s.id.ToString() + ": a temp file changed during Complete; fetching again\n";
       } else if (ready) {
         f.verified = sf.verified;
         job.tracker.SetStreamedBytes(index, sf.bytes_total);

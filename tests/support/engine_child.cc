@@ -6,10 +6,10 @@
 // With ORIGIN (a loopback HTTP origin serving /f0.bin with its .torrent sidecar, /f1.bin and
 // /f2.bin), creates a job of those three files into OUT_DIR and resumes it; without, takes
 // the one job the data directory holds. Either way waits for TRANSFERRED, prints
-// "job {GUID}" and "transferred", then runs ACTION (complete, suspend, cancel, rename: SetDisplayName to
-// "renamed", or none) and prints
-// "returned 0xHHHHHHHH". Then it waits to be killed. The parent sets SHOAL_CRASH_AT to make
-// the engine kill itself at a crash point (engine/crash_point.h). Exit 2 on a setup failure.
+// "job {GUID}" and "transferred", then runs ACTION (complete, suspend, cancel, rename:
+// SetDisplayName to "renamed", or none) and prints "returned 0xHHHHHHHH". Then it waits to be
+// killed. The parent sets SHOAL_CRASH_AT to make the engine kill itself at a crash point
+// (engine/crash_point.h). Exit 2 on a setup failure.
 #include <unistd.h>
 
 #include <cstdio>
