@@ -249,6 +249,30 @@ TEST_F(CrashPoints, RollForwardThatCannotRenameLeavesTheJobToItsCaller) {
   EXPECT_TRUE(Stored().empty());
 }
 
+TEST_F(CrashPoints, TempFileTruncatedAfterACrashedCompleteIsFetchedAgainNotExposed) {
+  int code = 0;
+  const std::string out = RunChild(true, "complete", "complete.intent", &code);
+  ASSERT_EQ(code, 128 + SIGKILL) << out << ReadFile(dir_ / "child_stderr.txt");
+  std::string temp;
+  for (const auto& name : ListDir(out_dir())) {
+    if (name.rfind(".f2.bin.", 0) == 0) temp = out_dir() + "/" + name;
+  }
+  ASSERT_FALSE(temp.empty());
+  std::filesystem::resize_file(temp, data_[2].size() / 2);  // behind the engine's back
+  auto e = Restart();
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->StartupWarnings().find("a temp file changed during Complete; fetching again"),
+            std::string::npos)
+      << e->StartupWarnings();
+  const auto jobs = e->ListJobs();
+  ASSERT_EQ(jobs.size(), 1u) << "the job is not lost";
+  EXPECT_EQ(CheckFinalFiles(), 0) << "nothing exposed";
+  ASSERT_TRUE(WaitFor([&] { return jobs[0]->state.load() == JobState::kTransferred; }));
+  ASSERT_EQ(e->Complete(jobs[0]->id), hr::kOk);
+  EXPECT_EQ(CheckFinalFiles(), 3);
+  EXPECT_EQ(TempFiles(), 0);
+}
+
 TEST_F(CrashPoints, SuspendKilledInsideItsStoreTransactionLeavesThePreviousState) {
   const std::string id = KillSecondChild("suspend", "store.job_written/SUSPENDED");
   CheckRestartedJob(id, JobState::kTransferred);
