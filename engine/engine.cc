@@ -210,6 +210,7 @@ void Engine::Impl::Tick() {
   }
   PersistProgress();
   CancelInactive();
+  CheckCacheLimits();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
