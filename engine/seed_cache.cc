@@ -63,6 +63,13 @@ void Engine::Impl::ServeSeed(int key, const std::string& metainfo, const std::st
   if (store_ && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
     std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", file_name.c_str(), error.c_str());
   }
+  // The same path completed again: what was served from it is gone, replaced by this.
+  std::erase_if(cached_, [&](const CachedSeed& s) {
+    if (s.dir != dir || s.file_name != file_name) return false;
+    owners_.erase(s.key);
+    session_->Remove(s.key);
+    return true;
+  });
   cached_.push_back({key, dir, file_name, now});
   ApplyCacheLimits();  // the newest seed may push older content out
 }

@@ -34,7 +34,7 @@ class DiskFull : public ::testing::TestWithParam<bool> {  // true: plain HTTP
     if (::mount("tmpfs", small_.c_str(), "tmpfs", 0, "size=2m") != 0) {
       const int err = errno;
       GTEST_SKIP() << "cannot mount a 2 MiB tmpfs (" << std::strerror(err) << "): needs root "
-                   << "or a user namespace"
+                   << "(CAP_SYS_ADMIN) or a user namespace"
                    << (g_no_namespace.empty() ? "" : "; " + g_no_namespace);
     }
     mounted_ = true;

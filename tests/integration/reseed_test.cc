@@ -113,8 +113,10 @@ class CacheLimitsWhileRunning : public ::testing::Test {
     o.policy.delay_background_download_from_http_s = 0;
     return o;
   }
-  // Fetches `name` (1 MiB, its own content) into out/ and completes the job: it is then seeded.
-  std::string Fetch(engine::Engine& e, const std::string& name, unsigned seed) {
+  // Fetches `name` (1 MiB, its own content) into out/`as` (default: `name`) and completes the
+  // job: it is then seeded.
+  std::string Fetch(engine::Engine& e, const std::string& name, unsigned seed,
+                    std::string as = "") {
     const std::string data = WriteRandomFile(dir_ / name, 1 << 20, seed);
     origin_->Put("/" + name, data);
     engine::MetainfoSpec spec;
@@ -125,7 +127,7 @@ class CacheLimitsWhileRunning : public ::testing::Test {
     std::string error;
     EXPECT_EQ(engine::CreateMetainfo(spec, &f.metainfo, &error), hr::kOk) << error;
     f.remote_url = spec.web_seeds[0];
-    f.local_path = dir_ / ("out/" + name);
+    f.local_path = dir_ / ("out/" + (as.empty() ? name : as));
     std::shared_ptr<const engine::JobView> job;
     EXPECT_EQ(e.CreateJob(name, &job), hr::kOk);
     EXPECT_EQ(e.AddFiles(job->id, {f}), hr::kOk);
@@ -184,6 +186,18 @@ TEST_F(CacheLimitsWhileRunning, ANewSeedOverMaxCacheSizeStopsServingTheOldest) {
   e.reset();
   EXPECT_EQ(StoredSeeds(), (std::vector<std::string>{"b.bin", "c.bin"}));
   EXPECT_EQ(ReadFile(dir_ / "out/a.bin"), a);
+}
+
+TEST_F(CacheLimitsWhileRunning, ContentCompletedAgainToTheSamePathReplacesTheOldSeed) {
+  auto e = Start(Options());
+  ASSERT_TRUE(e);
+  Fetch(*e, "a.bin", 1);
+  const std::string v2 = Fetch(*e, "a2.bin", 2, "a.bin");
+  EXPECT_EQ(e->GetStats().cached_files, 1u);
+  EXPECT_TRUE(WaitFor([&] { return e->GetStats().torrents == 1; }));
+  e.reset();
+  EXPECT_EQ(StoredSeeds(), std::vector<std::string>{"a.bin"});
+  EXPECT_EQ(ReadFile(dir_ / "out/a.bin"), v2);
 }
 
 }  // namespace
