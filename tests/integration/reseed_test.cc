@@ -89,7 +89,7 @@ TEST(Reseed, FinishedContentIsServedAgainAfterRestartWithinTheCacheLimits) {
 }
 
 // A durable engine on a fake clock that completes jobs of content served by a local origin.
-class CacheLimitsWhileRunning : public ::testing::Test {
+class SeedCache : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
@@ -126,6 +126,7 @@ class CacheLimitsWhileRunning : public ::testing::Test {
     engine::FileSpec f;
     std::string error;
     EXPECT_EQ(engine::CreateMetainfo(spec, &f.metainfo, &error), hr::kOk) << error;
+    metainfo_ = f.metainfo;
     f.remote_url = spec.web_seeds[0];
     f.local_path = dir_ / ("out/" + (as.empty() ? name : as));
     std::shared_ptr<const engine::JobView> job;
@@ -150,9 +151,10 @@ class CacheLimitsWhileRunning : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<FaultOrigin> origin_;
   std::shared_ptr<engine::FakeClock> clock_ = std::make_shared<engine::FakeClock>();
+  std::string metainfo_;  // of the last Fetch
 };
 
-TEST_F(CacheLimitsWhileRunning, ContentPastMaxCacheAgeStopsBeingServedWhileTheEngineRuns) {
+TEST_F(SeedCache, ContentPastMaxCacheAgeStopsBeingServedWhileTheEngineRuns) {
   auto e = Start(Options());
   ASSERT_TRUE(e);
   const std::string data = Fetch(*e, "a.bin", 1);
@@ -170,7 +172,7 @@ TEST_F(CacheLimitsWhileRunning, ContentPastMaxCacheAgeStopsBeingServedWhileTheEn
   EXPECT_EQ(ReadFile(dir_ / "out/a.bin"), data);  // the user's file is never deleted
 }
 
-TEST_F(CacheLimitsWhileRunning, ANewSeedOverMaxCacheSizeStopsServingTheOldest) {
+TEST_F(SeedCache, ANewSeedOverMaxCacheSizeStopsServingTheOldest) {
   auto o = Options();
   o.absolute_max_cache_size_bytes = (2 << 20) + (512 << 10);  // two of the 1 MiB files
   auto e = Start(o);
@@ -188,7 +190,7 @@ TEST_F(CacheLimitsWhileRunning, ANewSeedOverMaxCacheSizeStopsServingTheOldest) {
   EXPECT_EQ(ReadFile(dir_ / "out/a.bin"), a);
 }
 
-TEST_F(CacheLimitsWhileRunning, ContentCompletedAgainToTheSamePathReplacesTheOldSeed) {
+TEST_F(SeedCache, ContentCompletedAgainToTheSamePathReplacesTheOldSeed) {
   auto e = Start(Options());
   ASSERT_TRUE(e);
   Fetch(*e, "a.bin", 1);
@@ -198,6 +200,32 @@ TEST_F(CacheLimitsWhileRunning, ContentCompletedAgainToTheSamePathReplacesTheOld
   e.reset();
   EXPECT_EQ(StoredSeeds(), std::vector<std::string>{"a.bin"});
   EXPECT_EQ(ReadFile(dir_ / "out/a.bin"), v2);
+}
+
+TEST_F(SeedCache, RestartedEngineNeverRepairsAUsersEditedFileFromPeers) {
+  {
+    auto a = Start(Options());
+    ASSERT_TRUE(a);
+    Fetch(*a, "a.bin", 1);
+  }
+  // The user edits their file while no engine runs; a peer on the LAN has the original.
+  std::string edited = ReadFile(dir_ / "out/a.bin");
+  edited[0] = static_cast<char>(edited[0] ^ 0xff);
+  WriteFile(dir_ / "out/a.bin", edited);
+  auto peer_options = Options();
+  peer_options.data_dir.clear();
+  auto peer = Start(peer_options);
+  ASSERT_TRUE(peer);
+  std::string error;
+  ASSERT_EQ(peer->AddSeed(metainfo_, dir_.path().string(), &error), hr::kOk) << error;
+  auto o = Options();
+  o.peers = {peer->ListenEndpoint()};
+  auto a = Start(o);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(WaitFor([&] { return a->GetStats().peer_connections > 0; }));
+  // The restarted engine serves what it has; it never repairs the user's file from the peer.
+  EXPECT_FALSE(WaitFor([&] { return ReadFile(dir_ / "out/a.bin") != edited; },
+                       std::chrono::milliseconds(3000)));
 }
 
 }  // namespace
