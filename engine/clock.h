@@ -30,7 +30,10 @@ class FakeClock final : public Clock {
  public:
   TimePoint Now() const override { return TimePoint(Duration(now_.load())); }
   std::int64_t WallNs() const override;
-  void Advance(Duration d) { now_.fetch_add(d.count()); advanced_.fetch_add(d.count()); }
+  void Advance(Duration d) {
+    now_.fetch_add(d.count());
+    advanced_.fetch_add(d.count());
+  }
 
  private:
   std::atomic<Duration::rep> now_{Duration(std::chrono::hours(1)).count()};

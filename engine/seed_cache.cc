@@ -30,8 +30,8 @@ void Engine::Impl::RestoreSeeds() {
   for (const StoredSeed& s : seeds) {
     files.push_back({s.added_ns, FileSize(s.dir + "/" + s.file_name)});
   }
-  const std::vector<bool> keep = WithinCacheLimits(
-      files, WallNs(), options_.max_cache_age_s, options_.absolute_max_cache_size_bytes);
+  const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
+                                                   options_.absolute_max_cache_size_bytes);
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const StoredSeed& s = seeds[i];
     std::string error;
@@ -86,8 +86,8 @@ void Engine::Impl::ApplyCacheLimits() {
   for (const CachedSeed& s : cached_) {
     files.push_back({s.added_ns, FileSize(s.dir + "/" + s.file_name)});
   }
-  const std::vector<bool> keep = WithinCacheLimits(
-      files, WallNs(), options_.max_cache_age_s, options_.absolute_max_cache_size_bytes);
+  const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
+                                                   options_.absolute_max_cache_size_bytes);
   std::vector<CachedSeed> kept;
   for (std::size_t i = 0; i < cached_.size(); ++i) {
     CachedSeed& s = cached_[i];
@@ -103,7 +103,8 @@ void Engine::Impl::ApplyCacheLimits() {
       std::fprintf(stderr, "shoal: cannot forget seed %s: %s\n", s.file_name.c_str(),
                    error.c_str());
     }
-    std::fprintf(stderr, "shoal: %s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, "
+    std::fprintf(stderr,
+                 "shoal: %s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, "
                  "or the file is gone): no longer served to peers\n",
                  s.dir.c_str(), s.file_name.c_str());
   }

@@ -161,8 +161,8 @@ TEST_F(SeedCache, ContentPastMaxCacheAgeStopsBeingServedWhileTheEngineRuns) {
   EXPECT_EQ(e->GetStats().cached_files, 1u);
   clock_->Advance(std::chrono::hours(71));  // still within the 3 days, and a minute has passed
   clock_->Advance(std::chrono::minutes(2));
-  EXPECT_FALSE(WaitFor([&] { return e->GetStats().cached_files == 0; },
-                       std::chrono::milliseconds(1000)));
+  EXPECT_FALSE(
+      WaitFor([&] { return e->GetStats().cached_files == 0; }, std::chrono::milliseconds(1000)));
   EXPECT_EQ(e->GetStats().torrents, 1u);
   clock_->Advance(std::chrono::hours(1));  // now past DOMaxCacheAge
   EXPECT_TRUE(WaitFor([&] { return e->GetStats().cached_files == 0; }));

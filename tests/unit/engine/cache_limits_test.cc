@@ -29,8 +29,7 @@ TEST(CacheLimits, KeepsTheNewestThatFitInMaxSizeWhateverTheirOrder) {
       {kNow - 2 * kSecond, 300}, {kNow - 9 * kSecond, 100}, {kNow - 1 * kSecond, 400}};
   EXPECT_EQ(WithinCacheLimits(files, kNow, kThreeDays, 700),
             (std::vector<bool>{true, false, true}));
-  EXPECT_EQ(WithinCacheLimits(files, kNow, kThreeDays, 800),
-            (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(WithinCacheLimits(files, kNow, kThreeDays, 800), (std::vector<bool>{true, true, true}));
 }
 
 TEST(CacheLimits, PassesOverAFileTooLargeForWhatIsLeftAndKeepsAnOlderSmallerOne) {
