@@ -53,6 +53,7 @@ void Engine::Impl::ApplyRates(Job& job) {
 
 EngineStats Engine::Impl::Stats() {
   EngineStats s = session_->Totals();
+  s.cached_files = static_cast<std::uint32_t>(cached_.size());
   for (const auto& job : jobs_) {
     for (const JobFile& f : job->files) {
       if (f.http) s.bytes.from_http += f.sources.from_http;

@@ -80,11 +80,7 @@ double Engine::Impl::NowS() const {
   return std::chrono::duration<double>(clock_->Now() - start_).count();
 }
 
-std::int64_t Engine::Impl::WallNs() const {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t Engine::Impl::WallNs() const { return clock_->WallNs(); }
 
 void Engine::Impl::Run() {
   constexpr auto kTick = std::chrono::milliseconds(250);
@@ -214,6 +210,7 @@ void Engine::Impl::Tick() {
   }
   PersistProgress();
   CancelInactive();
+  CheckCacheLimits();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -220,9 +220,24 @@ class Engine::Impl {
   // Whether a job last modified at `modification_ns` has outlived job_inactivity_timeout_s.
   bool Inactive(JobState state, std::int64_t modification_ns) const;
   void CancelInactive();
-  // Serves again the finished content stored as seeds, within the cache limits.
-  void RestoreSeeds();
   double last_persist_s_ = 0;
+  // seed_cache.cc: finished content served to peers, within DOMaxCacheAge and
+  // DOAbsoluteMaxCacheSize. RestoreSeeds serves again what the store holds; ServeSeed records
+  // (and stores) a file Complete just seeded as session torrent `key`; ApplyCacheLimits stops
+  // serving what is past the limits (the file stays), CheckCacheLimits does so once a minute.
+  void RestoreSeeds();
+  void ServeSeed(int key, const std::string& metainfo, const std::string& dir,
+                 const std::string& file_name);
+  void ApplyCacheLimits();
+  void CheckCacheLimits();
+  struct CachedSeed {
+    int key = -1;
+    std::string dir;
+    std::string file_name;
+    std::int64_t added_ns = 0;
+  };
+  std::vector<CachedSeed> cached_;  // oldest first
+  double last_cache_check_s_ = 0;
 
  public:
   EngineStats Stats();

@@ -116,12 +116,7 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
       std::string error;
       int key = -1;
       if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
-        owners_[key] = {nullptr, -1};
-        if (store_ && !store_->PutSeed({f.spec.metainfo, f.dir, f.final_name, WallNs()},
-                                       &error)) {
-          std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", f.final_name.c_str(),
-                       error.c_str());
-        }
+        ServeSeed(key, f.spec.metainfo, f.dir, f.final_name);
       }
     }
   }

@@ -137,39 +137,6 @@ void Engine::Impl::Restore() {
   if (!store_warnings_.empty()) std::fprintf(stderr, "shoal: %s", store_warnings_.c_str());
 }
 
-void Engine::Impl::RestoreSeeds() {
-  std::vector<StoredSeed> seeds = store_->LoadSeeds(&store_warnings_);
-  const std::int64_t now = WallNs();
-  const std::int64_t max_age = std::int64_t{options_.max_cache_age_s} * 1'000'000'000;
-  std::uint64_t cached = 0;
-  // Newest first: when the size limit bites, the oldest content leaves the cache.
-  for (auto it = seeds.rbegin(); it != seeds.rend(); ++it) {
-    const StoredSeed& s = *it;
-    const std::int64_t size = DiskSize(s.dir + "/" + s.file_name);
-    const std::uint64_t limit = options_.absolute_max_cache_size_bytes;
-    const bool keep = options_.seed_after_complete && size >= 0 && now - s.added_ns <= max_age &&
-                      (limit == 0 || cached + static_cast<std::uint64_t>(size) <= limit);
-    std::string error;
-    if (!keep) {
-      store_->RemoveSeed(s.dir, s.file_name, &error);  // the file itself stays: it is the user's
-      continue;
-    }
-    TorrentSession::AddParams params;
-    params.metainfo = s.metainfo;
-    params.save_dir = s.dir;
-    params.file_name = s.file_name;  // checked, not trusted: the file may have changed since
-    TorrentLayout layout;
-    int key = -1;
-    if (hr::Failed(session_->Add(params, &key, &layout, &error))) {
-      store_warnings_ += "cannot serve " + s.file_name + " again: " + error + "\n";
-      store_->RemoveSeed(s.dir, s.file_name, &error);
-      continue;
-    }
-    owners_[key] = {nullptr, -1};
-    cached += static_cast<std::uint64_t>(size);
-  }
-}
-
 Job* Engine::Impl::RestoreJob(StoredJob s) {
   auto owned = std::make_unique<Job>();
   Job& job = *owned;

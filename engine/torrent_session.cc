@@ -229,6 +229,10 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   atp.flags &= ~lt::torrent_flags::auto_managed;
   atp.flags &= ~lt::torrent_flags::paused;
   if (params.seed_mode) atp.flags |= lt::torrent_flags::seed_mode;
+  // Serve only: never download, so a file that changed on disk (a user's, after Complete) is
+  // served for the pieces still good and never "repaired" from peers. Not auto-managed, so
+  // libtorrent never leaves upload mode by itself.
+  if (params.job_file < 0) atp.flags |= lt::torrent_flags::upload_mode;
   layout->piece_length = static_cast<std::uint64_t>(info->piece_length());
   layout->files.clear();
   for (lt::file_index_t f : fs.file_range()) {

@@ -64,7 +64,8 @@ class TorrentSession {
     std::string metainfo;   // bencoded .torrent
     std::string save_dir;
     std::string file_name;  // for a single-file torrent: the name on disk ("" = its own)
-    int job_file = -1;      // job file of the (single) payload file; -1 = serve only
+    int job_file = -1;      // job file of the (single) payload file; -1 = serve only (never
+                            // downloads: libtorrent's upload mode)
     bool seed_mode = false;  // content known good: skip the check
   };
   // Adds a torrent; fills the layout for progress tracking. Single-file payload required when

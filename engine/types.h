@@ -96,6 +96,9 @@ struct EngineStats {
   SourceBytes bytes;
   std::uint32_t peer_connections = 0;
   std::uint32_t torrents = 0;
+  // Finished files served to peers from the cache (within DOMaxCacheAge and
+  // DOAbsoluteMaxCacheSize); content given to AddSeed is not counted.
+  std::uint32_t cached_files = 0;
 };
 
 // BG_JOB_TIMES as nanoseconds since the Unix epoch; 0 = not set.

@@ -1,7 +1,9 @@
-// A full disk mid-transfer, on a small tmpfs mounted for the test (root only: skipped with the
-// reason otherwise): the job goes to TRANSIENT_ERROR with HRESULT_FROM_WIN32(ERROR_DISK_FULL)
-// and LOCAL_FILE context, and once the file system is grown it resumes and ends byte-exact.
-// Plain HTTP and CDN pieces through libtorrent.
+// A full disk mid-transfer, on a small tmpfs mounted for the test: the job goes to
+// TRANSIENT_ERROR with HRESULT_FROM_WIN32(ERROR_DISK_FULL) and LOCAL_FILE context, and once
+// the file system is grown it resumes and ends byte-exact. Plain HTTP and CDN pieces through
+// libtorrent. The binary has its own main(): it enters a private mount namespace first (a user
+// namespace too when not root), so any user can mount the tmpfs; skipped, with the reason,
+// only where neither root nor a user namespace is available.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
@@ -12,8 +14,13 @@
 #include "engine/metainfo.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/mount_namespace.h"
 
 namespace shoal::testing {
+
+// Why main() could not enter a private mount namespace; empty when it did.
+std::string g_no_namespace;
+
 namespace {
 
 using engine::JobState;
@@ -25,8 +32,10 @@ class DiskFull : public ::testing::TestWithParam<bool> {  // true: plain HTTP
     small_ = dir_ / "small";
     std::filesystem::create_directories(small_);
     if (::mount("tmpfs", small_.c_str(), "tmpfs", 0, "size=2m") != 0) {
-      GTEST_SKIP() << "cannot mount a 2 MiB tmpfs (" << std::strerror(errno)
-                   << "): needs root or CAP_SYS_ADMIN";
+      const int err = errno;
+      GTEST_SKIP() << "cannot mount a 2 MiB tmpfs (" << std::strerror(err) << "): needs root "
+                   << "(CAP_SYS_ADMIN) or a user namespace"
+                   << (g_no_namespace.empty() ? "" : "; " + g_no_namespace);
     }
     mounted_ = true;
     std::string error;
@@ -98,3 +107,10 @@ INSTANTIATE_TEST_SUITE_P(Sources, DiskFull, ::testing::Values(true, false),
 
 }  // namespace
 }  // namespace shoal::testing
+
+int main(int argc, char** argv) {
+  // First, while the process has one thread: unshare(CLONE_NEWUSER) refuses any other.
+  shoal::testing::EnterPrivateMountNamespace(&shoal::testing::g_no_namespace);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
