@@ -54,6 +54,8 @@ void Engine::Impl::ApplyRates(Job& job) {
 EngineStats Engine::Impl::Stats() {
   EngineStats s = session_->Totals();
   s.cached_files = static_cast<std::uint32_t>(cached_.size());
+  s.checks_resumed = checks_resumed_;
+  s.checks_hashed = checks_hashed_;
   for (const auto& job : jobs_) {
     for (const JobFile& f : job->files) {
       if (f.http) s.bytes.from_http += f.sources.from_http;

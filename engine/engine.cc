@@ -121,12 +121,19 @@ void Engine::Impl::ProcessEvents() {
   for (const TorrentEvent& ev : events) {
     switch (ev.kind) {
       case TorrentEvent::Kind::kPieceVerified:
+        NoteResumeChange(ev.key);
         OnPiece(ev.key, ev.piece);
         break;
       case TorrentEvent::Kind::kPieceFailed:
         OnPieceFailed(ev.key, ev.piece);
         break;
+      case TorrentEvent::Kind::kResumeData:
+        OnResumeData(ev);
+        break;
       case TorrentEvent::Kind::kChecked: {
+        checks_resumed_ += ev.from_resume ? 1 : 0;
+        checks_hashed_ += ev.hashed ? 1 : 0;
+        NoteResumeChange(ev.key);
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
         PendingSeed seed = std::move(it->second);
@@ -141,6 +148,7 @@ void Engine::Impl::ProcessEvents() {
         break;
       }
       case TorrentEvent::Kind::kRemoved:
+        resume_.erase(ev.key);
         OnRemoved(ev.key);
         break;
       case TorrentEvent::Kind::kError: {

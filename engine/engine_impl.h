@@ -239,6 +239,27 @@ class Engine::Impl {
   std::vector<CachedSeed> cached_;  // oldest first
   double last_cache_check_s_ = 0;
 
+  // resume.cc: resume data of job files' torrents and stored seeds (decision 0006).
+  struct ResumeTarget {
+    std::string path;  // the file the data describes
+    FileStamp stamp;   // as it was when the data was asked for
+    bool dirty = true;
+    bool pending = false;
+    bool stamp_on_arrival = false;
+  };
+  std::unordered_map<int, ResumeTarget> resume_;  // by session key
+  std::uint32_t checks_resumed_ = 0;  // torrents started from resume data
+  std::uint32_t checks_hashed_ = 0;   // torrents whose files were hashed
+  // The stored resume data for `path` if it still matches the file, else "".
+  std::string ResumeFor(const std::string& path);
+  void KeepResume(int key, std::string path);
+  void ForgetResume(const std::string& path);
+  void NoteResumeChange(int key);
+  // Asks for the resume data of every changed torrent (all, paused, when `quiescent`).
+  void SaveResume(bool quiescent);
+  void OnResumeData(const TorrentEvent& ev);
+  void SaveResumeForShutdown();
+
  public:
   EngineStats Stats();
 

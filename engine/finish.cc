@@ -142,6 +142,7 @@ void Engine::Impl::Shutdown() {
   for (auto& job : jobs_) StopHttp(*job);
   if (store_) {
     // Durable: the store has every job as of now, and temp files stay for the next run.
+    SaveResumeForShutdown();
     for (auto& job : jobs_) {
       if (!IsFinal(job->state)) Persist(*job);
     }

@@ -44,6 +44,25 @@ struct StoredSeed {
   std::int64_t added_ns = 0;  // when Complete put it in place
 };
 
+// libtorrent resume data for the file at a path (a job's temp file, or a seed's file), with
+// the file's stamp when it was saved: trusted at start only while the stamp still matches
+// (decision 0006).
+struct FileStamp {
+  std::int64_t size = -1;  // -1: the file is missing
+  std::int64_t mtime_ns = 0;
+  std::uint64_t inode = 0;
+  std::string boot_id;  // the kernel's boot, so that a reboot (maybe a power loss) re-checks
+  bool operator==(const FileStamp&) const = default;
+};
+
+// The stamp of the file at `path` now (size -1 when it is missing).
+FileStamp StampFile(const std::string& path);
+
+struct StoredResume {
+  std::string data;  // bencoded, as libtorrent writes it
+  FileStamp stamp;
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
@@ -59,6 +78,12 @@ class JobStore {
   virtual bool RemoveSeed(const std::string& dir, const std::string& file_name,
                           std::string* error) = 0;
   virtual std::vector<StoredSeed> LoadSeeds(std::string* warnings) = 0;
+  // Resume data, keyed by the path of the file it describes.
+  virtual bool PutResume(const std::string& path, const StoredResume& resume,
+                         std::string* error) = 0;
+  // False when there is none (or it cannot be read).
+  virtual bool GetResume(const std::string& path, StoredResume* out) = 0;
+  virtual bool RemoveResume(const std::string& path, std::string* error) = 0;
 };
 
 // Opens (creating) `dir`/jobs.db. A database that is not one, or fails its integrity check,

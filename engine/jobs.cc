@@ -351,6 +351,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.save_dir = f.dir;
   params.file_name = f.temp_name;
   params.job_file = index;
+  params.resume = ResumeFor(f.temp_path());
   TorrentLayout layout;
   std::string error;
   int key = -1;
@@ -361,6 +362,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   }
   f.torrent = key;
   owners_[key] = {&job, index};
+  KeepResume(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
   if (f.restored && f.tracked >= 0) {
     // Progress shown from the store gives way to what libtorrent's check finds on disk.

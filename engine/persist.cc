@@ -74,6 +74,7 @@ void Engine::Impl::Unstore(Job& job) {
     std::fprintf(stderr, "shoal: cannot remove job %s from the store: %s\n",
                  job.view->id.ToString().c_str(), error.c_str());
   }
+  for (const JobFile& f : job.files) ForgetResume(f.temp_path());
   job.persist_dirty = false;
 }
 
@@ -82,6 +83,7 @@ void Engine::Impl::PersistProgress() {
   const double now = NowS();
   if (now - last_persist_s_ < options_.persist_interval_s) return;
   last_persist_s_ = now;
+  SaveResume(/*quiescent=*/false);
   for (auto& job : jobs_) {
     if (job->persist_dirty && !IsFinal(job->state)) Persist(*job);
   }

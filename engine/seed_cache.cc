@@ -34,23 +34,30 @@ void Engine::Impl::RestoreSeeds() {
                                                    options_.absolute_max_cache_size_bytes);
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const StoredSeed& s = seeds[i];
+    const std::string path = s.dir + "/" + s.file_name;
     std::string error;
     if (!options_.seed_after_complete || !keep[i]) {
       store_->RemoveSeed(s.dir, s.file_name, &error);  // the file itself stays: it is the user's
+      ForgetResume(path);
       continue;
     }
     TorrentSession::AddParams params;
     params.metainfo = s.metainfo;
     params.save_dir = s.dir;
-    params.file_name = s.file_name;  // checked, not trusted: the file may have changed since
+    params.file_name = s.file_name;
+    // Resume data only while the file is as it was when saved; else it is hashed, since the
+    // user may have changed it.
+    params.resume = ResumeFor(path);
     TorrentLayout layout;
     int key = -1;
     if (hr::Failed(session_->Add(params, &key, &layout, &error))) {
       store_warnings_ += "cannot serve " + s.file_name + " again: " + error + "\n";
       store_->RemoveSeed(s.dir, s.file_name, &error);
+      ForgetResume(path);
       continue;
     }
     owners_[key] = {nullptr, -1};
+    KeepResume(key, path);
     cached_.push_back({key, s.dir, s.file_name, s.added_ns});
   }
 }
@@ -71,6 +78,7 @@ void Engine::Impl::ServeSeed(int key, const std::string& metainfo, const std::st
     return true;
   });
   cached_.push_back({key, dir, file_name, now});
+  KeepResume(key, dir + "/" + file_name);
   ApplyCacheLimits();  // the newest seed may push older content out
 }
 
@@ -103,6 +111,7 @@ void Engine::Impl::ApplyCacheLimits() {
       std::fprintf(stderr, "shoal: cannot forget seed %s: %s\n", s.file_name.c_str(),
                    error.c_str());
     }
+    ForgetResume(s.dir + "/" + s.file_name);
     std::fprintf(stderr,
                  "shoal: %s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, "
                  "or the file is gone): no longer served to peers\n",

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS files(
 CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
   PRIMARY KEY(dir, file_name));
+CREATE TABLE IF NOT EXISTS resume(
+  path TEXT PRIMARY KEY, data BLOB, size INTEGER, mtime_ns INTEGER, inode INTEGER, boot TEXT);
 )sql";
 
 // Columns added after a table's first release. Opening a jobs.db written by an older engine
@@ -182,6 +184,37 @@ class SqliteJobStore : public JobStore {
     }
     if (rc != SQLITE_DONE) *warnings += std::string("seeds: ") + sqlite3_errmsg(db_) + "\n";
     return out;
+  }
+
+  bool PutResume(const std::string& path, const StoredResume& r, std::string* error) override {
+    Stmt s(db_, "INSERT OR REPLACE INTO resume VALUES(?,?,?,?,?,?)");
+    if (!s) return Fail(error);
+    s.Str(1, path);
+    s.Blob(2, r.data);
+    s.Int(3, r.stamp.size);
+    s.Int(4, r.stamp.mtime_ns);
+    s.Int(5, static_cast<std::int64_t>(r.stamp.inode));
+    s.Str(6, r.stamp.boot_id);
+    return sqlite3_step(s.get()) == SQLITE_DONE || Fail(error);
+  }
+
+  bool GetResume(const std::string& path, StoredResume* out) override {
+    Stmt s(db_, "SELECT data,size,mtime_ns,inode,boot FROM resume WHERE path=?");
+    if (!s) return false;
+    s.Str(1, path);
+    if (sqlite3_step(s.get()) != SQLITE_ROW) return false;
+    out->data = Text(s.get(), 0);
+    out->stamp = {sqlite3_column_int64(s.get(), 1), sqlite3_column_int64(s.get(), 2),
+                  static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 3)),
+                  Text(s.get(), 4)};
+    return true;
+  }
+
+  bool RemoveResume(const std::string& path, std::string* error) override {
+    Stmt s(db_, "DELETE FROM resume WHERE path=?");
+    if (!s) return Fail(error);
+    s.Str(1, path);
+    return sqlite3_step(s.get()) == SQLITE_DONE || Fail(error);
   }
 
   // Reads what it can from `db`: unreadable rows and a failing scan are reported, not fatal.

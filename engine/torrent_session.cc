@@ -11,6 +11,8 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/posix_disk_io.hpp>
+#include <libtorrent/read_resume_data.hpp>
+#include <libtorrent/write_resume_data.hpp>
 
 #include <netdb.h>
 
@@ -87,6 +89,8 @@ class TorrentSession::Impl {
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
     bool file_error = false;  // a disk error stopped it: re-check what is on disk on resume
+    bool from_resume = false;  // added with resume data libtorrent has not rejected
+    bool seed_mode = false;
   };
 
   EngineOptions options;
@@ -96,6 +100,7 @@ class TorrentSession::Impl {
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
   SourceBytes retired;  // bytes of torrents already removed, for the engine's totals
+  std::vector<int> orphan_resume;  // SaveResume for keys gone: answered with no data
 
   Entry* Find(int key) {
     auto it = entries.find(key);
@@ -220,7 +225,19 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   }
 
   lt::add_torrent_params atp;
+  if (!params.resume.empty()) {
+    atp = lt::read_resume_data(
+        lt::span<const char>(params.resume.data(), static_cast<long>(params.resume.size())), ec);
+    if (ec || atp.info_hashes != info->info_hashes()) {  // not this torrent's: check the file
+      atp = lt::add_torrent_params();
+      ec.clear();
+    }
+  }
+  const bool from_resume = atp.info_hashes.has_v1() || atp.info_hashes.has_v2();
   atp.ti = info;
+  atp.flags &= ~lt::torrent_flags::seed_mode;
+  atp.trackers.clear();
+  atp.tracker_tiers.clear();
   atp.save_path = params.save_dir;
   // The CDN is fetched by the engine piece by piece (AddPiece), never by libtorrent.
   atp.url_seeds.clear();
@@ -232,6 +249,9 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   // Serve only: never download, so a file that changed on disk (a user's, after Complete) is
   // served for the pieces still good and never "repaired" from peers. Not auto-managed, so
   // libtorrent never leaves upload mode by itself.
+  // Resume data carries the flags of its last run (libtorrent sets upload mode itself on a
+  // disk error): a job's torrent downloads again, one that is not a job's only serves.
+  atp.flags &= ~lt::torrent_flags::upload_mode;
   if (params.job_file < 0) atp.flags |= lt::torrent_flags::upload_mode;
   layout->piece_length = static_cast<std::uint64_t>(info->piece_length());
   layout->files.clear();
@@ -252,6 +272,8 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   Impl::Entry& e = impl_->entries[k];
   e.handle = h;
   e.info = info;
+  e.from_resume = from_resume;
+  e.seed_mode = params.seed_mode;
   impl_->by_handle[h] = k;
   for (const auto& ep : impl_->peers) h.connect_peer(ep);
   *key = k;
@@ -306,6 +328,20 @@ void TorrentSession::Resume(int key) {
     }
     e->handle.resume();
   }
+}
+
+void TorrentSession::SaveResume(int key) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) {
+    impl_->orphan_resume.push_back(key);  // answered (empty) with the next events
+    return;
+  }
+  e->handle.save_resume_data();
+}
+
+void TorrentSession::WaitForEvents(int ms) {
+  if (!impl_->orphan_resume.empty()) return;
+  impl_->session->wait_for_alert(lt::milliseconds(ms));
 }
 
 void TorrentSession::Remove(int key) {
@@ -368,6 +404,8 @@ void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
   std::vector<lt::alert*> alerts;
   impl_->session->pop_alerts(&alerts);
   for (lt::alert* a : alerts) impl_->Translate(a, out);
+  for (int key : impl_->orphan_resume) out->push_back({TorrentEvent::Kind::kResumeData, key});
+  impl_->orphan_resume.clear();
 }
 
 void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* out) {
@@ -407,12 +445,30 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     lt::torrent_status st = c->handle.status(lt::torrent_handle::query_pieces);
     TorrentEvent checked{Kind::kChecked, key};
     checked.pieces_total = e->info->num_pieces();
+    checked.from_resume = e->from_resume;
+    checked.hashed = !e->from_resume && !e->seed_mode;
     for (int i = 0; i < st.pieces.size(); ++i) {
       if (!st.pieces.get_bit(lt::piece_index_t(i))) continue;
       ++checked.pieces_have;
       out->push_back({Kind::kPieceVerified, key, i});
     }
     out->push_back(std::move(checked));
+    return;
+  }
+  if (auto* r = lt::alert_cast<lt::save_resume_data_alert>(a)) {
+    TorrentEvent ev{Kind::kResumeData, KeyOf(r->handle)};
+    const std::vector<char> buf = lt::write_resume_data_buf(r->params);
+    ev.data.assign(buf.begin(), buf.end());
+    out->push_back(std::move(ev));
+    return;
+  }
+  if (auto* r = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
+    out->push_back({Kind::kResumeData, KeyOf(r->handle)});
+    return;
+  }
+  if (auto* r = lt::alert_cast<lt::fastresume_rejected_alert>(a)) {
+    // The file does not match the resume data: libtorrent checks it instead.
+    if (Entry* e = Find(KeyOf(r->handle))) e->from_resume = false;
     return;
   }
   if (auto* r = lt::alert_cast<lt::torrent_removed_alert>(a)) {

@@ -25,6 +25,7 @@ struct TorrentEvent {
     kPieceFailed,    // `piece` failed its hash check (it will be fetched again)
     kError,          // the torrent stopped: disk or metadata error
     kRemoved,        // Remove() finished: libtorrent no longer touches the files
+    kResumeData,     // SaveResume() answered: `data` (empty when libtorrent could not)
   };
   Kind kind;
   int key = -1;
@@ -34,6 +35,9 @@ struct TorrentEvent {
   std::string message;
   int pieces_have = 0;   // kChecked: pieces already present
   int pieces_total = 0;  // kChecked
+  bool from_resume = false;  // kChecked: resume data was accepted, nothing was hashed
+  bool hashed = false;       // kChecked: the files were hashed (neither: seed mode)
+  std::string data;          // kResumeData: bencoded resume data
 };
 
 struct TorrentStats {
@@ -67,6 +71,7 @@ class TorrentSession {
     int job_file = -1;      // job file of the (single) payload file; -1 = serve only (never
                             // downloads: libtorrent's upload mode)
     bool seed_mode = false;  // content known good: skip the check
+    std::string resume;      // resume data from SaveResume, trusted ("" = check the file)
   };
   // Adds a torrent; fills the layout for progress tracking. Single-file payload required when
   // job_file >= 0.
@@ -78,6 +83,10 @@ class TorrentSession {
   bool GetPieceStatus(int key, PieceStatus* out);
   void Pause(int key);
   void Resume(int key);
+  // Asks for the torrent's resume data: a kResumeData event follows.
+  void SaveResume(int key);
+  // Blocks up to `ms` until an event may be waiting (for shutdown, off the normal loop).
+  void WaitForEvents(int ms);
   // Asynchronous: a kRemoved event follows once libtorrent has let go of the files.
   void Remove(int key);
   // Connects configured peers again (libtorrent's own retry waits a minute).
