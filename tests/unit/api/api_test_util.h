@@ -16,33 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "shoal/com_ptr.h"
 #include "shoal/deliveryoptimization.h"
 #include "tests/support/fixtures.h"
 
 namespace shoal::apitest {
 
 template <typename T>
-class Com {
- public:
-  Com() = default;
-  ~Com() { Reset(); }
-  Com(const Com&) = delete;
-  Com& operator=(const Com&) = delete;
-  T* get() const { return p_; }
-  T* operator->() const { return p_; }
-  explicit operator bool() const { return p_ != nullptr; }
-  T** Put() {
-    Reset();
-    return &p_;
-  }
-  void** PutVoid() { return reinterpret_cast<void**>(Put()); }
-  void Reset() {
-    if (p_ != nullptr) std::exchange(p_, nullptr)->Release();
-  }
-
- private:
-  T* p_ = nullptr;
-};
+using Com = shoal::ComPtr<T>;
 
 inline Options LoopbackOptions() {
   Options o;
