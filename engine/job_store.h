@@ -33,6 +33,9 @@ struct StoredJob {
   // Complete's intent (decision 0005): set before the first rename, so a restart finishes
   // the renames instead of treating the moved temp files as lost.
   bool completing = false;
+  // Wall time (ns) at which the job's no-progress window began (0: none): NoProgressTimeout
+  // counts across restarts, so a job failing for good reaches ERROR however often it restarts.
+  std::int64_t stalled_since_ns = 0;
   std::vector<StoredFile> files;
 };
 

@@ -13,7 +13,7 @@
 namespace shoal::engine {
 namespace {
 
-StoredJob ToStored(const Job& job) {
+StoredJob ToStored(const Job& job, std::int64_t stalled_since_ns) {
   StoredJob s;
   s.id = job.view->id;
   s.state = job.state;
@@ -22,6 +22,7 @@ StoredJob ToStored(const Job& job) {
   s.error_count = job.view->error_count.load(std::memory_order_relaxed);
   s.error = job.error;
   s.completing = job.completing;
+  s.stalled_since_ns = stalled_since_ns;
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     const JobFile& f = job.files[i];
     StoredFile sf;
@@ -60,7 +61,13 @@ void Engine::Impl::Persist(Job& job) {
   if (job.state == JobState::kAcknowledged) return Unstore(job);
   std::string error;
   // A store that cannot be written costs durability, not the transfer: say so and go on.
-  if (!store_->Put(ToStored(job), &error)) {
+  std::int64_t stalled_since_ns = 0;
+  if (job.no_progress_since) {  // the engine clock's instant, as wall time
+    stalled_since_ns = WallNs() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      clock_->Now() - *job.no_progress_since)
+                                      .count();
+  }
+  if (!store_->Put(ToStored(job, stalled_since_ns), &error)) {
     std::fprintf(stderr, "shoal: cannot save job %s: %s\n", job.view->id.ToString().c_str(),
                  error.c_str());
   }
@@ -148,6 +155,13 @@ Job* Engine::Impl::RestoreJob(StoredJob s) {
   job.view->error_count.store(s.error_count);
   job.error = std::move(s.error);
   job.completing = s.completing;
+  if (s.stalled_since_ns > 0 && s.stalled_since_ns <= WallNs()) {
+    // The no-progress window goes on from when it began: time with no engine running counts,
+    // as it would have for a job that kept failing.
+    job.no_progress_since = clock_->Now() - std::chrono::duration_cast<Clock::Duration>(
+                                                std::chrono::nanoseconds(WallNs() -
+                                                                         s.stalled_since_ns));
+  }
   bool all_whole = true;
   for (StoredFile& sf : s.files) {
     JobFile f;
@@ -239,8 +253,8 @@ void Engine::Impl::StartRestored(Job& job) {
       Schedule(job);
       break;
     case JobState::kTransientError:
-      // Retried on the next tick; the no-progress window starts again with this run.
-      job.no_progress_since = clock_->Now();
+      // Retried on the next tick, within the no-progress window restored with the job.
+      if (!job.no_progress_since) job.no_progress_since = clock_->Now();
       job.retry_at = clock_->Now();
       break;
     default:  // SUSPENDED, ERROR, TRANSFERRED wait for the caller

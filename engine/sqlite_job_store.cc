@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS jobs(
   proxy_usage INTEGER, proxy_list TEXT, proxy_bypass TEXT,
   creation_ns INTEGER, modification_ns INTEGER, completion_ns INTEGER, error_count INTEGER,
   err_code INTEGER, err_context INTEGER, err_file INTEGER, err_message TEXT, err_protocol TEXT,
-  completing INTEGER NOT NULL DEFAULT 0);
+  completing INTEGER NOT NULL DEFAULT 0, stalled_since_ns INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS files(
   job BLOB NOT NULL, idx INTEGER NOT NULL, remote_url TEXT, local_path TEXT, temp_name TEXT,
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
@@ -44,6 +44,7 @@ struct AddedColumn {
 };
 constexpr AddedColumn kAddedColumns[] = {
     {"jobs", "completing", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "stalled_since_ns", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 bool HasColumn(sqlite3* db, const char* table, const char* column) {
@@ -222,11 +223,13 @@ class SqliteJobStore : public JobStore {
     std::vector<StoredJob> out;
     // A salvaged database written by an older engine may lack the newer columns.
     const std::string completing = HasColumn(db, "jobs", "completing") ? "completing" : "0";
+    const std::string stalled =
+        HasColumn(db, "jobs", "stalled_since_ns") ? "stalled_since_ns" : "0";
     const std::string sql =
         "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
         "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
         "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
-        "err_message,err_protocol," + completing + " FROM jobs ORDER BY creation_ns, rowid";
+        "err_message,err_protocol," + completing + "," + stalled + " FROM jobs ORDER BY creation_ns, rowid";
     Stmt s(db, sql.c_str());
     if (!s) {
       *warnings += std::string("cannot read jobs: ") + sqlite3_errmsg(db) + "\n";
@@ -265,6 +268,7 @@ class SqliteJobStore : public JobStore {
         j.error = e;
       }
       j.completing = sqlite3_column_int(r, 20) != 0;
+      j.stalled_since_ns = sqlite3_column_int64(r, 21);
       if (!ReadFiles(db, &j, warnings)) continue;
       out.push_back(std::move(j));
     }
@@ -319,8 +323,8 @@ class SqliteJobStore : public JobStore {
            "INSERT OR REPLACE INTO jobs(id,state,display_name,description,priority,"
            "notify_flags,retry_delay,no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,"
            "creation_ns,modification_ns,completion_ns,error_count,err_code,err_context,"
-           "err_file,err_message,err_protocol,completing) "
-           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "err_file,err_message,err_protocol,completing,stalled_since_ns) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return Fail(error);
     s.Blob(1, id);
     s.Int(2, static_cast<int>(j.state));
@@ -345,6 +349,7 @@ class SqliteJobStore : public JobStore {
       s.Str(20, j.error->protocol);
     }
     s.Int(21, j.completing);
+    s.Int(22, j.stalled_since_ns);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return Fail(error);
     Stmt del(db_, "DELETE FROM files WHERE job=?");
     if (!del) return Fail(error);

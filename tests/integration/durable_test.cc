@@ -282,6 +282,57 @@ TEST_F(Durable, TransientErrorRetriesByItselfAfterRestartAndErrorStaysWithItsErr
   EXPECT_EQ(ReadFile(dir_ / "t.bin"), data);
 }
 
+TEST_F(Durable, NoProgressTimeoutCountsAcrossRestarts) {
+  auto wall_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  Fault down;
+  down.status = 503;
+  origin_->Put("/down.bin", "", {}, down);
+  const std::int64_t before = wall_ns();
+  engine::Uuid id;
+  {
+    auto e = Start();
+    ASSERT_TRUE(e);
+    auto job = AddJob(*e, "/down.bin", "down.bin", /*suspended=*/true);
+    id = job->id;
+    ASSERT_EQ(e->SetProperties(id, [](engine::JobProperties& p) {
+      p.no_progress_timeout_s = 60;
+      p.minimum_retry_delay_s = 60;
+      return hr::kOk;
+    }), hr::kOk);
+    ASSERT_EQ(e->Resume(id), hr::kOk);
+    ASSERT_TRUE(WaitFor([&] { return job->state.load() == JobState::kTransientError; }));
+  }
+  std::string warnings, error;
+  std::int64_t stalled = 0;
+  {
+    auto store = engine::OpenSqliteJobStore(dir_ / "state", &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    auto jobs = store->LoadAll(&warnings);
+    ASSERT_EQ(jobs.size(), 1u);
+    stalled = jobs[0].stalled_since_ns;
+    EXPECT_GE(stalled, before);
+    EXPECT_LE(stalled, wall_ns());
+    // As if the engine had been down for two minutes: the 60 s window is spent.
+    jobs[0].stalled_since_ns = stalled - 120'000'000'000;
+    ASSERT_TRUE(store->Put(jobs[0], &error)) << error;
+  }
+  const int requests = origin_->Requests("/down.bin");
+  auto e = Start();
+  ASSERT_TRUE(e);
+  auto job = e->FindJob(id);
+  ASSERT_TRUE(job);
+  ASSERT_TRUE(WaitFor([&] { return job->state.load() == JobState::kError; }))
+      << "a window that ran out while no engine ran ends the job, as BITS would";
+  EXPECT_EQ(origin_->Requests("/down.bin"), requests) << "not retried";
+  engine::JobErrorInfo info;
+  ASSERT_EQ(e->GetError(id, &info), hr::kOk);
+  EXPECT_EQ(info.code, hr::HResult(0x801901F7));  // the 503 that started the window
+}
+
 TEST_F(Durable, RunningEngineCancelsAJobInactiveForItsLimit) {
   origin_->Put("/idle.bin", RandomBytes(1000, 6));
   auto e = Start(nullptr, /*inactivity_s=*/1);
