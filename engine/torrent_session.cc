@@ -16,6 +16,8 @@
 
 #include <netdb.h>
 
+#include <cstdio>
+
 #include <unordered_map>
 #include <unordered_set>
 
@@ -228,7 +230,10 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   if (!params.resume.empty()) {
     atp = lt::read_resume_data(
         lt::span<const char>(params.resume.data(), static_cast<long>(params.resume.size())), ec);
-    if (ec || atp.info_hashes != info->info_hashes()) {  // not this torrent's: check the file
+    if (ec || atp.info_hashes != info->info_hashes()) {  // unreadable, or another torrent's
+      std::fprintf(stderr, "shoal: resume data for %s/%s is %s; checking the file instead\n",
+                   params.save_dir.c_str(), params.file_name.c_str(),
+                   ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
       atp = lt::add_torrent_params();
       ec.clear();
     }
@@ -469,6 +474,7 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* r = lt::alert_cast<lt::fastresume_rejected_alert>(a)) {
     // The file does not match the resume data: libtorrent checks it instead.
     if (Entry* e = Find(KeyOf(r->handle))) e->from_resume = false;
+    std::fprintf(stderr, "shoal: %s; checking the file instead\n", r->message().c_str());
     return;
   }
   if (auto* r = lt::alert_cast<lt::torrent_removed_alert>(a)) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "engine/engine.h"
+#include "engine/job_store.h"
 #include "engine/metainfo.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
@@ -142,6 +143,25 @@ TEST_F(ResumeData, FileChangedBehindOurBackIsHashedAndTheDamagedPieceFetchedAgai
   const auto ranges = origin_->Ranges("/content.bin");
   EXPECT_NE(std::find(ranges.begin(), ranges.end(), first), ranges.end())
       << "the damaged piece came again from the CDN";
+}
+
+TEST_F(ResumeData, UnreadableResumeDataIsSaidAndTheFileHashedInstead) {
+  std::uint64_t verified = 0;
+  const engine::Uuid id = DownloadPartWay(&verified);
+  {
+    std::string warnings, error;
+    auto store = engine::OpenSqliteJobStore(dir_ / "state", &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    engine::StoredResume r;
+    ASSERT_TRUE(store->GetResume(TempFile(), &r)) << "saved at shutdown";
+    EXPECT_EQ(r.stamp, engine::StampFile(TempFile()));
+    r.data.resize(r.data.size() / 2);  // truncated, its stamp still matching the file
+    ASSERT_TRUE(store->PutResume(TempFile(), r, &error)) << error;
+  }
+  int fetched = 0;
+  const engine::EngineStats stats = FinishAfterRestart(id, verified, &fetched);
+  EXPECT_EQ(stats.checks_resumed, 0u);
+  EXPECT_EQ(stats.checks_hashed, 1u);
 }
 
 TEST_F(ResumeData, ServedContentStartsFromResumeDataUntilItsFileChanges) {
