@@ -137,7 +137,7 @@ TEST_P(Crash, InterruptedGetContinuesWhereItStoppedAndEndsByteExact) {
 INSTANTIATE_TEST_SUITE_P(
     Get, Crash,
     ::testing::Values(Case{"http_sigkill", true, SIGKILL}, Case{"torrent_sigkill", false, SIGKILL},
-                      Case{"http_sigint", true, SIGINT}),
+                      Case{"http_sigint", true, SIGINT}, Case{"torrent_sigint", false, SIGINT}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
