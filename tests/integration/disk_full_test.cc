@@ -96,8 +96,13 @@ TEST_P(DiskFull, IsATransientLocalFileErrorAndResumesWhenSpaceReturns) {
   ASSERT_EQ(::mount("tmpfs", small_.c_str(), "tmpfs", MS_REMOUNT, "size=16m"), 0)
       << std::strerror(errno);
   ASSERT_EQ(engine_->Resume(job->id), hr::kOk);  // as a caller would, not waiting 600 s
-  ASSERT_TRUE(WaitFor([&] { return job->state.load() == JobState::kTransferred; }))
-      << engine::ToString(job->state.load());
+  const bool transferred =
+      WaitFor([&] { return job->state.load() == JobState::kTransferred; });
+  if (!transferred && engine_->GetError(job->id, &e) == hr::kOk) {
+    ADD_FAILURE() << engine::ToString(job->state.load()) << " " << std::hex
+                  << static_cast<std::uint32_t>(e.code) << " " << e.message;
+  }
+  ASSERT_TRUE(transferred);
   ASSERT_EQ(engine_->Complete(job->id), hr::kOk);
   EXPECT_EQ(ReadFile(small_ + "/content.bin"), data);
 }
