@@ -91,6 +91,9 @@ class TorrentSession::Impl {
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
     bool file_error = false;  // a disk error stopped it: re-check what is on disk on resume
+    // Disk errors from before the last such resume are stale (the aftermath of what stopped
+    // it, popped late): they must not fail the job again.
+    lt::time_point errors_since{};
     bool from_resume = false;  // added with resume data libtorrent has not rejected
     bool seed_mode = false;
   };
@@ -103,6 +106,7 @@ class TorrentSession::Impl {
   int next_key = 0;
   SourceBytes retired;  // bytes of torrents already removed, for the engine's totals
   std::vector<int> orphan_resume;  // SaveResume for keys gone: answered with no data
+  std::uint64_t connections_made = 0;
 
   Entry* Find(int key) {
     auto it = entries.find(key);
@@ -161,7 +165,7 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   p.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
                                 lt::alert_category::storage | lt::alert_category::piece_progress |
                                 lt::alert_category::file_progress | lt::alert_category::peer |
-                                lt::alert_category::upload);
+                                lt::alert_category::upload | lt::alert_category::connect);
   p.set_int(sp::alert_queue_size, 200000);
   p.set_int(sp::max_queued_disk_bytes, 8 << 20);
 
@@ -328,6 +332,7 @@ void TorrentSession::Resume(int key) {
       // A full disk left pieces half-written that libtorrent may count as in progress
       // forever: clear the error and let a re-check say what the file really holds.
       e->file_error = false;
+      e->errors_since = lt::clock_type::now();
       e->handle.clear_error();
       e->handle.force_recheck();
     }
@@ -373,6 +378,7 @@ void TorrentSession::SetDownloadLimit(int key, int bytes_per_s) {
 EngineStats TorrentSession::Totals() {
   EngineStats s;
   s.bytes = impl_->retired;
+  s.peer_connections_made = impl_->connections_made;
   for (auto& [key, e] : impl_->entries) {
     s.bytes.from_peers += e.received.from_peers;
     s.bytes.from_http += e.received.from_http;
@@ -421,6 +427,10 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     const int piece_size = e->info->piece_size(b->piece_index);
     const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
     if (bytes > 0) e->received.to_peers += static_cast<std::uint64_t>(bytes);
+    return;
+  }
+  if (lt::alert_cast<lt::peer_connect_alert>(a) != nullptr) {
+    ++connections_made;
     return;
   }
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
@@ -491,13 +501,17 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     return;
   }
   if (auto* t = lt::alert_cast<lt::torrent_error_alert>(a)) {
-    if (Entry* e = Find(KeyOf(t->handle))) e->file_error = true;
+    Entry* e = Find(KeyOf(t->handle));
+    if (e != nullptr && t->timestamp() < e->errors_since) return;
+    if (e != nullptr) e->file_error = true;
     out->push_back({Kind::kError, KeyOf(t->handle), -1, FromLt(t->error), ErrorContext::kLocalFile,
                     t->message()});
     return;
   }
   if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
-    if (Entry* e = Find(KeyOf(f->handle))) e->file_error = true;
+    Entry* e = Find(KeyOf(f->handle));
+    if (e != nullptr && f->timestamp() < e->errors_since) return;
+    if (e != nullptr) e->file_error = true;
     out->push_back({Kind::kError, KeyOf(f->handle), -1, FromLt(f->error), ErrorContext::kLocalFile,
                     f->message()});
     return;

@@ -95,6 +95,9 @@ struct JobActivity {
 struct EngineStats {
   SourceBytes bytes;
   std::uint32_t peer_connections = 0;
+  // Peer connections made since start: outgoing once connected, incoming once their
+  // handshake named one of our torrents. Only grows (short connections count too).
+  std::uint64_t peer_connections_made = 0;
   std::uint32_t torrents = 0;
   // Finished files served to peers from the cache (within DOMaxCacheAge and
   // DOAbsoluteMaxCacheSize); content given to AddSeed is not counted.
