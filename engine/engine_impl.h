@@ -242,10 +242,10 @@ class Engine::Impl {
   // resume.cc: resume data of job files' torrents and stored seeds (decision 0006).
   struct ResumeTarget {
     std::string path;  // the file the data describes
-    FileStamp stamp;   // as it was when the data was asked for
+    // As it was when the data was asked for; none: taken when it arrives (paused torrent).
+    std::optional<FileStamp> stamp;
     bool dirty = true;
     bool pending = false;
-    bool stamp_on_arrival = false;
   };
   std::unordered_map<int, ResumeTarget> resume_;  // by session key
   std::uint32_t checks_resumed_ = 0;  // torrents started from resume data

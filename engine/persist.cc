@@ -2,7 +2,6 @@
 // and property change, progress every persist interval, and the stored jobs restored at start
 // (decision 0005). Restored progress is shown from the store until libtorrent re-checks the
 // temp file; plain-HTTP files continue from their length on disk.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,12 +43,6 @@ void DeleteTempFiles(const StoredJob& s) {
     const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
     ::unlink((dir + "/" + f.temp_name).c_str());
   }
-}
-
-// The temp file's size, or -1 when it is gone.
-std::int64_t DiskSize(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
 }
 
 }  // namespace
@@ -172,7 +165,7 @@ Job* Engine::Impl::RestoreJob(StoredJob s) {
     f.http = sf.http;
     f.spec = std::move(sf.spec);
     const int index = job.tracker.AddFile(sf.bytes_total);
-    const std::int64_t disk = DiskSize(f.temp_path());
+    const std::int64_t disk = StampFile(f.temp_path()).size;
     f.temp_created = disk >= 0;
     const std::uint64_t on_disk = disk < 0 ? 0 : static_cast<std::uint64_t>(disk);
     bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&

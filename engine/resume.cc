@@ -67,8 +67,7 @@ void Engine::Impl::SaveResume(bool quiescent) {
     // Stamped before asking: a write after this makes the stamp stale, and the next start
     // hashes the file rather than trust data that may lack the newest pieces. A paused
     // torrent writes nothing more, so at shutdown the stamp is taken when the data arrives.
-    r.stamp = quiescent ? FileStamp{} : StampFile(r.path);
-    r.stamp_on_arrival = quiescent;
+    r.stamp = quiescent ? std::nullopt : std::optional(StampFile(r.path));
     r.dirty = false;
     r.pending = true;
     if (quiescent) session_->Pause(key);
@@ -82,7 +81,7 @@ void Engine::Impl::OnResumeData(const TorrentEvent& ev) {
   ResumeTarget& r = it->second;
   r.pending = false;
   if (ev.data.empty()) return;
-  StoredResume stored{ev.data, r.stamp_on_arrival ? StampFile(r.path) : r.stamp};
+  StoredResume stored{ev.data, r.stamp ? *r.stamp : StampFile(r.path)};
   if (stored.stamp.size < 0) return;
   std::string error;
   if (!store_->PutResume(r.path, stored, &error)) {

@@ -4,8 +4,6 @@
 // that leaves the cache stops being served and is forgotten by the store; the file itself is
 // never deleted: after Complete it is the user's.
 #include <cstdio>
-#include <filesystem>
-#include <system_error>
 
 #include "engine/cache_limits.h"
 #include "engine/engine_impl.h"
@@ -15,20 +13,13 @@ namespace {
 
 constexpr double kCacheCheckS = 60;
 
-// The file's size, or -1 when it is gone.
-std::int64_t FileSize(const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  return ec ? -1 : static_cast<std::int64_t>(size);
-}
-
 }  // namespace
 
 void Engine::Impl::RestoreSeeds() {
   std::vector<StoredSeed> seeds = store_->LoadSeeds(&store_warnings_);
   std::vector<CachedFile> files;
   for (const StoredSeed& s : seeds) {
-    files.push_back({s.added_ns, FileSize(s.dir + "/" + s.file_name)});
+    files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
   const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
                                                    options_.absolute_max_cache_size_bytes);
@@ -92,7 +83,7 @@ void Engine::Impl::CheckCacheLimits() {
 void Engine::Impl::ApplyCacheLimits() {
   std::vector<CachedFile> files;
   for (const CachedSeed& s : cached_) {
-    files.push_back({s.added_ns, FileSize(s.dir + "/" + s.file_name)});
+    files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
   const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
                                                    options_.absolute_max_cache_size_bytes);

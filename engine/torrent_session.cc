@@ -231,6 +231,7 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   }
 
   lt::add_torrent_params atp;
+  bool from_resume = false;
   if (!params.resume.empty()) {
     atp = lt::read_resume_data(
         lt::span<const char>(params.resume.data(), static_cast<long>(params.resume.size())), ec);
@@ -240,18 +241,18 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
                    ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
       atp = lt::add_torrent_params();
       ec.clear();
+    } else {
+      from_resume = true;
     }
   }
-  const bool from_resume = atp.info_hashes.has_v1() || atp.info_hashes.has_v2();
   atp.ti = info;
   atp.flags &= ~lt::torrent_flags::seed_mode;
-  atp.trackers.clear();
+  atp.trackers = impl_->options.trackers;  // the engine's, not those of the saved run
   atp.tracker_tiers.clear();
   atp.save_path = params.save_dir;
   // The CDN is fetched by the engine piece by piece (AddPiece), never by libtorrent.
   atp.url_seeds.clear();
   info->set_web_seeds({});
-  for (const auto& t : impl_->options.trackers) atp.trackers.push_back(t);
   atp.flags &= ~lt::torrent_flags::auto_managed;
   atp.flags &= ~lt::torrent_flags::paused;
   if (params.seed_mode) atp.flags |= lt::torrent_flags::seed_mode;

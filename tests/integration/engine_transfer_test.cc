@@ -41,9 +41,7 @@ TEST_F(SwarmTest, PeersOnlyWithHttpDisabledTakesNothingFromTheCdn) {
   const Content c = Publish("p2p.bin", 16 * kMiB);
   auto seed = StartEngine(2);
   Seed(*seed, c);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {seed->ListenEndpoint()};
+  engine::EngineOptions o = PeersOnly({seed->ListenEndpoint()});
   auto leech = StartEngine(3, o);
   const std::string out = work_ / "p2p.bin";
   auto job = StartJob(*leech, {{c.url, out, c.metainfo}});
@@ -131,9 +129,7 @@ TEST_F(SwarmTest, OneSeedThreeDownloaders) {
   std::vector<std::shared_ptr<const engine::JobView>> jobs;
   std::vector<std::string> peers = {seed->ListenEndpoint()};
   for (int i = 0; i < 3; ++i) {
-    engine::EngineOptions o = Defaults();
-    o.policy.no_http = true;
-    o.peers = peers;
+    engine::EngineOptions o = PeersOnly(peers);
     leeches.push_back(StartEngine(3 + i, o));
     peers.push_back(leeches.back()->ListenEndpoint());
   }

@@ -64,9 +64,7 @@ TEST_F(Interop, DownloadsFromAnAria2Seed) {
     ::_exit(127);
   }
   ASSERT_GT(pid, 0);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {"127.0.0.9:" + std::to_string(port)};
+  engine::EngineOptions o = PeersOnly({"127.0.0.9:" + std::to_string(port)});
   auto e = StartEngine(3, o);
   auto job = StartJob(*e, {{c.url, work_ / "aria.out", metainfo}});
   const JobState s = WaitSettled(*job);

@@ -32,9 +32,7 @@ TEST_F(SwarmTest, StatsCountPeerBytesUploadsConnectionsAndDuration) {
   const Content c = Publish("stats.bin", 8 * kMiB);
   auto seed = StartEngine(2);
   Seed(*seed, c);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {seed->ListenEndpoint()};
+  engine::EngineOptions o = PeersOnly({seed->ListenEndpoint()});
   auto leech = StartEngine(3, o);
   auto job = StartJob(*leech, {{c.url, work_ / "stats.bin", c.metainfo}});
   // Connections are sampled on the engine's tick while the transfer runs.
@@ -69,9 +67,7 @@ TEST_F(SwarmTest, UploadLimitHoldsForLanPeers) {
   so.max_upload_kbps = kLimitKbps;
   auto seed = StartEngine(2, so);
   Seed(*seed, c);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {seed->ListenEndpoint()};
+  engine::EngineOptions o = PeersOnly({seed->ListenEndpoint()});
   auto leech = StartEngine(3, o);
   const auto t0 = Clock::now();
   auto job = StartJob(*leech, {{c.url, work_ / "up.bin", c.metainfo}},
@@ -89,9 +85,7 @@ TEST_F(SwarmTest, ForegroundDownloadLimitHoldsForLanPeers) {
   const Content c = Publish("fg.bin", 16 * kMiB);
   auto seed = StartEngine(2);
   Seed(*seed, c);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {seed->ListenEndpoint()};
+  engine::EngineOptions o = PeersOnly({seed->ListenEndpoint()});
   o.max_foreground_download_kbps = kLimitKbps;
   auto leech = StartEngine(3, o);
   const auto t0 = Clock::now();
@@ -111,9 +105,7 @@ TEST_F(SwarmTest, BackgroundJobsYieldToAnActiveForegroundJob) {
   auto seed = StartEngine(2);
   Seed(*seed, fg);
   Seed(*seed, bg);
-  engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
-  o.peers = {seed->ListenEndpoint()};
+  engine::EngineOptions o = PeersOnly({seed->ListenEndpoint()});
   o.max_foreground_download_kbps = kLimitKbps;  // keeps the foreground job busy a while
   auto leech = StartEngine(3, o);
   auto fg_job = StartJob(*leech, {{fg.url, work_ / "fg2.bin", fg.metainfo}},

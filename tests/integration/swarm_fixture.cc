@@ -35,6 +35,13 @@ engine::EngineOptions SwarmTest::Defaults() {
   return o;
 }
 
+engine::EngineOptions SwarmTest::PeersOnly(std::vector<std::string> peers) {
+  engine::EngineOptions o = Defaults();
+  o.policy.no_http = true;
+  o.peers = std::move(peers);
+  return o;
+}
+
 std::unique_ptr<engine::Engine> SwarmTest::StartEngine(int host, engine::EngineOptions options) {
   options.listen_interface = "127.0.0." + std::to_string(host) + ":0";
   std::string error;

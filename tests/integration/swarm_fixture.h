@@ -32,6 +32,8 @@ class SwarmTest : public ::testing::Test {
   // An engine on 127.0.0.<host> with test-friendly defaults (no delays unless set).
   std::unique_ptr<engine::Engine> StartEngine(int host, engine::EngineOptions options = Defaults());
   static engine::EngineOptions Defaults();
+  // Defaults() for a leech that takes nothing from the CDN and connects to `peers`.
+  static engine::EngineOptions PeersOnly(std::vector<std::string> peers);
 
   // Serves `content` from a fresh directory through `engine` (a pre-seeded peer).
   void Seed(engine::Engine& engine, const Content& content);
