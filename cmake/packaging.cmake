@@ -17,6 +17,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # RelWithDebInfo builds carry ~20 MB of debug info
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # shoal_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion, curl, aria2, opentracker")  # shoal sim
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Peer-to-peer delivery optimization with a BITS/DO job API
  shoal fetches content in hash-verified pieces from peers on the LAN through a

@@ -4,7 +4,8 @@
 # are exactly those its `--help` lists, so the completion cannot drift from the CLI.
 # Usage: completion_test.sh COMPLETION_FILE SHOAL_BINARY
 set -uo pipefail
-completion=$1 shoal=$2
+completion=$(realpath "$1") shoal=$(realpath "$2")
+[[ -x $shoal ]] || { echo "FAIL: no shoal binary at $2"; exit 1; }
 # shellcheck source=/dev/null
 source "$completion" || { echo "FAIL: cannot source $completion"; exit 1; }
 [[ $(complete -p shoal) == *"-F _shoal"* ]] || { echo "FAIL: shoal has no completion"; exit 1; }
@@ -57,6 +58,13 @@ for cmd in get make-metainfo seed status demo sim; do
   [[ $from_help == "$from_completion" ]] ||
     fail "shoal $cmd: completion offers [$(echo $from_completion)], --help lists [$(echo $from_help)]"
 done
+
+# The top level: its options and subcommands against `shoal --help`.
+from_help=$("$shoal" --help | awk '/^Subcommands:/ { sub_ = 1; next }
+  sub_ && /^  [a-z]/ { print $1 } !sub_ && /^ +-/ { print $1 }' | tr ',' '\n' | sort -u)
+from_completion=$(complete_words shoal '' | sort -u)
+[[ $from_help == "$from_completion" ]] ||
+  fail "shoal: completion offers [$(echo $from_completion)], --help lists [$(echo $from_help)]"
 
 if ((failures > 0)); then
   echo "$failures completion check(s) failed"
