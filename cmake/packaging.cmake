@@ -19,11 +19,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # shoal_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion, curl, aria2, opentracker")  # shoal sim
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Peer-to-peer delivery optimization with a BITS/DO job API
- shoal fetches content in hash-verified pieces from peers on the LAN through a
- libtorrent swarm and falls back to the HTTP origin for what peers cannot supply.
- This package has the shoal command, libshoal (a C++ port of the Windows BITS and
- Delivery Optimization job API) and its headers, CMake and pkg-config files.")
+    "shoal fetches content in hash-verified pieces from peers on the LAN through a
+libtorrent swarm and falls back to the HTTP origin for what peers cannot supply.
+This package has the shoal command, libshoal (a C++ port of the Windows BITS and
+Delivery Optimization job API) and its headers, CMake and pkg-config files.")
 # The library's shlibs file, so packages built against it depend on this version or newer.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
