@@ -4,12 +4,14 @@
 // only values cross it. Implementations are thread-safe; so are JobHandle's reads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/seqlock.h"
 #include "engine/types.h"
 
 namespace shoal::api {
@@ -30,33 +32,49 @@ using engine::JobProperties;
 using engine::JobState;
 using engine::JobTimes;
 using engine::Priority;
+using engine::SeqLocked;
 using engine::SourceBytes;
 using engine::Uuid;
 
-// The published face of one job: every read is O(1), lock-free for the job-wide figures, and
-// safe from any thread. In process it is the engine's JobView; a service client backs it with
-// memory the service shares, so no read is a call to the other process.
+// Where a job's figures are published: one writer (the engine thread; for the service, the
+// service writing a page it shares with the client), read from any thread without a lock.
+struct JobCells {
+  const std::atomic<JobState>* state = nullptr;
+  const std::atomic<std::uint32_t>* error_count = nullptr;
+  const SeqLocked<JobProgress>* progress = nullptr;
+  const SeqLocked<SourceBytes>* sources = nullptr;
+  const SeqLocked<JobTimes>* times = nullptr;
+  const SeqLocked<JobActivity>* activity = nullptr;
+};
+
+// The published face of one job, safe to read from any thread. The job-wide figures are O(1)
+// lock-free reads of its JobCells, not virtual calls: GetProgress is polled in tight loops
+// (tests/bench/progress_bench). In process the cells are the engine's JobView; a service
+// client maps them from memory the service shares, so no read is a call to the other process.
+// Per-file records change rarely and are read off the hot path: those are virtual.
 class JobHandle {
  public:
   virtual ~JobHandle() = default;
 
   const Uuid& id() const { return id_; }
-  virtual JobState State() const = 0;
-  virtual JobProgress Progress() const = 0;
-  virtual JobTimes Times() const = 0;
-  virtual SourceBytes Sources() const = 0;
-  virtual JobActivity Activity() const = 0;
-  virtual std::uint32_t ErrorCount() const = 0;
+  JobState State() const { return cells_.state->load(); }
+  JobProgress Progress() const { return cells_.progress->Load(); }
+  JobTimes Times() const { return cells_.times->Load(); }
+  SourceBytes Sources() const { return cells_.sources->Load(); }
+  JobActivity Activity() const { return cells_.activity->Load(); }
+  std::uint32_t ErrorCount() const { return cells_.error_count->load(std::memory_order_relaxed); }
   // Per file, by index in AddFile order; a default record past the end.
   virtual std::size_t FileCount() const = 0;
   virtual FileProgress GetFileProgress(std::size_t index) const = 0;
   virtual SourceBytes GetFileSources(std::size_t index) const = 0;
 
  protected:
-  explicit JobHandle(const Uuid& id) : id_(id) {}
+  // Every cell must be set and outlive the handle (the implementation owns what holds them).
+  JobHandle(const Uuid& id, const JobCells& cells) : id_(id), cells_(cells) {}
 
  private:
   const Uuid id_;
+  const JobCells cells_;
 };
 
 // One job event, as a value.

@@ -7,20 +7,12 @@
 namespace shoal::api {
 namespace {
 
-// A job's handle over its JobView: each read is the view's own (atomic or seqlock) read.
+// A job's handle over its JobView: the cells are the view's own atomics and seqlocks.
 class ViewHandle final : public JobHandle {
  public:
   explicit ViewHandle(std::shared_ptr<const engine::JobView> view)
-      : JobHandle(view->id), view_(std::move(view)) {}
+      : JobHandle(view->id, Cells(*view)), view_(std::move(view)) {}
 
-  JobState State() const override { return view_->state.load(); }
-  JobProgress Progress() const override { return view_->progress.Load(); }
-  JobTimes Times() const override { return view_->times.Load(); }
-  SourceBytes Sources() const override { return view_->sources.Load(); }
-  JobActivity Activity() const override { return view_->activity.Load(); }
-  std::uint32_t ErrorCount() const override {
-    return view_->error_count.load(std::memory_order_relaxed);
-  }
   std::size_t FileCount() const override { return view_->FileCount(); }
   FileProgress GetFileProgress(std::size_t index) const override {
     return view_->GetFileProgress(index);
@@ -30,7 +22,11 @@ class ViewHandle final : public JobHandle {
   }
 
  private:
-  const std::shared_ptr<const engine::JobView> view_;
+  static JobCells Cells(const engine::JobView& v) {
+    return {&v.state, &v.error_count, &v.progress, &v.sources, &v.times, &v.activity};
+  }
+
+  const std::shared_ptr<const engine::JobView> view_;  // holds the cells
 };
 
 std::shared_ptr<const JobHandle> Wrap(std::shared_ptr<const engine::JobView> view) {
