@@ -22,7 +22,6 @@ using engine::ErrorContext;
 using engine::FileInfo;
 using engine::FileProgress;
 using engine::FileSpec;
-using engine::IsActive;
 using engine::IsFinal;
 using engine::JobActivity;
 using engine::JobErrorInfo;

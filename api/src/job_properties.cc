@@ -131,12 +131,13 @@ HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
   if (Val != nullptr) Val->AddRef();
   IUnknown* release = Val;  // until stored
   const HRESULT h = Guarded([&] {
+    if (IsFinal(job_->State())) return BG_E_INVALID_STATE;
     std::lock_guard lock(notify_mu_);
     JobProperties p;
     const std::uint32_t flags = SUCCEEDED(Read(&p)) ? p.notify_flags : 0;
     // Registered before the (empty) patch, so the new interface hears of this modification;
-    // undone when the patch refuses (BG_E_INVALID_STATE in a final state). A Cancel racing
-    // with it drops the registration after its state is final, so none outlives the job.
+    // undone when the patch refuses (the job went final since, the backend failed). A Cancel
+    // racing with it drops the registration after its state is final: none outlives the job.
     IUnknown* replaced = core_->SetCallback(job_, Val, flags);
     const HRESULT patched = Guarded([&] { return Patch({}); });
     release = FAILED(patched) ? core_->RestoreCallback(job_, Val, replaced, flags) : replaced;

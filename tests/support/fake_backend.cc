@@ -184,6 +184,7 @@ hr::HResult FakeBackend::SetProperties(const api::Uuid& id, const api::JobProper
     Job* j = Find(id);
     if (j == nullptr) return hr::kBgENotFound;
     if (api::IsFinal(j->handle->State())) return hr::kBgEInvalidState;
+    if (hr::Failed(fail_next_patch_)) return std::exchange(fail_next_patch_, hr::kOk);
     const hr::HResult h = api::ApplyPatch(patch, &j->props);
     if (hr::Failed(h)) return h;
     j->handle->Touched();
@@ -264,6 +265,11 @@ void FakeBackend::Fail(const api::Uuid& id, api::JobState state, const api::JobE
 void FakeBackend::set_stats(const api::EngineStats& stats) {
   std::lock_guard lock(mu_);
   stats_ = stats;
+}
+
+void FakeBackend::FailNextPatch(hr::HResult h) {
+  std::lock_guard lock(mu_);
+  fail_next_patch_ = h;
 }
 
 std::vector<api::JobPropertiesPatch> FakeBackend::patches() const {

@@ -53,6 +53,8 @@ class FakeBackend final : public api::Backend {
   void Fail(const api::Uuid& id, api::JobState state, const api::JobErrorInfo& info);
   void Push(const api::BackendEvent& event) { events_->OnJobEvent(event); }
   void set_stats(const api::EngineStats& stats);
+  // The next SetProperties fails with `h` and changes nothing (a service that went away).
+  void FailNextPatch(hr::HResult h);
   // Every patch SetProperties applied, in order.
   std::vector<api::JobPropertiesPatch> patches() const;
 
@@ -72,6 +74,7 @@ class FakeBackend final : public api::Backend {
   std::map<api::Uuid, Job, api::UuidLess> jobs_;
   std::vector<api::Uuid> order_;
   std::vector<api::JobPropertiesPatch> patches_;
+  hr::HResult fail_next_patch_ = hr::kOk;
   api::EngineStats stats_;
 };
 

@@ -228,15 +228,33 @@ TEST_F(OverFakeBackend, CompleteFromJobTransferredEndsTheRegistration) {
   EXPECT_EQ(manager_->GetJob(guid, again.Put()), BG_E_NOT_FOUND);
 }
 
-TEST_F(OverFakeBackend, SetNotifyInterfaceOnAFinalJobKeepsNoReference) {
-  // Final without the facade's Cancel (which drops registrations itself): the patch refuses,
-  // and the registration made ahead of it is undone.
-  fake_->SetState(id_, api::JobState::kCancelled);
-  EXPECT_EQ(job_->SetNotifyInterface(&cb), BG_E_INVALID_STATE);
+TEST_F(OverFakeBackend, SetNotifyInterfaceRefusedByTheBackendKeepsThePreviousOne) {
+  // The registration is made ahead of the patch; a backend that refuses it (a service gone
+  // away) must leave the previous interface registered and hold no reference on the new one.
+  RecordingCallback previous;
+  ASSERT_EQ(job_->SetNotifyInterface(&previous), S_OK);
+  const HRESULT kBrokenPipe = HRESULT_FROM_WIN32(109);
+  fake_->FailNextPatch(kBrokenPipe);
+  EXPECT_EQ(job_->SetNotifyInterface(&cb), kBrokenPipe);
   EXPECT_EQ(cb.refs(), 1u);
   IUnknown* registered = nullptr;
   ASSERT_EQ(job_->GetNotifyInterface(&registered), S_OK);
-  EXPECT_EQ(registered, nullptr);
+  EXPECT_EQ(registered, &previous);
+  registered->Release();
+  fake_->FailNextPatch(kBrokenPipe);
+  EXPECT_EQ(job_->SetNotifyInterface(nullptr), kBrokenPipe);  // the drop is undone too
+  ASSERT_EQ(job_->GetNotifyInterface(&registered), S_OK);
+  EXPECT_EQ(registered, &previous);
+  registered->Release();
+  ASSERT_EQ(job_->SetNotifyInterface(nullptr), S_OK);
+  EXPECT_TRUE(testing::WaitFor([&] { return previous.refs() == 1; }));  // none in flight
+}
+
+TEST_F(OverFakeBackend, AJobFinalBehindTheFacadesBackRefusesRegistrations) {
+  // Final without the facade's Cancel (which drops registrations itself).
+  fake_->SetState(id_, api::JobState::kCancelled);
+  EXPECT_EQ(job_->SetNotifyInterface(&cb), BG_E_INVALID_STATE);
+  EXPECT_EQ(cb.refs(), 1u);
   EXPECT_EQ(job_->SetNotifyFlags(BG_NOTIFY_JOB_MODIFICATION), BG_E_INVALID_STATE);
 }
 
