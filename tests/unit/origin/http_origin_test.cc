@@ -1,6 +1,6 @@
 // HttpOrigin end to end on loopback: raw sockets speaking HTTP/1.1 through Beast's parser, and
 // a curl subprocess for a real client.
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -19,10 +19,10 @@
 
 #include "tests/support/fixtures.h"
 
-namespace shoal::peers_test {
+namespace shoal::origin_test {
 namespace {
 
-using peers::HttpOriginOptions;
+using origin::HttpOriginOptions;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -81,7 +81,7 @@ class HttpOrigin : public ::testing::Test {
     o.root = root_.path().string();
     o.rate_limit_bytes_per_s = rate;
     std::string error;
-    origin_ = peers::HttpOrigin::Start(o, &error);
+    origin_ = origin::HttpOrigin::Start(o, &error);
     ASSERT_TRUE(origin_) << error;
   }
   Response Fetch(const std::string& method, const std::string& target,
@@ -93,7 +93,7 @@ class HttpOrigin : public ::testing::Test {
 
   TempDir root_;
   std::string data_;
-  std::unique_ptr<peers::HttpOrigin> origin_;
+  std::unique_ptr<origin::HttpOrigin> origin_;
 };
 
 TEST_F(HttpOrigin, ServesWholeFile) {
@@ -335,18 +335,18 @@ TEST_F(HttpOrigin, StartFailsForBadRootOrBusyPort) {
   std::string error;
   HttpOriginOptions o;
   o.root = "/nonexistent/shoal-root";
-  EXPECT_FALSE(peers::HttpOrigin::Start(o, &error));
+  EXPECT_FALSE(origin::HttpOrigin::Start(o, &error));
   EXPECT_NE(error.find("root"), std::string::npos) << error;
 
   TempDir root;
   o.root = root.path().string();
-  auto first = peers::HttpOrigin::Start(o, &error);
+  auto first = origin::HttpOrigin::Start(o, &error);
   ASSERT_TRUE(first) << error;
   o.port = first->port();
   error.clear();
-  EXPECT_FALSE(peers::HttpOrigin::Start(o, &error));
+  EXPECT_FALSE(origin::HttpOrigin::Start(o, &error));
   EXPECT_FALSE(error.empty());
 }
 
 }  // namespace
-}  // namespace shoal::peers_test
+}  // namespace shoal::origin_test

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace shoal::peers {
+namespace shoal::origin {
 
 enum class TargetResult {
   kOk,
@@ -37,4 +37,4 @@ enum class RangeResult {
 // with the full body rather than multipart/byteranges.
 RangeResult ParseRange(std::string_view header, std::uint64_t size, ByteRange* range);
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-namespace shoal::peers {
+namespace shoal::origin {
 
 struct HttpOriginOptions {
   std::string bind_address = "127.0.0.1";
@@ -66,4 +66,4 @@ class HttpOrigin {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

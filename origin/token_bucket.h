@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <mutex>
 
-namespace shoal::peers {
+namespace shoal::origin {
 
 class TokenBucket {
  public:
@@ -38,4 +38,4 @@ class TokenBucket {
   Clock::time_point last_;
 };
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

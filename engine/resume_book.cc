@@ -1,15 +1,11 @@
-// libtorrent resume data across restarts (decision 0006): saved for each job file's torrent and
-// each stored seed every persist interval once it changed, and at shutdown; given back to
-// libtorrent at start only while the file on disk is exactly as it was when the data was saved
-// (size, mtime, inode, same boot). Anything else (a crash mid-write, a reboot, a file touched
-// behind our back) makes libtorrent hash the file instead, so resume data never vouches for
-// bytes it has not seen.
+#include "engine/resume_book.h"
+
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
-
-#include "engine/engine_impl.h"
+#include <vector>
 
 namespace shoal::engine {
 namespace {
@@ -37,32 +33,39 @@ FileStamp StampFile(const std::string& path) {
   return s;
 }
 
-std::string Engine::Impl::ResumeFor(const std::string& path) {
+ResumeBook::ResumeBook(JobStore* store, Swarm& swarm) : store_(store), swarm_(swarm) {}
+
+std::string ResumeBook::For(const std::string& path) {
   StoredResume r;
-  if (!store_ || !store_->GetResume(path, &r)) return {};
+  if (store_ == nullptr || !store_->GetResume(path, &r)) return {};
   const FileStamp now = StampFile(path);
   if (now.size < 0 || !(now == r.stamp) || r.stamp.boot_id.empty()) return {};
   return std::move(r.data);
 }
 
-void Engine::Impl::KeepResume(int key, std::string path) {
-  if (store_) resume_[key] = {std::move(path)};
+void ResumeBook::Keep(int key, std::string path) {
+  if (store_ != nullptr) targets_[key] = {std::move(path)};
 }
 
-void Engine::Impl::ForgetResume(const std::string& path) {
+void ResumeBook::Forget(const std::string& path) {
   std::string error;
-  if (store_ && !store_->RemoveResume(path, &error)) {
-    std::fprintf(stderr, "shoal: cannot drop resume data of %s: %s\n", path.c_str(),
-                 error.c_str());
+  if (store_ != nullptr && !store_->RemoveResume(path, &error)) {
+    std::fprintf(stderr, "shoal: cannot drop resume data of %s: %s\n", path.c_str(), error.c_str());
   }
 }
 
-void Engine::Impl::NoteResumeChange(int key) {
-  if (auto it = resume_.find(key); it != resume_.end()) it->second.dirty = true;
+void ResumeBook::Changed(int key) {
+  if (auto it = targets_.find(key); it != targets_.end()) it->second.dirty = true;
 }
 
-void Engine::Impl::SaveResume(bool quiescent) {
-  for (auto& [key, r] : resume_) {
+void ResumeBook::OnChecked(const TorrentEvent& ev) {
+  checks_resumed_ += ev.from_resume ? 1 : 0;
+  checks_hashed_ += ev.hashed ? 1 : 0;
+  Changed(ev.key);
+}
+
+void ResumeBook::Save(bool quiescent) {
+  for (auto& [key, r] : targets_) {
     if ((!r.dirty && !quiescent) || r.pending) continue;
     // Stamped before asking: a write after this makes the stamp stale, and the next start
     // hashes the file rather than trust data that may lack the newest pieces. A paused
@@ -70,17 +73,17 @@ void Engine::Impl::SaveResume(bool quiescent) {
     r.stamp = quiescent ? std::nullopt : std::optional(StampFile(r.path));
     r.dirty = false;
     r.pending = true;
-    if (quiescent) session_->Pause(key);
-    session_->SaveResume(key);
+    if (quiescent) swarm_.Pause(key);
+    swarm_.SaveResume(key);
   }
 }
 
-void Engine::Impl::OnResumeData(const TorrentEvent& ev) {
-  auto it = resume_.find(ev.key);
-  if (it == resume_.end()) return;
-  ResumeTarget& r = it->second;
+void ResumeBook::OnData(const TorrentEvent& ev) {
+  auto it = targets_.find(ev.key);
+  if (it == targets_.end()) return;
+  Target& r = it->second;
   r.pending = false;
-  if (ev.data.empty()) return;
+  if (ev.data.empty() || store_ == nullptr) return;
   StoredResume stored{ev.data, r.stamp ? *r.stamp : StampFile(r.path)};
   if (stored.stamp.size < 0) return;
   std::string error;
@@ -90,23 +93,23 @@ void Engine::Impl::OnResumeData(const TorrentEvent& ev) {
   }
 }
 
-void Engine::Impl::SaveResumeForShutdown() {
-  if (!store_ || resume_.empty()) return;
-  SaveResume(/*quiescent=*/true);
+void ResumeBook::SaveForShutdown() {
+  if (store_ == nullptr || targets_.empty()) return;
+  Save(/*quiescent=*/true);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::vector<TorrentEvent> events;
   auto waiting = [this] {
-    for (const auto& [key, r] : resume_) {
+    for (const auto& [key, r] : targets_) {
       if (r.pending) return true;
     }
     return false;
   };
   while (waiting() && std::chrono::steady_clock::now() < deadline) {
-    session_->WaitForEvents(200);
+    swarm_.WaitForEvents(200);
     events.clear();
-    session_->PopEvents(&events);
+    swarm_.PopEvents(&events);
     for (const TorrentEvent& ev : events) {
-      if (ev.kind == TorrentEvent::Kind::kResumeData) OnResumeData(ev);
+      if (ev.kind == TorrentEvent::Kind::kResumeData) OnData(ev);
     }
   }
 }

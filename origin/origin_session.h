@@ -13,9 +13,9 @@
 #include <mutex>
 #include <string>
 
-#include "peers/token_bucket.h"
+#include "origin/token_bucket.h"
 
-namespace shoal::peers {
+namespace shoal::origin {
 
 class OriginSession;
 
@@ -57,4 +57,4 @@ class OriginSession {
 void StartOriginSession(boost::asio::ip::tcp::socket socket,
                         std::shared_ptr<OriginShared> shared);
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

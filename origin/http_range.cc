@@ -1,9 +1,9 @@
-#include "peers/http_range.h"
+#include "origin/http_range.h"
 
 #include <charconv>
 #include <limits>
 
-namespace shoal::peers {
+namespace shoal::origin {
 namespace {
 
 int HexValue(char c) {
@@ -118,4 +118,4 @@ RangeResult ParseRange(std::string_view header, std::uint64_t size, ByteRange* r
   return RangeResult::kPartial;
 }
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

@@ -1,11 +1,11 @@
 // The origin's parsers of untrusted request parts, and its rate limiter with a fake clock.
-#include "peers/http_range.h"
+#include "origin/http_range.h"
 
 #include <gtest/gtest.h>
 
-#include "peers/token_bucket.h"
+#include "origin/token_bucket.h"
 
-namespace shoal::peers {
+namespace shoal::origin {
 namespace {
 
 RangeResult Parse(const char* header, std::uint64_t size, ByteRange* r) {
@@ -93,4 +93,4 @@ TEST(TokenBucket, UnlimitedNeverWaits) {
 }
 
 }  // namespace
-}  // namespace shoal::peers
+}  // namespace shoal::origin

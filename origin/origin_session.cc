@@ -1,4 +1,4 @@
-#include "peers/origin_session.h"
+#include "origin/origin_session.h"
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
@@ -16,9 +16,9 @@
 #include <optional>
 #include <string_view>
 
-#include "peers/http_range.h"
+#include "origin/http_range.h"
 
-namespace shoal::peers {
+namespace shoal::origin {
 namespace {
 
 namespace asio = boost::asio;
@@ -357,4 +357,4 @@ void OriginShared::CloseAll() {
   for (auto& s : live) s->Close();
 }
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

@@ -1,8 +1,8 @@
-#include "peers/token_bucket.h"
+#include "origin/token_bucket.h"
 
 #include <algorithm>
 
-namespace shoal::peers {
+namespace shoal::origin {
 namespace {
 constexpr std::uint64_t kMinChunk = 4 << 10;
 }  // namespace
@@ -55,4 +55,4 @@ TokenBucket::Clock::duration TokenBucket::Reserve(std::uint64_t n, Clock::time_p
       std::chrono::duration<double>(-tokens_ / static_cast<double>(rate_)));
 }
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin

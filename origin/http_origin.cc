@@ -1,4 +1,4 @@
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "peers/origin_session.h"
+#include "origin/origin_session.h"
 
-namespace shoal::peers {
+namespace shoal::origin {
 namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -191,4 +191,4 @@ void HttpOrigin::SetAvailable(bool up) {
   });
 }
 
-}  // namespace shoal::peers
+}  // namespace shoal::origin
