@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/crash_point.h"
+#include "engine/destination.h"
 #include "engine/engine_impl.h"
 #include "engine/metainfo.h"
 
@@ -168,6 +169,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     }
     // As BITS: the destination folder must exist and be writable when the file is added.
     if (::access(local.parent_path().c_str(), W_OK | X_OK) != 0) return hr::FromErrno(errno);
+    // Never a FIFO, a device, a directory or a symlink: only a regular file is replaced.
+    if (const hr::HResult h = CheckDestination(spec.local_path); hr::Failed(h)) return h;
     for (const JobFile& f : job.files) {
       if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
     }
@@ -186,8 +189,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     JobFile f;
     f.dir = local.parent_path().string();
     f.final_name = local.filename().string();
-    f.temp_name = "." + f.final_name + "." + ShortId(job.view->id) + "-" +
-                  std::to_string(job.files.size() + added.size()) + ".shoal-tmp";
+    f.temp_name = TempName(f.final_name, ShortId(job.view->id) + "-" +
+                                             std::to_string(job.files.size() + added.size()));
     f.http = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);
     added.push_back(std::move(f));
