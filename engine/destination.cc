@@ -66,8 +66,9 @@ hr::HResult CheckDestination(const std::string& path, std::string* message) {
   return hr::kInvalidArg;
 }
 
-std::string TempName(const std::string& final_name, const std::string& tag) {
-  const std::string suffix = "." + tag + ".shoal-tmp";
+std::string TempName(const std::string& final_name, const std::string& tag,
+                     const std::string& kind) {
+  const std::string suffix = "." + tag + kind;
   std::string name = "." + final_name + suffix;
   if (name.size() <= NAME_MAX) return name;
   char hash[20];

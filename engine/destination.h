@@ -14,10 +14,11 @@ namespace shoal::engine {
 // E_INVALIDARG, as BITS's AddFile for a local name it cannot use, and `*message` says why.
 hr::HResult CheckDestination(const std::string& path, std::string* message = nullptr);
 
-// The hidden temp file's name for `final_name` in the same folder: ".NAME.TAG.shoal-tmp",
+// The hidden temp file's name for `final_name` in the same folder: ".NAME.TAG<suffix>",
 // where a NAME too long for NAME_MAX is cut (at a UTF-8 boundary) and followed by a hash of
 // the whole name, so two long names sharing a prefix still differ.
-std::string TempName(const std::string& final_name, const std::string& tag);
+std::string TempName(const std::string& final_name, const std::string& tag,
+                     const std::string& suffix = ".shoal-tmp");
 
 // Renames `temp` over `final_path` without following a symlink there or replacing anything but
 // a regular file (E_INVALIDARG with `*message` otherwise). The file keeps the replaced file's

@@ -24,6 +24,7 @@
 #include "engine/progress.h"
 #include "engine/range_fetch.h"
 #include "engine/source_policy.h"
+#include "engine/temp_files.h"
 #include "engine/torrent_session.h"
 
 namespace shoal::engine {
@@ -139,6 +140,7 @@ class Engine::Impl {
   // Durability (persist.cc); null without a data_dir.
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<JobStore> store_;
+  TempFileLocks temp_locks_;  // without a store: the temp files that die with this engine
   std::string store_warnings_;
   // Engine thread: loads the stored jobs and resumes those BITS would resume.
   void Restore();

@@ -11,6 +11,7 @@
 #include "engine/destination.h"
 #include "engine/engine_impl.h"
 #include "engine/metainfo.h"
+#include "engine/temp_files.h"
 
 namespace shoal::engine {
 namespace {
@@ -189,8 +190,10 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     JobFile f;
     f.dir = local.parent_path().string();
     f.final_name = local.filename().string();
-    f.temp_name = TempName(f.final_name, ShortId(job.view->id) + "-" +
-                                             std::to_string(job.files.size() + added.size()));
+    f.temp_name = TempName(
+        f.final_name, ShortId(job.view->id) + "-" + std::to_string(job.files.size() + added.size()),
+        store_ ? ".shoal-tmp" : kEphemeralTempSuffix);
+    if (!store_) RemoveOrphanedTempFiles(f.dir);  // what engines killed here left behind
     f.http = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);
     added.push_back(std::move(f));
@@ -332,7 +335,8 @@ int Engine::Impl::OpenTemp(Job& job, int index) {
          f.dir + ": " + std::strerror(err));
     return -1;
   }
-  const int fd = ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  const int fd = store_ ? ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)
+                        : temp_locks_.Open(f.temp_path());  // held while this engine lives
   if (fd < 0) {
     const int err = errno;
     Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
@@ -355,6 +359,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.file_name = f.temp_name;
   params.job_file = index;
   params.resume = ResumeFor(f.temp_path());
+  params.origin_url = f.spec.remote_url;
   TorrentLayout layout;
   std::string error;
   int key = -1;

@@ -13,6 +13,7 @@ packages=(
   aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
+  iproute2                                           # ip(8): the download-mode test's network namespace
 )
 
 missing=()

@@ -33,7 +33,8 @@ TEST_F(HttpSource, ResumedRangeLongerThanItsContentRangeIsAnErrorNotAFile) {
   EXPECT_LE(job->progress.Load().bytes_transferred, data.size());
   RetryAndExpectFile(*job, "long.bin", data);
   EXPECT_EQ(origin_->Ranges("/long.bin").back(), "bytes=" + std::to_string(kMiB) + "-")
-      << "nothing of the refused response was kept; ranges: " << ::testing::PrintToString(origin_->Ranges("/long.bin"));
+      << "nothing of the refused response was kept; ranges: "
+      << ::testing::PrintToString(origin_->Ranges("/long.bin"));
 }
 
 TEST_F(HttpSource, EncodedBodyIsRefusedAndIdentityIsAskedFor) {
