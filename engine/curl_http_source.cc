@@ -12,8 +12,10 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "engine/content_range.h"
 #include "engine/curl_util.h"
 #include "engine/http_source.h"
 
@@ -29,22 +31,6 @@ namespace {
 
 constexpr long kBufferSize = 1 << 20;
 
-// Parses "bytes first-last/total" (total may be "*"). False when malformed.
-bool ParseContentRange(const char* v, std::uint64_t* first, std::uint64_t* total) {
-  unsigned long long a = 0, b = 0, t = 0;
-  if (std::sscanf(v, "bytes %llu-%llu/%llu", &a, &b, &t) == 3) {
-    *first = a;
-    *total = t;
-    return b >= a;
-  }
-  if (std::sscanf(v, "bytes %llu-%llu/*", &a, &b) == 2) {
-    *first = a;
-    *total = kSizeUnknown;
-    return b >= a;
-  }
-  return false;
-}
-
 // One GET of a transfer: the state the curl callbacks share.
 struct Attempt {
   CURL* curl = nullptr;
@@ -55,8 +41,10 @@ struct Attempt {
   std::uint64_t expected = kSizeUnknown;
   std::uint64_t written = 0;   // bytes of the content in the file, from its start
   std::uint64_t size = kSizeUnknown;
+  std::uint64_t end = kSizeUnknown;  // the content offset this response's body must stop at
   bool head_seen = false;
-  bool restart = false;        // abandon this GET and fetch again from zero
+  bool discard = false;  // the body broke its own headers: drop what it wrote
+  bool restart = false;  // abandon this GET and fetch again from zero
   int write_errno = 0;
   Pacer pacer;                 // the job's rate cap
   // Stall detection: curl's own low-speed check averages over seconds, so a body that stops
@@ -76,20 +64,35 @@ bool OnHead(Attempt& a) {
   curl_off_t length = -1;
   curl_easy_getinfo(a.curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   bool restarted = false;
+  if (const std::string encoding = BodyEncoding(a.curl); !encoding.empty()) {
+    a.failure = {hr::kHttpInvalidServerResponse, false, ErrorContext::kRemoteFile, status,
+                 "the server sent a " + encoding + "-encoded body although identity was asked for"};
+    return false;
+  }
   if (status == 206) {
     curl_header* h = nullptr;
-    std::uint64_t first = 0, total = kSizeUnknown;
-    if (curl_easy_header(a.curl, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
-        !ParseContentRange(h->value, &first, &total) || first != a.offset) {
+    const std::optional<ContentRange> range =
+        curl_easy_header(a.curl, "Content-Range", 0, CURLH_HEADER, -1, &h) == CURLHE_OK
+            ? ParseContentRange(h->value)
+            : std::nullopt;
+    if (!range || range->first != a.offset) {
       a.failure = {hr::kBgEInsufficientRangeSupport, false, ErrorContext::kRemoteFile, status,
                    "the server answered a range request with a different range"};
       return false;
     }
+    if (length >= 0 && static_cast<std::uint64_t>(length) != range->length()) {
+      a.failure = {hr::kHttpInvalidServerResponse, true, ErrorContext::kRemoteFile, status,
+                   "a 206 of " + std::to_string(length) + " bytes for a Content-Range of " +
+                       std::to_string(range->length())};
+      return false;
+    }
+    const std::uint64_t total = range->total;
     if (total != kSizeUnknown && a.expected != kSizeUnknown && total != a.expected) {
       a.restart = true;  // the content changed size: what is on disk is stale
       return false;
     }
     a.size = total;
+    a.end = range->last + 1;
   } else if (status == 200) {
     if (a.offset > 0) {
       // The server ignored Range (or the content changed): start the file over.
@@ -113,8 +116,18 @@ bool OnHead(Attempt& a) {
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto& a = *static_cast<Attempt*>(user);
+  // Stop at once: curl may hand over many buffered chunks before it next asks OnXfer.
+  if (a.cancel->load()) return 0;
   if (!a.head_seen && !OnHead(a)) return 0;
   const size_t len = size * n;
+  if (a.end != kSizeUnknown && a.written + len > a.end) {
+    // More than the Content-Range (a chunked body, or no Content-Length): none of it counts.
+    a.failure = {hr::kHttpInvalidServerResponse, true, ErrorContext::kRemoteFile, 206,
+                 "the body runs past its Content-Range (bytes " + std::to_string(a.offset) + "-" +
+                     std::to_string(a.end - 1) + ")"};
+    a.discard = true;
+    return 0;
+  }
   size_t done = 0;
   while (done < len) {
     const ssize_t w = ::pwrite(a.fd, data + done, len - done, static_cast<off_t>(a.written + done));
@@ -180,6 +193,11 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   out.http_status = status;
   // A response without body bytes (an empty file) is judged here.
   if (c == CURLE_OK && !a.head_seen) OnHead(a);
+  if (a.discard && a.written != a.offset) {
+    if (::ftruncate(a.fd, static_cast<off_t>(a.offset)) != 0) a.write_errno = errno;
+    a.written = a.offset;
+    a.callbacks->on_progress(a.written);
+  }
   if (a.cancel->load()) {
     out = Fatal(hr::kFail, ErrorContext::kNone, "cancelled");
   } else if (a.write_errno != 0) {
@@ -202,7 +220,7 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
              ErrorContext::kRemoteFile, status, "HTTP " + std::to_string(status)};
     }
   } else if (c != CURLE_OK) {
-    const CurlError e = FromCurl(c, https);
+    const CurlError e = FromCurl(c, https, status);
     out = {e.code, e.transient, ErrorContext::kRemoteFile, status,
            err[0] != '\0' ? err : curl_easy_strerror(c)};
   } else if (a.size != kSizeUnknown && a.written != a.size) {
@@ -230,6 +248,8 @@ HttpOutcome Run(const HttpRequest& req, const HttpSourceOptions& options,
     const int err = errno;
     return Fatal(hr::FromErrno(err), ErrorContext::kLocalFile, req.path + ": " + std::strerror(err));
   }
+  // The count the outcome is read with, even when this GET fails before its first byte.
+  callbacks.on_progress(req.offset);
   HttpOutcome out = Perform(req, options, a);
   if (a.restart && !cancel.load()) {
     // Once only: a second mismatch is the server's to explain.

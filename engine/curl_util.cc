@@ -1,11 +1,11 @@
 #include "engine/curl_util.h"
 
-#include <algorithm>
-#include <thread>
-
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
+#include <thread>
 
 namespace shoal::engine {
 
@@ -14,7 +14,7 @@ void CurlGlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-CurlError FromCurl(CURLcode c, bool https_origin) {
+CurlError FromCurl(CURLcode c, bool https_origin, long http_status) {
   switch (c) {
     case CURLE_OK: return {hr::kOk, false};
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -26,7 +26,10 @@ CurlError FromCurl(CURLcode c, bool https_origin) {
     case CURLE_GOT_NOTHING: return {hr::kInternetConnectionReset, true};
     case CURLE_PARTIAL_FILE: return {hr::kInternetConnectionAborted, true};
     case CURLE_UNSUPPORTED_PROTOCOL:
-      // Only http(s) URLs get this far, so the protocol came from a redirect.
+      // Only http(s) URLs get this far, so after a 3xx the protocol came from its Location.
+      // Without one the reply was not HTTP (curl calls it HTTP/0.9): junk left on a kept-alive
+      // connection, or a broken server; a new connection may well do.
+      if (http_status < 300 || http_status > 399) return {hr::kHttpInvalidServerResponse, true};
       return {https_origin ? hr::kInternetHttpsToHttpOnRedir : hr::kHttpRedirectFailed, false};
     case CURLE_TOO_MANY_REDIRECTS: return {hr::kHttpRedirectFailed, false};
     case CURLE_URL_MALFORMAT: return {hr::kInvalidArg, false};
@@ -69,7 +72,20 @@ void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca
     }
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // One list for every handle, never freed: libcurl only reads it.
+  static curl_slist* const kHeaders = curl_slist_append(nullptr, "Accept-Encoding: identity");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, kHeaders);
+  curl_easy_setopt(curl, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "shoal/0.1");
+}
+
+std::string BodyEncoding(CURL* curl) {
+  curl_header* h = nullptr;
+  if (curl_easy_header(curl, "Content-Encoding", 0, CURLH_HEADER, -1, &h) != CURLHE_OK) return "";
+  std::string v = h->value;
+  std::string lower = v;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.empty() || lower == "identity" ? "" : v;
 }
 
 void Pacer::Account(std::uint64_t bytes, const std::atomic<bool>* cancel) {

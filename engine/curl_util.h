@@ -21,16 +21,23 @@ struct CurlError {
   bool transient;  // connection, DNS, timeout, truncation: BITS retries these
 };
 // `https_origin`: the first URL was https, so a refused redirect means HTTPS -> HTTP.
-CurlError FromCurl(CURLcode c, bool https_origin);
+// `http_status`: the last response's status; a refused protocol is a redirect's only after a
+// 3xx (otherwise the reply was not HTTP at all: junk where a response should be).
+CurlError FromCurl(CURLcode c, bool https_origin, long http_status);
 
 // The proxy of a handle: none at all when !use; `proxy` (with `no_proxy` exceptions) when set;
 // otherwise libcurl's default, the standard environment (http_proxy, https_proxy, no_proxy...).
 void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string& no_proxy);
 
 // TLS verified against the system store plus `ca_file` (if any); redirects bounded by
-// `max_redirects`, and an https URL may only redirect to https.
+// `max_redirects`, and an https URL may only redirect to https. Every request asks for the
+// identity encoding: bytes are counted and hashed as they are on the server.
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
                        long max_redirects);
+
+// The response's Content-Encoding when it is not identity (a server that ignored
+// "Accept-Encoding: identity"), else "". Such a body is not the content's bytes.
+std::string BodyEncoding(CURL* curl);
 
 // Paces a body to `bytes_per_s` (0 = no pacing) from its write callback: after each chunk it
 // sleeps until the bytes so far fit the rate, waking early when `cancel` is set. (libcurl

@@ -24,6 +24,7 @@
 #include "engine/seed_cache.h"
 #include "engine/swarm.h"
 #include "engine/task_loop.h"
+#include "engine/temp_files.h"
 
 namespace shoal::engine {
 
@@ -121,6 +122,9 @@ class Engine::Impl final : public JobControl {
   std::unique_ptr<CdnPump> cdn_;
   std::unique_ptr<HttpTransfers> http_;
   std::unique_ptr<IntegrityChecker> integrity_;
+  // Without a data_dir: the temp files that die with this engine, held under flock so a later
+  // engine can tell a killed one's leftovers (temp_files.h).
+  TempFileLocks temp_locks_;
 
   // Torrents on their way out of the swarm, and AddSeed calls waiting for their check.
   std::unordered_map<int, std::function<void()>> on_removed_;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "engine/crash_point.h"
+#include "engine/destination.h"
 #include "engine/engine_impl.h"
 
 namespace shoal::engine {
@@ -93,9 +94,10 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
     // A ready file without its temp file was moved by an earlier attempt (a failed Complete,
     // or the run a crash interrupted).
     if (f.temp_created) {
-      // rename(2) replaces the destination atomically: readers see the old file or the new.
-      if (std::rename(f.temp_path().c_str(), f.spec.local_path.c_str()) != 0) {
-        return hr::FromErrno(errno);
+      std::string why;
+      if (const hr::HResult h = MoveIntoPlace(f.temp_path(), f.spec.local_path, &why);
+          hr::Failed(h)) {
+        return h;
       }
       f.temp_created = false;
       CrashPoint("complete.renamed");

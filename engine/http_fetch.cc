@@ -65,7 +65,7 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
     r.code = hr::kInvalidData;
     r.message = url + ": response larger than " + std::to_string(options.max_bytes) + " bytes";
   } else if (c != CURLE_OK) {
-    const CurlError e = FromCurl(c, url.rfind("https://", 0) == 0);
+    const CurlError e = FromCurl(c, url.rfind("https://", 0) == 0, r.http_status);
     r.code = e.code;
     r.transient = e.transient;
     r.message = url + ": " + (err[0] ? err : curl_easy_strerror(c));

@@ -9,8 +9,10 @@
 
 #include "engine/bandwidth.h"
 #include "engine/crash_point.h"
+#include "engine/destination.h"
 #include "engine/engine_impl.h"
 #include "engine/metainfo.h"
+#include "engine/temp_files.h"
 
 namespace shoal::engine {
 namespace {
@@ -138,6 +140,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     }
     // As BITS: the destination folder must exist and be writable when the file is added.
     if (::access(local.parent_path().c_str(), W_OK | X_OK) != 0) return hr::FromErrno(errno);
+    // Never a FIFO, a device, a directory or a symlink: only a regular file is replaced.
+    if (const hr::HResult h = CheckDestination(spec.local_path); hr::Failed(h)) return h;
     for (const JobFile& f : job.files) {
       if (f.spec.local_path == spec.local_path) return hr::kInvalidArg;
     }
@@ -156,8 +160,10 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     JobFile f;
     f.dir = local.parent_path().string();
     f.final_name = local.filename().string();
-    f.temp_name = "." + f.final_name + "." + ShortId(job.view->id) + "-" +
-                  std::to_string(job.files.size() + added.size()) + ".shoal-tmp";
+    f.temp_name = TempName(
+        f.final_name, ShortId(job.view->id) + "-" + std::to_string(job.files.size() + added.size()),
+        durable_ ? ".shoal-tmp" : kEphemeralTempSuffix);
+    if (!durable_) RemoveOrphanedTempFiles(f.dir);  // what engines killed here left behind
     f.http.plain = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);
     added.push_back(std::move(f));
@@ -299,7 +305,8 @@ int Engine::Impl::OpenTemp(Job& job, int index) {
          f.dir + ": " + std::strerror(err));
     return -1;
   }
-  const int fd = ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  const int fd = durable_ ? ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)
+                        : temp_locks_.Open(f.temp_path());  // held while this engine lives
   if (fd < 0) {
     const int err = errno;
     Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,
@@ -322,6 +329,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.file_name = f.temp_name;
   params.job_file = index;
   params.resume = resume_->For(f.temp_path());
+  params.origin_url = f.spec.remote_url;
   TorrentLayout layout;
   std::string error;
   int key = -1;

@@ -34,6 +34,12 @@ struct EngineOptions {
   std::vector<std::string> trackers;
   // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
   bool enable_lsd = false;
+  // DODownloadMode (engine/download_mode.h): which hosts BitTorrent may reach, trackers and
+  // peers alike, whatever a metainfo file names. 1 LAN (the default): the local network
+  // (loopback, RFC 1918, link-local, IPv6 ULA and link-local), the configured peers and
+  // trackers, and the origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple,
+  // 100 Bypass: no BitTorrent traffic at all (no tracker, no peer, no LSD). Others: refused.
+  std::uint32_t download_mode = 1;
   SourcePolicy policy;
   // Keep serving content to peers after a job is Complete: for the engine's lifetime, and
   // with a data_dir across restarts within the two cache limits below.

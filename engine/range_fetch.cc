@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <optional>
+
+#include "engine/content_range.h"
 #include "engine/curl_util.h"
 #include "engine/http_source.h"
 
@@ -13,11 +16,16 @@ struct Sink {
   std::uint64_t max;
   Pacer pacer;
   const std::atomic<bool>* cancel;
+  bool overflow = false;
 };
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->body->size() + size * n > sink->max) return 0;  // longer than asked: stop
+  if (sink->cancel->load()) return 0;               // now, not after curl's buffered chunks
+  if (sink->body->size() + size * n > sink->max) {  // longer than asked: stop
+    sink->overflow = true;
+    return 0;
+  }
   sink->body->append(data, size * n);
   sink->pacer.Account(size * n, sink->cancel);
   return size * n;
@@ -56,6 +64,13 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
   const std::string where = req.url + " bytes " + range;
+  const std::string encoding = BodyEncoding(curl);
+  std::optional<ContentRange> got;
+  if (curl_header* h = nullptr;
+      r.http_status == 206 &&
+      curl_easy_header(curl, "Content-Range", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+    got = ParseContentRange(h->value);
+  }
   if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));
     r.transient = IsTransientHttpStatus(r.http_status);
@@ -64,8 +79,21 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     // The whole file instead of the range: this server cannot serve pieces.
     r.code = hr::kBgEInsufficientRangeSupport;
     r.message = where + ": the server ignored the Range header";
+  } else if (!encoding.empty()) {
+    r.code = hr::kHttpInvalidServerResponse;
+    r.message =
+        where + ": the server sent a " + encoding + "-encoded body although identity was asked for";
+  } else if (r.http_status == 206 &&
+             (!got || got->first != req.offset || got->length() != req.length)) {
+    r.code = hr::kBgEInsufficientRangeSupport;
+    r.message = where + ": the server answered with another range";
+  } else if (sink.overflow) {
+    r.code = hr::kHttpInvalidServerResponse;
+    r.transient = true;
+    r.message = where + ": the server sent more than the " + std::to_string(req.length) +
+                " bytes asked for";
   } else if (c != CURLE_OK) {
-    const CurlError e = FromCurl(c, req.url.rfind("https://", 0) == 0);
+    const CurlError e = FromCurl(c, req.url.rfind("https://", 0) == 0, r.http_status);
     r.code = e.code;
     r.transient = e.transient;
     r.message = where + ": " + (err[0] ? err : curl_easy_strerror(c));

@@ -433,7 +433,16 @@ std::unique_ptr<JobStore> OpenSqliteJobStore(const std::string& dir, std::string
                                              std::string* error) {
   const std::string path = dir + "/jobs.db";
   std::string why;
-  if (sqlite3* db = OpenDb(path, true, &why)) return std::make_unique<SqliteJobStore>(db);
+  std::error_code size_ec;
+  // SQLite takes a 0-byte file for a new, empty database: a store truncated (or never written)
+  // behind our back would vanish without a word. It is set aside like a corrupt one.
+  const bool empty = std::filesystem::is_regular_file(path, size_ec) &&
+                     std::filesystem::file_size(path, size_ec) == 0 && !size_ec;
+  if (empty) {
+    why = "the file is empty (0 bytes)";
+  } else if (sqlite3* db = OpenDb(path, true, &why)) {
+    return std::make_unique<SqliteJobStore>(db);
+  }
   // Corrupt: salvage what a read-only look can still read, keep the file aside, start fresh.
   std::vector<StoredJob> salvaged;
   sqlite3* old = nullptr;

@@ -64,6 +64,7 @@ class Swarm {
                              // downloads: libtorrent's upload mode)
     bool seed_mode = false;  // content known good: skip the check
     std::string resume;      // resume data from SaveResume, trusted ("" = check the file)
+    std::string origin_url;  // the job's URL: its host is let through the download mode
   };
   // Adds a torrent; fills the layout for progress tracking. Single-file payload required when
   // job_file >= 0.

@@ -3,6 +3,7 @@
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/peer_info.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
@@ -17,9 +18,11 @@
 #include <netdb.h>
 
 #include <cstdio>
-
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "engine/download_mode.h"
 
 namespace shoal::engine {
 namespace {
@@ -101,6 +104,11 @@ class TorrentSession::Impl {
   EngineOptions options;
   std::unique_ptr<lt::session> session;
   std::vector<lt::tcp::endpoint> peers;
+  // DODownloadMode: the session's IP filter (peers and trackers), and the hosts it lets
+  // through beside the local network (configured peers and trackers, each job's origin).
+  lt::ip_filter filter;
+  std::set<lt::address> allowed;
+  void Allow(const std::string& host);
   std::unordered_map<int, Entry> entries;
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
@@ -119,12 +127,43 @@ class TorrentSession::Impl {
   void Translate(lt::alert* a, std::vector<TorrentEvent>* out);
 };
 
+void TorrentSession::Impl::Allow(const std::string& host) {
+  if (host.empty() || !DownloadModeAllowsPeers(options.download_mode)) return;
+  bool changed = false;
+  for (const auto& ep : Resolve(host, "0")) {
+    changed = allowed.insert(ep.address()).second || changed;
+  }
+  if (!changed) return;
+  for (const lt::address& a : allowed) filter.add_rule(a, a, 0);
+  if (session) session->set_ip_filter(filter);
+}
+
 std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& options,
                                                        std::function<void()> wakeup,
                                                        std::string* error) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  for (const auto& p : options.peers) {
+  if (!IsKnownDownloadMode(options.download_mode)) {
+    *error = "download mode " + std::to_string(options.download_mode) +
+             " is not supported (0 HTTP only, 1 LAN, 2 Group, 99 Simple, 100 Bypass)";
+    return nullptr;
+  }
+  const bool p2p = DownloadModeAllowsPeers(options.download_mode);
+  if (!p2p) impl->options.peers.clear();
+  if (!p2p) impl->options.trackers.clear();
+  // Everything blocked, then the local network opened (a later rule wins where they overlap).
+  impl->filter.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"),
+                        lt::ip_filter::blocked);
+  impl->filter.add_rule(lt::make_address("::"),
+                        lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                        lt::ip_filter::blocked);
+  if (p2p) {
+    for (const auto& [first, last] : LocalNetworkRanges()) {
+      impl->filter.add_rule(lt::make_address(first), lt::make_address(last), 0);
+    }
+  }
+  for (const auto& t : impl->options.trackers) impl->Allow(UrlHost(t));
+  for (const auto& p : impl->options.peers) {
     std::string host, port;
     if (!SplitHostPort(p, &host, &port)) {
       *error = "bad peer address '" + p + "' (want host:port)";
@@ -136,6 +175,7 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
       return nullptr;
     }
     impl->peers.insert(impl->peers.end(), eps.begin(), eps.end());
+    impl->Allow(host);
   }
 
   lt::settings_pack p;
@@ -156,7 +196,9 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   p.set_str(sp::dht_bootstrap_nodes, "");
   p.set_bool(sp::enable_upnp, false);
   p.set_bool(sp::enable_natpmp, false);
-  p.set_bool(sp::enable_lsd, options.enable_lsd);
+  p.set_bool(sp::enable_lsd, options.enable_lsd && p2p);
+  // Trackers, a metainfo file's included, reach only what the download mode allows.
+  p.set_bool(sp::apply_ip_filter_to_trackers, true);
   // uTP is far slower than TCP on a LAN (libtorrent-notes §2).
   p.set_bool(sp::enable_outgoing_utp, false);
   p.set_bool(sp::enable_incoming_utp, false);
@@ -186,6 +228,7 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
       impl->session->set_peer_class(c, info);
     }
   }
+  impl->session->set_ip_filter(impl->filter);
   impl->session->set_alert_notify(std::move(wakeup));
   return std::unique_ptr<TorrentSession>(new TorrentSession(std::move(impl)));
 }
@@ -249,6 +292,9 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   atp.flags &= ~lt::torrent_flags::seed_mode;
   atp.trackers = impl_->options.trackers;  // the engine's, not those of the saved run
   atp.tracker_tiers.clear();
+  // The metainfo's own trackers stay, behind the IP filter; none at all without peers.
+  if (!DownloadModeAllowsPeers(impl_->options.download_mode)) info->clear_trackers();
+  impl_->Allow(UrlHost(params.origin_url));
   atp.save_path = params.save_dir;
   // The CDN is fetched by the engine piece by piece (AddPiece), never by libtorrent.
   atp.url_seeds.clear();

@@ -1,6 +1,8 @@
 // The plain-HTTP source against a fault-injecting origin on loopback: real libcurl, a fake
 // clock for the retry timers. Each case asserts state, HRESULT, error context, ErrorCount, and
 // that the final file is byte-exact or absent.
+#include <sys/stat.h>
+
 #include "engine/metainfo.h"
 #include "tests/integration/http_fixture.h"
 
@@ -210,6 +212,38 @@ TEST_F(HttpSource, BadLocalPathWinsOverA404) {
   EXPECT_EQ(job->progress.Load().files_total, 0u);
   EXPECT_EQ(origin_->Requests("/nowhere.bin"), 0);
   EXPECT_EQ(origin_->Requests("/nowhere.bin.torrent"), 0);
+}
+
+TEST_F(HttpSource, OnlyARegularFileOrNothingIsADestination) {
+  // As root, -o /dev/null once replaced the system's /dev/null with a regular file.
+  origin_->Put("/f.bin", RandomBytes(1000));
+  ASSERT_EQ(::mkfifo((work_ / "fifo").c_str(), 0600), 0);
+  std::shared_ptr<const engine::JobView> job;
+  ASSERT_EQ(engine_->CreateJob("dest", &job), hr::kOk);
+  EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/f.bin"), work_ / "fifo", ""}}),
+            hr::kInvalidArg);
+  EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/f.bin"), "/dev/null", ""}}),
+            hr::kInvalidArg);
+  EXPECT_EQ(origin_->Requests("/f.bin"), 0);
+
+  // A FIFO that appears at the name while the file is fetched is not replaced either.
+  auto later = StartJob("/f.bin", "later.bin");
+  ASSERT_EQ(Settle(*later), JobState::kTransferred);
+  ASSERT_EQ(::mkfifo((work_ / "later.bin").c_str(), 0600), 0);
+  EXPECT_EQ(engine_->Complete(later->id), hr::kInvalidArg);
+  struct stat st {};
+  ASSERT_EQ(::lstat((work_ / "later.bin").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST_F(HttpSource, ANameNearNameMaxIsFetched) {
+  // The temp name beside it would pass NAME_MAX (255) if it only added its suffix.
+  const std::string data = RandomBytes(1000);
+  const std::string name(250, 'n');
+  origin_->Put("/long", data);
+  auto job = StartJob("/long", name);
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  ExpectFile(*job, name, data);
 }
 
 TEST_F(HttpSource, FailingCdnWithoutPeersFollowsTheRetryRules) {

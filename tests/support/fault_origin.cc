@@ -20,7 +20,8 @@ struct Entry {
   std::string content;
   std::vector<Fault> script;
   Fault then;
-  std::vector<std::string> ranges;  // one per request
+  std::vector<std::string> ranges;     // one per request
+  std::vector<std::string> encodings;  // Accept-Encoding, one per request
 };
 
 bool SendAll(int fd, const char* data, std::size_t len) {
@@ -65,6 +66,8 @@ struct FaultOrigin::Impl {
   mutable std::mutex mu;
   std::map<std::string, Entry> entries;
   std::map<std::string, int> requests;
+  std::map<std::string, int> served;
+  std::map<std::string, std::uint64_t> sent;
   std::vector<int> open_fds;
   std::vector<std::thread> threads;
   std::thread acceptor;
@@ -84,22 +87,35 @@ struct FaultOrigin::Impl {
   }
 
   void Serve(int fd) {
-    std::string req;
+    std::string pending;
+    while (ServeOne(fd, pending)) {
+    }
+    Close(fd);
+  }
+
+  // One request from `pending` and the socket; true when the connection stays open.
+  bool ServeOne(int fd, std::string& pending) {
+    std::string req = std::move(pending);
+    pending.clear();
     char buf[4096];
     while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return Close(fd);
+      if (n <= 0) return false;
       req.append(buf, static_cast<std::size_t>(n));
     }
+    pending = req.substr(req.find("\r\n\r\n") + 4);
+    req.resize(req.size() - pending.size());
     const auto sp1 = req.find(' ');
     const auto sp2 = req.find(' ', sp1 + 1);
     const std::string path = req.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string range;
     const std::string lower = Lower(req);
-    if (const auto r = lower.find("\r\nrange:"); r != std::string::npos) {
-      const auto begin = req.find_first_not_of(' ', r + 8);
-      range = req.substr(begin, req.find("\r\n", begin) - begin);
-    }
+    const auto header = [&](const std::string& name) {
+      const auto r = lower.find("\r\n" + name + ":");
+      if (r == std::string::npos) return std::string();
+      const auto begin = req.find_first_not_of(' ', r + 3 + name.size());
+      return req.substr(begin, req.find("\r\n", begin) - begin);
+    };
+    const std::string range = header("range");
     Entry entry;
     Fault fault;
     bool found = false;
@@ -110,17 +126,29 @@ struct FaultOrigin::Impl {
       if (it != entries.end()) {
         found = true;
         it->second.ranges.push_back(range);
+        it->second.encodings.push_back(header("accept-encoding"));
         fault = index < static_cast<int>(it->second.script.size()) ? it->second.script[index]
                                                                     : it->second.then;
         entry.content = it->second.content;
       }
     }
     if (!found) fault.status = 404;
-    Respond(fd, entry.content, fault, range);
-    Close(fd);
+    if (!fault.junk.empty()) {
+      SendAll(fd, fault.junk.data(), fault.junk.size());
+      return false;
+    }
+    std::uint64_t sent_bytes = 0;
+    Respond(fd, entry.content, fault, range, &sent_bytes);
+    {
+      std::lock_guard lock(mu);
+      ++served[path];
+      sent[path] += sent_bytes;
+    }
+    return fault.keep_alive && !stop;
   }
 
-  void Respond(int fd, const std::string& content, const Fault& f, const std::string& range) {
+  void Respond(int fd, const std::string& content, const Fault& f, const std::string& range,
+               std::uint64_t* sent_bytes) {
     if (f.status != 0) {
       std::string head = "HTTP/1.1 " + std::to_string(f.status) + " Scripted\r\n";
       if (!f.location.empty()) head += "Location: " + f.location + "\r\n";
@@ -151,8 +179,12 @@ struct FaultOrigin::Impl {
       head += "Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
               std::to_string(size) + "\r\n";
     }
-    if (!f.no_length) head += "Content-Length: " + std::to_string(length + f.extra_length) + "\r\n";
-    head += "Accept-Ranges: bytes\r\nConnection: close\r\n\r\n";
+    if (!f.no_length) {
+      head += "Content-Length: " + std::to_string(length + f.extra_length + f.extra_body) + "\r\n";
+    }
+    if (!f.content_encoding.empty()) head += "Content-Encoding: " + f.content_encoding + "\r\n";
+    head += f.keep_alive ? "Accept-Ranges: bytes\r\n\r\n"
+                         : "Accept-Ranges: bytes\r\nConnection: close\r\n\r\n";
     if (!SendAll(fd, head.data(), head.size())) return;
     std::uint64_t pos = first;
     const std::uint64_t end = first + length;
@@ -162,7 +194,12 @@ struct FaultOrigin::Impl {
                                                     : std::min<std::uint64_t>(f.drip_bytes, stop_at - pos);
       if (!SendAll(fd, content.data() + pos, chunk)) return;
       pos += chunk;
+      *sent_bytes += chunk;
       if (f.drip_delay.count() > 0) std::this_thread::sleep_for(f.drip_delay);
+    }
+    if (f.extra_body > 0 && pos == end) {
+      const std::string junk(f.extra_body, 'J');
+      if (!SendAll(fd, junk.data(), junk.size())) return;
     }
     if (f.end == Fault::End::kReset) {
       linger l{1, 0};  // close with RST
@@ -244,6 +281,24 @@ std::vector<std::string> FaultOrigin::Ranges(const std::string& path) const {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->entries.find(path);
   return it == impl_->entries.end() ? std::vector<std::string>{} : it->second.ranges;
+}
+
+int FaultOrigin::Served(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->served.find(path);
+  return it == impl_->served.end() ? 0 : it->second;
+}
+
+std::uint64_t FaultOrigin::BytesSent(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->sent.find(path);
+  return it == impl_->sent.end() ? 0 : it->second;
+}
+
+std::vector<std::string> FaultOrigin::AcceptEncodings(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->entries.find(path);
+  return it == impl_->entries.end() ? std::vector<std::string>{} : it->second.encodings;
 }
 
 }  // namespace shoal::testing

@@ -1,7 +1,8 @@
 // A deliberately misbehaving HTTP/1.1 origin for tests: serves in-memory content with Range
 // support, and per path a script of faults (error statuses, resets and truncation mid-body,
-// stalls, slow drips, ignored Range, redirects, a wrong or missing Content-Length). One request
-// per connection (Connection: close), a thread per connection. Loopback only.
+// stalls, slow drips, ignored Range, redirects, a wrong or missing Content-Length, an over-long
+// body, a Content-Encoding, a reply that is not HTTP). One request per connection (Connection:
+// close) unless a fault keeps it alive; a thread per connection. Loopback only.
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
@@ -26,6 +27,12 @@ struct Fault {
   bool ignore_range = false;  // answer 200 with the whole body whatever Range says
   bool no_length = false;     // no Content-Length: the body ends when the connection closes
   std::uint64_t extra_length = 0;  // Content-Length claims this many bytes more than sent
+  // Junk sent after the range (or body) and counted in Content-Length: a body longer than its
+  // own Content-Range.
+  std::uint64_t extra_body = 0;
+  std::string content_encoding;  // sent as Content-Encoding (the body itself is unchanged)
+  bool keep_alive = false;       // keep the connection open and serve the next request on it
+  std::string junk;              // reply with these bytes instead of an HTTP response, then close
   End end = End::kComplete;
   std::uint64_t cut_at = std::numeric_limits<std::uint64_t>::max();  // content offset
   std::size_t drip_bytes = 0;  // send the body in chunks of this size (0: all at once)
@@ -45,8 +52,14 @@ class FaultOrigin {
   void Redirect(const std::string& path, const std::string& location);
 
   int Requests(const std::string& path) const;
+  // Responses to `path` the origin is done with (sent whole, or the client went away), and
+  // the body bytes the socket accepted for them.
+  int Served(const std::string& path) const;
+  std::uint64_t BytesSent(const std::string& path) const;
   // The Range header of each request to `path`, in order ("" when none).
   std::vector<std::string> Ranges(const std::string& path) const;
+  // The Accept-Encoding header of each request to `path`, in order ("" when none).
+  std::vector<std::string> AcceptEncodings(const std::string& path) const;
 
   struct Impl;
 

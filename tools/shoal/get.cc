@@ -1,11 +1,12 @@
 // `shoal get URL -o PATH`: one job through the facade, with live progress and a summary.
-#include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tools/shoal/commands.h"
@@ -52,6 +53,19 @@ void PrintProgressLine(const JobSample& s, std::chrono::steady_clock::time_point
   std::fflush(stdout);
 }
 
+// Why `path` cannot be the output ("" when it is absent or a regular file): the engine replaces
+// only a regular file, and a FIFO or a device (think -o /dev/null) must never become one.
+std::string NotAFileToReplace(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
+  if (S_ISLNK(st.st_mode)) return "it is a symbolic link; name the file itself";
+  if (S_ISFIFO(st.st_mode)) return "it is a FIFO; shoal writes only a regular file";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    return "it is a device; shoal writes only a regular file";
+  }
+  return "it is not a regular file";
+}
+
 }  // namespace
 
 int RunGet(const GetArgs& args) {
@@ -63,6 +77,10 @@ int RunGet(const GetArgs& args) {
   const std::string output = std::filesystem::absolute(args.output, ec).string();
   if (ec || args.output.empty() || std::filesystem::is_directory(output)) {
     Complain("bad output path '" + args.output + "': want a file name");
+    return kExitBadInput;
+  }
+  if (const std::string why = NotAFileToReplace(output); !why.empty()) {
+    Complain("bad output path '" + args.output + "': " + why);
     return kExitBadInput;
   }
   JobSpec spec;
@@ -124,6 +142,8 @@ int RunGet(const GetArgs& args) {
   }
 
   const auto start = std::chrono::steady_clock::now();
+  // A continued download already has bytes from its earlier run: the rate counts this run's.
+  const std::uint64_t bytes_at_start = job.Sample("").bytes_done;
   ProgressView view(stderr);
   const std::string label = std::filesystem::path(output).filename().string();
   StatusReport report("get");
@@ -194,11 +214,14 @@ int RunGet(const GetArgs& args) {
   if (args.json) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
-    std::fprintf(stderr, "%s: %s in %.1f s (%s/s); from peers %s, from CDN %s, %.1f%% peer caching\n",
-                 output.c_str(), ProgressView::Bytes(s.bytes_done).c_str(), seconds,
-                 ProgressView::Bytes(s.bytes_done / std::max(seconds, 1e-3)).c_str(),
-                 ProgressView::Bytes(s.from_peers).c_str(), ProgressView::Bytes(s.from_http).c_str(),
-                 pct);
+    std::fprintf(
+        stderr, "%s: %s in %.1f s (%s/s); from peers %s, from CDN %s, %.1f%% peer caching\n",
+        output.c_str(), ProgressView::Bytes(s.bytes_done).c_str(), seconds,
+        ProgressView::Bytes(
+            static_cast<double>(s.bytes_done - std::min(s.bytes_done, bytes_at_start)) /
+            std::max(seconds, 1e-3))
+            .c_str(),
+        ProgressView::Bytes(s.from_peers).c_str(), ProgressView::Bytes(s.from_http).c_str(), pct);
   }
   std::fflush(stdout);
   if (args.seed) {

@@ -35,7 +35,9 @@ std::string ProgressView::Duration(double s) {
 std::string ProgressView::Line(const JobSample& s, Rate& r, double now) const {
   // Rate: exponentially smoothed over about a second.
   if (r.last_t >= 0 && now > r.last_t) {
-    const double inst = static_cast<double>(s.bytes_done - r.last_bytes) / (now - r.last_t);
+    // Bytes can go down (a restart from zero): that is no negative, nor a 2^64, rate.
+    const std::uint64_t delta = s.bytes_done >= r.last_bytes ? s.bytes_done - r.last_bytes : 0;
+    const double inst = static_cast<double>(delta) / (now - r.last_t);
     const double alpha = std::min(1.0, (now - r.last_t) / 1.0);
     r.bytes_per_s = r.bytes_per_s * (1 - alpha) + inst * alpha;
   }

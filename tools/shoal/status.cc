@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
 #include "tools/shoal/com_ptr.h"
@@ -35,34 +34,25 @@ std::string StatusDir() {
   return "/tmp/shoal-status-" + std::to_string(::getuid());
 }
 
-StatusReport::StatusReport(std::string command) : command_(std::move(command)) {
-  std::error_code ec;
-  fs::create_directories(StatusDir(), ec);
-  fs::permissions(StatusDir(), fs::perms::owner_all, fs::perm_options::replace, ec);
-  path_ = StatusDir() + "/" + std::to_string(::getpid()) + ".json";
+StatusReport::StatusReport(std::string command)
+    : command_(std::move(command)), name_(std::to_string(::getpid()) + ".json") {
+  std::string error;
+  if (!dir_.Open(StatusDir(), /*create=*/true, &error)) {
+    std::fprintf(stderr, "shoal: not writing a status report: %s\n", error.c_str());
+  }
 }
 
-StatusReport::~StatusReport() {
-  std::error_code ec;
-  fs::remove(path_, ec);
-}
+StatusReport::~StatusReport() { dir_.Remove(name_); }
 
 void StatusReport::Update(const nlohmann::json& body, bool force) {
   const auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_ < std::chrono::seconds(1)) return;
+  if (!dir_.is_open() || (!force && now - last_ < std::chrono::seconds(1))) return;
   last_ = now;
   nlohmann::json report = body;
   report["pid"] = static_cast<long>(::getpid());
   report["command"] = command_;
   report["updated"] = static_cast<long long>(std::time(nullptr));
-  const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << report.dump() << "\n";
-    if (!out) return;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path_, ec);  // readers see the old report or the new one
+  dir_.Write(name_, report.dump() + "\n");  // readers see the old report or the new one
 }
 
 nlohmann::json ToJson(const SHOAL_TRANSFER_STATS& s) {
@@ -94,14 +84,24 @@ nlohmann::json EngineStatsJson(IBackgroundCopyManager* manager) {
 
 int RunStatus(const StatusArgs& args) {
   std::vector<nlohmann::json> reports;
+  PrivateDir dir;
+  std::string error;
   std::error_code ec;
+  if (fs::exists(fs::symlink_status(StatusDir(), ec)) && !dir.Open(StatusDir(), false, &error)) {
+    Complain(error);
+    return kExitFailed;
+  }
+  std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(StatusDir(), ec)) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (entry.path().extension() == ".json") names.push_back(entry.path().filename().string());
+  }
+  for (const std::string& name : names) {
+    std::string text;
+    if (!dir.Read(name, &text)) continue;
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     const long pid = j.is_object() ? j.value("pid", 0L) : 0L;
     if (!Alive(pid)) {  // a process that died without cleaning up (kill -9, a crash)
-      fs::remove(entry.path(), ec);
+      dir.Remove(name);
       continue;
     }
     reports.push_back(j);

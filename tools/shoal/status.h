@@ -5,16 +5,17 @@
 // Thread-compatible.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "shoal/deliveryoptimization.h"
+#include "tools/shoal/private_dir.h"
 
 namespace shoal::cli {
 
-// $SHOAL_STATUS_DIR, else $XDG_RUNTIME_DIR/shoal, else /tmp/shoal-status-<uid>.
+// $SHOAL_STATUS_DIR, else $XDG_RUNTIME_DIR/shoal, else /tmp/shoal-status-<uid>. Whichever it
+// is must be this user's with mode 0700 (see PrivateDir); reports are not written otherwise.
 std::string StatusDir();
 
 class StatusReport {
@@ -30,7 +31,8 @@ class StatusReport {
 
  private:
   std::string command_;
-  std::string path_;
+  PrivateDir dir_;
+  std::string name_;
   std::chrono::steady_clock::time_point last_{};
 };
 

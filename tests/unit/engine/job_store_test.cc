@@ -162,6 +162,22 @@ TEST(SqliteJobStore, GarbageDatabaseIsSetAsideWithAMessage) {
   EXPECT_TRUE(store->Put(SampleJob(), &error)) << error;  // and works afresh
 }
 
+TEST(SqliteJobStore, EmptyDatabaseFileIsSetAsideWithAWarning) {
+  // SQLite would take a 0-byte file for a new database: every job in it gone without a word.
+  TempDir dir;
+  shoal::testing::WriteFile(dir / "jobs.db", "");
+  std::string warnings, error;
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_NE(warnings.find("empty"), std::string::npos) << warnings;
+  bool kept = false;
+  for (const auto& name : shoal::testing::ListDir(dir.path().string())) {
+    kept = kept || name.rfind("jobs.db.corrupt-", 0) == 0;
+  }
+  EXPECT_TRUE(kept) << "the bad file is kept aside";
+  EXPECT_TRUE(store->Put(SampleJob(), &error)) << error;
+}
+
 TEST(SqliteJobStore, TruncatedDatabaseKeepsWhatItCanAndNeverCrashes) {
   TempDir dir;
   std::string warnings, error;
