@@ -204,8 +204,8 @@ void Engine::Impl::Tick() {
       in.transfer_start_s = job.queued_at_s;
       in.foreground = job.props.priority == Priority::kForeground;
       in.peer_rate_bytes_s = peer_rate;
-      job.cdn_any = job.gate.Decide(options_.policy, in);
-      job.cdn_unavailable = HttpGate::DelayOver(options_.policy, in);
+      job.cdn_any = job.gate.Decide(options_, in);
+      job.cdn_unavailable = HttpGate::DelayOver(options_, in);
       ApplyRates(job);
       PumpCdn(job);
     }
