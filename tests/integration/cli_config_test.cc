@@ -17,12 +17,11 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
-// Runs `args` through the shell with a clean settings environment plus `env`.
+// Runs `args` through the shell with an empty environment plus `env`.
 CliRun Shoal(const std::string& env, const std::string& args, bool with_stderr = true) {
-  const std::string cmd =
-      "env -u SHOAL_CONFIG -u SHOAL_LISTEN -u SHOAL_PEERS -u SHOAL_NO_HTTP "
-      "HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent " +
-      env + " " + SHOAL_CLI + " " + args + (with_stderr ? " 2>&1" : "");
+  // env -i: no SHOAL_* variable, HOME or XDG_CONFIG_HOME of the caller's leaks in.
+  const std::string cmd = "env -i PATH=/usr/bin:/bin " + env + " " + SHOAL_CLI + " " + args +
+                          (with_stderr ? " 2>&1" : "");
   CliRun r;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[4096];
