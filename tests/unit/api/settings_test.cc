@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "shoal/shoal.h"
 #include "tests/support/fixtures.h"
 
 namespace shoal {
@@ -148,6 +149,27 @@ TEST_F(SettingsTest, EverySettingIsReachableFromAnOverride) {
     EXPECT_EQ(nlohmann::json::parse(got.value), nlohmann::json::parse(json)) << d.key;
     EXPECT_EQ(got.origin.layer, Layer::kCommandLine) << d.key;
   }
+}
+
+// CoCreateInstance's path: LoadOptions reads every key, the eight the facade's old Options
+// lacked (cache limits, HTTP timeouts, persist and inactivity intervals) included.
+TEST_F(SettingsTest, LoadOptionsReadsEveryKeyOfTheFile) {
+  const std::string path = dir_ / "all.json";
+  std::string text = "{";
+  for (const SettingDescription& d : DescribeSettings()) {
+    text += (text.size() > 1 ? ",\"" : "\"") + d.key + "\": " + OtherValue(d).first;
+  }
+  WriteFile(path, text + "}");
+  testing::ScopedEnv config("SHOAL_CONFIG", path);
+  Options o;
+  std::string error;
+  ASSERT_EQ(LoadOptions(&o, &error), S_OK) << error;
+  const std::vector<SettingDescription> got = DescribeSettings(o);
+  for (const SettingDescription& d : got) {
+    EXPECT_EQ(nlohmann::json::parse(d.value), nlohmann::json::parse(OtherValue(d).first)) << d.key;
+  }
+  EXPECT_EQ(o.http_stall_timeout_s, 61u);
+  EXPECT_EQ(o.job_inactivity_timeout_s, 30u * 86400 + 1);
 }
 
 TEST_F(SettingsTest, KeysAndVariablesAreUniqueAndDescribed) {
