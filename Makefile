@@ -3,15 +3,17 @@ BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build demo test bench install clean
+.PHONY: all bootstrap configure build demo test bench install package clean
 
 all: build
 
 bootstrap:
 	@./tools/bootstrap.sh
 
+CONFIGURE = cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
 configure: bootstrap
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@$(CONFIGURE)
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -29,8 +31,16 @@ bench: build
 	@$(BUILD)/tests/bench/restart_bench
 	@$(BUILD)/tools/shoal sim tools/sim/scenarios/default.json --out $(BUILD)/bench-sim
 
-install: build
-	@cmake --install $(BUILD)
+# install never installs Debian packages (no bootstrap): a missing dependency stops CMake's
+# configure step with its name. PREFIX=/opt/shoal installs elsewhere (default /usr/local).
+install:
+	@$(CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# build/shoal_<version>_amd64.deb (tools/package_smoke.sh installs and checks it).
+package: build
+	@cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 // How jobs end, on the engine thread: Cancel (temp files deleted), Complete (its intent
 // stored, whole files renamed into place, then optionally seeded; a crash in between is rolled
-// forward at the next start), seeding content from disk, and shutdown.
+// forward at the next start), inactivity, seeding content from disk, what a restored job does
+// first, and shutdown.
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,11 +21,11 @@ void Engine::Impl::RemoveTorrents(Job& job, std::function<void()> then) {
     ++*remaining;
     const int key = f.torrent;
     f.torrent = -1;
-    owners_.erase(key);
+    jobs_.Disown(key);
     on_removed_[key] = [remaining, done] {
       if (--*remaining == 0) (*done)();
     };
-    session_->Remove(key);
+    swarm_->Remove(key);
   }
   if (*remaining == 0) (*done)();
 }
@@ -42,7 +43,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
   job.busy = true;
-  StopHttp(job);
+  http_->Stop(job);
   SetState(job, JobState::kCancelled);
   RemoveTorrents(job, [this, &job, reply] {
     CrashPoint("cancel.stored");  // test hook: CANCELLED is stored, the temp files remain
@@ -52,7 +53,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
       if (::unlink(f.temp_path().c_str()) != 0 && errno != ENOENT) all_deleted = false;
       f.temp_created = false;
     }
-    Unstore(job);  // only now: a restart finishes deleting what a crash left
+    if (durable_) durable_->Remove(job, *resume_);  // only now: a restart finishes the deletes
     job.busy = false;
     reply(all_deleted ? hr::kOk : hr::kBgSUnableToDeleteFiles);
   });
@@ -63,7 +64,7 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
   job.busy = true;
-  StopHttp(job);
+  http_->Stop(job);
   RemoveTorrents(job, [this, &job, reply] {
     const hr::HResult h = FinishComplete(job);
     job.busy = false;
@@ -107,7 +108,7 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
     for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
       const JobFile& f = job.files[i];
       if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
-      TorrentSession::AddParams params;
+      Swarm::AddParams params;
       params.metainfo = f.spec.metainfo;
       params.save_dir = f.dir;
       params.file_name = f.final_name;
@@ -115,8 +116,8 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
       TorrentLayout layout;
       std::string error;
       int key = -1;
-      if (hr::Succeeded(session_->Add(params, &key, &layout, &error))) {
-        ServeSeed(key, f.spec.metainfo, f.dir, f.final_name);
+      if (hr::Succeeded(swarm_->Add(params, &key, &layout, &error))) {
+        seeds_->Serve(key, f.spec.metainfo, f.dir, f.final_name);
       }
     }
   }
@@ -125,37 +126,84 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
 
 void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,
                            std::string* error) {
-  TorrentSession::AddParams params;
+  Swarm::AddParams params;
   params.metainfo = metainfo;
   params.save_dir = dir;
   TorrentLayout layout;
   int key = -1;
-  const hr::HResult h = session_->Add(params, &key, &layout, error);
+  const hr::HResult h = swarm_->Add(params, &key, &layout, error);
   if (hr::Failed(h)) return reply(h);
-  owners_[key] = {nullptr, -1};
   pending_seeds_[key] = {std::move(reply), error};
 }
 
 void Engine::Impl::Shutdown() {
   for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
   pending_seeds_.clear();
-  for (auto& job : jobs_) StopHttp(*job);
-  if (store_) {
+  for (const auto& job : jobs_.all()) http_->Stop(*job);
+  if (durable_) {
     // Durable: the store has every job as of now, and temp files stay for the next run.
-    SaveResumeForShutdown();
-    for (auto& job : jobs_) {
-      if (!IsFinal(job->state)) Persist(*job);
+    resume_->SaveForShutdown();
+    for (const auto& job : jobs_.all()) {
+      if (!IsFinal(job->state)) durable_->Put(*job);
     }
-    session_.reset();
+    swarm_.reset();
     return;
   }
-  session_.reset();
+  swarm_.reset();
   // Not durable: what an engine leaves unfinished dies with it, temp files too.
-  for (auto& job : jobs_) {
+  for (const auto& job : jobs_.all()) {
     for (JobFile& f : job->files) {
       if (f.temp_created) ::unlink(f.temp_path().c_str());
       f.temp_created = false;
     }
+  }
+}
+
+void Engine::Impl::CancelInactive() {
+  const std::int64_t now = clock_->WallNs();
+  for (const auto& job : jobs_.all()) {
+    if (job->busy ||
+        !InactiveTooLong(options_, job->state, job->view->times.Load().modification_ns, now)) {
+      continue;
+    }
+    std::fprintf(stderr, "shoal: job %s cancelled after %u s without activity\n",
+                 job->view->id.ToString().c_str(), options_.job_inactivity_timeout_s);
+    Cancel(*job, [](hr::HResult) {});
+  }
+}
+
+void Engine::Impl::RollForward(Job& job) {
+  // What the crash interrupted, finished as Complete would have: the files moved into place,
+  // ACKNOWLEDGED (out of the store), seeded. Should a rename fail now, the job stays as
+  // stored, still completing, for its caller.
+  const std::string id = job.view->id.ToString();
+  const hr::HResult h = FinishComplete(job);
+  if (hr::Succeeded(h)) {
+    durable_->warnings() += "job " + id + ": the Complete a crash interrupted is finished\n";
+    return;
+  }
+  durable_->warnings() += "job " + id + ": cannot finish its Complete (" + hr::Describe(h) +
+                          "); it waits for the caller\n";
+  StartRestored(job);
+}
+
+void Engine::Impl::StartRestored(Job& job) {
+  switch (job.state) {
+    case JobState::kQueued:
+    case JobState::kConnecting:
+    case JobState::kTransferring:
+      job.state = JobState::kQueued;
+      job.view->state.store(JobState::kQueued);
+      job.queued_at_s = NowS();
+      Schedule(job);
+      break;
+    case JobState::kTransientError:
+      // Retried on the next tick, within the no-progress window restored with the job.
+      if (!job.retry.no_progress_since) job.retry.no_progress_since = clock_->Now();
+      job.retry.retry_at = clock_->Now();
+      break;
+    default:  // SUSPENDED, ERROR, TRANSFERRED wait for the caller
+      break;
   }
 }
 

@@ -1,5 +1,5 @@
-// The job logic of Engine::Impl, all on the engine thread: the BITS lifecycle, scheduling
-// files onto the swarm (or plain HTTP), metainfo sidecars, progress publication.
+// The job logic of Engine::Impl, on the engine thread: the BITS lifecycle, scheduling files
+// onto the swarm (or plain HTTP), metainfo sidecars, verified pieces, publication.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "engine/bandwidth.h"
 #include "engine/crash_point.h"
 #include "engine/engine_impl.h"
 #include "engine/metainfo.h"
@@ -26,38 +27,30 @@ std::string ShortId(const Uuid& id) {
 
 }  // namespace
 
-Job* Engine::Impl::FindJob(const Uuid& id) {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second;
-}
-
-hr::HResult Engine::Impl::CreateJob(const std::string& name,
-                                    std::shared_ptr<const JobView>* out) {
-  std::uint32_t live = 0;
-  ForEachLiveJob([&](Job&) { ++live; });
-  if (live >= options_.max_jobs) return hr::kBgETooManyJobsPerUser;
-  auto job = std::make_unique<Job>();
-  Uuid id = Uuid::Random();
-  while (by_id_.count(id)) id = Uuid::Random();
-  job->view = std::make_shared<JobView>(id);
-  job->props.display_name = name;
-  const std::int64_t now = WallNs();
-  job->view->times.Store({now, now, 0});
-  *out = job->view;
-  by_id_[id] = job.get();
-  jobs_.push_back(std::move(job));
-  Persist(*jobs_.back());
+hr::HResult Engine::Impl::CreateJob(const std::string& name, std::shared_ptr<const JobView>* out) {
+  if (jobs_.LiveCount() >= options_.max_jobs) return hr::kBgETooManyJobsPerUser;
+  auto owned = std::make_unique<Job>();
+  owned->view = std::make_shared<JobView>(jobs_.NewId());
+  owned->props.display_name = name;
+  const std::int64_t now = clock_->WallNs();
+  owned->view->times.Store({now, now, 0});
+  *out = owned->view;
+  Persist(jobs_.Add(std::move(owned)));
   return hr::kOk;
 }
 
 void Engine::Impl::Touch(Job& job) {
   JobTimes t = job.view->times.Load();
-  t.modification_ns = WallNs();
+  t.modification_ns = clock_->WallNs();
   job.view->times.Store(t);
 }
 
 void Engine::Impl::Notify(Job& job, JobEvent event) {
   if (observer_ != nullptr) observer_->OnJobEvent(job.view->id, event);
+}
+
+void Engine::Impl::Persist(Job& job) {
+  if (durable_) durable_->Put(job);
 }
 
 void Engine::Impl::SetState(Job& job, JobState next) {
@@ -71,7 +64,7 @@ void Engine::Impl::SetState(Job& job, JobState next) {
   job.state = next;
   job.view->state.store(next, std::memory_order_release);
   JobTimes t = job.view->times.Load();
-  t.modification_ns = WallNs();
+  t.modification_ns = clock_->WallNs();
   if (next == JobState::kTransferred) t.transfer_completion_ns = t.modification_ns;
   job.view->times.Store(t);
   if (next == JobState::kTransferring) job.error.reset();  // error objects end here
@@ -98,42 +91,19 @@ hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
 void Engine::Impl::Publish(Job& job) {
   for (JobFile& f : job.files) {
     if (f.torrent >= 0) {
-      const SourceBytes now = session_->Sources(f.torrent);
+      const SourceBytes now = swarm_->Sources(f.torrent);
       f.sources = {f.sources_base.from_peers + now.from_peers,
                    f.sources_base.from_http + now.from_http};
     }
   }
-  const JobProgress p = job.tracker.Progress();
-  job.view->progress.Store(p);
-  SourceBytes total;
-  JobActivity activity;
-  activity.peer_connections = job.peer_connections;
-  const double active_s =
-      job.active_s + (job.active_since_s >= 0 ? NowS() - job.active_since_s : 0.0);
-  activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
-  {
-    std::lock_guard lock(job.view->files_mu);
-    job.view->files.resize(job.files.size());
-    job.view->file_sources.resize(job.files.size());
-    for (std::size_t i = 0; i < job.files.size(); ++i) {
-      const bool completed = job.view->files[i].completed;
-      job.view->files[i] = job.tracker.File(static_cast<int>(i));
-      job.view->files[i].completed = completed;
-      job.view->file_sources[i] = job.files[i].sources;
-      total.from_peers += job.files[i].sources.from_peers;
-      total.from_http += job.files[i].sources.from_http;
-      total.from_cache_server += job.files[i].sources.from_cache_server;
-      total.to_peers += job.files[i].sources.to_peers;
-      activity.http_connections += static_cast<std::uint32_t>(
-          job.files[i].cdn_inflight.size() + (job.files[i].http_transfer ? 1 : 0));
-    }
-  }
-  job.view->sources.Store(total);
-  job.view->activity.Store(activity);
-  if (p.bytes_transferred != job.published_bytes) {
-    job.published_bytes = p.bytes_transferred;
-    job.progress_dirty = true;
-    job.persist_dirty = true;
+  PublishView(job, NowS());
+}
+
+void Engine::Impl::Progressed(Job& job, bool new_bytes) {
+  if (new_bytes) OnProgress(job.retry);
+  Publish(job);
+  if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
+    Apply(job, JobAction::kStartTransfer);
   }
 }
 
@@ -188,7 +158,7 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     f.final_name = local.filename().string();
     f.temp_name = "." + f.final_name + "." + ShortId(job.view->id) + "-" +
                   std::to_string(job.files.size() + added.size()) + ".shoal-tmp";
-    f.http = spec.http_only && spec.metainfo.empty();
+    f.http.plain = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);
     added.push_back(std::move(f));
     sizes.push_back(size);
@@ -212,9 +182,9 @@ hr::HResult Engine::Impl::Resume(Job& job) {
   if (job.state == JobState::kQueued && before != JobState::kQueued) {
     // A caller's Resume gives a failed job a fresh no-progress window; from TRANSIENT_ERROR it
     // only skips the rest of the retry delay.
-    if (before != JobState::kTransientError) job.no_progress_since.reset();
+    if (before != JobState::kTransientError) OnProgress(job.retry);
     job.queued_at_s = NowS();
-    job.gate = HttpGate();
+    job.cdn.gate = HttpGate();
     Schedule(job);
   }
   return h;
@@ -229,35 +199,34 @@ hr::HResult Engine::Impl::Suspend(Job& job) {
 }
 
 void Engine::Impl::PauseTorrents(Job& job) {
-  StopHttp(job);
+  http_->Stop(job);
+  cdn_->Reset(job);  // late answers are dropped by generation
   for (JobFile& f : job.files) {
     f.fetching = false;
-    f.cdn_inflight.clear();  // late answers are dropped by generation
-    if (f.torrent >= 0) session_->Pause(f.torrent);
+    if (f.torrent >= 0) swarm_->Pause(f.torrent);
   }
-  job.gate = HttpGate();
-  job.cdn_unavailable = job.cdn_any = false;
 }
 
 void Engine::Impl::Schedule(Job& job) {
   bool all_done = true;
   bool waiting = false;
   // Plain-HTTP files go one at a time, in order, as BITS transfers a job's files.
-  bool http_busy = false;
-  for (const JobFile& f : job.files) http_busy = http_busy || f.http_transfer != nullptr;
+  bool http_busy = HttpTransfers::Busy(job);
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     if (FileReady(job, i)) continue;
     all_done = false;
     JobFile& f = job.files[i];
     if (job.tracker.FileDone(i)) {
-      if (!f.verifying) StartVerify(job, i);  // whole, but its SHA-256 is not checked yet
+      // Whole, but its SHA-256 is not checked yet.
+      if (!f.integrity.verifying) integrity_->Start(job, i);
     } else if (f.torrent >= 0) {
-      session_->Resume(f.torrent);
-    } else if (f.http) {
+      swarm_->Resume(f.torrent);
+    } else if (f.http.plain) {
       waiting = true;
       if (!http_busy) {
         http_busy = true;
-        StartHttp(job, i);
+        const int fd = OpenTemp(job, i);
+        if (fd >= 0) http_->Start(job, i, fd);
       }
     } else if (!f.spec.metainfo.empty()) {
       StartFile(job, i);
@@ -265,7 +234,7 @@ void Engine::Impl::Schedule(Job& job) {
       waiting = true;
       if (!f.fetching) FetchMetainfo(job, i);
     }
-    if (!IsActive(job.state)) return;  // StartFile may have failed the job
+    if (!IsActive(job.state)) return;  // StartFile or OpenTemp may have failed the job
   }
   if (all_done) {
     Apply(job, JobAction::kAllFilesDone);
@@ -299,10 +268,11 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
     if (r.http_status >= 400 && r.http_status < 500 && !r.transient) {
       // No metainfo published (404, or a CDN's 403 for a missing object): fetch the content
       // itself over plain HTTP; its own answer decides what happens next.
-      f.http = true;
+      f.http.plain = true;
       return Schedule(*job);
     }
-    if (r.transient) return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    if (r.transient)
+      return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
     return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
   }
   MetainfoSummary summary;
@@ -346,54 +316,57 @@ void Engine::Impl::StartFile(Job& job, int index) {
   if (fd < 0) return;
   ::close(fd);
 
-  TorrentSession::AddParams params;
+  Swarm::AddParams params;
   params.metainfo = f.spec.metainfo;
   params.save_dir = f.dir;
   params.file_name = f.temp_name;
   params.job_file = index;
-  params.resume = ResumeFor(f.temp_path());
+  params.resume = resume_->For(f.temp_path());
   TorrentLayout layout;
   std::string error;
   int key = -1;
-  const hr::HResult h = session_->Add(params, &key, &layout, &error);
+  const hr::HResult h = swarm_->Add(params, &key, &layout, &error);
   if (hr::Failed(h)) {
     return Fail(job, h, h == hr::kInvalidData ? ErrorContext::kRemoteFile : ErrorContext::kNone,
                 index, f.spec.remote_url + ": " + error);
   }
   f.torrent = key;
-  owners_[key] = {&job, index};
-  KeepResume(key, f.temp_path());
+  jobs_.Own(key, job, index);
+  resume_->Keep(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
   if (f.restored && f.tracked >= 0) {
-    // Progress shown from the store gives way to what libtorrent's check finds on disk.
+    // Progress shown from the store gives way to what the swarm's check finds on disk.
     f.restored = false;
     job.tracker.ResetTorrent(f.tracked);
   }
-  ApplyRates(job);  // before the first tick: a LAN peer fills an unlimited torrent at once
+  // Before the first tick: a LAN peer fills an unlimited torrent at once.
+  ApplyRates(job, RateFor(job), *swarm_);
   Publish(job);
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {
-  auto it = owners_.find(key);
-  if (it == owners_.end() || it->second.job == nullptr) return;
-  Job& job = *it->second.job;
-  JobFile& f = job.files[it->second.file];
-  // A CDN piece stays in flight until libtorrent verified it; then the next one may go.
-  const bool from_cdn = f.cdn_inflight.erase(piece) > 0;
+  const JobTable::Owner* owner = jobs_.OwnerOf(key);
+  if (owner == nullptr) return;
+  Job& job = *owner->job;
+  JobFile& f = job.files[owner->file];
+  // A CDN piece stays in flight until the swarm verified it; then the next one may go.
+  const bool from_cdn = cdn_->OnVerified(f, piece);
   if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
-  NoteProgress(job);
-  Publish(job);
-  if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
-    Apply(job, JobAction::kStartTransfer);
-  }
+  Progressed(job, /*new_bytes=*/true);
   if (IsActive(job.state)) {
     const JobProgress p = job.tracker.Progress();
     if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
       Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
     } else if (from_cdn) {
-      PumpCdn(job);
+      cdn_->Pump(job);
     }
   }
+}
+
+void Engine::Impl::OnPieceFailed(int key, int piece) {
+  const JobTable::Owner* owner = jobs_.OwnerOf(key);
+  if (owner == nullptr) return;
+  cdn_->OnFailed(owner->job->files[owner->file], piece);
 }
 
 }  // namespace shoal::engine

@@ -20,21 +20,29 @@ namespace shoal::engine {
 struct RangeRequest {
   std::string url;
   std::uint64_t offset = 0;
-  std::uint64_t length = 0;  // > 0
+  std::uint64_t length = 0;       // > 0
   std::uint64_t max_bytes_s = 0;  // receive rate cap (0 = none); the timeout grows to fit it
 };
 
-class RangeFetcher {
+// The seam the CDN pump fetches pieces through (RangeFetcher; a fake in tests).
+class PieceFetcher {
+ public:
+  virtual ~PieceFetcher() = default;
+  // `done` runs on another thread with exactly `length` bytes in `body`, or a failed code.
+  virtual void Fetch(RangeRequest request, std::function<void(FetchResult)> done) = 0;
+};
+
+class RangeFetcher final : public PieceFetcher {
  public:
   RangeFetcher(FetchOptions options, int workers);
-  ~RangeFetcher();  // abandons queued requests (their callbacks are not called)
+  ~RangeFetcher() override;  // abandons queued requests (their callbacks are not called)
   RangeFetcher(const RangeFetcher&) = delete;
   RangeFetcher& operator=(const RangeFetcher&) = delete;
 
   // `done` runs on a worker thread with exactly `length` bytes in `body`, or a failed code:
   // BG_E_HTTP_ERROR_nnn, a transport error, or BG_E_INSUFFICIENT_RANGE_SUPPORT when the
   // server ignores the Range header.
-  void Fetch(RangeRequest request, std::function<void(FetchResult)> done);
+  void Fetch(RangeRequest request, std::function<void(FetchResult)> done) override;
 
  private:
   void Run();

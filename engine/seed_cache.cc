@@ -1,12 +1,8 @@
-// Finished content served to peers from the cache (seed_after_complete), on the engine thread:
-// what Complete seeds and what a restart serves again, kept within DOMaxCacheAge and
-// DOAbsoluteMaxCacheSize at start, at each new seed and once a minute (engine clock). Content
-// that leaves the cache stops being served and is forgotten by the store; the file itself is
-// never deleted: after Complete it is the user's.
+#include "engine/seed_cache.h"
+
 #include <cstdio>
 
 #include "engine/cache_limits.h"
-#include "engine/engine_impl.h"
 
 namespace shoal::engine {
 namespace {
@@ -15,13 +11,18 @@ constexpr double kCacheCheckS = 60;
 
 }  // namespace
 
-void Engine::Impl::RestoreSeeds() {
-  std::vector<StoredSeed> seeds = store_->LoadSeeds(&store_warnings_);
+SeedCache::SeedCache(const EngineOptions& options, JobStore* store, Swarm& swarm,
+                     ResumeBook& resume, const Clock& clock)
+    : options_(options), store_(store), swarm_(swarm), resume_(resume), clock_(clock) {}
+
+void SeedCache::Restore(std::string* warnings) {
+  if (store_ == nullptr) return;
+  std::vector<StoredSeed> seeds = store_->LoadSeeds(warnings);
   std::vector<CachedFile> files;
   for (const StoredSeed& s : seeds) {
     files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
-  const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
+  const std::vector<bool> keep = WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
                                                    options_.absolute_max_cache_size_bytes);
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const StoredSeed& s = seeds[i];
@@ -29,80 +30,75 @@ void Engine::Impl::RestoreSeeds() {
     std::string error;
     if (!options_.seed_after_complete || !keep[i]) {
       store_->RemoveSeed(s.dir, s.file_name, &error);  // the file itself stays: it is the user's
-      ForgetResume(path);
+      resume_.Forget(path);
       continue;
     }
-    TorrentSession::AddParams params;
+    Swarm::AddParams params;
     params.metainfo = s.metainfo;
     params.save_dir = s.dir;
     params.file_name = s.file_name;
     // Resume data only while the file is as it was when saved; else it is hashed, since the
     // user may have changed it.
-    params.resume = ResumeFor(path);
+    params.resume = resume_.For(path);
     TorrentLayout layout;
     int key = -1;
-    if (hr::Failed(session_->Add(params, &key, &layout, &error))) {
-      store_warnings_ += "cannot serve " + s.file_name + " again: " + error + "\n";
+    if (hr::Failed(swarm_.Add(params, &key, &layout, &error))) {
+      *warnings += "cannot serve " + s.file_name + " again: " + error + "\n";
       store_->RemoveSeed(s.dir, s.file_name, &error);
-      ForgetResume(path);
+      resume_.Forget(path);
       continue;
     }
-    owners_[key] = {nullptr, -1};
-    KeepResume(key, path);
+    resume_.Keep(key, path);
     cached_.push_back({key, s.dir, s.file_name, s.added_ns});
   }
 }
 
-void Engine::Impl::ServeSeed(int key, const std::string& metainfo, const std::string& dir,
-                             const std::string& file_name) {
-  owners_[key] = {nullptr, -1};
-  const std::int64_t now = WallNs();
+void SeedCache::Serve(int key, const std::string& metainfo, const std::string& dir,
+                      const std::string& file_name) {
+  const std::int64_t now = clock_.WallNs();
   std::string error;
-  if (store_ && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
+  if (store_ != nullptr && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
     std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", file_name.c_str(), error.c_str());
   }
   // The same path completed again: what was served from it is gone, replaced by this.
-  std::erase_if(cached_, [&](const CachedSeed& s) {
+  std::erase_if(cached_, [&](const Cached& s) {
     if (s.dir != dir || s.file_name != file_name) return false;
-    owners_.erase(s.key);
-    session_->Remove(s.key);
+    swarm_.Remove(s.key);
     return true;
   });
   cached_.push_back({key, dir, file_name, now});
-  KeepResume(key, dir + "/" + file_name);
-  ApplyCacheLimits();  // the newest seed may push older content out
+  resume_.Keep(key, dir + "/" + file_name);
+  Apply();  // the newest seed may push older content out
 }
 
-void Engine::Impl::CheckCacheLimits() {
-  const double now = NowS();
-  if (now - last_cache_check_s_ < kCacheCheckS) return;
-  last_cache_check_s_ = now;
-  ApplyCacheLimits();
+void SeedCache::Check(double now_s) {
+  if (now_s - last_check_s_ < kCacheCheckS) return;
+  last_check_s_ = now_s;
+  Apply();
 }
 
-void Engine::Impl::ApplyCacheLimits() {
+void SeedCache::Apply() {
   std::vector<CachedFile> files;
-  for (const CachedSeed& s : cached_) {
+  for (const Cached& s : cached_) {
     files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
-  const std::vector<bool> keep = WithinCacheLimits(files, WallNs(), options_.max_cache_age_s,
+  const std::vector<bool> keep = WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
                                                    options_.absolute_max_cache_size_bytes);
-  std::vector<CachedSeed> kept;
+  std::vector<Cached> kept;
   for (std::size_t i = 0; i < cached_.size(); ++i) {
-    CachedSeed& s = cached_[i];
+    Cached& s = cached_[i];
     if (keep[i]) {
       kept.push_back(std::move(s));
       continue;
     }
-    // Stops serving it (libtorrent lets go of the file, never deletes it) and forgets it.
-    owners_.erase(s.key);
-    session_->Remove(s.key);
+    // Stops serving it (the session lets go of the file, never deletes it) and forgets it.
+    swarm_.Remove(s.key);
     std::string error;
-    if (store_ && !store_->RemoveSeed(s.dir, s.file_name, &error)) {
+    if (store_ != nullptr && !store_->RemoveSeed(s.dir, s.file_name, &error)) {
       std::fprintf(stderr, "shoal: cannot forget seed %s: %s\n", s.file_name.c_str(),
                    error.c_str());
     }
-    ForgetResume(s.dir + "/" + s.file_name);
+    resume_.Forget(s.dir + "/" + s.file_name);
     std::fprintf(stderr,
                  "shoal: %s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, "
                  "or the file is gone): no longer served to peers\n",

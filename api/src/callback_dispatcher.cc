@@ -22,10 +22,7 @@ std::atomic<std::int64_t> g_retry_ms{5000};
 std::mutex g_engine_thread_mu;
 std::thread::id g_engine_thread;
 
-struct Event {
-  engine::Uuid job;
-  engine::JobEvent kind;
-};
+using Event = BackendEvent;
 
 }  // namespace
 
@@ -50,8 +47,8 @@ struct CallbackDispatcher::State {
   std::condition_variable cv;
   bool stop = false;
   std::deque<Event> queue;
-  std::set<engine::Uuid, UuidLess> pending_modification;  // coalesces progress events
-  std::map<engine::Uuid, Clock::time_point, UuidLess> error_retries;
+  std::set<Uuid, UuidLess> pending_modification;  // coalesces progress events
+  std::map<Uuid, Clock::time_point, UuidLess> error_retries;
 };
 
 namespace {
@@ -72,31 +69,31 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
     return false;
   }
   ScopedRelease<IBackgroundCopyCallback> hold_callback(cb);
-  JobObject* job = core->JobHandle(reg.view);
+  JobObject* job = core->JobObjectFor(reg.job);
   ScopedRelease<JobObject> hold_job(job);
   IBackgroundCopyJob* job_itf = job;
 
   // Client code may throw; it must not end this thread.
   try {
     switch (ev.kind) {
-      case engine::JobEvent::kTransferred:
+      case JobEvent::kTransferred:
         if ((reg.flags & BG_NOTIFY_JOB_TRANSFERRED) != 0) cb->JobTransferred(job_itf);
         return false;
-      case engine::JobEvent::kModification:
+      case JobEvent::kModification:
         if ((reg.flags & BG_NOTIFY_JOB_MODIFICATION) != 0) cb->JobModification(job_itf, 0);
         return false;
-      case engine::JobEvent::kError: {
+      case JobEvent::kError: {
         if ((reg.flags & BG_NOTIFY_JOB_ERROR) == 0) return false;
-        if (reg.view->state.load() != engine::JobState::kError) return false;  // moved on
-        engine::JobErrorInfo info;
-        if (FAILED(core->engine().GetError(ev.job, &info))) return false;
-        ErrorObject* error = ErrorObject::Create(core, reg.view, info);
+        if (reg.job->State() != JobState::kError) return false;  // moved on
+        JobErrorInfo info;
+        if (FAILED(core->backend().GetError(ev.job, &info))) return false;
+        ErrorObject* error = ErrorObject::Create(core, reg.job, info);
         ScopedRelease<ErrorObject> hold_error(error);
         return cb->JobError(job_itf, error) != S_OK;
       }
     }
   } catch (...) {
-    return ev.kind == engine::JobEvent::kError;
+    return ev.kind == JobEvent::kError;
   }
   return false;
 }
@@ -109,7 +106,7 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
     if (!s->queue.empty()) {
       ev = s->queue.front();
       s->queue.pop_front();
-      if (ev.kind == engine::JobEvent::kModification) s->pending_modification.erase(ev.job);
+      if (ev.kind == JobEvent::kModification) s->pending_modification.erase(ev.job);
     } else if (!s->error_retries.empty()) {
       auto due = s->error_retries.begin();
       for (auto it = s->error_retries.begin(); it != s->error_retries.end(); ++it) {
@@ -119,7 +116,7 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
         s->cv.wait_until(lock, due->second);
         continue;
       }
-      ev = {due->first, engine::JobEvent::kError};
+      ev = {due->first, JobEvent::kError};
       s->error_retries.erase(due);
     } else {
       s->cv.wait(lock);
@@ -141,19 +138,20 @@ CallbackDispatcher::CallbackDispatcher(std::weak_ptr<Core> core)
 
 CallbackDispatcher::~CallbackDispatcher() { Stop(); }
 
-void CallbackDispatcher::OnJobEvent(const engine::Uuid& job, engine::JobEvent event) {
+void CallbackDispatcher::OnJobEvent(const BackendEvent& event) {
+  const Uuid& job = event.job;
   {
     std::lock_guard lock(g_engine_thread_mu);
     g_engine_thread = std::this_thread::get_id();
   }
   std::lock_guard lock(state_->mu);
   if (state_->stop) return;
-  if (event == engine::JobEvent::kModification) {
+  if (event.kind == JobEvent::kModification) {
     if (!state_->pending_modification.insert(job).second) return;  // one is already queued
-  } else if (event == engine::JobEvent::kError) {
+  } else if (event.kind == JobEvent::kError) {
     state_->error_retries.erase(job);  // this fresh event replaces a pending repeat
   }
-  state_->queue.push_back({job, event});
+  state_->queue.push_back(event);
   state_->cv.notify_one();
 }
 

@@ -1,25 +1,25 @@
-// CallbackDispatcher: receives job events from the engine thread (as its JobObserver), queues
-// them, and calls the clients' IBackgroundCopyCallback on one thread of its own — never on the
-// engine thread or a caller's thread. JobError repeats until the client returns S_OK.
-// Thread-safe (OnJobEvent from the engine thread; Stop from any thread, including its own).
+// CallbackDispatcher: receives job events from the backend (as its BackendEvents sink), queues
+// them, and calls the clients' IBackgroundCopyCallback on one thread of its own — never on a
+// backend thread or a caller's thread. JobError repeats until the client returns S_OK.
+// Thread-safe (OnJobEvent from a backend thread; Stop from any thread, including its own).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <thread>
 
-#include "engine/engine.h"
+#include "api/src/backend.h"
 
 namespace shoal::api {
 
 class Core;
 
-class CallbackDispatcher : public engine::JobObserver {
+class CallbackDispatcher : public BackendEvents {
  public:
   explicit CallbackDispatcher(std::weak_ptr<Core> core);
   ~CallbackDispatcher() override;
 
-  void OnJobEvent(const engine::Uuid& job, engine::JobEvent event) override;
+  void OnJobEvent(const BackendEvent& event) override;
   // Stops delivering; joins the thread unless called on it (then the thread ends by itself).
   void Stop();
 
@@ -35,8 +35,8 @@ class CallbackDispatcher : public engine::JobObserver {
 void SetJobErrorRetryInterval(std::chrono::milliseconds interval);
 std::chrono::milliseconds JobErrorRetryInterval();
 
-// The thread that last delivered an engine event to any dispatcher (the engine thread), for
-// tests that check where callbacks run.
+// The thread that last delivered a backend event to any dispatcher (in process, the engine
+// thread), for tests that check where callbacks run.
 std::thread::id LastEngineEventThread();
 
 }  // namespace shoal::api

@@ -1,5 +1,5 @@
 // Plumbing shared by the facade's COM objects: the reference count, the exception boundary
-// (no exception crosses the facade), and GUID <-> engine Uuid conversion.
+// (no exception crosses the facade), and GUID <-> Uuid conversion.
 // Thread-safe (the reference count is atomic; the functions are pure).
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <new>
 
-#include "engine/types.h"
+#include "api/src/backend.h"
 #include "shoal/hresults.h"
 #include "shoal/wintypes.h"
 
@@ -70,7 +70,7 @@ class ScopedRelease {
   T* p_;
 };
 
-inline GUID ToGuid(const engine::Uuid& u) {
+inline GUID ToGuid(const Uuid& u) {
   GUID g;
   g.Data1 = u.data1;
   g.Data2 = u.data2;
@@ -79,8 +79,8 @@ inline GUID ToGuid(const engine::Uuid& u) {
   return g;
 }
 
-inline engine::Uuid ToUuid(const GUID& g) {
-  engine::Uuid u;
+inline Uuid ToUuid(const GUID& g) {
+  Uuid u;
   u.data1 = g.Data1;
   u.data2 = g.Data2;
   u.data3 = g.Data3;
@@ -89,7 +89,7 @@ inline engine::Uuid ToUuid(const GUID& g) {
 }
 
 struct UuidLess {
-  bool operator()(const engine::Uuid& a, const engine::Uuid& b) const {
+  bool operator()(const Uuid& a, const Uuid& b) const {
     if (a.data1 != b.data1) return a.data1 < b.data1;
     if (a.data2 != b.data2) return a.data2 < b.data2;
     if (a.data3 != b.data3) return a.data3 < b.data3;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/src/callback_dispatcher.h"
+#include "api/src/in_process_backend.h"
 #include "api/src/job.h"
 
 namespace shoal::api {
@@ -28,12 +29,20 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
     }
     return E_INVALIDARG;
   }
+  return Create(
+      [&](BackendEvents* events, std::string* why) {
+        return StartInProcessBackend(options, events, why);
+      },
+      out, error);
+}
+
+HRESULT Core::Create(const BackendFactory& make, std::shared_ptr<Core>* out, std::string* error) {
   std::shared_ptr<Core> core(new Core());
   core->dispatcher_ = std::make_unique<CallbackDispatcher>(core);
   std::string why;
-  core->engine_ = engine::Engine::Start(options, core->dispatcher_.get(), &why);
-  if (!core->engine_) {
-    if (error != nullptr) *error = why.empty() ? "the engine failed to start" : why;
+  core->backend_ = make(core->dispatcher_.get(), &why);
+  if (!core->backend_) {
+    if (error != nullptr) *error = why.empty() ? "the backend failed to start" : why;
     return E_FAIL;
   }
   *out = std::move(core);
@@ -41,7 +50,7 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
 }
 
 Core::~Core() {
-  engine_.reset();  // no more events after this
+  backend_.reset();  // no more events after this
   if (dispatcher_) dispatcher_->Stop();
   std::vector<IUnknown*> callbacks;
   {
@@ -52,33 +61,47 @@ Core::~Core() {
   for (IUnknown* cb : callbacks) cb->Release();
 }
 
-JobObject* Core::JobHandle(const std::shared_ptr<const engine::JobView>& view) {
+JobObject* Core::JobObjectFor(const std::shared_ptr<const JobHandle>& job) {
   std::lock_guard lock(mu_);
-  auto it = handles_.find(view->id);
-  if (it != handles_.end() && it->second->TryAddRef()) return it->second;
-  auto* job = new JobObject(shared_from_this(), view);
-  handles_[view->id] = job;
-  return job;
+  auto it = objects_.find(job->id());
+  if (it != objects_.end() && it->second->TryAddRef()) return it->second;
+  auto* object = new JobObject(shared_from_this(), job);
+  objects_[job->id()] = object;
+  return object;
 }
 
-void Core::ForgetJobHandle(const engine::Uuid& id, const JobObject* handle) {
+void Core::ForgetJobObject(const Uuid& id, const JobObject* object) {
   std::lock_guard lock(mu_);
-  auto it = handles_.find(id);
-  if (it != handles_.end() && it->second == handle) handles_.erase(it);
+  auto it = objects_.find(id);
+  if (it != objects_.end() && it->second == object) objects_.erase(it);
 }
 
-IUnknown* Core::SetCallback(const std::shared_ptr<const engine::JobView>& view, IUnknown* callback,
+IUnknown* Core::SetCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* callback,
                             std::uint32_t flags) {
-  if (callback == nullptr) return DropCallback(view->id);
+  if (callback == nullptr) return DropCallback(job->id());
   std::lock_guard lock(mu_);
-  Registration& reg = registrations_[view->id];
+  Registration& reg = registrations_[job->id()];
   IUnknown* old = std::exchange(reg.callback, callback);
-  reg.view = view;
+  reg.job = job;
   reg.flags = flags;
   return old;
 }
 
-IUnknown* Core::DropCallback(const engine::Uuid& id) {
+IUnknown* Core::RestoreCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* stored,
+                                IUnknown* replaced, std::uint32_t flags) {
+  std::lock_guard lock(mu_);
+  auto it = registrations_.find(job->id());
+  const IUnknown* now = it == registrations_.end() ? nullptr : it->second.callback;
+  if (now != stored) return replaced;  // changed since (dropped by Cancel, say): keep that
+  if (replaced != nullptr) {
+    registrations_[job->id()] = {replaced, job, flags};
+  } else if (it != registrations_.end()) {
+    registrations_.erase(it);
+  }
+  return stored;
+}
+
+IUnknown* Core::DropCallback(const Uuid& id) {
   std::lock_guard lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return nullptr;
@@ -87,13 +110,13 @@ IUnknown* Core::DropCallback(const engine::Uuid& id) {
   return old;
 }
 
-void Core::SetFlags(const engine::Uuid& id, std::uint32_t flags) {
+std::uint32_t Core::SetFlags(const Uuid& id, std::uint32_t flags) {
   std::lock_guard lock(mu_);
   auto it = registrations_.find(id);
-  if (it != registrations_.end()) it->second.flags = flags;
+  return it == registrations_.end() ? 0 : std::exchange(it->second.flags, flags);
 }
 
-IUnknown* Core::GetCallback(const engine::Uuid& id) {
+IUnknown* Core::GetCallback(const Uuid& id) {
   std::lock_guard lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return nullptr;
@@ -101,7 +124,7 @@ IUnknown* Core::GetCallback(const engine::Uuid& id) {
   return it->second.callback;
 }
 
-bool Core::GetRegistration(const engine::Uuid& id, Registration* out) {
+bool Core::GetRegistration(const Uuid& id, Registration* out) {
   std::lock_guard lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return false;

@@ -1,15 +1,18 @@
-// Core: what every facade object of one manager shares — the engine, the callback dispatcher,
-// the job-handle table (one live COM object per job, for IUnknown identity) and the
-// SetNotifyInterface registrations. Thread-safe; never calls client code under its lock.
+// Core: what every facade object of one manager shares — the Backend, the callback dispatcher
+// (the backend's event sink), the job-object table (one live COM object per job, for IUnknown
+// identity) and the SetNotifyInterface registrations. Thread-safe; never calls client code
+// under its lock.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "api/src/backend.h"
 #include "api/src/com_object.h"
-#include "engine/engine.h"
+#include "engine/options.h"
 #include "shoal/shoal.h"
 
 namespace shoal::api {
@@ -18,46 +21,59 @@ class CallbackDispatcher;
 class JobObject;
 
 // A job's notification registration: the client's interface (one reference held) and the
-// job's notify flags, cached here so the dispatcher needn't ask the engine on every event.
+// job's notify flags, cached here so the dispatcher needn't ask the backend on every event.
 struct Registration {
   IUnknown* callback = nullptr;
-  std::shared_ptr<const engine::JobView> view;
+  std::shared_ptr<const JobHandle> job;
   std::uint32_t flags = 0;
 };
 
+// Makes the Core's backend, which pushes its events to `events`. Null on failure, with why.
+using BackendFactory =
+    std::function<std::unique_ptr<Backend>(BackendEvents* events, std::string* error)>;
+
 class Core : public std::enable_shared_from_this<Core> {
  public:
+  // A Core over an in-process engine configured by `options`.
   static HRESULT Create(const Options& options, std::shared_ptr<Core>* out, std::string* error);
+  // A Core over whatever backend `make` returns (E_FAIL when it returns null).
+  static HRESULT Create(const BackendFactory& make, std::shared_ptr<Core>* out, std::string* error);
   ~Core();
 
-  engine::Engine& engine() { return *engine_; }
+  Backend& backend() { return *backend_; }
 
   // The job's COM object, AddRef'd: the live one if there is one, else a new one.
-  JobObject* JobHandle(const std::shared_ptr<const engine::JobView>& view);
+  JobObject* JobObjectFor(const std::shared_ptr<const JobHandle>& job);
   // Called by a JobObject's destructor.
-  void ForgetJobHandle(const engine::Uuid& id, const JobObject* handle);
+  void ForgetJobObject(const Uuid& id, const JobObject* object);
 
   // Registrations. SetCallback takes over one reference of `callback` (null drops the
   // registration). Each returns the interface it replaced or dropped (a reference the caller
-  // must Release, outside the engine thread) or null.
-  IUnknown* SetCallback(const std::shared_ptr<const engine::JobView>& view, IUnknown* callback,
+  // must Release, outside any backend thread) or null.
+  IUnknown* SetCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* callback,
                         std::uint32_t flags);
-  IUnknown* DropCallback(const engine::Uuid& id);
-  void SetFlags(const engine::Uuid& id, std::uint32_t flags);
+  IUnknown* DropCallback(const Uuid& id);
+  // Undoes a SetCallback that stored `stored` (maybe null) and took out `replaced` (registered
+  // with `flags`), unless the registration changed since. Returns the reference the caller
+  // must Release: `stored` when undone, else `replaced`.
+  IUnknown* RestoreCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* stored,
+                            IUnknown* replaced, std::uint32_t flags);
+  // Returns the flags replaced (0 without a registration).
+  std::uint32_t SetFlags(const Uuid& id, std::uint32_t flags);
   // The registered interface, AddRef'd, or null.
-  IUnknown* GetCallback(const engine::Uuid& id);
+  IUnknown* GetCallback(const Uuid& id);
   // False when the job has no registration; otherwise `out->callback` is AddRef'd.
-  bool GetRegistration(const engine::Uuid& id, Registration* out);
+  bool GetRegistration(const Uuid& id, Registration* out);
 
  private:
   Core() = default;
 
   std::mutex mu_;
-  std::map<engine::Uuid, JobObject*, UuidLess> handles_;
-  std::map<engine::Uuid, Registration, UuidLess> registrations_;
-  // Declared before engine_ so it outlives it: the engine holds it as its observer.
+  std::map<Uuid, JobObject*, UuidLess> objects_;
+  std::map<Uuid, Registration, UuidLess> registrations_;
+  // Declared before backend_ so it outlives it: the backend holds it as its event sink.
   std::unique_ptr<CallbackDispatcher> dispatcher_;
-  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Backend> backend_;
 };
 
 // "ip:port" or "[v6]:port" with a numeric port <= 65535.

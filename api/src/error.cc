@@ -32,20 +32,20 @@ const char* DescribeContext(BG_ERROR_CONTEXT context) {
 }
 
 ErrorObject* ErrorObject::Create(const std::shared_ptr<Core>& core,
-                                 const std::shared_ptr<const engine::JobView>& view,
-                                 const engine::JobErrorInfo& info) {
+                                 const std::shared_ptr<const JobHandle>& job,
+                                 const JobErrorInfo& info) {
   IBackgroundCopyFile* file = nullptr;
   if (info.file_index >= 0) {
-    std::vector<engine::FileInfo> files;
+    std::vector<FileInfo> files;
     const auto index = static_cast<std::size_t>(info.file_index);
-    if (SUCCEEDED(core->engine().GetFiles(view->id, &files)) && index < files.size()) {
-      file = new FileObject(view, index, files[index]);
+    if (SUCCEEDED(core->backend().GetFiles(job->id(), &files)) && index < files.size()) {
+      file = new FileObject(job, index, files[index]);
     }
   }
   return new ErrorObject(info, file);
 }
 
-ErrorObject::ErrorObject(const engine::JobErrorInfo& info, IBackgroundCopyFile* file)
+ErrorObject::ErrorObject(const JobErrorInfo& info, IBackgroundCopyFile* file)
     : info_(info), file_(file) {}
 
 ErrorObject::~ErrorObject() {

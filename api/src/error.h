@@ -4,8 +4,8 @@
 
 #include <memory>
 
+#include "api/src/backend.h"
 #include "api/src/com_object.h"
-#include "engine/engine.h"
 #include "shoal/bits.h"
 
 namespace shoal::api {
@@ -14,10 +14,9 @@ class Core;
 
 class ErrorObject final : public IBackgroundCopyError, public RefCounted {
  public:
-  // Returns a new object (one reference). Looks up the failing file, if any, in the engine.
+  // Returns a new object (one reference). Looks up the failing file, if any, in the backend.
   static ErrorObject* Create(const std::shared_ptr<Core>& core,
-                             const std::shared_ptr<const engine::JobView>& view,
-                             const engine::JobErrorInfo& info);
+                             const std::shared_ptr<const JobHandle>& job, const JobErrorInfo& info);
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
   ULONG STDMETHODCALLTYPE AddRef() override { return AddRefImpl(); }
@@ -32,10 +31,10 @@ class ErrorObject final : public IBackgroundCopyError, public RefCounted {
   HRESULT STDMETHODCALLTYPE GetProtocol(LPWSTR* pProtocol) override;
 
  private:
-  ErrorObject(const engine::JobErrorInfo& info, IBackgroundCopyFile* file);
+  ErrorObject(const JobErrorInfo& info, IBackgroundCopyFile* file);
   ~ErrorObject() override;
 
-  const engine::JobErrorInfo info_;
+  const JobErrorInfo info_;
   IBackgroundCopyFile* const file_;  // owned reference, or null
 };
 

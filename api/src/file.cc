@@ -4,9 +4,9 @@
 
 namespace shoal::api {
 
-FileObject::FileObject(std::shared_ptr<const engine::JobView> view, std::size_t index,
-                       const engine::FileInfo& info)
-    : view_(std::move(view)),
+FileObject::FileObject(std::shared_ptr<const JobHandle> job, std::size_t index,
+                       const FileInfo& info)
+    : job_(std::move(job)),
       index_(index),
       remote_url_(info.remote_url),
       local_path_(info.local_path),
@@ -14,9 +14,8 @@ FileObject::FileObject(std::shared_ptr<const engine::JobView> view, std::size_t 
 
 HRESULT FileObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IBackgroundCopyFile ||
-      riid == IID_IBackgroundCopyFile2 || riid == IID_IBackgroundCopyFile3 ||
-      riid == IID_IBackgroundCopyFile4) {
+  if (riid == IID_IUnknown || riid == IID_IBackgroundCopyFile || riid == IID_IBackgroundCopyFile2 ||
+      riid == IID_IBackgroundCopyFile3 || riid == IID_IBackgroundCopyFile4) {
     *ppv = static_cast<IBackgroundCopyFile4*>(this);
     AddRef();
     return S_OK;
@@ -36,7 +35,7 @@ HRESULT FileObject::GetLocalName(LPWSTR* pVal) {
 HRESULT FileObject::GetProgress(BG_FILE_PROGRESS* pVal) {
   if (pVal == nullptr) return E_POINTER;
   return Guarded([&] {
-    const engine::FileProgress p = view_->GetFileProgress(index_);
+    const FileProgress p = job_->GetFileProgress(index_);
     pVal->BytesTotal = p.bytes_total;
     pVal->BytesTransferred = p.bytes_transferred;
     pVal->Completed = p.completed ? TRUE : FALSE;
@@ -78,7 +77,7 @@ HRESULT FileObject::GetValidationState(BOOL* pState) {
 HRESULT FileObject::IsDownloadedFromPeer(BOOL* pVal) {
   if (pVal == nullptr) return E_POINTER;
   return Guarded([&] {
-    *pVal = view_->GetFileSources(index_).from_peers > 0 ? TRUE : FALSE;
+    *pVal = job_->GetFileSources(index_).from_peers > 0 ? TRUE : FALSE;
     return S_OK;
   });
 }
@@ -86,7 +85,7 @@ HRESULT FileObject::IsDownloadedFromPeer(BOOL* pVal) {
 HRESULT FileObject::GetPeerDownloadStats(PUINT64 pFromOrigin, PUINT64 pFromPeers) {
   if (pFromOrigin == nullptr || pFromPeers == nullptr) return E_POINTER;
   return Guarded([&] {
-    const engine::SourceBytes s = view_->GetFileSources(index_);
+    const SourceBytes s = job_->GetFileSources(index_);
     *pFromOrigin = s.from_http;
     *pFromPeers = s.from_peers + s.from_cache_server;
     return S_OK;

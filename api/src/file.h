@@ -1,21 +1,20 @@
 // FileObject: IBackgroundCopyFile4 (and 1-3) over one file of a job — names fixed at creation,
-// progress and per-source bytes read lock-free from the job's published view. Thread-safe.
+// progress and per-source bytes read from the job's JobHandle. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
 
+#include "api/src/backend.h"
 #include "api/src/com_object.h"
-#include "engine/engine.h"
 #include "shoal/bits.h"
 
 namespace shoal::api {
 
 class FileObject final : public IBackgroundCopyFile4, public RefCounted {
  public:
-  FileObject(std::shared_ptr<const engine::JobView> view, std::size_t index,
-             const engine::FileInfo& info);
+  FileObject(std::shared_ptr<const JobHandle> job, std::size_t index, const FileInfo& info);
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
   ULONG STDMETHODCALLTYPE AddRef() override { return AddRefImpl(); }
@@ -36,7 +35,7 @@ class FileObject final : public IBackgroundCopyFile4, public RefCounted {
   HRESULT STDMETHODCALLTYPE GetPeerDownloadStats(PUINT64 pFromOrigin, PUINT64 pFromPeers) override;
 
  private:
-  const std::shared_ptr<const engine::JobView> view_;
+  const std::shared_ptr<const JobHandle> job_;
   const std::size_t index_;
   const std::string remote_url_;
   const std::string local_path_;

@@ -16,11 +16,9 @@ namespace {
 constexpr std::size_t kMaxUrlChars = 2200;   // INTERNET_MAX_URL_LENGTH, as BITS checks it
 constexpr std::size_t kMaxPathBytes = 4095;  // PATH_MAX less the terminator
 
-bool IsFinal(const engine::JobView& view) { return engine::IsFinal(view.state.load()); }
-
 }  // namespace
 
-HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, engine::FileSpec* out) {
+HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, FileSpec* out) {
   if (remote_url == nullptr || local_name == nullptr) return E_INVALIDARG;
   if (std::wcslen(remote_url) > kMaxUrlChars) return E_INVALIDARG;
   std::string url;
@@ -42,10 +40,10 @@ HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, engine::FileSpec* o
   return S_OK;
 }
 
-JobObject::JobObject(std::shared_ptr<Core> core, std::shared_ptr<const engine::JobView> view)
-    : core_(std::move(core)), view_(std::move(view)) {}
+JobObject::JobObject(std::shared_ptr<Core> core, std::shared_ptr<const JobHandle> job)
+    : core_(std::move(core)), job_(std::move(job)) {}
 
-JobObject::~JobObject() { core_->ForgetJobHandle(view_->id, this); }
+JobObject::~JobObject() { core_->ForgetJobObject(job_->id(), this); }
 
 HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
@@ -61,14 +59,14 @@ HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
   return S_OK;
 }
 
-HRESULT JobObject::AddSpecs(std::vector<engine::FileSpec> specs) {
-  return core_->engine().AddFiles(view_->id, std::move(specs));
+HRESULT JobObject::AddSpecs(std::vector<FileSpec> specs) {
+  return core_->backend().AddFiles(job_->id(), std::move(specs));
 }
 
 HRESULT JobObject::AddFileSet(ULONG cFileCount, BG_FILE_INFO* pFileSet) {
   if (cFileCount == 0 || pFileSet == nullptr) return E_INVALIDARG;
   return Guarded([&] {
-    std::vector<engine::FileSpec> specs(cFileCount);
+    std::vector<FileSpec> specs(cFileCount);
     for (ULONG i = 0; i < cFileCount; ++i) {
       const HRESULT h = MakeFileSpec(pFileSet[i].RemoteName, pFileSet[i].LocalName, &specs[i]);
       if (FAILED(h)) return h;
@@ -79,7 +77,7 @@ HRESULT JobObject::AddFileSet(ULONG cFileCount, BG_FILE_INFO* pFileSet) {
 
 HRESULT JobObject::AddFile(LPCWSTR RemoteUrl, LPCWSTR LocalName) {
   return Guarded([&] {
-    std::vector<engine::FileSpec> specs(1);
+    std::vector<FileSpec> specs(1);
     const HRESULT h = MakeFileSpec(RemoteUrl, LocalName, &specs[0]);
     if (FAILED(h)) return h;
     return AddSpecs(std::move(specs));
@@ -98,10 +96,11 @@ HRESULT JobObject::AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* M
   if ((Metainfo == nullptr) != (MetainfoSize == 0)) return E_INVALIDARG;
   if ((Flags & SHOAL_FILE_HTTP_ONLY) && Metainfo != nullptr) return E_INVALIDARG;
   return Guarded([&] {
-    std::vector<engine::FileSpec> specs(1);
+    std::vector<FileSpec> specs(1);
     const HRESULT h = MakeFileSpec(RemoteUrl, LocalName, &specs[0]);
     if (FAILED(h)) return h;
-    if (Metainfo != nullptr) specs[0].metainfo.assign(reinterpret_cast<const char*>(Metainfo), MetainfoSize);
+    if (Metainfo != nullptr)
+      specs[0].metainfo.assign(reinterpret_cast<const char*>(Metainfo), MetainfoSize);
     if (Sha256 != nullptr) specs[0].sha256.assign(reinterpret_cast<const char*>(Sha256), 32);
     specs[0].http_only = (Flags & SHOAL_FILE_HTTP_ONLY) != 0;
     return AddSpecs(std::move(specs));
@@ -112,14 +111,14 @@ HRESULT JobObject::EnumFiles(IEnumBackgroundCopyFiles** pEnum) {
   if (pEnum == nullptr) return E_POINTER;
   *pEnum = nullptr;
   return Guarded([&] {
-    std::vector<engine::FileInfo> files;
-    const HRESULT h = core_->engine().GetFiles(view_->id, &files);
+    std::vector<FileInfo> files;
+    const HRESULT h = core_->backend().GetFiles(job_->id(), &files);
     if (FAILED(h)) return h;
     std::vector<IBackgroundCopyFile*> items;
     items.reserve(files.size());
     try {
       for (std::size_t i = 0; i < files.size(); ++i) {
-        items.push_back(new FileObject(view_, i, files[i]));
+        items.push_back(new FileObject(job_, i, files[i]));
       }
       *pEnum = new FileEnumerator(items);
     } catch (...) {
@@ -131,19 +130,19 @@ HRESULT JobObject::EnumFiles(IEnumBackgroundCopyFiles** pEnum) {
 }
 
 HRESULT JobObject::Suspend() {
-  return Guarded([&] { return core_->engine().Suspend(view_->id); });
+  return Guarded([&] { return core_->backend().Suspend(job_->id()); });
 }
 
 HRESULT JobObject::Resume() {
-  return Guarded([&] { return core_->engine().Resume(view_->id); });
+  return Guarded([&] { return core_->backend().Resume(job_->id()); });
 }
 
 HRESULT JobObject::Cancel() {
   return Guarded([&] {
-    const HRESULT h = core_->engine().Cancel(view_->id);
+    const HRESULT h = core_->backend().Cancel(job_->id());
     // A final job notifies no one: drop the registration (registrations are not persisted).
     if (SUCCEEDED(h)) {
-      if (IUnknown* old = core_->DropCallback(view_->id)) old->Release();
+      if (IUnknown* old = core_->DropCallback(job_->id())) old->Release();
     }
     return h;
   });
@@ -151,9 +150,9 @@ HRESULT JobObject::Cancel() {
 
 HRESULT JobObject::Complete() {
   return Guarded([&] {
-    const HRESULT h = core_->engine().Complete(view_->id);
-    if (SUCCEEDED(h) && IsFinal(*view_)) {
-      if (IUnknown* old = core_->DropCallback(view_->id)) old->Release();
+    const HRESULT h = core_->backend().Complete(job_->id());
+    if (SUCCEEDED(h) && IsFinal(job_->State())) {
+      if (IUnknown* old = core_->DropCallback(job_->id())) old->Release();
     }
     return h;
   });
@@ -161,7 +160,7 @@ HRESULT JobObject::Complete() {
 
 HRESULT JobObject::GetId(GUID* pVal) {
   if (pVal == nullptr) return E_POINTER;
-  *pVal = ToGuid(view_->id);
+  *pVal = ToGuid(job_->id());
   return S_OK;
 }
 
@@ -173,7 +172,7 @@ HRESULT JobObject::GetType(BG_JOB_TYPE* pVal) {
 
 HRESULT JobObject::GetProgress(BG_JOB_PROGRESS* pVal) {
   if (pVal == nullptr) return E_POINTER;
-  const engine::JobProgress p = view_->progress.Load();
+  const JobProgress p = job_->Progress();
   pVal->BytesTotal = p.bytes_total;
   pVal->BytesTransferred = p.bytes_transferred;
   pVal->FilesTotal = p.files_total;
@@ -183,7 +182,7 @@ HRESULT JobObject::GetProgress(BG_JOB_PROGRESS* pVal) {
 
 HRESULT JobObject::GetTimes(BG_JOB_TIMES* pVal) {
   if (pVal == nullptr) return E_POINTER;
-  const engine::JobTimes t = view_->times.Load();
+  const JobTimes t = job_->Times();
   pVal->CreationTime = ToFileTime(t.creation_ns);
   pVal->ModificationTime = ToFileTime(t.modification_ns);
   pVal->TransferCompletionTime = ToFileTime(t.transfer_completion_ns);
@@ -192,7 +191,7 @@ HRESULT JobObject::GetTimes(BG_JOB_TIMES* pVal) {
 
 HRESULT JobObject::GetState(BG_JOB_STATE* pVal) {
   if (pVal == nullptr) return E_POINTER;
-  *pVal = static_cast<BG_JOB_STATE>(view_->state.load());
+  *pVal = static_cast<BG_JOB_STATE>(job_->State());
   return S_OK;
 }
 
@@ -200,17 +199,17 @@ HRESULT JobObject::GetError(IBackgroundCopyError** ppError) {
   if (ppError == nullptr) return E_POINTER;
   *ppError = nullptr;
   return Guarded([&] {
-    engine::JobErrorInfo info;
-    const HRESULT h = core_->engine().GetError(view_->id, &info);
+    JobErrorInfo info;
+    const HRESULT h = core_->backend().GetError(job_->id(), &info);
     if (FAILED(h)) return h;
-    *ppError = ErrorObject::Create(core_, view_, info);
+    *ppError = ErrorObject::Create(core_, job_, info);
     return S_OK;
   });
 }
 
 HRESULT JobObject::GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) {
   if (FromPeers == nullptr || FromHttp == nullptr) return E_POINTER;
-  const engine::SourceBytes s = view_->sources.Load();
+  const SourceBytes s = job_->Sources();
   *FromPeers = s.from_peers;
   *FromHttp = s.from_http;
   return S_OK;

@@ -1,16 +1,15 @@
-// JobObject: IBackgroundCopyJob (+ IShoalJob3) as a handle — the Core, the job's Uuid and its
-// published JobView. State, progress and times are read lock-free from the view; everything
-// else is an engine call. Core keeps one live object per job (IUnknown identity).
-// Thread-safe.
+// JobObject: IBackgroundCopyJob (+ IShoalJob3) as a handle — the Core and the job's
+// JobHandle. State, progress and times are read lock-free from the handle; everything else is
+// a Backend call. Core keeps one live object per job (IUnknown identity). Thread-safe.
 #pragma once
 
-#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "api/src/backend.h"
 #include "api/src/com_object.h"
-#include "engine/engine.h"
 #include "shoal/bits.h"
 #include "shoal/shoal.h"
 
@@ -20,7 +19,7 @@ class Core;
 
 class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public RefCounted {
  public:
-  JobObject(std::shared_ptr<Core> core, std::shared_ptr<const engine::JobView> view);
+  JobObject(std::shared_ptr<Core> core, std::shared_ptr<const JobHandle> job);
 
   // IUnknown
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
@@ -70,29 +69,30 @@ class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public Ref
   HRESULT STDMETHODCALLTYPE GetSourceStats(UINT64* FromPeers, UINT64* FromHttp) override;
   // IShoalJob2 (job.cc)
   HRESULT STDMETHODCALLTYPE AddFileEx(LPCWSTR RemoteUrl, LPCWSTR LocalName, const BYTE* Metainfo,
-                                      ULONG MetainfoSize, const BYTE* Sha256,
-                                      DWORD Flags) override;
+                                      ULONG MetainfoSize, const BYTE* Sha256, DWORD Flags) override;
   // IShoalJob3 (stats.cc)
   HRESULT STDMETHODCALLTYPE GetStats(SHOAL_TRANSFER_STATS* Stats) override;
   HRESULT STDMETHODCALLTYPE GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) override;
 
-  const engine::Uuid& id() const { return view_->id; }
+  const Uuid& id() const { return job_->id(); }
 
  private:
   ~JobObject() override;
 
-  // Runs `edit` on the engine thread against the job's properties (BG_E_INVALID_STATE in a
-  // final state).
-  HRESULT Edit(const std::function<HRESULT(engine::JobProperties&)>& edit);
-  HRESULT Read(engine::JobProperties* out);
-  HRESULT AddSpecs(std::vector<engine::FileSpec> specs);
+  // Applies `patch` to the job's properties (BG_E_INVALID_STATE in a final state).
+  HRESULT Patch(const JobPropertiesPatch& patch);
+  HRESULT Read(JobProperties* out);
+  HRESULT AddSpecs(std::vector<FileSpec> specs);
 
   const std::shared_ptr<Core> core_;
-  const std::shared_ptr<const engine::JobView> view_;
+  const std::shared_ptr<const JobHandle> job_;
+  // Orders SetNotifyFlags and SetNotifyInterface, so the Core's cached flags and the job's
+  // stay the same. Never held while client code runs.
+  std::mutex notify_mu_;
 };
 
 // Checks and converts one AddFile pair: E_INVALIDARG unless the URL is http(s):// and the
 // local name is an absolute path naming a file.
-HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, engine::FileSpec* out);
+HRESULT MakeFileSpec(LPCWSTR remote_url, LPCWSTR local_name, FileSpec* out);
 
 }  // namespace shoal::api

@@ -24,12 +24,12 @@ constexpr ULONG kSupportedNotifyFlags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JO
 
 }  // namespace
 
-HRESULT JobObject::Edit(const std::function<HRESULT(engine::JobProperties&)>& edit) {
-  return core_->engine().SetProperties(view_->id, edit);
+HRESULT JobObject::Patch(const JobPropertiesPatch& patch) {
+  return core_->backend().SetProperties(job_->id(), patch);
 }
 
-HRESULT JobObject::Read(engine::JobProperties* out) {
-  return core_->engine().GetProperties(view_->id, out);
+HRESULT JobObject::Read(JobProperties* out) {
+  return core_->backend().GetProperties(job_->id(), out);
 }
 
 HRESULT JobObject::GetOwner(LPWSTR* pVal) {
@@ -44,10 +44,9 @@ HRESULT JobObject::SetDisplayName(LPCWSTR Val) {
   return Guarded([&] {
     std::string name;
     if (!WideToUtf8(Val, &name)) return E_INVALIDARG;
-    return Edit([&](engine::JobProperties& p) {
-      p.display_name = name;
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.display_name = name;
+    return Patch(patch);
   });
 }
 
@@ -55,7 +54,7 @@ HRESULT JobObject::GetDisplayName(LPWSTR* pVal) {
   if (pVal == nullptr) return E_POINTER;
   *pVal = nullptr;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     return FAILED(h) ? h : CopyOutUtf8(p.display_name, pVal);
   });
@@ -67,10 +66,9 @@ HRESULT JobObject::SetDescription(LPCWSTR Val) {
   return Guarded([&] {
     std::string text;
     if (!WideToUtf8(Val, &text)) return E_INVALIDARG;
-    return Edit([&](engine::JobProperties& p) {
-      p.description = text;
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.description = text;
+    return Patch(patch);
   });
 }
 
@@ -78,7 +76,7 @@ HRESULT JobObject::GetDescription(LPWSTR* pVal) {
   if (pVal == nullptr) return E_POINTER;
   *pVal = nullptr;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     return FAILED(h) ? h : CopyOutUtf8(p.description, pVal);
   });
@@ -87,17 +85,16 @@ HRESULT JobObject::GetDescription(LPWSTR* pVal) {
 HRESULT JobObject::SetPriority(BG_JOB_PRIORITY Val) {
   if (Val < BG_JOB_PRIORITY_FOREGROUND || Val > BG_JOB_PRIORITY_LOW) return E_INVALIDARG;
   return Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      p.priority = static_cast<engine::Priority>(Val);
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.priority = static_cast<Priority>(Val);
+    return Patch(patch);
   });
 }
 
 HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
   if (pVal == nullptr) return E_POINTER;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     if (SUCCEEDED(h)) *pVal = static_cast<BG_JOB_PRIORITY>(p.priority);
     return h;
@@ -107,18 +104,22 @@ HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
 HRESULT JobObject::SetNotifyFlags(ULONG Val) {
   if ((Val & ~kSupportedNotifyFlags) != 0) return E_NOTIMPL;
   return Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      p.notify_flags = Val;
-      core_->SetFlags(view_->id, Val);  // on the engine thread: ordered with SetNotifyInterface
-      return S_OK;
-    });
+    std::lock_guard lock(notify_mu_);
+    // The cached flags change first, so the modification event of this very call is judged
+    // by them; put back if the job refuses.
+    const std::uint32_t old = core_->SetFlags(job_->id(), Val);
+    JobPropertiesPatch patch;
+    patch.notify_flags = Val;
+    const HRESULT h = Patch(patch);
+    if (FAILED(h)) core_->SetFlags(job_->id(), old);
+    return h;
   });
 }
 
 HRESULT JobObject::GetNotifyFlags(ULONG* pVal) {
   if (pVal == nullptr) return E_POINTER;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     if (SUCCEEDED(h)) *pVal = p.notify_flags;
     return h;
@@ -126,44 +127,45 @@ HRESULT JobObject::GetNotifyFlags(ULONG* pVal) {
 }
 
 HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
-  // The client's AddRef/Release run here, never on the engine thread.
+  // The client's AddRef/Release run here, never on a backend thread, and outside notify_mu_.
   if (Val != nullptr) Val->AddRef();
-  IUnknown* replaced = nullptr;
-  bool stored = false;
-  // Through the engine so a final state refuses it (BG_E_INVALID_STATE) atomically with
-  // Cancel/Complete, and so ModificationTime moves as for every Set*.
+  IUnknown* release = Val;  // until stored
   const HRESULT h = Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      replaced = core_->SetCallback(view_, Val, p.notify_flags);
-      stored = true;
-      return S_OK;
-    });
+    if (IsFinal(job_->State())) return BG_E_INVALID_STATE;
+    std::lock_guard lock(notify_mu_);
+    JobProperties p;
+    const std::uint32_t flags = SUCCEEDED(Read(&p)) ? p.notify_flags : 0;
+    // Registered before the (empty) patch, so the new interface hears of this modification;
+    // undone when the patch refuses (the job went final since, the backend failed). A Cancel
+    // racing with it drops the registration after its state is final: none outlives the job.
+    IUnknown* replaced = core_->SetCallback(job_, Val, flags);
+    const HRESULT patched = Guarded([&] { return Patch({}); });
+    release = FAILED(patched) ? core_->RestoreCallback(job_, Val, replaced, flags) : replaced;
+    return patched;
   });
-  if (!stored && Val != nullptr) Val->Release();
-  if (replaced != nullptr) replaced->Release();
+  if (release != nullptr) release->Release();
   return h;
 }
 
 HRESULT JobObject::GetNotifyInterface(IUnknown** pVal) {
   if (pVal == nullptr) return E_POINTER;
-  *pVal = core_->GetCallback(view_->id);
+  *pVal = core_->GetCallback(job_->id());
   return S_OK;
 }
 
 HRESULT JobObject::SetMinimumRetryDelay(ULONG Seconds) {
   const ULONG value = Seconds < kMinRetryDelayS ? kMinRetryDelayS : Seconds;
   return Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      p.minimum_retry_delay_s = value;
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.minimum_retry_delay_s = value;
+    return Patch(patch);
   });
 }
 
 HRESULT JobObject::GetMinimumRetryDelay(ULONG* Seconds) {
   if (Seconds == nullptr) return E_POINTER;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     if (SUCCEEDED(h)) *Seconds = p.minimum_retry_delay_s;
     return h;
@@ -172,17 +174,16 @@ HRESULT JobObject::GetMinimumRetryDelay(ULONG* Seconds) {
 
 HRESULT JobObject::SetNoProgressTimeout(ULONG Seconds) {
   return Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      p.no_progress_timeout_s = Seconds;
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.no_progress_timeout_s = Seconds;
+    return Patch(patch);
   });
 }
 
 HRESULT JobObject::GetNoProgressTimeout(ULONG* Seconds) {
   if (Seconds == nullptr) return E_POINTER;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     const HRESULT h = Read(&p);
     if (SUCCEEDED(h)) *Seconds = p.no_progress_timeout_s;
     return h;
@@ -191,7 +192,7 @@ HRESULT JobObject::GetNoProgressTimeout(ULONG* Seconds) {
 
 HRESULT JobObject::GetErrorCount(ULONG* Errors) {
   if (Errors == nullptr) return E_POINTER;
-  *Errors = view_->error_count.load(std::memory_order_relaxed);
+  *Errors = job_->ErrorCount();
   return S_OK;
 }
 
@@ -217,16 +218,15 @@ HRESULT JobObject::SetProxySettings(BG_JOB_PROXY_USAGE ProxyUsage, const WCHAR* 
   // The engine's transfers use no proxy of their own: an explicit proxy or WPAD discovery
   // would be silently ignored, so they are refused rather than stored.
   if (ProxyUsage == BG_JOB_PROXY_USAGE_OVERRIDE || ProxyUsage == BG_JOB_PROXY_USAGE_AUTODETECT) {
-    if (engine::IsFinal(view_->state.load())) return BG_E_INVALID_STATE;
+    if (IsFinal(job_->State())) return BG_E_INVALID_STATE;
     return E_NOTIMPL;
   }
   return Guarded([&] {
-    return Edit([&](engine::JobProperties& p) {
-      p.proxy_usage = ProxyUsage;
-      p.proxy_list.clear();
-      p.proxy_bypass_list.clear();
-      return S_OK;
-    });
+    JobPropertiesPatch patch;
+    patch.proxy_usage = ProxyUsage;
+    patch.proxy_list.emplace();
+    patch.proxy_bypass_list.emplace();
+    return Patch(patch);
   });
 }
 
@@ -238,7 +238,7 @@ HRESULT JobObject::GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pPr
   *pProxyList = nullptr;
   *pProxyBypassList = nullptr;
   return Guarded([&] {
-    engine::JobProperties p;
+    JobProperties p;
     HRESULT h = Read(&p);
     if (FAILED(h)) return h;
     *pProxyUsage = static_cast<BG_JOB_PROXY_USAGE>(p.proxy_usage);
@@ -257,7 +257,7 @@ HRESULT JobObject::GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pPr
 HRESULT JobObject::TakeOwnership() {
   // Every job of an engine belongs to the user running it, so the caller already owns it:
   // nothing to change, but a final job still refuses (and ModificationTime moves, as in BITS).
-  return Guarded([&] { return Edit([](engine::JobProperties&) { return S_OK; }); });
+  return Guarded([&] { return Patch({}); });
 }
 
 }  // namespace shoal::api

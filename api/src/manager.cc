@@ -46,11 +46,11 @@ HRESULT ManagerObject::CreateJob(LPCWSTR DisplayName, BG_JOB_TYPE Type, GUID* pJ
   return Guarded([&] {
     std::string name;
     if (!WideToUtf8(DisplayName, &name)) return E_INVALIDARG;
-    std::shared_ptr<const engine::JobView> view;
-    const HRESULT h = core_->engine().CreateJob(name, &view);
+    std::shared_ptr<const JobHandle> job;
+    const HRESULT h = core_->backend().CreateJob(name, &job);
     if (FAILED(h)) return h;
-    *pJobId = ToGuid(view->id);
-    *ppJob = core_->JobHandle(view);
+    *pJobId = ToGuid(job->id());
+    *ppJob = core_->JobObjectFor(job);
     return h;
   });
 }
@@ -59,9 +59,9 @@ HRESULT ManagerObject::GetJob(REFGUID jobID, IBackgroundCopyJob** ppJob) {
   if (ppJob == nullptr) return E_POINTER;
   *ppJob = nullptr;
   return Guarded([&] {
-    std::shared_ptr<const engine::JobView> view = core_->engine().FindJob(ToUuid(jobID));
-    if (!view) return BG_E_NOT_FOUND;  // unknown, or final and so out of the queue
-    *ppJob = core_->JobHandle(view);
+    std::shared_ptr<const JobHandle> job = core_->backend().FindJob(ToUuid(jobID));
+    if (!job) return BG_E_NOT_FOUND;  // unknown, or final and so out of the queue
+    *ppJob = core_->JobObjectFor(job);
     return S_OK;
   });
 }
@@ -76,7 +76,7 @@ HRESULT ManagerObject::EnumJobs(DWORD dwFlags, IEnumBackgroundCopyJobs** ppEnum)
   return Guarded([&] {
     std::vector<IBackgroundCopyJob*> items;
     try {
-      for (const auto& view : core_->engine().ListJobs()) items.push_back(core_->JobHandle(view));
+      for (const auto& job : core_->backend().ListJobs()) items.push_back(core_->JobObjectFor(job));
       *ppEnum = new JobEnumerator(items);
     } catch (...) {
       for (IBackgroundCopyJob* j : items) j->Release();
@@ -104,12 +104,12 @@ HRESULT ManagerObject::AddSeed(const BYTE* Metainfo, ULONG Size, LPCWSTR Directo
     if (!WideToUtf8(Directory, &dir) || dir.empty()) return E_INVALIDARG;
     const std::string metainfo(reinterpret_cast<const char*>(Metainfo), Size);
     std::string error;
-    return core_->engine().AddSeed(metainfo, dir, &error);
+    return core_->backend().AddSeed(metainfo, dir, &error);
   });
 }
 
 HRESULT ManagerObject::GetListenEndpoint(LPWSTR* Endpoint) {
-  return Guarded([&] { return CopyOutUtf8(core_->engine().ListenEndpoint(), Endpoint); });
+  return Guarded([&] { return CopyOutUtf8(core_->backend().ListenEndpoint(), Endpoint); });
 }
 
 }  // namespace shoal::api

@@ -1,5 +1,5 @@
 // ManagerObject: IBackgroundCopyManager (+ IShoalManager2) over one Core. Creating, finding and
-// enumerating jobs are engine calls; the returned jobs are the Core's job handles.
+// enumerating jobs are Backend calls; the returned jobs are the Core's job objects.
 // Thread-safe.
 #pragma once
 
@@ -13,7 +13,9 @@ namespace shoal::api {
 
 class Core;
 
-class ManagerObject final : public IBackgroundCopyManager, public IShoalManager2, public RefCounted {
+class ManagerObject final : public IBackgroundCopyManager,
+                            public IShoalManager2,
+                            public RefCounted {
  public:
   explicit ManagerObject(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 

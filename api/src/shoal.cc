@@ -1,4 +1,4 @@
-// The shoal.h entry points: a manager with its own engine, and metainfo creation.
+// The shoal.h entry points: a manager with its own (in-process) backend, and metainfo creation.
 #include "shoal/shoal.h"
 
 #include "api/src/com_object.h"

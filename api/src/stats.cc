@@ -8,8 +8,7 @@
 
 namespace shoal::api {
 
-SHOAL_TRANSFER_STATS ToTransferStats(const engine::SourceBytes& bytes,
-                                     const engine::JobActivity& activity) {
+SHOAL_TRANSFER_STATS ToTransferStats(const SourceBytes& bytes, const JobActivity& activity) {
   SHOAL_TRANSFER_STATS s{};
   s.BytesFromPeers = bytes.from_peers;
   s.BytesFromLanPeers = bytes.from_peers;
@@ -27,15 +26,15 @@ SHOAL_TRANSFER_STATS ToTransferStats(const engine::SourceBytes& bytes,
 
 HRESULT JobObject::GetStats(SHOAL_TRANSFER_STATS* Stats) {
   if (Stats == nullptr) return E_POINTER;
-  *Stats = ToTransferStats(view_->sources.Load(), view_->activity.Load());
+  *Stats = ToTransferStats(job_->Sources(), job_->Activity());
   return S_OK;
 }
 
 HRESULT JobObject::GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) {
   if (Stats == nullptr) return E_POINTER;
   return Guarded([&] {
-    if (FileIndex >= view_->FileCount()) return E_INVALIDARG;
-    *Stats = ToTransferStats(view_->GetFileSources(FileIndex), view_->activity.Load());
+    if (FileIndex >= job_->FileCount()) return E_INVALIDARG;
+    *Stats = ToTransferStats(job_->GetFileSources(FileIndex), job_->Activity());
     return S_OK;
   });
 }
@@ -43,7 +42,7 @@ HRESULT JobObject::GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) {
 HRESULT ManagerObject::GetEngineStats(SHOAL_ENGINE_STATS* Stats) {
   if (Stats == nullptr) return E_POINTER;
   return Guarded([&] {
-    const engine::EngineStats e = core_->engine().GetStats();
+    const EngineStats e = core_->backend().GetStats();
     *Stats = SHOAL_ENGINE_STATS{};
     Stats->TotalBytesFromPeers = e.bytes.from_peers;
     Stats->TotalBytesFromHttp = e.bytes.from_http;

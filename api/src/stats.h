@@ -1,13 +1,12 @@
-// Get-DeliveryOptimizationStatus-style statistics for the facade: the conversion from the
-// engine's published counters to SHOAL_TRANSFER_STATS. Pure functions: thread-safe.
+// Get-DeliveryOptimizationStatus-style statistics for the facade: the conversion from a job's
+// published counters to SHOAL_TRANSFER_STATS. Pure functions: thread-safe.
 #pragma once
 
-#include "engine/types.h"
+#include "api/src/backend.h"
 #include "shoal/shoal.h"
 
 namespace shoal::api {
 
-SHOAL_TRANSFER_STATS ToTransferStats(const engine::SourceBytes& bytes,
-                                     const engine::JobActivity& activity);
+SHOAL_TRANSFER_STATS ToTransferStats(const SourceBytes& bytes, const JobActivity& activity);
 
 }  // namespace shoal::api

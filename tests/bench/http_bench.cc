@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tests/support/fixtures.h"
 
 namespace {
@@ -87,10 +87,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "generating %zu MiB...\n", mib);
   shoal::testing::WriteRandomFile(root / "big.bin", mib << 20);
 
-  shoal::peers::HttpOriginOptions o;
+  shoal::origin::HttpOriginOptions o;
   o.root = root.path().string();
   std::string error;
-  auto origin = shoal::peers::HttpOrigin::Start(o, &error);
+  auto origin = shoal::origin::HttpOrigin::Start(o, &error);
   if (!origin) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;

@@ -6,11 +6,11 @@
 namespace shoal::testing {
 
 void SwarmTest::SetUp() {
-  peers::HttpOriginOptions o;
+  origin::HttpOriginOptions o;
   o.bind_address = "127.0.0.1";
   o.root = origin_root_.path().string();
   std::string error;
-  origin_ = peers::HttpOrigin::Start(o, &error);
+  origin_ = origin::HttpOrigin::Start(o, &error);
   ASSERT_TRUE(origin_) << error;
 }
 

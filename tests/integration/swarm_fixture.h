@@ -10,7 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/metainfo.h"
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tests/support/fixtures.h"
 
 namespace shoal::testing {
@@ -50,7 +50,7 @@ class SwarmTest : public ::testing::Test {
 
   TempDir origin_root_;
   TempDir work_;
-  std::unique_ptr<peers::HttpOrigin> origin_;
+  std::unique_ptr<origin::HttpOrigin> origin_;
 };
 
 }  // namespace shoal::testing

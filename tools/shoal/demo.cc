@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
 #include "tools/shoal/temp_tree.h"
@@ -65,11 +65,11 @@ int RunDemo(const DemoArgs& args) {
   std::fprintf(stderr, "demo: generating a %d MiB file...\n", args.size_mib);
   const std::string content = Generate(cdn_dir / "update.bin", size);
 
-  peers::HttpOriginOptions oo;
+  origin::HttpOriginOptions oo;
   oo.root = cdn_dir.string();
   oo.rate_limit_bytes_per_s = static_cast<std::uint64_t>(args.cdn_mib_s) << 20;
   std::string error;
-  auto origin = peers::HttpOrigin::Start(oo, &error);
+  auto origin = origin::HttpOrigin::Start(oo, &error);
   if (!origin) {
     Complain("cannot start the CDN origin: " + error);
     return kExitFailed;

@@ -1,6 +1,8 @@
 // The `shoal` command line: get, make-metainfo, seed, config, demo, sim, status.
 #include <CLI/CLI.hpp>
+#include <string>
 
+#include "shoal/version.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/status.h"
 
@@ -8,6 +10,7 @@ int main(int argc, char** argv) {
   using namespace shoal::cli;
   CLI::App app{"shoal: peer-to-peer delivery optimization with a BITS/DO job API"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("shoal ") + shoal::Version());
 
   GetArgs get;
   auto* g = app.add_subcommand("get", "download URL to PATH from peers first, then the CDN");

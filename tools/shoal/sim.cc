@@ -4,7 +4,7 @@
 #include <fstream>
 #include <random>
 
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/com_ptr.h"
 #include "tools/shoal/sim_report.h"
@@ -87,13 +87,13 @@ int RunSim(const SimArgs& args) {
     }
   }
 
-  peers::HttpOriginOptions oo;
+  origin::HttpOriginOptions oo;
   oo.bind_address = kOriginIp;
   oo.root = site.seed_dir.string();
   oo.per_connection_bytes_per_s = scenario->cdn_per_connection_bytes_per_s;
   oo.latency_ms = scenario->cdn_latency_ms;
   oo.rate_limit_bytes_per_s = scenario->wan_bytes_per_s;
-  auto origin = peers::HttpOrigin::Start(oo, &error);
+  auto origin = origin::HttpOrigin::Start(oo, &error);
   if (!origin) {
     Complain("cannot start the CDN origin: " + error);
     return kExitFailed;

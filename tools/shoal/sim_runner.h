@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tools/shoal/sim_scenario.h"
 
 namespace shoal::cli {
@@ -60,7 +60,7 @@ struct Site {
   std::filesystem::path corrupt_dir;   // a corrupted copy of `content` (scenario.corrupt_peer)
   std::string tracker_url;             // empty: no tracker
   std::string self;                    // this program, for `shoal get` / `shoal seed`
-  peers::HttpOrigin* origin = nullptr;
+  origin::HttpOrigin* origin = nullptr;
 };
 
 // "shoal", "curl" or "aria2c". Never throws; a missing tool gives available = false.

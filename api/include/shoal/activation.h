@@ -9,16 +9,17 @@ extern "C" {
 
 // S_OK on a thread's first call, S_FALSE after; RPC_E_CHANGED_MODE when the apartment model
 // differs from the thread's first call. Balance each success with CoUninitialize.
-HRESULT CoInitializeEx(LPVOID pvReserved, DWORD dwCoInit);
-HRESULT CoInitialize(LPVOID pvReserved);  // CoInitializeEx(pvReserved, COINIT_APARTMENTTHREADED)
-void CoUninitialize();
+SHOAL_API HRESULT CoInitializeEx(LPVOID pvReserved, DWORD dwCoInit);
+// CoInitializeEx(pvReserved, COINIT_APARTMENTTHREADED).
+SHOAL_API HRESULT CoInitialize(LPVOID pvReserved);
+SHOAL_API void CoUninitialize();
 
 // CLSID_BackgroundCopyManager or CLSID_DeliveryOptimization: the process-wide manager, its
 // engine configured by shoal::LoadOptions ($SHOAL_CONFIG, SHOAL_* variables).
-HRESULT CoCreateInstance(REFCLSID rclsid, LPUNKNOWN pUnkOuter, DWORD dwClsContext, REFIID riid,
-                         LPVOID* ppv);
+SHOAL_API HRESULT CoCreateInstance(REFCLSID rclsid, LPUNKNOWN pUnkOuter, DWORD dwClsContext,
+                                   REFIID riid, LPVOID* ppv);
 
-LPVOID CoTaskMemAlloc(SIZE_T cb);
-void CoTaskMemFree(LPVOID pv);
+SHOAL_API LPVOID CoTaskMemAlloc(SIZE_T cb);
+SHOAL_API void CoTaskMemFree(LPVOID pv);
 
 }  // extern "C"

@@ -99,18 +99,30 @@ typedef struct _BG_FILE_RANGE {
   UINT64 Length;
 } BG_FILE_RANGE;
 
-extern "C" const IID IID_IBackgroundCopyManager;     // 5CE34C0D-0DC9-4C1F-897C-DAA1B78CEE7C
-extern "C" const IID IID_IBackgroundCopyJob;         // 37668D37-507E-4160-9316-26306D150B12
-extern "C" const IID IID_IBackgroundCopyFile;        // 01B7BD23-FB88-4A77-8490-5891D3E4653A
-extern "C" const IID IID_IBackgroundCopyFile2;       // 83E81B93-0873-474D-8A8C-F2018B1A939C
-extern "C" const IID IID_IBackgroundCopyFile3;       // 659CDEAA-489E-11D9-A9CD-000D56965251
-extern "C" const IID IID_IBackgroundCopyFile4;       // EF7E0655-7888-4960-B0E5-730846E03492
-extern "C" const IID IID_IBackgroundCopyError;       // 19C613A0-FCB8-4F28-81AE-897C3D078F81
-extern "C" const IID IID_IBackgroundCopyCallback;    // 97EA99C7-0186-4AD4-8DF9-C5B4E0ED6B22
-extern "C" const IID IID_IEnumBackgroundCopyFiles;   // CA51E165-C365-424C-8D41-24AAA4FF3C40
-extern "C" const IID IID_IEnumBackgroundCopyJobs;    // 1AF4F612-3B71-466F-8F58-7B6F73AC57AD
-extern "C" const CLSID CLSID_BackgroundCopyManager;  // 4991D34B-80A1-4291-83B6-3328366B9097
-extern "C" const CLSID CLSID_DeliveryOptimization;   // 5B99FA76-721C-423C-ADAC-56D03C8A8007
+// {5CE34C0D-0DC9-4C1F-897C-DAA1B78CEE7C}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyManager;
+// {37668D37-507E-4160-9316-26306D150B12}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyJob;
+// {01B7BD23-FB88-4A77-8490-5891D3E4653A}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyFile;
+// {83E81B93-0873-474D-8A8C-F2018B1A939C}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyFile2;
+// {659CDEAA-489E-11D9-A9CD-000D56965251}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyFile3;
+// {EF7E0655-7888-4960-B0E5-730846E03492}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyFile4;
+// {19C613A0-FCB8-4F28-81AE-897C3D078F81}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyError;
+// {97EA99C7-0186-4AD4-8DF9-C5B4E0ED6B22}
+extern "C" SHOAL_API const IID IID_IBackgroundCopyCallback;
+// {CA51E165-C365-424C-8D41-24AAA4FF3C40}
+extern "C" SHOAL_API const IID IID_IEnumBackgroundCopyFiles;
+// {1AF4F612-3B71-466F-8F58-7B6F73AC57AD}
+extern "C" SHOAL_API const IID IID_IEnumBackgroundCopyJobs;
+// {4991D34B-80A1-4291-83B6-3328366B9097}
+extern "C" SHOAL_API const CLSID CLSID_BackgroundCopyManager;
+// {5B99FA76-721C-423C-ADAC-56D03C8A8007}
+extern "C" SHOAL_API const CLSID CLSID_DeliveryOptimization;
 
 struct IBackgroundCopyJob;
 struct IBackgroundCopyFile;

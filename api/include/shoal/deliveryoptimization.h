@@ -7,4 +7,5 @@
 #include "shoal/bits.h"
 #include "shoal/hresults.h"
 #include "shoal/shoal.h"
+#include "shoal/version.h"
 #include "shoal/wintypes.h"

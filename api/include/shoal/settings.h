@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "shoal/export.h"
+
 namespace shoal {
 
 // One settings pack for the facade, the engine, the CLI and the service alike: embedders set
@@ -135,7 +137,7 @@ struct SettingsSources {
 // The config files looked for when none is named, in order (the first that exists is read,
 // alone): $XDG_CONFIG_HOME/shoal/config.json (else ~/.config/shoal/config.json), then
 // /etc/shoal/shoal.json.
-std::vector<std::string> DefaultConfigFiles();
+SHOAL_API std::vector<std::string> DefaultConfigFiles();
 
 struct SettingsError {
   enum class Kind {
@@ -151,8 +153,8 @@ struct SettingsError {
 // Fills `settings` from `sources` on top of the values it holds on entry (the "default"
 // layer). Strict: any bad input fails, naming the key and where it was given; on failure
 // `settings` and `provenance` are untouched. `provenance` and `error` may be null.
-bool LoadSettings(const SettingsSources& sources, Settings* settings,
-                  SettingsProvenance* provenance, SettingsError* error);
+SHOAL_API bool LoadSettings(const SettingsSources& sources, Settings* settings,
+                            SettingsProvenance* provenance, SettingsError* error);
 
 // One row per setting, in a stable order, for printing (`shoal config`) and docs.
 struct SettingDescription {
@@ -165,7 +167,7 @@ struct SettingDescription {
   std::string value;          // JSON text: the value in `settings`
   SettingOrigin origin;       // from `provenance`; "default" without one
 };
-std::vector<SettingDescription> DescribeSettings(const Settings& settings = Settings(),
-                                                 const SettingsProvenance* provenance = nullptr);
+SHOAL_API std::vector<SettingDescription> DescribeSettings(
+    const Settings& settings = Settings(), const SettingsProvenance* provenance = nullptr);
 
 }  // namespace shoal

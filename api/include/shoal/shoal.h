@@ -19,18 +19,19 @@ namespace shoal {
 using Options = Settings;
 
 // $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; "" when neither variable is set.
-std::string DefaultDataDir();
+SHOAL_API std::string DefaultDataDir();
 
 // Creates a manager backed by a new engine of its own. `error` (optional) says why on failure.
-HRESULT CreateBackgroundCopyManager(const Options& options, IBackgroundCopyManager** manager,
-                                    std::string* error = nullptr);
+SHOAL_API HRESULT CreateBackgroundCopyManager(const Options& options,
+                                              IBackgroundCopyManager** manager,
+                                              std::string* error = nullptr);
 
 // Options read from the config file and environment on top of `*options`, as
 // CoCreateInstance uses them: LoadSettings with the default SettingsSources (the file named
 // by $SHOAL_CONFIG, else the first of DefaultConfigFiles() that exists; then SHOAL_*
 // variables). A missing named file is ERROR_FILE_NOT_FOUND, a file that is not a JSON object
 // ERROR_INVALID_DATA, any bad key or value E_INVALIDARG; `*options` is then unchanged.
-HRESULT LoadOptions(Options* options, std::string* error);
+SHOAL_API HRESULT LoadOptions(Options* options, std::string* error);
 
 struct MetainfoOptions {
   std::string path;                     // the file to describe
@@ -41,21 +42,21 @@ struct MetainfoOptions {
   bool v1_only = false;                 // v1 only (aria2 1.36 and older clients); not with v2_only
 };
 // Writes a .torrent (bencoded) for one file into `torrent`.
-HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,
-                     std::string* error = nullptr);
+SHOAL_API HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,
+                               std::string* error = nullptr);
 
 }  // namespace shoal
 
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B01}
-extern "C" const IID IID_IShoalJob;
+extern "C" SHOAL_API const IID IID_IShoalJob;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B02}
-extern "C" const IID IID_IShoalManager;
+extern "C" SHOAL_API const IID IID_IShoalManager;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B03}
-extern "C" const IID IID_IShoalJob2;
+extern "C" SHOAL_API const IID IID_IShoalJob2;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B04}
-extern "C" const IID IID_IShoalManager2;
+extern "C" SHOAL_API const IID IID_IShoalManager2;
 // {6F1B7A52-3C0E-4C55-9B8A-2F1D0E6A4B05}
-extern "C" const IID IID_IShoalJob3;
+extern "C" SHOAL_API const IID IID_IShoalJob3;
 
 // Get-DeliveryOptimizationStatus' fields for a job or one of its files. Bytes are payload.
 typedef struct _SHOAL_TRANSFER_STATS {

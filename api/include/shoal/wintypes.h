@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "shoal/export.h"
+
 typedef std::int32_t HRESULT;
 typedef int BOOL;
 typedef std::uint8_t BYTE;
@@ -100,7 +102,7 @@ typedef enum tagCLSCTX {
   (CLSCTX_INPROC_SERVER | CLSCTX_INPROC_HANDLER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER)
 
 // {00000000-0000-0000-C000-000000000046}
-extern "C" const IID IID_IUnknown;
+extern "C" SHOAL_API const IID IID_IUnknown;
 
 // The root of every interface. As in COM there is no virtual destructor: objects are destroyed
 // by their last Release.

@@ -7,7 +7,7 @@
 
 #include "api/src/callback_dispatcher.h"
 #include "engine/metainfo.h"
-#include "peers/http_origin.h"
+#include "origin/http_origin.h"
 #include "tests/support/fixtures.h"
 #include "tests/unit/api/api_test_util.h"
 
@@ -18,10 +18,10 @@ TEST(TransferFacade, JobTransferredFiresAndCompleteFromTheCallbackWorks) {
   testing::TempDir origin_dir;
   testing::TempDir out_dir;
   const std::string content = testing::WriteRandomFile(origin_dir / "content.bin", 300 * 1024);
-  peers::HttpOriginOptions origin_options;
+  origin::HttpOriginOptions origin_options;
   origin_options.root = origin_dir.path().string();
   std::string error;
-  auto origin = peers::HttpOrigin::Start(origin_options, &error);
+  auto origin = origin::HttpOrigin::Start(origin_options, &error);
   ASSERT_NE(origin, nullptr) << error;
   const std::string url = origin->BaseUrl() + "/content.bin";
 
@@ -90,9 +90,9 @@ TEST(TransferFacade, PlainHttpWithAnExpectedSha256) {
   const std::string content = testing::WriteRandomFile(origin_dir / "plain.bin", 700 * 1024 + 1);
   std::string error, digest;
   ASSERT_EQ(engine::Sha256File(origin_dir / "plain.bin", &digest, &error), S_OK) << error;
-  peers::HttpOriginOptions origin_options;
+  origin::HttpOriginOptions origin_options;
   origin_options.root = origin_dir.path().string();
-  auto origin = peers::HttpOrigin::Start(origin_options, &error);
+  auto origin = origin::HttpOrigin::Start(origin_options, &error);
   ASSERT_NE(origin, nullptr) << error;
   const std::wstring url = W(origin->BaseUrl() + "/plain.bin");
   Com<IBackgroundCopyManager> manager;

@@ -2,8 +2,13 @@
 #include <shoal/deliveryoptimization.h>
 
 #include <cstdio>
+#include <cstring>
 
 int main() {
+  if (std::strcmp(shoal::Version(), SHOAL_VERSION_STRING) != 0) {
+    std::fprintf(stderr, "library %s, headers %s\n", shoal::Version(), SHOAL_VERSION_STRING);
+    return 3;
+  }
   shoal::Options options;
   options.listen_interface = "127.0.0.1:0";
   IBackgroundCopyManager* manager = NULL;

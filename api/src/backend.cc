@@ -1,0 +1,62 @@
+#include "api/src/backend.h"
+
+#include <utility>
+
+namespace shoal::api {
+namespace {
+
+// docs/api.md's limits, in characters (code points) as BITS counts them.
+constexpr std::size_t kMaxDisplayNameChars = 256;
+constexpr std::size_t kMaxDescriptionChars = 1024;
+constexpr std::size_t kMaxProxyListChars = 32767;
+constexpr std::uint32_t kMinRetryDelayS = 5;
+// JOB_TRANSFERRED | JOB_ERROR | DISABLE | JOB_MODIFICATION.
+constexpr std::uint32_t kSupportedNotifyFlags = 0x1 | 0x2 | 0x4 | 0x8;
+constexpr std::int32_t kProxyUsageOverride = 2;
+constexpr std::int32_t kProxyUsageAutodetect = 3;
+
+std::size_t CodePoints(const std::string& utf8) {
+  std::size_t n = 0;
+  for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool Valid(const JobProperties& p) {
+  if (CodePoints(p.display_name) > kMaxDisplayNameChars) return false;
+  if (CodePoints(p.description) > kMaxDescriptionChars) return false;
+  if (p.priority < Priority::kForeground || p.priority > Priority::kLow) return false;
+  if ((p.notify_flags & ~kSupportedNotifyFlags) != 0) return false;
+  if (p.minimum_retry_delay_s < kMinRetryDelayS) return false;
+  if (p.proxy_usage < 0 || p.proxy_usage > kProxyUsageAutodetect) return false;
+  if (p.proxy_usage != kProxyUsageOverride &&
+      (!p.proxy_list.empty() || !p.proxy_bypass_list.empty())) {
+    return false;
+  }
+  return CodePoints(p.proxy_list) <= kMaxProxyListChars &&
+         CodePoints(p.proxy_bypass_list) <= kMaxProxyListChars;
+}
+
+template <typename T>
+void Set(const std::optional<T>& value, T* field) {
+  if (value) *field = *value;
+}
+
+}  // namespace
+
+hr::HResult ApplyPatch(const JobPropertiesPatch& patch, JobProperties* props) {
+  JobProperties next = *props;
+  Set(patch.display_name, &next.display_name);
+  Set(patch.description, &next.description);
+  Set(patch.priority, &next.priority);
+  Set(patch.notify_flags, &next.notify_flags);
+  Set(patch.minimum_retry_delay_s, &next.minimum_retry_delay_s);
+  Set(patch.no_progress_timeout_s, &next.no_progress_timeout_s);
+  Set(patch.proxy_usage, &next.proxy_usage);
+  Set(patch.proxy_list, &next.proxy_list);
+  Set(patch.proxy_bypass_list, &next.proxy_bypass_list);
+  if (!Valid(next)) return hr::kInvalidArg;
+  *props = std::move(next);
+  return hr::kOk;
+}
+
+}  // namespace shoal::api

@@ -1,0 +1,148 @@
+#include "engine/cdn_pump.h"
+
+#include <algorithm>
+
+#include "engine/job.h"
+#include "engine/job_control.h"
+#include "engine/range_fetch.h"
+#include "engine/swarm.h"
+
+namespace shoal::engine {
+namespace {
+
+// Piece requests in flight per file: enough to keep one origin connection busy, few enough
+// that the peers of a site rarely ask the origin for the same piece.
+constexpr std::size_t kInflightWithPeers = 2;
+constexpr std::size_t kInflightAlone = 4;
+// After a failed CDN request: how long the file leaves the origin alone.
+constexpr double kCdnRetryS = 5.0;
+// How long after its own share is done a peer starts taking over other peers' unfetched ones.
+constexpr double kStealAfterS = 2.0;
+
+}  // namespace
+
+CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::uint64_t seed)
+    : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
+
+void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s) {
+  HttpGate::Input in;
+  in.now_s = now_s;
+  in.transfer_start_s = job.queued_at_s;
+  in.foreground = job.props.priority == Priority::kForeground;
+  in.peer_rate_bytes_s = peer_rate_bytes_s;
+  job.cdn.any = job.cdn.gate.Decide(policy, in);
+  job.cdn.unavailable = HttpGate::DelayOver(policy, in);
+}
+
+void CdnPump::Reset(Job& job) {
+  for (JobFile& f : job.files) f.cdn.inflight.clear();
+  job.cdn = CdnJobState();
+}
+
+std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.size(); }
+
+bool CdnPump::OnVerified(JobFile& file, int piece) { return file.cdn.inflight.erase(piece) > 0; }
+
+void CdnPump::OnFailed(JobFile& file, int piece) { file.cdn.inflight.erase(piece); }
+
+void CdnPump::Pump(Job& job) {
+  if (!IsActive(job.state) || !job.cdn.unavailable) return;
+  const double now = control_.NowS();
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    JobFile& f = job.files[i];
+    if (f.torrent < 0 || f.tracked < 0 || job.tracker.FileDone(i) || now < f.cdn.retry_at_s) {
+      continue;
+    }
+    PieceStatus status;
+    if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
+    const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
+                                   [](int a) { return a == 0; });
+    const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
+    if (f.cdn.inflight.size() >= limit) continue;
+    // First the pieces no peer has that this peer owns, then those no peer has (others' share
+    // when they are slow or gone), then pieces peers have, when the policy lets the CDN
+    // complement them.
+    std::vector<bool> eligible(status.availability.size());
+    enum Pass { kOwned, kUnavailable, kAny };
+    auto fill = [&](Pass pass) {
+      bool any = false;
+      for (std::size_t p = 0; p < eligible.size(); ++p) {
+        const int piece = static_cast<int>(p);
+        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
+                      f.cdn.inflight.count(piece) == 0 &&
+                      (pass == kAny || status.availability[p] == 0) &&
+                      (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
+        any = any || eligible[p];
+      }
+      return any;
+    };
+    // Another peer's share is taken over only once it is late: while its owner works on it,
+    // the shared origin link gives the owner this peer's bandwidth anyway.
+    std::size_t cap = limit;
+    if (fill(kOwned)) {
+      f.cdn.own_done_at_s = -1;
+    } else {
+      if (f.cdn.own_done_at_s < 0) f.cdn.own_done_at_s = now;
+      const bool late = now - f.cdn.own_done_at_s >= kStealAfterS;
+      if (late && fill(kUnavailable)) {
+        cap = 1;
+      } else if (!(job.cdn.any && fill(kAny))) {
+        continue;
+      }
+    }
+    while (f.cdn.inflight.size() < cap) {
+      const int piece = PickCdnPiece(eligible, rng_(), &f.cdn.cursor);
+      if (piece < 0) break;
+      eligible[piece] = false;
+      Fetch(job, i, piece);
+    }
+  }
+}
+
+void CdnPump::Fetch(Job& job, int index, int piece) {
+  JobFile& f = job.files[index];
+  const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
+  const std::uint64_t size = job.tracker.FileSize(index);
+  const std::uint64_t offset = static_cast<std::uint64_t>(piece) * piece_length;
+  if (size == kSizeUnknown || offset >= size) return;
+  f.cdn.inflight.insert(piece);
+  RangeRequest request{f.spec.remote_url, offset, std::min(piece_length, size - offset)};
+  // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
+  // by the requests a file may have in flight.
+  if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
+    request.max_bytes_s = std::max<std::uint64_t>(rate / 2 / kInflightAlone, 1024);
+  }
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  const int key = f.torrent;
+  fetcher_.Fetch(std::move(request), [this, id, index, piece, generation, key](FetchResult r) {
+    control_.Post([this, id, index, piece, generation, key, r = std::move(r)]() mutable {
+      OnAnswer(id, index, piece, generation, key, std::move(r));
+    });
+  });
+}
+
+void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int key,
+                       FetchResult r) {
+  Job* job = control_.FindJob(id);
+  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
+  JobFile& f = job->files[index];
+  if (f.torrent != key) return;
+  if (hr::Failed(r.code)) {
+    f.cdn.inflight.erase(piece);
+    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+    // peer it is the job's failure, by the BITS rules: transient ones are retried.
+    if (swarm_.Poll(key).peers == 0) {
+      if (r.transient) {
+        return control_.TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+      }
+      return control_.Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    }
+    f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
+    return;
+  }
+  // In flight until the swarm verified it (OnVerified) or not (OnFailed).
+  swarm_.AddPiece(key, piece, r.body);
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,66 @@
+// CdnPump: which pieces each incomplete file takes from the CDN (HTTP range requests,
+// decision 0004) and what their answers do. Owns the CDN state of jobs and files (CdnJobState,
+// CdnFileState below: the gate's decision, pieces in flight, the current run, back-off); asks
+// the swarm what the site has, the fetcher for the bytes, and the job logic (JobControl) to
+// fail a job. Engine-thread only; fetch answers come back through JobControl::Post.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <set>
+
+#include "engine/http_fetch.h"
+#include "engine/options.h"
+#include "engine/source_policy.h"
+#include "engine/types.h"
+
+namespace shoal::engine {
+
+struct Job;
+struct JobFile;
+class JobControl;
+class PieceFetcher;
+class Swarm;
+
+struct CdnJobState {
+  HttpGate gate;
+  bool unavailable = false;  // the CDN may serve pieces no connected peer has
+  bool any = false;          // ... and pieces peers have too
+};
+
+struct CdnFileState {
+  std::set<int> inflight;     // requested, not yet verified or failed
+  int cursor = -1;            // where the current run continues
+  double retry_at_s = 0;      // after a failure with peers connected: rest until then
+  double own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
+};
+
+class CdnPump {
+ public:
+  CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::uint64_t seed);
+
+  // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
+  // pieces peers have too (DO's delays and MinBackgroundQos).
+  void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s);
+  // Keeps each incomplete file's CDN requests topped up, as the decision allows.
+  void Pump(Job& job);
+  // A piece of the file passed (or failed) the swarm's hash check. True when it was one the
+  // CDN served, so the next request may go.
+  bool OnVerified(JobFile& file, int piece);
+  void OnFailed(JobFile& file, int piece);
+  // The job stopped (suspended, failed) or starts afresh (resumed, retried): nothing in flight
+  // counts any more (late answers are dropped by generation) and the gate starts over.
+  void Reset(Job& job);
+  static std::size_t InFlight(const JobFile& file);
+
+ private:
+  void Fetch(Job& job, int index, int piece);
+  void OnAnswer(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
+
+  Swarm& swarm_;
+  PieceFetcher& fetcher_;
+  JobControl& control_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace shoal::engine

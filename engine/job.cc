@@ -1,0 +1,41 @@
+#include "engine/job.h"
+
+namespace shoal::engine {
+
+void PublishView(Job& job, double now_s) {
+  const JobProgress p = job.tracker.Progress();
+  job.view->progress.Store(p);
+  SourceBytes total;
+  JobActivity activity;
+  activity.peer_connections = job.peer_connections;
+  const double active_s =
+      job.active_s + (job.active_since_s >= 0 ? now_s - job.active_since_s : 0.0);
+  activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
+  {
+    std::lock_guard lock(job.view->files_mu);
+    job.view->files.resize(job.files.size());
+    job.view->file_sources.resize(job.files.size());
+    for (std::size_t i = 0; i < job.files.size(); ++i) {
+      const JobFile& f = job.files[i];
+      const bool completed = job.view->files[i].completed;
+      job.view->files[i] = job.tracker.File(static_cast<int>(i));
+      job.view->files[i].completed = completed;
+      job.view->file_sources[i] = f.sources;
+      total.from_peers += f.sources.from_peers;
+      total.from_http += f.sources.from_http;
+      total.from_cache_server += f.sources.from_cache_server;
+      total.to_peers += f.sources.to_peers;
+      activity.http_connections +=
+          static_cast<std::uint32_t>(CdnPump::InFlight(f) + (f.http.transfer ? 1 : 0));
+    }
+  }
+  job.view->sources.Store(total);
+  job.view->activity.Store(activity);
+  if (p.bytes_transferred != job.published_bytes) {
+    job.published_bytes = p.bytes_transferred;
+    job.progress_dirty = true;
+    job.persist_dirty = true;
+  }
+}
+
+}  // namespace shoal::engine

@@ -1,0 +1,76 @@
+// Job and JobFile: one job's state on the engine thread. Each group of fields is owned by the
+// component named beside it, which is the only code that changes it; the rest (identity,
+// lifecycle, progress) is the job logic's (engine.cc, jobs.cc, finish.cc). Readers on other
+// threads see only `view`. Engine-thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/cdn_pump.h"
+#include "engine/engine.h"
+#include "engine/http_transfers.h"
+#include "engine/integrity.h"
+#include "engine/job_state.h"
+#include "engine/progress.h"
+#include "engine/retry_timers.h"
+
+namespace shoal::engine {
+
+struct JobFile {
+  FileSpec spec;
+  std::string dir;
+  std::string final_name;
+  std::string temp_name;
+  std::string temp_path() const { return dir + "/" + temp_name; }
+  bool temp_created = false;
+  // The swarm side (jobs.cc): the session's key while it has the torrent, the
+  // ProgressTracker's key for it, a sidecar fetch in flight, progress shown from the store
+  // until the session has checked the temp file again.
+  int torrent = -1;
+  int tracked = -1;
+  bool fetching = false;
+  bool restored = false;
+  // Verified bytes by source; `sources_base` was counted by an earlier engine run.
+  SourceBytes sources;
+  SourceBytes sources_base;
+  CdnFileState cdn;          // cdn_pump.cc
+  HttpFileState http;        // http_transfers.cc
+  IntegrityState integrity;  // integrity.cc
+};
+
+struct Job {
+  std::shared_ptr<JobView> view;
+  JobState state = JobState::kSuspended;
+  JobProperties props;
+  std::vector<JobFile> files;
+  ProgressTracker tracker;
+  std::optional<JobErrorInfo> error;
+  CdnJobState cdn;   // cdn_pump.cc: whether the CDN may serve pieces now
+  RetryState retry;  // retry_timers.cc: the no-progress window and the next retry
+  double queued_at_s = 0;
+  int generation = 0;  // bumps on Suspend/Cancel/errors: stale results are dropped
+  bool busy = false;   // Complete or Cancel in progress
+  // Complete's intent is stored: its renames are under way, or finish at the next start.
+  bool completing = false;
+  std::uint64_t published_bytes = 0;
+  bool progress_dirty = false;  // progress moved since the last tick's modification event
+  bool persist_dirty = false;   // progress not yet in the store
+  // DownloadDuration: seconds spent active before, and since when it is active now (-1: not).
+  double active_s = 0;
+  double active_since_s = -1;
+  std::uint32_t peer_connections = 0;  // from the last tick
+};
+
+// Whether every job file is whole by the tracker and, where it has an expected SHA-256,
+// verified.
+bool FileReady(const Job& job, int index);
+
+// Writes the job's progress, per-file records, bytes by source and activity into its view
+// (the seqlocks GetProgress reads). `now_s` on the engine's clock, for DownloadDuration.
+void PublishView(Job& job, double now_s);
+
+}  // namespace shoal::engine

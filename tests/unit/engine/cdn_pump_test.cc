@@ -1,0 +1,168 @@
+// CdnPump over a scripted swarm, fetcher and job logic: what it requests, in what amount, and
+// what answers do (pieces handed to the swarm, failures by the BITS rules, stale answers
+// dropped).
+#include "engine/cdn_pump.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/engine_fakes.h"
+
+namespace shoal::engine {
+namespace {
+
+using testing::FakeJobControl;
+using testing::FakePieceFetcher;
+using testing::FakeSwarm;
+using testing::MakeJob;
+
+constexpr std::uint64_t kPiece = 16 * 1024;
+
+class CdnPumpTest : public ::testing::Test {
+ protected:
+  // One active job of one file of `pieces` pieces (the last one short), torrent key 1, no peers.
+  Job& StartJob(int pieces) {
+    const std::uint64_t size = kPiece * (pieces - 1) + 100;
+    Job& job = control_.AddJob(MakeJob(JobState::kTransferring, 1, size));
+    TorrentLayout layout;
+    layout.piece_length = kPiece;
+    layout.files = {{size, 0}};
+    job.files[0].tracked = job.tracker.AddTorrent(layout);
+    job.files[0].torrent = 1;
+    auto& status = swarm_.torrents[1].status;
+    status.availability.assign(pieces, 0);
+    status.downloading.assign(pieces, false);
+    job.cdn.unavailable = true;
+    return job;
+  }
+  FetchResult Body(std::uint64_t n) {
+    FetchResult r;
+    r.body.assign(n, 'x');
+    return r;
+  }
+
+  FakeSwarm swarm_;
+  FakePieceFetcher fetcher_;
+  FakeJobControl control_;
+  CdnPump pump_{swarm_, fetcher_, control_, 42};
+};
+
+TEST_F(CdnPumpTest, NothingBeforeTheDelayIsOver) {
+  Job& job = StartJob(8);
+  job.cdn.unavailable = false;
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());
+}
+
+TEST_F(CdnPumpTest, AloneItKeepsFourPieceRequestsInFlightWithExactRanges) {
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 4u);
+  std::set<std::uint64_t> offsets;
+  for (const auto& [req, done] : fetcher_.pending) {
+    EXPECT_EQ(req.url, job.files[0].spec.remote_url);
+    EXPECT_EQ(req.offset % kPiece, 0u);
+    EXPECT_EQ(req.length, req.offset == 7 * kPiece ? 100u : kPiece);
+    offsets.insert(req.offset);
+  }
+  EXPECT_EQ(offsets.size(), 4u);  // four different pieces
+  pump_.Pump(job);                // topped up already: nothing more
+  EXPECT_EQ(fetcher_.pending.size(), 4u);
+}
+
+TEST_F(CdnPumpTest, PiecesPeersHaveAreLeftToThemUnlessThePolicySaysOtherwise) {
+  Job& job = StartJob(4);
+  auto& status = swarm_.torrents[1].status;
+  status.availability = {1, 1, 1, 0};  // a peer has the first three
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2"};
+  pump_.Pump(job);
+  // Only the piece nobody has, and only if this peer owns it; else after the steal delay.
+  for (const auto& [req, done] : fetcher_.pending) EXPECT_EQ(req.offset, 3 * kPiece);
+  control_.now_s = 100;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 3 * kPiece);
+  job.cdn.any = true;  // MinBackgroundQos: complement slow peers
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 2u);  // two in flight with peers
+}
+
+TEST_F(CdnPumpTest, AnAnswerIsHandedToTheSwarmAndVerificationFreesItsSlot) {
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  const int piece = static_cast<int>(fetcher_.pending.front().first.offset / kPiece);
+  fetcher_.Answer(Body(fetcher_.pending.front().first.length));
+  EXPECT_TRUE(swarm_.torrents[1].added_pieces.empty());  // answers come back as tasks
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, std::vector<int>{piece});
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 4u);  // in flight until verified
+  EXPECT_TRUE(pump_.OnVerified(job.files[0], piece));
+  EXPECT_FALSE(pump_.OnVerified(job.files[0], piece));  // not a CDN piece any more
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 3u);
+}
+
+TEST_F(CdnPumpTest, AFailureWithNoPeerIsTheJobsByTheBitsRules) {
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  FetchResult r;
+  r.code = hr::HttpError(503);
+  r.transient = true;
+  r.message = "503";
+  fetcher_.Answer(r);
+  control_.RunPosted();
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_TRUE(control_.failures[0].transient);
+  EXPECT_EQ(control_.failures[0].code, hr::HttpError(503));
+  EXPECT_EQ(control_.failures[0].file, 0);
+}
+
+TEST_F(CdnPumpTest, AFailureWithPeersOnlyRestsTheCdn) {
+  Job& job = StartJob(8);
+  swarm_.torrents[1].stats.peers = 1;
+  pump_.Pump(job);
+  FetchResult r;
+  r.code = hr::HttpError(500);
+  fetcher_.Answer(r);
+  control_.RunPosted();
+  EXPECT_TRUE(control_.failures.empty());
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 3u);
+  while (!fetcher_.pending.empty()) fetcher_.pending.pop_front();
+  pump_.Pump(job);  // resting: nothing new for 5 s
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = 5;
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 1u);  // topped up to four again
+}
+
+TEST_F(CdnPumpTest, AnswersToAnOlderGenerationAreDropped) {
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  ++job.generation;  // suspended and resumed meanwhile
+  pump_.Reset(job);
+  fetcher_.Answer(Body(kPiece));
+  control_.RunPosted();
+  EXPECT_TRUE(swarm_.torrents[1].added_pieces.empty());
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 0u);
+  EXPECT_FALSE(job.cdn.unavailable);
+}
+
+TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
+  Job& job = StartJob(8);
+  job.cdn = CdnJobState();
+  SourcePolicy policy;
+  policy.delay_background_download_from_http_s = 5;
+  job.queued_at_s = 10;
+  pump_.Decide(job, policy, 14, 0);
+  EXPECT_FALSE(job.cdn.unavailable);
+  pump_.Decide(job, policy, 15, 0);
+  EXPECT_TRUE(job.cdn.unavailable);
+  EXPECT_TRUE(job.cdn.any);  // peers at 0 B/s are below MinBackgroundQos
+  policy.no_http = true;
+  pump_.Decide(job, policy, 16, 0);
+  EXPECT_FALSE(job.cdn.unavailable);
+  EXPECT_FALSE(job.cdn.any);
+}
+
+}  // namespace
+}  // namespace shoal::engine
