@@ -9,30 +9,6 @@
 
 namespace shoal::api {
 
-engine::EngineOptions ToEngineOptions(const Options& options) {
-  engine::EngineOptions e;
-  e.listen_interface = options.listen_interface;
-  e.outgoing_interface = options.outgoing_interface;
-  e.peers = options.peers;
-  e.trackers = options.trackers;
-  e.enable_lsd = options.enable_lsd;
-  e.policy.delay_foreground_download_from_http_s = options.delay_foreground_download_from_http_s;
-  e.policy.delay_background_download_from_http_s = options.delay_background_download_from_http_s;
-  e.policy.min_background_qos_kbps = options.min_background_qos_kbps;
-  e.policy.no_http = options.no_http;
-  e.seed_after_complete = options.seed_after_complete;
-  e.ca_file = options.ca_file;
-  e.http_proxy = options.http_proxy;
-  e.http_no_proxy = options.http_no_proxy;
-  e.max_foreground_download_kbps = options.max_foreground_download_kbps;
-  e.max_background_download_kbps = options.max_background_download_kbps;
-  e.max_upload_kbps = options.max_upload_kbps;
-  e.max_jobs = options.max_jobs;
-  e.max_files_per_job = options.max_files_per_job;
-  e.data_dir = options.data_dir;
-  return e;
-}
-
 bool ValidEndpoint(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size() || colon + 6 < text.size()) {
@@ -53,10 +29,9 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
     }
     return E_INVALIDARG;
   }
-  const engine::EngineOptions engine_options = ToEngineOptions(options);
   return Create(
       [&](BackendEvents* events, std::string* why) {
-        return StartInProcessBackend(engine_options, events, why);
+        return StartInProcessBackend(options, events, why);
       },
       out, error);
 }

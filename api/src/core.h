@@ -76,7 +76,6 @@ class Core : public std::enable_shared_from_this<Core> {
   std::unique_ptr<Backend> backend_;
 };
 
-engine::EngineOptions ToEngineOptions(const Options& options);
 // "ip:port" or "[v6]:port" with a numeric port <= 65535.
 bool ValidEndpoint(const std::string& text);
 

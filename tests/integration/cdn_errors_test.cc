@@ -24,7 +24,7 @@ TEST_F(HttpSource, FailingCdnWithAPeerConnectedDoesNotFailTheJob) {
   // A peer with nothing yet: connected, but unable to help until pieces arrive.
   engine::EngineOptions po;
   po.listen_interface = "127.0.0.2:0";
-  po.policy.no_http = true;
+  po.no_http = true;
   auto peer = engine::Engine::Start(po, nullptr, &error);
   ASSERT_TRUE(peer) << error;
   std::shared_ptr<const engine::JobView> peer_job;
@@ -37,8 +37,8 @@ TEST_F(HttpSource, FailingCdnWithAPeerConnectedDoesNotFailTheJob) {
   engine::EngineOptions o;
   o.listen_interface = "127.0.0.3:0";
   o.peers = {peer->ListenEndpoint()};
-  o.policy.delay_foreground_download_from_http_s = 1;  // on the fake clock
-  o.policy.delay_background_download_from_http_s = 1;
+  o.delay_foreground_download_from_http_s = 1;  // on the fake clock
+  o.delay_background_download_from_http_s = 1;
   EventLog events;
   auto e = engine::Engine::Start(o, &events, &error, std::move(seams));
   ASSERT_TRUE(e) << error;

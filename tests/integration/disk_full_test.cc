@@ -72,8 +72,8 @@ TEST_P(DiskFull, IsATransientLocalFileErrorAndResumesWhenSpaceReturns) {
   }
   engine::EngineOptions o;
   o.listen_interface = "127.0.0.1:0";
-  o.policy.delay_foreground_download_from_http_s = 0;
-  o.policy.delay_background_download_from_http_s = 0;
+  o.delay_foreground_download_from_http_s = 0;
+  o.delay_background_download_from_http_s = 0;
   engine_ = engine::Engine::Start(o, nullptr, &error);
   ASSERT_TRUE(engine_) << error;
   std::shared_ptr<const engine::JobView> job;

@@ -59,7 +59,7 @@ TEST_F(SwarmTest, CdnWaitsItsDelayWhilePeersDeliver) {
   auto seed = StartEngine(2);
   Seed(*seed, c);
   engine::EngineOptions o = Defaults();
-  o.policy.delay_background_download_from_http_s = 30;  // far beyond a loopback transfer
+  o.delay_background_download_from_http_s = 30;  // far beyond a loopback transfer
   o.peers = {seed->ListenEndpoint()};
   auto leech = StartEngine(3, o);
   auto job = StartJob(*leech, {{c.url, work_ / "delay.bin", c.metainfo}});

@@ -36,8 +36,8 @@ class HttpSource : public ::testing::Test {
     engine::EngineOptions o;
     o.listen_interface = "127.0.0.1:0";
     o.http_stall_timeout_s = 1;
-    o.policy.delay_foreground_download_from_http_s = 0;
-    o.policy.delay_background_download_from_http_s = 0;
+    o.delay_foreground_download_from_http_s = 0;
+    o.delay_background_download_from_http_s = 0;
     engine_ = engine::Engine::Start(o, &events_, &error, std::move(seams));
     ASSERT_TRUE(engine_) << error;
   }

@@ -38,8 +38,8 @@ TEST(Reseed, FinishedContentIsServedAgainAfterRestartWithinTheCacheLimits) {
     engine::EngineOptions o;
     o.listen_interface = "127.0.0.1:0";
     o.data_dir = data_dir;
-    o.policy.delay_foreground_download_from_http_s = 0;
-    o.policy.delay_background_download_from_http_s = 0;
+    o.delay_foreground_download_from_http_s = 0;
+    o.delay_background_download_from_http_s = 0;
     return o;
   };
   auto run_job = [&](engine::Engine& e, const std::string& path) {
@@ -64,7 +64,7 @@ TEST(Reseed, FinishedContentIsServedAgainAfterRestartWithinTheCacheLimits) {
   auto a = engine::Engine::Start(options(dir / "state"), nullptr, &error);
   ASSERT_TRUE(a) << error;
   auto o = options("");
-  o.policy.no_http = true;
+  o.no_http = true;
   o.peers = {a->ListenEndpoint()};
   auto b = engine::Engine::Start(o, nullptr, &error);
   ASSERT_TRUE(b) << error;
@@ -109,8 +109,8 @@ class SeedCache : public ::testing::Test {
     engine::EngineOptions o;
     o.listen_interface = "127.0.0.1:0";
     o.data_dir = dir_ / "state";
-    o.policy.delay_foreground_download_from_http_s = 0;
-    o.policy.delay_background_download_from_http_s = 0;
+    o.delay_foreground_download_from_http_s = 0;
+    o.delay_background_download_from_http_s = 0;
     return o;
   }
   // Fetches `name` (1 MiB, its own content) into out/`as` (default: `name`) and completes the

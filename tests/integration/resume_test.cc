@@ -45,8 +45,8 @@ class ResumeData : public ::testing::Test {
     o.listen_interface = "127.0.0.1:0";
     o.data_dir = dir_ / "state";
     o.persist_interval_s = 1;
-    o.policy.delay_foreground_download_from_http_s = 0;
-    o.policy.delay_background_download_from_http_s = 0;
+    o.delay_foreground_download_from_http_s = 0;
+    o.delay_background_download_from_http_s = 0;
     std::string error;
     auto e = Engine::Start(o, nullptr, &error);
     EXPECT_TRUE(e) << error;

@@ -30,14 +30,14 @@ Content SwarmTest::Publish(const std::string& name, std::size_t size, unsigned s
 
 engine::EngineOptions SwarmTest::Defaults() {
   engine::EngineOptions o;
-  o.policy.delay_foreground_download_from_http_s = 0;
-  o.policy.delay_background_download_from_http_s = 0;
+  o.delay_foreground_download_from_http_s = 0;
+  o.delay_background_download_from_http_s = 0;
   return o;
 }
 
 engine::EngineOptions SwarmTest::PeersOnly(std::vector<std::string> peers) {
   engine::EngineOptions o = Defaults();
-  o.policy.no_http = true;
+  o.no_http = true;
   o.peers = std::move(peers);
   return o;
 }

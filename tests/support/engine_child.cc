@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
   o.listen_interface = "127.0.0.1:0";
   o.data_dir = argv[1];
   o.persist_interval_s = 1;
-  o.policy.delay_foreground_download_from_http_s = 0;  // no peers here: the CDN at once
-  o.policy.delay_background_download_from_http_s = 0;
+  o.delay_foreground_download_from_http_s = 0;  // no peers here: the CDN at once
+  o.delay_background_download_from_http_s = 0;
   std::string error;
   auto engine = Engine::Start(o, nullptr, &error);
   if (!engine) return Die("cannot start: " + error);

@@ -7,7 +7,7 @@ _shoal() {
   local cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      get | make-metainfo | seed | status | demo | sim)
+      get | make-metainfo | seed | config | status | demo | sim)
         cmd=${COMP_WORDS[i]}
         break
         ;;
@@ -15,25 +15,27 @@ _shoal() {
   done
   COMPREPLY=()
   if [[ -z $cmd ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "get make-metainfo seed status demo sim --version \
+    mapfile -t COMPREPLY < <(compgen -W "get make-metainfo seed config status demo sim --version \
       --help -h" -- "$cur")
     return 0
   fi
 
-  local net="--listen --peer --tracker --lsd" flags
+  local settings="--config --no-config --set"
+  local net="--listen --peer --tracker --lsd $settings" flags
   case $cmd in
     get) flags="-o --output --torrent --sha256 --http-only --retry-delay --no-progress-timeout
                 $net --no-http --background --data-dir -c --continue --seed --json
                 --progress-jsonl --http-delay --max-download-kbps --max-upload-kbps" ;;
     make-metainfo) flags="--web-seed --tracker --piece-kib --v2-only --v1 -o --output" ;;
     seed) flags="--dir $net" ;;
+    config) flags="--json $settings" ;;
     status) flags="--json" ;;
     demo) flags="--peers --size-mib --cdn-mib-s" ;;
     sim) flags="--out --keep --no-baselines" ;;
   esac
 
   case $prev in
-    -o | --output | --torrent)
+    -o | --output | --torrent | --config)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0
@@ -45,12 +47,12 @@ _shoal() {
       ;;
     --sha256 | --retry-delay | --no-progress-timeout | --listen | --peer | --tracker | \
       --http-delay | --max-download-kbps | --max-upload-kbps | --web-seed | --piece-kib | \
-      --peers | --size-mib | --cdn-mib-s)
+      --peers | --size-mib | --cdn-mib-s | --set)
       return 0  # a value to type: nothing to offer
       ;;
   esac
 
-  if [[ $cur == -* || $cmd == status || $cmd == demo || $cmd == get ]]; then
+  if [[ $cur == -* || $cmd == status || $cmd == config || $cmd == demo || $cmd == get ]]; then
     # get's positional argument is a URL: offer its flags rather than local files.
     mapfile -t COMPREPLY < <(compgen -W "$flags -h --help" -- "$cur")
   else

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/shoal/settings_flags.h"
+
 namespace shoal::cli {
 
 inline constexpr int kExitOk = 0;
@@ -18,13 +20,6 @@ inline constexpr int kExitInterrupted = 130;
 extern std::atomic<bool> g_interrupted;
 void InstallSignalHandlers();
 
-struct NetArgs {
-  std::string listen = "0.0.0.0:0";
-  std::vector<std::string> peers;
-  std::vector<std::string> trackers;
-  bool lsd = false;
-};
-
 struct GetArgs {
   std::string url;
   std::string output;
@@ -33,21 +28,19 @@ struct GetArgs {
   bool http_only = false;
   unsigned retry_delay_s = 5;           // MinimumRetryDelay (BITS's minimum)
   unsigned no_progress_timeout_s = 60;  // NoProgressTimeout: a CLI should not wait 14 days
-  NetArgs net;
-  bool no_http = false;
   bool background = false;
+  // Keep serving the file until interrupted; also seed_after_complete (a `get` without it
+  // does not leave its file in a data_dir's seed cache).
   bool seed = false;
   bool json = false;
   // One JSON line per ~150 ms on stdout (t, bytes, total, from_peers, from_http, state), the
   // last one in state "transferred" or "error"; the summary then goes to stderr only.
   bool progress_jsonl = false;
-  int http_delay_s = -1;  // >= 0: both DO HTTP delays (foreground and background), seconds
-  std::uint32_t max_download_kbps = 0;  // DOMax{Foreground,Background}DownloadBandwidth, 0 = none
-  std::uint32_t max_upload_kbps = 0;    // DOMaxUploadBandwidth, 0 = none
-  // Durable: the job persists in this data directory, and running the same command again
-  // after an interruption continues it. `resume` uses the default data directory.
-  std::string data_dir;
+  // With no data_dir configured, use DefaultDataDir(): the job persists, and running the same
+  // command again after an interruption continues it.
   bool resume = false;
+  // The engine's settings: file, SHOAL_*, then --listen, --peer, --data-dir... and --set.
+  SettingsFlags settings;
 };
 int RunGet(const GetArgs& args);
 
@@ -65,7 +58,7 @@ int RunMakeMetainfo(const MakeMetainfoArgs& args);
 struct SeedArgs {
   std::string torrent;
   std::string dir;
-  NetArgs net;
+  SettingsFlags settings;
 };
 int RunSeed(const SeedArgs& args);
 
@@ -83,6 +76,12 @@ struct SimArgs {
   bool no_baselines = false;
 };
 int RunSim(const SimArgs& args);
+
+struct ConfigArgs {
+  bool json = false;
+  SettingsFlags settings;
+};
+int RunConfig(const ConfigArgs& args);
 
 // Reads a whole file; false (and a message) if it cannot.
 bool ReadWholeFile(const std::string& path, std::string* data, std::string* error);

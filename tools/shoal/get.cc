@@ -41,14 +41,10 @@ bool LooksLikeHttpUrl(const std::string& url) {
 
 // {"t":1.234,"bytes":..,"total":..,"from_peers":..,"from_http":..,"state":".."}, flushed.
 void PrintProgressLine(const JobSample& s, std::chrono::steady_clock::time_point start) {
-  const double t =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const nlohmann::json line = {{"t", std::round(t * 1000) / 1000},
-                               {"bytes", s.bytes_done},
-                               {"total", s.bytes_total},
-                               {"from_peers", s.from_peers},
-                               {"from_http", s.from_http},
-                               {"state", s.state}};
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json line = {{"t", std::round(t * 1000) / 1000}, {"bytes", s.bytes_done},
+                               {"total", s.bytes_total},           {"from_peers", s.from_peers},
+                               {"from_http", s.from_http},         {"state", s.state}};
   std::printf("%s\n", line.dump().c_str());
   std::fflush(stdout);
 }
@@ -100,17 +96,13 @@ int RunGet(const GetArgs& args) {
     return kExitBadInput;
   }
 
-  shoal::Options options;
-  options.listen_interface = args.net.listen;
-  options.peers = args.net.peers;
-  options.trackers = args.net.trackers;
-  options.enable_lsd = args.net.lsd;
-  options.no_http = args.no_http;
-  options.seed_after_complete = args.seed;
-  options.max_foreground_download_kbps = args.max_download_kbps;
-  options.max_background_download_kbps = args.max_download_kbps;
-  options.max_upload_kbps = args.max_upload_kbps;
-  options.data_dir = args.data_dir;
+  // A `get` seeds into a data_dir's cache only when asked to (--seed).
+  shoal::Settings options;
+  if (!args.settings.Load(&options, nullptr,
+                          {{"seed_after_complete", args.seed ? "1" : "0",
+                            args.seed ? "--seed" : "shoal get without --seed"}})) {
+    return kExitBadInput;
+  }
   if (options.data_dir.empty() && args.resume) {
     options.data_dir = DefaultDataDir();
     if (options.data_dir.empty()) {
@@ -119,10 +111,6 @@ int RunGet(const GetArgs& args) {
     }
   }
   const bool durable = !options.data_dir.empty();
-  if (args.http_delay_s >= 0) {
-    options.delay_foreground_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
-    options.delay_background_download_from_http_s = static_cast<std::uint32_t>(args.http_delay_s);
-  }
   ComPtr<IBackgroundCopyManager> manager;
   if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
     Complain("cannot start the engine: " + error);

@@ -1,21 +1,10 @@
-// The `shoal` command line: get, make-metainfo, seed, demo, sim, status.
+// The `shoal` command line: get, make-metainfo, seed, config, demo, sim, status.
 #include <CLI/CLI.hpp>
 #include <string>
 
 #include "shoal/version.h"
-#include "tools/shoal/status.h"
 #include "tools/shoal/commands.h"
-
-namespace {
-
-void AddNet(CLI::App* cmd, shoal::cli::NetArgs* net) {
-  cmd->add_option("--listen", net->listen, "BitTorrent listen address ADDR:PORT");
-  cmd->add_option("--peer", net->peers, "a peer to connect to, HOST:PORT (repeatable)");
-  cmd->add_option("--tracker", net->trackers, "a LAN tracker URL (repeatable)");
-  cmd->add_flag("--lsd", net->lsd, "find peers with Local Service Discovery");
-}
-
-}  // namespace
+#include "tools/shoal/status.h"
 
 int main(int argc, char** argv) {
   using namespace shoal::cli;
@@ -35,25 +24,37 @@ int main(int argc, char** argv) {
                 "seconds between retries after a transient error (default 5)");
   g->add_option("--no-progress-timeout", get.no_progress_timeout_s,
                 "seconds of failures without progress before giving up (default 60)");
-  AddNet(g, &get.net);
-  g->add_flag("--no-http", get.no_http, "peers only: never use the CDN");
   g->add_flag("--background", get.background, "background priority (HTTP waits longer)");
-  g->add_option("--data-dir", get.data_dir,
-                "keep the job in DIR: after Ctrl-C or a crash, the same command continues it");
   g->add_flag("-c,--continue", get.resume,
-              "as --data-dir with the default ($XDG_STATE_HOME/shoal or ~/.local/state/shoal)");
+              "keep the job in data_dir, else the default ($XDG_STATE_HOME/shoal or "
+              "~/.local/state/shoal): after Ctrl-C or a crash, the same command continues it");
   g->add_flag("--seed", get.seed, "keep serving the file to peers until interrupted");
   auto* json = g->add_flag("--json", get.json, "print the summary as JSON on stdout");
   g->add_flag("--progress-jsonl", get.progress_jsonl,
               "print one JSON progress line per ~150 ms on stdout (for harnesses)")
       ->excludes(json);
-  g->add_option("--http-delay", get.http_delay_s,
-                "seconds to wait for peers before the CDN joins (DODelay*DownloadFromHttp)")
-      ->check(CLI::Range(0, 86400));
-  g->add_option("--max-download-kbps", get.max_download_kbps,
-                "download cap in KB/s, peers and CDN together (DOMax*DownloadBandwidth)");
-  g->add_option("--max-upload-kbps", get.max_upload_kbps,
-                "upload cap to peers in KB/s (DOMaxUploadBandwidth)");
+  std::vector<SettingShortcut> get_flags = NetShortcuts();
+  get_flags.insert(
+      get_flags.end(),
+      {{"--no-http", "peers only: never use the CDN (no_http)", "", {"no_http"}, true},
+       {"--http-delay",
+        "seconds to wait for peers before the CDN joins (DODelay*DownloadFromHttp)",
+        "SECONDS",
+        {"delay_foreground_download_from_http_s", "delay_background_download_from_http_s"}},
+       {"--max-download-kbps",
+        "download cap in KB/s, peers and CDN together (DOMax*DownloadBandwidth)",
+        "KBPS",
+        {"max_foreground_download_kbps", "max_background_download_kbps"}},
+       {"--max-upload-kbps",
+        "upload cap to peers in KB/s (DOMaxUploadBandwidth)",
+        "KBPS",
+        {"max_upload_kbps"}},
+       {"--data-dir",
+        "keep the job in DIR (data_dir): after Ctrl-C or a crash, the same command continues it",
+        "DIR",
+        {"data_dir"}}});
+  get.settings.Add(g, std::move(get_flags));
+  g->get_option("--http-delay")->check(CLI::Range(0, 86400), "");
 
   MakeMetainfoArgs mm;
   auto* m = app.add_subcommand("make-metainfo", "write a v2/hybrid .torrent for FILE");
@@ -70,13 +71,20 @@ int main(int argc, char** argv) {
   auto* s = app.add_subcommand("seed", "serve content in DIR to peers until interrupted");
   s->add_option("torrent", seed.torrent, "the content's .torrent")->required();
   s->add_option("--dir", seed.dir, "the folder holding the content")->required();
-  AddNet(s, &seed.net);
+  seed.settings.Add(s, NetShortcuts());
+
+  ConfigArgs config;
+  auto* c = app.add_subcommand("config",
+                               "print every effective setting, its value and where it came from");
+  c->add_flag("--json", config.json, "print them as JSON");
+  config.settings.Add(c);
 
   DemoArgs demo;
   auto* d = app.add_subcommand("demo", "a simulated site: CDN origin, one seeding peer, N peers");
   d->add_option("--peers", demo.peers, "downloading peers")->check(CLI::Range(1, 16));
   d->add_option("--size-mib", demo.size_mib, "file size in MiB")->check(CLI::Range(1, 4096));
-  d->add_option("--cdn-mib-s", demo.cdn_mib_s, "the CDN link's cap in MiB/s")->check(CLI::Range(1, 10000));
+  d->add_option("--cdn-mib-s", demo.cdn_mib_s, "the CDN link's cap in MiB/s")
+      ->check(CLI::Range(1, 10000));
 
   SimArgs sim;
   auto* sm = app.add_subcommand(
@@ -85,7 +93,8 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   sm->add_option("--out", sim.out, "folder for results.json and the SVGs");
-  sm->add_flag("--keep", sim.keep, "keep content, downloads and progress streams in OUT/work (replaced)")
+  sm->add_flag("--keep", sim.keep,
+               "keep content, downloads and progress streams in OUT/work (replaced)")
       ->needs(sm->get_option("--out"));
   sm->add_flag("--no-baselines", sim.no_baselines, "run shoal only, not curl or aria2c");
 
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
   if (*g) return RunGet(get);
   if (*m) return RunMakeMetainfo(mm);
   if (*s) return RunSeed(seed);
+  if (*c) return RunConfig(config);
   if (*d) return RunDemo(demo);
   if (*sm) return RunSim(sim);
   if (*st) return RunStatus(status);

@@ -6,9 +6,9 @@
 #include <sstream>
 #include <thread>
 
-#include "tools/shoal/status.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
+#include "tools/shoal/status.h"
 
 namespace shoal::cli {
 
@@ -64,11 +64,8 @@ int RunSeed(const SeedArgs& args) {
     Complain(error);
     return kExitBadInput;
   }
-  shoal::Options options;
-  options.listen_interface = args.net.listen;
-  options.peers = args.net.peers;
-  options.trackers = args.net.trackers;
-  options.enable_lsd = args.net.lsd;
+  shoal::Settings options;
+  if (!args.settings.Load(&options, nullptr)) return kExitBadInput;
   ComPtr<IBackgroundCopyManager> manager;
   if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
     Complain("cannot start the engine: " + error);
@@ -81,7 +78,8 @@ int RunSeed(const SeedArgs& args) {
                                   static_cast<ULONG>(torrent.size()), dir.c_str());
   if (FAILED(hr)) {
     Complain("cannot seed " + args.torrent + " from " + args.dir + ": " + DescribeHr(hr) +
-             (hr == HRESULT_FROM_WIN32(13) ? " (corrupt .torrent)" : " (content missing or incomplete)"));
+             (hr == HRESULT_FROM_WIN32(13) ? " (corrupt .torrent)"
+                                           : " (content missing or incomplete)"));
     return kExitBadInput;
   }
   LPWSTR endpoint = nullptr;
@@ -90,9 +88,8 @@ int RunSeed(const SeedArgs& args) {
                TakeString(endpoint).c_str());
   StatusReport report("seed");
   while (!g_interrupted) {
-    report.Update({{"state", "seeding"},
-                   {"what", args.torrent},
-                   {"engine", EngineStatsJson(manager.get())}});
+    report.Update(
+        {{"state", "seeding"}, {"what", args.torrent}, {"engine", EngineStatsJson(manager.get())}});
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return kExitOk;

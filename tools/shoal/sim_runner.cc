@@ -92,7 +92,7 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
   const Scenario& sc = site.scenario;
   const Slot& s = slots[static_cast<std::size_t>(i)];
   std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
-                                "--torrent", site.torrent.string(), "--listen",
+                                "--no-config", "--torrent", site.torrent.string(), "--listen",
                                 s.ip + ":" + std::to_string(s.port), "--seed",
                                 "--progress-jsonl"};
   for (std::size_t j = 0; j < slots.size(); ++j) {
@@ -196,7 +196,8 @@ RunResult RunRound(const Site& site, const std::string& client) {
   };
   if (sc.seeder && client != "curl") {
     seeder = helper("127.0.0.9", [&](int port) {
-      return std::vector<std::string>{site.self, "seed", site.torrent.string(), "--dir",
+      return std::vector<std::string>{site.self, "seed", "--no-config", site.torrent.string(),
+                                      "--dir",
                                       site.seed_dir.string(), "--listen",
                                       "127.0.0.9:" + std::to_string(port)};
     }, "seeder");

@@ -9,36 +9,14 @@
 #include <vector>
 
 #include "shoal/bits.h"
+#include "shoal/settings.h"
 
 namespace shoal {
 
-// Engine options: see docs/operations.md. Defaults keep all traffic on the machine's own
-// choice of interface with DHT, UPnP and NAT-PMP off.
-struct Options {
-  std::string listen_interface = "0.0.0.0:0";   // "ip:port" for BitTorrent peers
-  std::string outgoing_interface;               // empty: the listen ip
-  std::vector<std::string> peers;               // "host:port" peers for every torrent
-  std::vector<std::string> trackers;            // LAN trackers for every torrent
-  bool enable_lsd = false;                      // Local Service Discovery (BEP 14)
-  std::uint32_t delay_foreground_download_from_http_s = 2;  // DODelayForegroundDownloadFromHttp
-  std::uint32_t delay_background_download_from_http_s = 5;  // DODelayBackgroundDownloadFromHttp
-  std::uint32_t min_background_qos_kbps = 2500;              // DOMinBackgroundQos
-  bool no_http = false;                         // peers only: the CDN is never used
-  // KB/s, 0 = unlimited; peers (LAN included) and HTTP alike. Each class's cap is shared by
-  // its active jobs; while a FOREGROUND job is active the others trickle (docs/operations.md).
-  std::uint32_t max_foreground_download_kbps = 0;  // DOMaxForegroundDownloadBandwidth
-  std::uint32_t max_background_download_kbps = 0;  // DOMaxBackgroundDownloadBandwidth
-  std::uint32_t max_upload_kbps = 0;               // DOMaxUploadBandwidth
-  bool seed_after_complete = true;              // keep serving finished content
-  std::string ca_file;                          // extra CA bundle for HTTPS
-  std::string http_proxy;     // proxy for all HTTP; empty: the standard proxy environment
-  std::string http_no_proxy;  // hosts that bypass http_proxy
-  std::uint32_t max_jobs = 300;                 // BITS MaxJobsPerUser: live jobs per manager
-  std::uint32_t max_files_per_job = 200;        // BITS MaxFilesPerJob
-  // Where jobs persist across restarts (jobs.db, a lock); empty: jobs end with the manager.
-  // The documented default is $XDG_STATE_HOME/shoal (~/.local/state/shoal).
-  std::string data_dir;
-};
+// The engine's settings (shoal/settings.h): see docs/operations.md. The old name stays so
+// existing callers compile. Defaults keep all traffic on the machine's own choice of
+// interface with DHT, UPnP and NAT-PMP off.
+using Options = Settings;
 
 // $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; "" when neither variable is set.
 SHOAL_API std::string DefaultDataDir();
@@ -48,8 +26,11 @@ SHOAL_API HRESULT CreateBackgroundCopyManager(const Options& options,
                                               IBackgroundCopyManager** manager,
                                               std::string* error = nullptr);
 
-// Options read from the config file and environment, as CoCreateInstance uses them:
-// $SHOAL_CONFIG (a JSON file), then SHOAL_* variables. See docs/operations.md.
+// Options read from the config file and environment on top of `*options`, as
+// CoCreateInstance uses them: LoadSettings with the default SettingsSources (the file named
+// by $SHOAL_CONFIG, else the first of DefaultConfigFiles() that exists; then SHOAL_*
+// variables). A missing named file is ERROR_FILE_NOT_FOUND, a file that is not a JSON object
+// ERROR_INVALID_DATA, any bad key or value E_INVALIDARG; `*options` is then unchanged.
 SHOAL_API HRESULT LoadOptions(Options* options, std::string* error);
 
 struct MetainfoOptions {

@@ -30,12 +30,13 @@ expect() {  # expect "WORDS" EXPECTED...
   [[ $got == "$want" ]] || fail "shoal ${words#shoal } -> [$(echo $got)], want [$(echo $want)]"
 }
 
-expect "shoal ''" --help --version -h demo get make-metainfo seed sim status
+expect "shoal ''" --help --version -h config demo get make-metainfo seed sim status
 expect "shoal ma" make-metainfo
 expect "shoal s" seed sim status
-expect "shoal get --no-" --no-http --no-progress-timeout
+expect "shoal get --no-" --no-config --no-http --no-progress-timeout
 expect "shoal --version get --max" --max-download-kbps --max-upload-kbps
 expect "shoal status --" --help --json
+expect "shoal config --" --config --help --json --no-config --set
 expect "shoal seed --l" --listen --lsd
 expect "shoal get --peer ''"  # a value to type: nothing offered
 
@@ -46,12 +47,13 @@ touch "$scratch/file.bin" "$scratch/file.bin.torrent"
 cd "$scratch" || exit 1
 expect "shoal make-metainfo fi" file.bin file.bin.torrent
 expect "shoal make-metainfo file.bin -o file.bin." file.bin.torrent
+expect "shoal config --config file.bin." file.bin.torrent
 expect "shoal seed file.bin.torrent --dir ''" dir.d
 expect "shoal sim --out d" dir.d
 expect "shoal get http://cdn/x --data-dir ''" dir.d
 
 # Each subcommand's flags against its --help (CLI11 lists "-o,--output TEXT ...").
-for cmd in get make-metainfo seed status demo sim; do
+for cmd in get make-metainfo seed config status demo sim; do
   from_help=$("$shoal" "$cmd" --help | grep -E '^ +-' | sed -E 's/^ +//; s/ .*//' | tr ',' '\n' |
     sort -u)
   from_completion=$(complete_words shoal "$cmd" - | sort -u)

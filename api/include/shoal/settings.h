@@ -1,0 +1,179 @@
+// shoal::Settings: every tunable of an engine, once, with its default, named after Delivery
+// Optimization's (or BITS's) policy where one exists; and the loader that fills it from
+// defaults < config file < SHOAL_* variables < command-line overrides, saying where each value
+// came from. Settings is plain data (thread-compatible); the functions are thread-safe except
+// that they read the environment (no setenv on another thread meanwhile).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "shoal/export.h"
+
+namespace shoal {
+
+// One settings pack for the facade, the engine, the CLI and the service alike: embedders set
+// it in code (shoal::Options is the same struct), LoadSettings fills it from an operator's
+// config. See docs/operations.md for the config keys and SHOAL_* variables of each field.
+struct Settings {
+  // --- Peers ---
+  // "ip:port" for BitTorrent peers; port 0 picks a free one. An empty ip listens on 0.0.0.0.
+  std::string listen_interface = "0.0.0.0:0";
+  // Local IP for outgoing peer connections; empty = the listen IP when it is not 0.0.0.0.
+  std::string outgoing_interface;
+  // Peers to connect to for every torrent ("host:port").
+  std::vector<std::string> peers;
+  // LAN trackers announced for every torrent, beside the .torrent's own.
+  std::vector<std::string> trackers;
+  // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
+  bool enable_lsd = false;
+  // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
+  // metainfo file names. 1 LAN (the default): the local network (loopback, RFC 1918,
+  // link-local, IPv6 ULA and link-local), the configured peers and trackers, and the origin's
+  // host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
+  // at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
+  std::uint32_t download_mode = 1;
+
+  // --- Sources: where HTTP (the CDN) may join a transfer. Seconds and KB/s as in DO. ---
+  // DODelayForegroundDownloadFromHttp: seconds a FOREGROUND job waits for peers before HTTP
+  // joins. DO leaves it unset (HTTP at once); shoal waits briefly so peers found on the LAN
+  // get the first chance (decision 0002).
+  std::uint32_t delay_foreground_download_from_http_s = 2;
+  // DODelayBackgroundDownloadFromHttp: the same for every other priority.
+  std::uint32_t delay_background_download_from_http_s = 5;
+  // DOMinBackgroundQos in KB/s: after the delay, a background job whose peer download rate
+  // stays below this pulls from HTTP as well. DO's default is 2500 KB/s.
+  std::uint32_t min_background_qos_kbps = 2500;
+  // Peers only: HTTP never joins (CDN bytes stay 0). No DO policy (DO's modes are the opposite:
+  // HTTP only).
+  bool no_http = false;
+
+  // --- Bandwidth: KB/s (1024 bytes/s), 0 = unlimited (DO's 0 means "dynamic"). ---
+  // DOMaxForegroundDownloadBandwidth and DOMaxBackgroundDownloadBandwidth cap all FOREGROUND
+  // jobs, and all other jobs, together (each class's limit is shared evenly by its active
+  // jobs), over peers and HTTP alike. While a FOREGROUND job is active the others trickle.
+  std::uint32_t max_foreground_download_kbps = 0;
+  std::uint32_t max_background_download_kbps = 0;
+  // DOMaxUploadBandwidth: caps uploads to peers, LAN peers included.
+  std::uint32_t max_upload_kbps = 0;
+
+  // --- Seeding and the cache of finished content ---
+  // Keep serving content to peers after a job is Complete: for the engine's lifetime, and
+  // with a data_dir across restarts within the two cache limits below.
+  bool seed_after_complete = true;
+  // DOMaxCacheAge: seconds finished content is served after it completed (DO: 3 days).
+  std::uint32_t max_cache_age_s = 259200;
+  // DOAbsoluteMaxCacheSize, in bytes (DO counts GB): the newest finished files that fit are
+  // served, older ones are dropped from the cache (never deleted). 0 = no size limit.
+  std::uint64_t absolute_max_cache_size_bytes = 0;
+
+  // --- Limits (BITS's defaults for non-admin callers) ---
+  // BITS MaxJobsPerUser: live jobs; CreateJob beyond it gets BG_E_TOO_MANY_JOBS_PER_USER.
+  std::uint32_t max_jobs = 300;
+  // BITS MaxFilesPerJob: AddFile beyond it gets BG_E_TOO_MANY_FILES_IN_JOB.
+  std::uint32_t max_files_per_job = 200;
+
+  // --- HTTP ---
+  // Extra CA bundle for HTTPS (metainfo and content), trusted beside the system store (empty =
+  // the system store only).
+  std::string ca_file;
+  // Seconds allowed for a metainfo sidecar fetch.
+  std::uint32_t http_timeout_s = 30;
+  // Plain-HTTP content: seconds to connect, and seconds without a body byte before the
+  // transfer counts as a (transient) timeout.
+  std::uint32_t http_connect_timeout_s = 15;
+  std::uint32_t http_stall_timeout_s = 60;
+  // Redirects followed per request (more is ERROR_HTTP_REDIRECT_FAILED, as is a loop).
+  std::uint32_t http_max_redirects = 10;
+  // Proxy for every HTTP request (sidecars, CDN pieces, plain HTTP), as libcurl takes it
+  // ("http://host:port", "socks5h://host:port"...); empty: the standard proxy environment.
+  // `http_no_proxy` lists hosts that bypass it ("host,.domain,10.0.0.0/8").
+  std::string http_proxy;
+  std::string http_no_proxy;
+
+  // --- Durability ---
+  // Where jobs persist (jobs.db, a lock) so they outlive the process: see
+  // docs/operations.md. Empty = not durable: jobs and their temp files end with the engine.
+  // shoal::DefaultDataDir() gives the documented default, $XDG_STATE_HOME/shoal.
+  std::string data_dir;
+  // Seconds between saves of progress (state changes are saved at once).
+  std::uint32_t persist_interval_s = 2;
+  // BITS JobInactivityTimeout, with DO's 30 days: an unfinished job (any state but
+  // TRANSFERRED) not modified for this long is cancelled and its temp files deleted. 0 = never.
+  std::uint32_t job_inactivity_timeout_s = 30 * 86400;
+};
+
+// Where one setting's effective value came from.
+struct SettingOrigin {
+  enum class Layer { kDefault, kFile, kEnvironment, kCommandLine };
+  Layer layer = Layer::kDefault;
+  // "default", the config file's path, the variable's name (SHOAL_LISTEN) or the flag
+  // (--listen).
+  std::string where = "default";
+};
+
+// What LoadSettings read: the config file (empty: none) and every setting's origin by key.
+struct SettingsProvenance {
+  std::string config_file;
+  std::map<std::string, SettingOrigin> origins;
+};
+
+// A value given on a command line: the setting's config key, its value as text in the
+// syntax of the SHOAL_* variables (lists comma-separated, booleans 1/0/true/false/yes/no/on/
+// off), and the flag as the user typed it, named in errors and in the origin.
+struct SettingOverride {
+  std::string key;
+  std::string value;
+  std::string flag;
+};
+
+// What LoadSettings reads, lowest layer first (the Settings passed in are the defaults).
+struct SettingsSources {
+  // The config file: this path when not empty; else $SHOAL_CONFIG when it is set ("" = no
+  // file); else the first of `default_files` that exists. A named file must exist.
+  std::string config_file;
+  bool read_config_file = true;            // false: no file at all
+  std::vector<std::string> default_files;  // empty: DefaultConfigFiles()
+  bool read_environment = true;            // the SHOAL_* variable of each setting
+  std::vector<SettingOverride> overrides;  // applied in order, last wins
+};
+
+// The config files looked for when none is named, in order (the first that exists is read,
+// alone): $XDG_CONFIG_HOME/shoal/config.json (else ~/.config/shoal/config.json), then
+// /etc/shoal/shoal.json.
+SHOAL_API std::vector<std::string> DefaultConfigFiles();
+
+struct SettingsError {
+  enum class Kind {
+    kNone,
+    kNotFound,   // a named config file does not exist or cannot be read
+    kMalformed,  // the file is not a JSON object
+    kInvalid,    // an unknown key, a wrong type, an out-of-range or unparsable value
+  };
+  Kind kind = Kind::kNone;
+  std::string message;  // names the key and its source (file path, variable, flag)
+};
+
+// Fills `settings` from `sources` on top of the values it holds on entry (the "default"
+// layer). Strict: any bad input fails, naming the key and where it was given; on failure
+// `settings` and `provenance` are untouched. `provenance` and `error` may be null.
+SHOAL_API bool LoadSettings(const SettingsSources& sources, Settings* settings,
+                            SettingsProvenance* provenance, SettingsError* error);
+
+// One row per setting, in a stable order, for printing (`shoal config`) and docs.
+struct SettingDescription {
+  std::string key;            // the config file's key (snake_case)
+  std::string env;            // its SHOAL_* variable
+  std::string policy;         // the DO/BITS policy it follows, "" if none
+  std::string type;           // "string", "bool", "uint32", "uint64" or "list"
+  std::string doc;            // one line: meaning and unit
+  std::string default_value;  // JSON text
+  std::string value;          // JSON text: the value in `settings`
+  SettingOrigin origin;       // from `provenance`; "default" without one
+};
+SHOAL_API std::vector<SettingDescription> DescribeSettings(
+    const Settings& settings = Settings(), const SettingsProvenance* provenance = nullptr);
+
+}  // namespace shoal
