@@ -135,8 +135,8 @@ std::string RunInOwnNetwork() {
 
   engine::EngineOptions o;  // download_mode left at its default: LAN
   o.listen_interface = "127.0.0.1:0";
-  o.policy.delay_foreground_download_from_http_s = 0;
-  o.policy.delay_background_download_from_http_s = 0;
+  o.delay_foreground_download_from_http_s = 0;
+  o.delay_background_download_from_http_s = 0;
   auto e = engine::Engine::Start(o, nullptr, &error);
   if (!e) return "engine: " + error;
   std::shared_ptr<const engine::JobView> job;

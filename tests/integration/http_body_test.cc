@@ -56,8 +56,8 @@ TEST_F(HttpSource, SuspendingACappedDownloadStopsItAtTheCap) {
   // then come in uncapped (curl hands over many buffered chunks between progress checks).
   engine::EngineOptions o;
   o.listen_interface = "127.0.0.1:0";
-  o.policy.delay_foreground_download_from_http_s = 0;
-  o.policy.delay_background_download_from_http_s = 0;
+  o.delay_foreground_download_from_http_s = 0;
+  o.delay_background_download_from_http_s = 0;
   o.max_foreground_download_kbps = 256;
   o.max_background_download_kbps = 256;
   std::string error;

@@ -31,8 +31,8 @@ TEST_F(HttpSource, TempFilesOfAKilledEngineAreRemovedByTheNextOne) {
   if (pid == 0) {  // a non-durable `shoal get`, killed mid-transfer
     engine::EngineOptions o;
     o.listen_interface = "127.0.0.1:0";
-    o.policy.delay_foreground_download_from_http_s = 0;
-    o.policy.delay_background_download_from_http_s = 0;
+    o.delay_foreground_download_from_http_s = 0;
+    o.delay_background_download_from_http_s = 0;
     std::string error;
     auto e = engine::Engine::Start(o, nullptr, &error);
     std::shared_ptr<const engine::JobView> job;
