@@ -136,6 +136,7 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
   out->piece_length = ti.piece_length();
   const lt::info_hash_t ih = ti.info_hashes();
   out->info_hash = ih.has_v2() ? ToHex(ih.v2.to_string()) : ToHex(ih.v1.to_string());
+  out->info_hash_v1 = ih.has_v1() ? ToHex(ih.v1.to_string()) : "";
   return hr::kOk;
 }
 

@@ -31,7 +31,8 @@ TEST(Metainfo, CreatesHybridMetainfoThatReadsBack) {
   EXPECT_EQ(s.name, "payload.bin");
   EXPECT_EQ(s.total_size, 3u * 1024 * 1024 + 17);
   EXPECT_EQ(s.num_files, 1);
-  EXPECT_EQ(s.info_hash.size(), 64u);  // v2 (SHA-256) hash present
+  EXPECT_EQ(s.info_hash.size(), 64u);     // v2 (SHA-256) hash present
+  EXPECT_EQ(s.info_hash_v1.size(), 40u);  // and, a hybrid, the v1 one
   std::filesystem::remove_all(dir);
 }
 
@@ -51,6 +52,7 @@ TEST(Metainfo, V1OnlyHasASha1InfoHashAndNoV2Fields) {
   ASSERT_EQ(ReadMetainfo(torrent, &s, &error), hr::kOk) << error;
   EXPECT_EQ(s.total_size, 2u * 1024 * 1024 + 5);
   EXPECT_EQ(s.info_hash.size(), 40u);  // v1 (SHA-1) only
+  EXPECT_EQ(s.info_hash_v1, s.info_hash);
 
   spec.v2_only = true;  // both at once is a contradiction
   EXPECT_EQ(CreateMetainfo(spec, &torrent, &error), hr::kInvalidArg);
