@@ -123,6 +123,12 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
   }
+  // libtorrent takes an info dictionary whose file list holds no file (and has no pieces) for
+  // a torrent of nothing; no content is described.
+  if (!ti.is_valid() || ti.num_pieces() <= 0) {
+    *error = "corrupt metainfo: it describes no file";
+    return hr::kInvalidData;
+  }
   const lt::file_storage& fs = ti.files();
   out->name = ti.name();
   out->total_size = 0;

@@ -15,8 +15,7 @@ namespace shoal::cli {
 std::optional<TorrentFacts> ReadTorrentFacts(const std::string& torrent) {
   engine::MetainfoSummary summary;
   std::string error;
-  if (hr::Failed(engine::ReadMetainfo(torrent, &summary, &error)) ||
-      summary.info_hash_v1.empty()) {
+  if (hr::Failed(engine::ReadMetainfo(torrent, &summary, &error)) || summary.info_hash_v1.empty()) {
     return std::nullopt;
   }
   return TorrentFacts{summary.info_hash_v1, static_cast<std::uint64_t>(summary.piece_length)};

@@ -67,6 +67,17 @@ TEST(Metainfo, CorruptBytesAreInvalidData) {
   EXPECT_EQ(ReadMetainfo("", &s, &error), hr::kInvalidData);
 }
 
+// Found by metainfo_fuzz (tests/fuzz/corpus/metainfo_fuzz/no_files): libtorrent accepts an
+// info dictionary whose "files" list holds no file dictionary, and without "pieces", as a
+// torrent of no files and no pieces; that is corrupt metainfo, not content.
+TEST(Metainfo, MetainfoDescribingNoFileIsInvalidData) {
+  const std::string torrent = "d4:infod5:filesl2:p2e4:name5:multi12:piece lengthi8eee";
+  MetainfoSummary s;
+  std::string error;
+  EXPECT_EQ(ReadMetainfo(torrent, &s, &error), hr::kInvalidData);
+  EXPECT_NE(error.find("no file"), std::string::npos) << error;
+}
+
 TEST(Metainfo, MissingFileIsAClearError) {
   MetainfoSpec spec;
   spec.path = "/nonexistent/shoal/file.bin";
