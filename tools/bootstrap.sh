@@ -13,6 +13,7 @@ packages=(
   aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
+  clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
 )
 
 missing=()
