@@ -3,7 +3,11 @@ BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build demo test bench install package clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 180
+FUZZ_OUT ?= $(FUZZ_BUILD)/fuzz-out
+
+.PHONY: all bootstrap configure build demo test bench install package clean fuzz
 
 all: build
 
@@ -42,5 +46,14 @@ install:
 package: build
 	@cd $(BUILD) && cpack -G DEB
 
+# libFuzzer targets (tests/fuzz) built with clang, ASan and UBSan in $(FUZZ_BUILD), each run
+# for $(FUZZ_SECONDS) s on its seed corpus; new inputs and findings go to $(FUZZ_OUT).
+fuzz: bootstrap
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSHOAL_FUZZ=ON \
+	  -DSHOAL_BUILD_TESTS=OFF -DSHOAL_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target shoal_fuzz
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_OUT)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -123,6 +123,12 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
   }
+  // libtorrent takes an info dictionary whose file list holds no file (and has no pieces) for
+  // a torrent of nothing; no content is described.
+  if (!ti.is_valid() || ti.num_pieces() <= 0) {
+    *error = "corrupt metainfo: it describes no file";
+    return hr::kInvalidData;
+  }
   const lt::file_storage& fs = ti.files();
   out->name = ti.name();
   out->total_size = 0;
@@ -136,6 +142,7 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
   out->piece_length = ti.piece_length();
   const lt::info_hash_t ih = ti.info_hashes();
   out->info_hash = ih.has_v2() ? ToHex(ih.v2.to_string()) : ToHex(ih.v1.to_string());
+  out->info_hash_v1 = ih.has_v1() ? ToHex(ih.v1.to_string()) : "";
   return hr::kOk;
 }
 

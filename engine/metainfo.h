@@ -12,12 +12,12 @@
 namespace shoal::engine {
 
 struct MetainfoSpec {
-  std::string path;                     // the file to describe
-  std::vector<std::string> web_seeds;   // BEP 19 URLs (the CDN copy)
+  std::string path;                    // the file to describe
+  std::vector<std::string> web_seeds;  // BEP 19 URLs (the CDN copy)
   std::vector<std::string> trackers;
-  int piece_size = 0;                   // bytes; 0 = chosen from the file size (1-4 MiB)
-  bool v2_only = false;                 // default: hybrid (v1 + v2), readable by every client
-  bool v1_only = false;                 // v1 only: for clients that mishandle hybrids (aria2 1.36)
+  int piece_size = 0;    // bytes; 0 = chosen from the file size (1-4 MiB)
+  bool v2_only = false;  // default: hybrid (v1 + v2), readable by every client
+  bool v1_only = false;  // v1 only: for clients that mishandle hybrids (aria2 1.36)
 };
 
 hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error);
@@ -28,10 +28,12 @@ struct MetainfoSummary {
   int num_files = 0;
   int num_pieces = 0;
   int piece_length = 0;
-  std::string info_hash;  // hex: v2 (truncated to 20 bytes) when present, else v1
+  std::string info_hash;     // hex: v2 (SHA-256, 64 digits) when present, else v1 (40)
+  std::string info_hash_v1;  // hex SHA-1 of the info dictionary (40); "" for v2-only metainfo
 };
 
-// Parses bencoded metainfo; E_INVALIDARG-class HRESULT (ERROR_INVALID_DATA) and a message if corrupt.
+// Parses bencoded metainfo; E_INVALIDARG-class HRESULT (ERROR_INVALID_DATA) and a message if
+// corrupt.
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error);
 
 // The SHA-256 of a whole file (32 raw bytes). Stops early, returning E_ABORT-like kFail, once

@@ -260,6 +260,10 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
   }
+  if (!info->is_valid() || info->num_pieces() <= 0) {  // as ReadMetainfo: nothing described
+    *error = "corrupt metainfo: it describes no file";
+    return hr::kInvalidData;
+  }
   const lt::file_storage& fs = info->files();
   int payload_files = 0;
   for (lt::file_index_t f : fs.file_range()) payload_files += fs.pad_file_at(f) ? 0 : 1;

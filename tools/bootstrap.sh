@@ -15,6 +15,7 @@ packages=(
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
   iproute2                                           # ip(8): the download-mode test's network namespace
+  clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
 )
 
 missing=()

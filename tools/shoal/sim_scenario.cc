@@ -1,108 +1,192 @@
 #include "tools/shoal/sim_scenario.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 namespace shoal::cli {
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kMaxMib = 1 << 20;  // 1 TiB, or 1 TiB/s: far above any real site
+constexpr double kMaxSeconds = 1e6;  // ~11.6 days
+using Json = nlohmann::json;
+
+// Each reader leaves *out alone when `key` is absent, and fails (the key and its range in the
+// message) for a value of the wrong type or out of range, so nothing out of range is ever
+// converted to an integer (undefined behaviour for a float).
+bool ReadInt(const Json& j, const char* key, std::int64_t min, std::int64_t max, int* out,
+             std::string* error) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  std::int64_t v = min - 1;
+  if (it->is_number_unsigned()) {
+    if (it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max)) v = it->get<std::int64_t>();
+  } else if (it->is_number_integer()) {
+    v = it->get<std::int64_t>();
+  }
+  if (v < min || v > max) {
+    *error = std::string(key) + " must be an integer in " + std::to_string(min) + ".." +
+             std::to_string(max);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+// A number in [min, max] (or (min, max] when `min_exclusive`).
+bool ReadDouble(const Json& j, const char* key, double min, bool min_exclusive, double max,
+                double* out, std::string* error) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  const double v = it->is_number() ? it->get<double>() : std::nan("");
+  if (!(std::isfinite(v) && (min_exclusive ? v > min : v >= min) && v <= max)) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%s%g, %g]", min_exclusive ? "(" : "[", min, max);
+    *error = std::string(key) + " must be a number in " + range;
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// MiB (or MiB/s) to whole bytes; `positive`: the result must be at least one byte.
+bool ReadMib(const Json& j, const char* key, bool positive, std::uint64_t* bytes,
+             std::string* error) {
+  double mib = static_cast<double>(*bytes) / kMiB;
+  if (!ReadDouble(j, key, 0, positive, kMaxMib, &mib, error)) return false;
+  *bytes = static_cast<std::uint64_t>(mib * kMiB);  // in range: at most 2^40
+  if (positive && *bytes == 0) {
+    *error = std::string(key) + " must be at least one byte";
+    return false;
+  }
+  return true;
+}
+
+bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
+  int latency_ms = static_cast<int>(s->cdn_latency_ms);
+  const bool ok =
+      ReadInt(j, "peers", 1, 200, &s->peers, error) &&
+      ReadMib(j, "file_mib", true, &s->file_bytes, error) &&
+      ReadMib(j, "wan_mib_s", true, &s->wan_bytes_per_s, error) &&
+      ReadMib(j, "cdn_per_connection_mib_s", false, &s->cdn_per_connection_bytes_per_s, error) &&
+      ReadMib(j, "peer_down_mib_s", false, &s->peer_down_bytes_per_s, error) &&
+      ReadMib(j, "peer_up_mib_s", false, &s->peer_up_bytes_per_s, error) &&
+      ReadInt(j, "piece_kib", 0, 1 << 16, &s->piece_kib, error) &&
+      ReadInt(j, "cdn_latency_ms", 0, 60'000, &latency_ms, error) &&
+      ReadInt(j, "http_delay_s", -1, 86'400, &s->http_delay_s, error) &&
+      ReadDouble(j, "stagger_s", 0, false, kMaxSeconds, &s->stagger_s, error) &&
+      ReadDouble(j, "timeout_s", 0, true, kMaxSeconds, &s->timeout_s, error);
+  s->cdn_latency_ms = static_cast<std::uint32_t>(latency_ms);
+  if (!ok) return false;
+  for (const char* list : {"cdn_outages", "churn"}) {
+    if (j.contains(list) && !j.at(list).is_array()) {
+      *error = std::string(list) + " must be a list";
+      return false;
+    }
+  }
+  for (const Json& o : j.value("cdn_outages", Json::array())) {
+    Outage outage{-1, -1};
+    if (!o.is_object() || !o.contains("at_s") || !o.contains("for_s")) {
+      *error = "each of cdn_outages needs at_s and for_s";
+      return false;
+    }
+    if (!ReadDouble(o, "at_s", 0, false, kMaxSeconds, &outage.at_s, error) ||
+        !ReadDouble(o, "for_s", 0, true, kMaxSeconds, &outage.for_s, error)) {
+      *error = "cdn_outages: " + *error;
+      return false;
+    }
+    s->cdn_outages.push_back(outage);
+  }
+  for (const Json& c : j.value("churn", Json::array())) {
+    if (!c.is_object() || !c.contains("peer") || !c.contains("at_s")) {
+      *error = "each churn event needs peer and at_s";
+      return false;
+    }
+    // "peer": an index, or "seeder" for the pre-seeded peer.
+    ChurnEvent event;
+    const Json& who = c.at("peer");
+    if (who.is_string() && who.get<std::string>() == "seeder") {
+      event.peer = ChurnEvent::kSeeder;
+    } else if (!ReadInt(c, "peer", 0, s->peers - 1, &event.peer, error)) {
+      *error = "churn: " + *error + " or \"seeder\" (with a seeder)";
+      return false;
+    }
+    if (!ReadDouble(c, "at_s", 0, false, kMaxSeconds, &event.at_s, error)) {
+      *error = "churn: " + *error;
+      return false;
+    }
+    if (event.peer == ChurnEvent::kSeeder && !s->seeder) {
+      *error = "churn: peer \"seeder\" needs \"seeder\": true";
+      return false;
+    }
+    s->churn.push_back(event);
+  }
+  return true;
+}
 
 }  // namespace
 
 std::optional<Scenario> LoadScenario(const std::string& path, std::string* error) {
   std::ifstream in(path);
-  if (!in) {
+  std::stringstream text;
+  if (!in || !(text << in.rdbuf())) {
     *error = "cannot read scenario '" + path + "'";
     return std::nullopt;
   }
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return ParseScenario(text.str(), path, error);
+}
+
+std::optional<Scenario> ParseScenario(const std::string& text, const std::string& origin,
+                                      std::string* error) {
+  const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) {
-    *error = path + ": not a JSON object";
+    *error = origin + ": not a JSON object";
     return std::nullopt;
   }
   static const std::set<std::string> kKnown = {
-      "name", "peers", "file_mib", "wan_mib_s", "piece_kib", "stagger_s", "churn", "seeder",
-      "tracker", "http_delay_s", "no_http", "background", "timeout_s", "baselines", "comment", "cdn_outages",
-      "corrupt_peer", "cdn_per_connection_mib_s", "cdn_latency_ms", "peer_down_mib_s",
-      "peer_up_mib_s"};
+      "name",           "peers",           "file_mib",
+      "wan_mib_s",      "piece_kib",       "stagger_s",
+      "churn",          "seeder",          "tracker",
+      "http_delay_s",   "no_http",         "background",
+      "timeout_s",      "baselines",       "comment",
+      "cdn_outages",    "corrupt_peer",    "cdn_per_connection_mib_s",
+      "cdn_latency_ms", "peer_down_mib_s", "peer_up_mib_s"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
-      *error = path + ": unknown key '" + key + "'";
+      *error = origin + ": unknown key '" + key + "'";
       return std::nullopt;
     }
   }
   Scenario s;
   try {
     s.name = j.value("name", std::string("unnamed"));
-    s.peers = j.value("peers", s.peers);
-    s.file_bytes = static_cast<std::uint64_t>(j.value("file_mib", 128.0) * kMiB);
-    s.wan_bytes_per_s = static_cast<std::uint64_t>(j.value("wan_mib_s", 16.0) * kMiB);
-    s.piece_kib = j.value("piece_kib", 0);
-    s.cdn_per_connection_bytes_per_s =
-        static_cast<std::uint64_t>(j.value("cdn_per_connection_mib_s", 0.0) * kMiB);
-    s.cdn_latency_ms = j.value("cdn_latency_ms", 0u);
-    s.peer_down_bytes_per_s = static_cast<std::uint64_t>(j.value("peer_down_mib_s", 0.0) * kMiB);
-    s.peer_up_bytes_per_s = static_cast<std::uint64_t>(j.value("peer_up_mib_s", 0.0) * kMiB);
-    s.stagger_s = j.value("stagger_s", 0.0);
     s.seeder = j.value("seeder", false);
     s.corrupt_peer = j.value("corrupt_peer", false);
     s.tracker = j.value("tracker", true);
-    s.http_delay_s = j.value("http_delay_s", -1);
     s.no_http = j.value("no_http", false);
     s.background = j.value("background", false);
-    s.timeout_s = j.value("timeout_s", s.timeout_s);
     if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();
-    for (const auto& o : j.value("cdn_outages", nlohmann::json::array())) {
-      s.cdn_outages.push_back({o.at("at_s").get<double>(), o.at("for_s").get<double>()});
-    }
-    for (const auto& c : j.value("churn", nlohmann::json::array())) {
-      // "peer": an index, or "seeder" for the pre-seeded peer.
-      const auto& who = c.at("peer");
-      const int peer = who.is_string() && who.get<std::string>() == "seeder"
-                           ? ChurnEvent::kSeeder
-                           : who.get<int>();
-      s.churn.push_back({peer, c.at("at_s").get<double>()});
+    if (!ReadNumbers(j, &s, error)) {
+      *error = origin + ": " + *error;
+      return std::nullopt;
     }
   } catch (const nlohmann::json::exception& e) {
-    *error = path + ": " + e.what();
+    *error = origin + ": " + e.what();
     return std::nullopt;
   }
-  if (s.peers < 1 || s.peers > 200) {
-    *error = path + ": peers must be 1..200 (each gets its own 127.0.0.x)";
-  } else if (s.file_bytes == 0 || s.wan_bytes_per_s == 0) {
-    *error = path + ": file_mib and wan_mib_s must be positive";
-  } else if (s.stagger_s < 0 || s.timeout_s <= 0) {
-    *error = path + ": stagger_s must be >= 0 and timeout_s > 0";
-  } else {
-    for (const auto& c : s.churn) {
-      const bool seeder_ok = c.peer == ChurnEvent::kSeeder && s.seeder;
-      if ((!seeder_ok && (c.peer < 0 || c.peer >= s.peers)) || c.at_s < 0) {
-        *error = path + ": churn peer must be 0.." + std::to_string(s.peers - 1) +
-                 " or \"seeder\" (with a seeder), at_s >= 0";
-        return std::nullopt;
-      }
+  for (const auto& b : s.baselines) {
+    if (b != "curl" && b != "aria2c") {
+      *error = origin + ": unknown baseline '" + b + "' (curl, aria2c)";
+      return std::nullopt;
     }
-    for (const auto& o : s.cdn_outages) {
-      if (o.at_s < 0 || o.for_s <= 0) {
-        *error = path + ": cdn_outages want at_s >= 0 and for_s > 0";
-        return std::nullopt;
-      }
-    }
-    for (const auto& b : s.baselines) {
-      if (b != "curl" && b != "aria2c") {
-        *error = path + ": unknown baseline '" + b + "' (curl, aria2c)";
-        return std::nullopt;
-      }
-    }
-    return s;
   }
-  return std::nullopt;
+  return s;
 }
 
 Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes) {

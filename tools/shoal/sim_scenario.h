@@ -11,9 +11,9 @@
 namespace shoal::cli {
 
 struct ChurnEvent {
-  int peer = 0;       // 0-based index of the peer to kill; kSeeder: the pre-seeded peer
+  int peer = 0;  // 0-based index of the peer to kill; kSeeder: the pre-seeded peer
   static constexpr int kSeeder = -1;
-  double at_s = 0;    // seconds after the run's start
+  double at_s = 0;  // seconds after the run's start
 };
 
 struct Outage {
@@ -25,29 +25,33 @@ struct Scenario {
   std::string name;
   int peers = 8;
   std::uint64_t file_bytes = 128ull << 20;
-  std::uint64_t wan_bytes_per_s = 16ull << 20;  // the CDN origin's aggregate egress cap
+  std::uint64_t wan_bytes_per_s = 16ull << 20;       // the CDN origin's aggregate egress cap
   std::uint64_t cdn_per_connection_bytes_per_s = 0;  // each CDN connection's own cap, 0 = none
   std::uint32_t cdn_latency_ms = 0;                  // before each CDN response, 0 = none
-  std::uint64_t peer_down_bytes_per_s = 0;  // each peer's download cap (d_i), 0 = uncapped
-  std::uint64_t peer_up_bytes_per_s = 0;    // each peer's upload cap (u_i), 0 = uncapped
-  int piece_kib = 0;                            // 0: shoal's choice from the size
-  double stagger_s = 0;                         // peer i starts at i * stagger_s
-  std::vector<ChurnEvent> churn;                // SIGKILL peer k at t
-  std::vector<Outage> cdn_outages;              // CDN faults (HttpOrigin::SetAvailable)
-  bool seeder = false;                          // a pre-seeded peer (`shoal seed`) at t = 0
+  std::uint64_t peer_down_bytes_per_s = 0;           // each peer's download cap (d_i), 0 = uncapped
+  std::uint64_t peer_up_bytes_per_s = 0;             // each peer's upload cap (u_i), 0 = uncapped
+  int piece_kib = 0;                                 // 0: shoal's choice from the size
+  double stagger_s = 0;                              // peer i starts at i * stagger_s
+  std::vector<ChurnEvent> churn;                     // SIGKILL peer k at t
+  std::vector<Outage> cdn_outages;                   // CDN faults (HttpOrigin::SetAvailable)
+  bool seeder = false;                               // a pre-seeded peer (`shoal seed`) at t = 0
   // A peer that serves a corrupted copy (aria2c seeding it unverified) from t = 0: every
   // piece it sends fails its hash check.
   bool corrupt_peer = false;
-  bool tracker = true;                          // opentracker for discovery (when installed)
-  int http_delay_s = -1;                        // -1: shoal's default DO delays
-  bool no_http = false;                         // peers only: the CDN serves nobody
-  bool background = false;                      // BG priority (DOMinBackgroundQos applies)
-  double timeout_s = 600;                       // a run still going then is stopped, failed
+  bool tracker = true;      // opentracker for discovery (when installed)
+  int http_delay_s = -1;    // -1: shoal's default DO delays
+  bool no_http = false;     // peers only: the CDN serves nobody
+  bool background = false;  // BG priority (DOMinBackgroundQos applies)
+  double timeout_s = 600;   // a run still going then is stopped, failed
   std::vector<std::string> baselines = {"curl", "aria2c"};
 };
 
-// Reads a scenario JSON file; unknown keys are errors (a typo must not pass silently).
+// Reads a scenario JSON file; unknown keys are errors (a typo must not pass silently), and so
+// is every number out of its range (the key and the range in *error).
 std::optional<Scenario> LoadScenario(const std::string& path, std::string* error);
+// The same for a scenario's text; `origin` names it in errors (the fuzz target's entry point).
+std::optional<Scenario> ParseScenario(const std::string& text, const std::string& origin,
+                                      std::string* error);
 
 // T_lb = T_min × (1 + ⌊log2 N⌋ / M), with T_min = max(F/u_s, F/d_min, N·F/(u_s + Σu_i))
 // (shared/spec/field.md §c). The LAN and every peer's download are uncapped here, so the two
@@ -57,9 +61,9 @@ struct Bound {
   bool defined = false;
   double t_min_s = 0;
   double t_lb_s = 0;
-  double origin_term_s = 0;  // F / u_s
-  double piece_overhead = 0; // ⌊log2 N⌋ / M
-  std::uint64_t pieces = 0;  // M
+  double origin_term_s = 0;   // F / u_s
+  double piece_overhead = 0;  // ⌊log2 N⌋ / M
+  std::uint64_t pieces = 0;   // M
   std::string assumption;
 };
 Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes);

@@ -1,4 +1,4 @@
-// What `shoal sim` needs to know of a .torrent without libtorrent (v1 info-hash, piece length),
+// What `shoal sim` needs to know of a .torrent (v1 info-hash, piece length; read by the engine),
 // and the LAN tracker it runs: Debian's opentracker in whitelist mode on loopback
 // (shared/spec/libtorrent-notes.md §11). Thread-compatible.
 #pragma once
@@ -16,7 +16,7 @@ struct TorrentFacts {
   std::string info_hash_v1;  // 40 lowercase hex digits: SHA-1 of the bencoded info dictionary
   std::uint64_t piece_length = 0;
 };
-// Nullopt when the bytes are not a bencoded dictionary with an info dictionary.
+// Nullopt when the bytes are not valid metainfo with a v1 info-hash.
 std::optional<TorrentFacts> ReadTorrentFacts(const std::string& torrent);
 
 class Tracker {

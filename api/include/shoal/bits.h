@@ -19,7 +19,9 @@
 
 #define BG_JOB_ENUM_ALL_USERS 0x0001
 
-typedef enum {
+// Every enum has int as its fixed underlying type (MSVC's choice for these): an out-of-range
+// value from a caller is then a value the API rejects (E_INVALIDARG), not undefined behaviour.
+typedef enum : int {
   BG_JOB_STATE_QUEUED = 0,
   BG_JOB_STATE_CONNECTING = 1,
   BG_JOB_STATE_TRANSFERRING = 2,
@@ -31,27 +33,27 @@ typedef enum {
   BG_JOB_STATE_CANCELLED = 8,
 } BG_JOB_STATE;
 
-typedef enum {
+typedef enum : int {
   BG_JOB_PRIORITY_FOREGROUND = 0,
   BG_JOB_PRIORITY_HIGH = 1,
   BG_JOB_PRIORITY_NORMAL = 2,
   BG_JOB_PRIORITY_LOW = 3,
 } BG_JOB_PRIORITY;
 
-typedef enum {
+typedef enum : int {
   BG_JOB_TYPE_DOWNLOAD = 0,
   BG_JOB_TYPE_UPLOAD = 1,
   BG_JOB_TYPE_UPLOAD_REPLY = 2,
 } BG_JOB_TYPE;
 
-typedef enum {
+typedef enum : int {
   BG_JOB_PROXY_USAGE_PRECONFIG = 0,
   BG_JOB_PROXY_USAGE_NO_PROXY = 1,
   BG_JOB_PROXY_USAGE_OVERRIDE = 2,
   BG_JOB_PROXY_USAGE_AUTODETECT = 3,
 } BG_JOB_PROXY_USAGE;
 
-typedef enum {
+typedef enum : int {
   BG_ERROR_CONTEXT_NONE = 0,
   BG_ERROR_CONTEXT_UNKNOWN = 1,
   BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER = 2,
@@ -62,7 +64,7 @@ typedef enum {
   BG_ERROR_CONTEXT_REMOTE_APPLICATION = 7,
 } BG_ERROR_CONTEXT;
 
-typedef enum {
+typedef enum : int {
   BITS_JOB_TRANSFER_POLICY_ALWAYS = static_cast<int>(0x800000ffu),
   BITS_JOB_TRANSFER_POLICY_NOT_ROAMING = static_cast<int>(0x8000007fu),
   BITS_JOB_TRANSFER_POLICY_NO_SURCHARGE = static_cast<int>(0x8000006fu),

@@ -82,7 +82,7 @@ constexpr HRESULT HRESULT_FROM_WIN32(std::uint32_t x) {
 }
 
 // CoInitializeEx flags.
-typedef enum tagCOINIT {
+typedef enum tagCOINIT : int {
   COINIT_MULTITHREADED = 0x0,
   COINIT_APARTMENTTHREADED = 0x2,
   COINIT_DISABLE_OLE1DDE = 0x4,
@@ -90,7 +90,7 @@ typedef enum tagCOINIT {
 } COINIT;
 
 // CoCreateInstance contexts.
-typedef enum tagCLSCTX {
+typedef enum tagCLSCTX : int {
   CLSCTX_INPROC_SERVER = 0x1,
   CLSCTX_INPROC_HANDLER = 0x2,
   CLSCTX_LOCAL_SERVER = 0x4,

@@ -122,6 +122,18 @@ TEST(Engine, AddedFilesHaveUnknownSizeUntilMetainfoArrives) {
       << "two files of one job may not share a destination";
 }
 
+TEST(Engine, MetainfoDescribingNoFileIsRefusedForSeedsAndJobs) {
+  const std::string torrent = "d4:infod5:filesl2:p2e4:name5:multi12:piece lengthi8eee";
+  auto e = Start();
+  std::string error;
+  EXPECT_EQ(e->AddSeed(torrent, "/tmp", &error), hr::kInvalidData);
+  EXPECT_NE(error.find("no file"), std::string::npos) << error;
+  std::shared_ptr<const JobView> job;
+  ASSERT_EQ(e->CreateJob("a", &job), hr::kOk);
+  EXPECT_EQ(e->AddFiles(job->id, {{"http://127.0.0.1:9/x", "/tmp/shoal-x", torrent}}),
+            hr::kInvalidData);
+}
+
 TEST(Engine, ObserverHearsChangesOnTheEngineThread) {
   RecordingObserver obs;
   auto e = Start({}, &obs);

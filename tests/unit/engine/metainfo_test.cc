@@ -31,7 +31,8 @@ TEST(Metainfo, CreatesHybridMetainfoThatReadsBack) {
   EXPECT_EQ(s.name, "payload.bin");
   EXPECT_EQ(s.total_size, 3u * 1024 * 1024 + 17);
   EXPECT_EQ(s.num_files, 1);
-  EXPECT_EQ(s.info_hash.size(), 64u);  // v2 (SHA-256) hash present
+  EXPECT_EQ(s.info_hash.size(), 64u);     // v2 (SHA-256) hash present
+  EXPECT_EQ(s.info_hash_v1.size(), 40u);  // and, a hybrid, the v1 one
   std::filesystem::remove_all(dir);
 }
 
@@ -51,6 +52,7 @@ TEST(Metainfo, V1OnlyHasASha1InfoHashAndNoV2Fields) {
   ASSERT_EQ(ReadMetainfo(torrent, &s, &error), hr::kOk) << error;
   EXPECT_EQ(s.total_size, 2u * 1024 * 1024 + 5);
   EXPECT_EQ(s.info_hash.size(), 40u);  // v1 (SHA-1) only
+  EXPECT_EQ(s.info_hash_v1, s.info_hash);
 
   spec.v2_only = true;  // both at once is a contradiction
   EXPECT_EQ(CreateMetainfo(spec, &torrent, &error), hr::kInvalidArg);
@@ -63,6 +65,17 @@ TEST(Metainfo, CorruptBytesAreInvalidData) {
   EXPECT_EQ(ReadMetainfo("d4:infoi3ee", &s, &error), hr::kInvalidData);
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(ReadMetainfo("", &s, &error), hr::kInvalidData);
+}
+
+// Found by metainfo_fuzz (tests/fuzz/corpus/metainfo_fuzz/no_files): libtorrent accepts an
+// info dictionary whose "files" list holds no file dictionary, and without "pieces", as a
+// torrent of no files and no pieces; that is corrupt metainfo, not content.
+TEST(Metainfo, MetainfoDescribingNoFileIsInvalidData) {
+  const std::string torrent = "d4:infod5:filesl2:p2e4:name5:multi12:piece lengthi8eee";
+  MetainfoSummary s;
+  std::string error;
+  EXPECT_EQ(ReadMetainfo(torrent, &s, &error), hr::kInvalidData);
+  EXPECT_NE(error.find("no file"), std::string::npos) << error;
 }
 
 TEST(Metainfo, MissingFileIsAClearError) {

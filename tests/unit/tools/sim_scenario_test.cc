@@ -61,14 +61,14 @@ class SimScenarioFile : public ::testing::Test {
 
 TEST_F(SimScenarioFile, ReadsEveryKnob) {
   std::string error;
-  const auto s = LoadScenario(
-      Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
+  const auto s =
+      LoadScenario(Write(R"({"name":"x","peers":3,"file_mib":2,"wan_mib_s":4,"stagger_s":1.5,
                 "churn":[{"peer":2,"at_s":3},{"peer":"seeder","at_s":4}],"seeder":true,"tracker":false,"http_delay_s":0,
                 "no_http":true,"background":true,"timeout_s":9,"baselines":["curl"],
                 "cdn_outages":[{"at_s":1,"for_s":2.5}],"corrupt_peer":true,
                 "cdn_per_connection_mib_s":0.5,"cdn_latency_ms":40,
                 "peer_down_mib_s":8,"peer_up_mib_s":2})"),
-      &error);
+                   &error);
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->peers, 3);
   EXPECT_EQ(s->file_bytes, 2u << 20);
@@ -103,6 +103,57 @@ TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
   EXPECT_FALSE(LoadScenario(dir_ / "missing.json", &error));
 }
 
+// Issue 14 item 9: every number is range-checked before it becomes an integer (a float cast to
+// an integer out of its range is undefined behaviour; a negative size became a huge file).
+TEST_F(SimScenarioFile, RejectsNegativeAndOutOfRangeNumbersWithTheKeyInTheError) {
+  const struct {
+    const char* json;
+    const char* key;
+  } kCases[] = {
+      {R"({"file_mib":-1})", "file_mib"},
+      {R"({"file_mib":1e300})", "file_mib"},
+      {R"({"wan_mib_s":-16})", "wan_mib_s"},
+      {R"({"cdn_per_connection_mib_s":-0.5})", "cdn_per_connection_mib_s"},
+      {R"({"peer_down_mib_s":1e30})", "peer_down_mib_s"},
+      {R"({"peer_up_mib_s":-2})", "peer_up_mib_s"},
+      {R"({"peers":1e300})", "peers"},
+      {R"({"peers":4.5})", "peers"},
+      {R"({"peers":4294967304})", "peers"},
+      {R"({"cdn_latency_ms":-5})", "cdn_latency_ms"},
+      {R"({"cdn_latency_ms":1e12})", "cdn_latency_ms"},
+      {R"({"piece_kib":3000000000})", "piece_kib"},
+      {R"({"piece_kib":-16})", "piece_kib"},
+      {R"({"http_delay_s":-7})", "http_delay_s"},
+      {R"({"http_delay_s":1e20})", "http_delay_s"},
+      {R"({"stagger_s":1e300})", "stagger_s"},
+      {R"({"timeout_s":1e300})", "timeout_s"},
+      {R"({"churn":[{"peer":1e300,"at_s":1}]})", "peer"},
+      {R"({"churn":[{"peer":1,"at_s":1e300}]})", "at_s"},
+      {R"({"cdn_outages":[{"at_s":1,"for_s":1e300}]})", "for_s"},
+      {R"({"file_mib":"64"})", "file_mib"},
+  };
+  for (const auto& c : kCases) {
+    std::string error;
+    EXPECT_FALSE(LoadScenario(Write(c.json), &error)) << c.json;
+    EXPECT_NE(error.find(c.key), std::string::npos) << c.json << ": " << error;
+  }
+}
+
+TEST_F(SimScenarioFile, AcceptsTheLimitsOfEachRange) {
+  std::string error;
+  const auto s = LoadScenario(
+      Write(R"({"peers":200,"file_mib":0.001,"piece_kib":16,"cdn_latency_ms":0,"http_delay_s":-1,
+                "peer_up_mib_s":0,"stagger_s":0})"),
+      &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->peers, 200);
+  EXPECT_EQ(s->file_bytes, 1048u);  // 0.001 MiB, rounded down to whole bytes
+  EXPECT_EQ(s->piece_kib, 16);
+  EXPECT_EQ(s->http_delay_s, -1);
+  EXPECT_FALSE(LoadScenario(Write(R"({"file_mib":0.0000001})"), &error)) << "0 bytes";
+  EXPECT_NE(error.find("file_mib"), std::string::npos) << error;
+}
+
 TEST(SimTorrentFacts, InfoHashAndPieceLengthMatchTheEngine) {
   testing::TempDir dir;
   testing::WriteRandomFile(dir / "f.bin", (1 << 20) + 123);
@@ -122,6 +173,13 @@ TEST(SimTorrentFacts, InfoHashAndPieceLengthMatchTheEngine) {
   EXPECT_EQ(facts->piece_length, 64u * 1024);
   EXPECT_FALSE(ReadTorrentFacts("d4:infoi3ee"));
   EXPECT_FALSE(ReadTorrentFacts(torrent.substr(0, torrent.size() / 2)));
+}
+
+// The hand-written bencode reader this replaced looped forever on a string length that wraps
+// the offset back to where it started (2^64 - 21 here).
+TEST(SimTorrentFacts, ALengthThatWrapsAroundIsAnErrorNotAHang) {
+  EXPECT_FALSE(ReadTorrentFacts("d18446744073709551595:e"));
+  EXPECT_FALSE(ReadTorrentFacts("d4:infod12:piece lengthi18446744073709551616eee"));
 }
 
 }  // namespace

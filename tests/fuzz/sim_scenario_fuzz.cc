@@ -1,0 +1,43 @@
+// Fuzz target: `shoal sim` scenario files (tools/shoal/sim_scenario.h). A scenario either
+// fails with a message or is within every range the simulator relies on, and its bound is
+// computable.
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "tools/shoal/sim_scenario.h"
+
+namespace {
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace cli = shoal::cli;
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  const auto s = cli::ParseScenario(text, "fuzz.json", &error);
+  if (!s) {
+    Check(!error.empty());
+    return 0;
+  }
+  Check(s->peers >= 1 && s->peers <= 200);
+  Check(s->file_bytes > 0 && s->file_bytes <= (1ull << 40));
+  Check(s->wan_bytes_per_s > 0);
+  Check(s->piece_kib >= 0 && s->piece_kib <= (1 << 16));
+  Check(s->http_delay_s >= -1);
+  Check(s->stagger_s >= 0 && std::isfinite(s->stagger_s) && s->timeout_s > 0);
+  for (const auto& c : s->churn) {
+    Check(c.at_s >= 0 && (c.peer == cli::ChurnEvent::kSeeder ? s->seeder : c.peer < s->peers));
+  }
+  for (const auto& o : s->cdn_outages) Check(o.at_s >= 0 && o.for_s > 0);
+  for (const std::uint64_t piece : {0ull, 16384ull, 1ull << 22}) {
+    const cli::Bound b = cli::ComputeBound(*s, piece);
+    Check(b.pieces >= 1 && std::isfinite(b.origin_term_s));
+  }
+  return 0;
+}
