@@ -18,7 +18,7 @@ void Check(bool ok) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  namespace peers = shoal::peers;
+  namespace origin = shoal::origin;
   if (size < 8) return 0;
   std::uint64_t body_size = 0;
   for (int i = 7; i >= 0; --i) body_size = body_size << 8 | data[i];

@@ -20,7 +20,7 @@ void Check(bool ok) {
 }
 
 void Handle(const http::request<http::empty_body>& req) {
-  namespace peers = shoal::peers;
+  namespace origin = shoal::origin;
   const bool head = req.method() == http::verb::head;
   if (!head && req.method() != http::verb::get) return;  // 405
   std::string path;
