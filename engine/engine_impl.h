@@ -36,6 +36,9 @@ class Engine::Impl final : public JobControl {
   bool Start(EngineSeams seams, std::string* error);
   // Stops the thread, then the workers (their late results are dropped).
   void Stop();
+  // The engine-thread rule, checked: logs and aborts unless called on the engine thread.
+  // Cheap (a thread-id compare); at the entry of the mutators, naming the caller.
+  void AssertEngineThread(const char* where) const;
 
   // The public Engine methods' bodies, on the engine thread (jobs.cc, finish.cc).
   hr::HResult CreateJob(const std::string& name, std::shared_ptr<const JobView>* out);

@@ -12,7 +12,7 @@ void PublishView(Job& job, double now_s) {
       job.active_s + (job.active_since_s >= 0 ? now_s - job.active_since_s : 0.0);
   activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
   {
-    std::lock_guard lock(job.view->files_mu);
+    MutexLock lock(job.view->files_mu);
     job.view->files.resize(job.files.size());
     job.view->file_sources.resize(job.files.size());
     for (std::size_t i = 0; i < job.files.size(); ++i) {

@@ -1,25 +1,24 @@
 #include "engine/torrent_session.h"
 
+#include <netdb.h>
+
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/peer_info.hpp>
+#include <libtorrent/posix_disk_io.hpp>
+#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
-#include <libtorrent/posix_disk_io.hpp>
-#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/write_resume_data.hpp>
-
-#include <netdb.h>
-
-#include <cstdio>
-
 #include <unordered_map>
 #include <unordered_set>
+
+#include "engine/log.h"
 
 namespace shoal::engine {
 namespace {
@@ -87,7 +86,7 @@ class TorrentSession::Impl {
     // and blocks uploaded to peers.
     SourceBytes received;
     std::unordered_set<int> cdn_pieces;  // handed over with AddPiece, not yet verified
-    bool checked = false;  // pieces verified before this were on disk already: no one's bytes
+    bool checked = false;    // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
     bool file_error = false;  // a disk error stopped it: re-check what is on disk on resume
@@ -104,7 +103,7 @@ class TorrentSession::Impl {
   std::unordered_map<int, Entry> entries;
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
-  SourceBytes retired;  // bytes of torrents already removed, for the engine's totals
+  SourceBytes retired;             // bytes of torrents already removed, for the engine's totals
   std::vector<int> orphan_resume;  // SaveResume for keys gone: answered with no data
   std::uint64_t connections_made = 0;
 
@@ -180,7 +179,8 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   // DOMaxUploadBandwidth: LAN and loopback peers sit in the local class, which the global
   // rate limit does not reach (libtorrent-notes §3), so both classes get the limit.
   if (options.max_upload_kbps > 0) {
-    for (lt::peer_class_t c : {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
+    for (lt::peer_class_t c :
+         {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
       lt::peer_class_info info = impl->session->get_peer_class(c);
       info.upload_limit = static_cast<int>(options.max_upload_kbps * 1024);
       impl->session->set_peer_class(c, info);
@@ -236,9 +236,9 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     atp = lt::read_resume_data(
         lt::span<const char>(params.resume.data(), static_cast<long>(params.resume.size())), ec);
     if (ec || atp.info_hashes != info->info_hashes()) {  // unreadable, or another torrent's
-      std::fprintf(stderr, "shoal: resume data for %s/%s is %s; checking the file instead\n",
-                   params.save_dir.c_str(), params.file_name.c_str(),
-                   ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
+      Logf(LogLevel::kInfo, "torrent", "resume data for %s/%s is %s; checking the file instead",
+           params.save_dir.c_str(), params.file_name.c_str(),
+           ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
       atp = lt::add_torrent_params();
       ec.clear();
     } else {
@@ -270,8 +270,8 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     if (!pad && !params.file_name.empty()) {
       atp.renamed_files[f] = params.file_name;
     }
-    layout->files.push_back({static_cast<std::uint64_t>(fs.file_size(f)),
-                             pad ? -1 : params.job_file});
+    layout->files.push_back(
+        {static_cast<std::uint64_t>(fs.file_size(f)), pad ? -1 : params.job_file});
   }
   lt::torrent_handle h = impl_->session->add_torrent(std::move(atp), ec);
   if (ec) {
@@ -485,7 +485,7 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* r = lt::alert_cast<lt::fastresume_rejected_alert>(a)) {
     // The file does not match the resume data: libtorrent checks it instead.
     if (Entry* e = Find(KeyOf(r->handle))) e->from_resume = false;
-    std::fprintf(stderr, "shoal: %s; checking the file instead\n", r->message().c_str());
+    Logf(LogLevel::kInfo, "torrent", "%s; checking the file instead", r->message().c_str());
     return;
   }
   if (auto* r = lt::alert_cast<lt::torrent_removed_alert>(a)) {

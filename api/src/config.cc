@@ -56,7 +56,10 @@ std::vector<std::string> SplitList(const std::string& text) {
 
 HRESULT ApplyJson(const json& j, Options* o, std::string* error) {
   if (!j.is_object()) return Fail(kInvalidData, error, "the top level is not a JSON object");
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+    const std::string& key = item.key();
+    const json& value = item.value();
     const std::string where = "\"" + key + "\": ";
     auto want_string = [&](std::string* field) {
       if (!value.is_string()) return Fail(E_INVALIDARG, error, where + "expected a string");
