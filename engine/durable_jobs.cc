@@ -174,7 +174,7 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
     } else {
       // Pieces need a re-check: shown as stored until the swarm has the file again, and
       // only when the file still has at least that many bytes.
-      f.sources_base = f.sources = sf.sources;
+      f.sources = sf.sources;
       f.restored = true;
       job.tracker.SetStreamedBytes(index, on_disk >= sf.verified_bytes ? sf.verified_bytes : 0);
     }

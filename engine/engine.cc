@@ -124,7 +124,11 @@ void Engine::Impl::ProcessEvents() {
     switch (ev.kind) {
       case TorrentEvent::Kind::kPieceVerified:
         resume_->Changed(ev.key);
+        CountBytes(ev.key, ev.bytes);
         OnPiece(ev.key, ev.piece);
+        break;
+      case TorrentEvent::Kind::kUploaded:
+        CountBytes(ev.key, ev.bytes);
         break;
       case TorrentEvent::Kind::kPieceFailed:
         OnPieceFailed(ev.key, ev.piece);
@@ -156,6 +160,12 @@ void Engine::Impl::ProcessEvents() {
         break;
     }
   }
+}
+
+void Engine::Impl::CountBytes(int key, const SourceBytes& bytes) {
+  const JobTable::Owner* owner = jobs_.OwnerOf(key);
+  if (owner == nullptr) return;  // a seed: the session's totals only
+  owner->job->files[owner->file].sources += bytes;
 }
 
 void Engine::Impl::OnSwarmError(const TorrentEvent& ev) {

@@ -92,6 +92,8 @@ class Engine::Impl final : public JobControl {
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
   void OnPiece(int key, int piece);
+  // Adds an event's bytes to the ledger of the job file owning torrent `key`.
+  void CountBytes(int key, const SourceBytes& bytes);
   void OnPieceFailed(int key, int piece);
   // Pauses torrents and stops HTTP and CDN transfers.
   void PauseTorrents(Job& job);

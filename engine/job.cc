@@ -21,10 +21,7 @@ void PublishView(Job& job, double now_s) {
       job.view->files[i] = job.tracker.File(static_cast<int>(i));
       job.view->files[i].completed = completed;
       job.view->file_sources[i] = f.sources;
-      total.from_peers += f.sources.from_peers;
-      total.from_http += f.sources.from_http;
-      total.from_cache_server += f.sources.from_cache_server;
-      total.to_peers += f.sources.to_peers;
+      total += f.sources;
       activity.http_connections +=
           static_cast<std::uint32_t>(CdnPump::InFlight(f) + (f.http.transfer ? 1 : 0));
     }

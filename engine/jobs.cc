@@ -94,13 +94,6 @@ hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
 
 void Engine::Impl::Publish(Job& job) {
   AssertEngineThread(__func__);
-  for (JobFile& f : job.files) {
-    if (f.torrent >= 0) {
-      const SourceBytes now = swarm_->Sources(f.torrent);
-      f.sources = {f.sources_base.from_peers + now.from_peers,
-                   f.sources_base.from_http + now.from_http};
-    }
-  }
   PublishView(job, NowS());
 }
 

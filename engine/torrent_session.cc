@@ -82,9 +82,6 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    // Verified payload by where each piece came from (peers, or the CDN through AddPiece),
-    // and blocks uploaded to peers.
-    SourceBytes received;
     std::unordered_set<int> cdn_pieces;  // handed over with AddPiece, not yet verified
     bool checked = false;    // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
@@ -103,7 +100,7 @@ class TorrentSession::Impl {
   std::unordered_map<int, Entry> entries;
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
-  SourceBytes retired;             // bytes of torrents already removed, for the engine's totals
+  SourceBytes totals;              // every torrent's bytes as its events carry them, for Totals()
   std::vector<int> orphan_resume;  // SaveResume for keys gone: answered with no data
   std::uint64_t connections_made = 0;
 
@@ -378,12 +375,9 @@ void TorrentSession::SetDownloadLimit(int key, int bytes_per_s) {
 
 EngineStats TorrentSession::Totals() {
   EngineStats s;
-  s.bytes = impl_->retired;
+  s.bytes = impl_->totals;
   s.peer_connections_made = impl_->connections_made;
   for (auto& [key, e] : impl_->entries) {
-    s.bytes.from_peers += e.received.from_peers;
-    s.bytes.from_http += e.received.from_http;
-    s.bytes.to_peers += e.received.to_peers;
     ++s.torrents;
     if (e.removing) continue;
     std::vector<lt::peer_info> peers;
@@ -403,13 +397,7 @@ TorrentStats TorrentSession::Poll(int key) {
     s.peer_rate_bytes_s += p.payload_down_speed;
     ++s.peers;
   }
-  s.sources = Sources(key);
   return s;
-}
-
-SourceBytes TorrentSession::Sources(int key) const {
-  auto it = impl_->entries.find(key);
-  return it == impl_->entries.end() ? SourceBytes{} : it->second.received;
 }
 
 void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
@@ -423,11 +411,16 @@ void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
 void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* out) {
   using Kind = TorrentEvent::Kind;
   if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
-    Entry* e = Find(KeyOf(b->handle));
+    const int key = KeyOf(b->handle);
+    Entry* e = Find(key);
     if (e == nullptr) return;
     const int piece_size = e->info->piece_size(b->piece_index);
     const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
-    if (bytes > 0) e->received.to_peers += static_cast<std::uint64_t>(bytes);
+    if (bytes <= 0) return;
+    TorrentEvent ev{Kind::kUploaded, key};
+    ev.bytes.to_peers = static_cast<std::uint64_t>(bytes);
+    totals += ev.bytes;
+    out->push_back(std::move(ev));
     return;
   }
   if (lt::alert_cast<lt::peer_connect_alert>(a) != nullptr) {
@@ -437,13 +430,15 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
     const int key = KeyOf(p->handle);
     const int piece = static_cast<int>(p->piece_index);
+    TorrentEvent ev{Kind::kPieceVerified, key, piece};
     if (Entry* e = Find(key); e != nullptr && e->checked) {
       // A verified piece counts once, for the source that supplied it; rejected bytes (a
       // corrupt peer, a redundant copy) count for no one.
       const auto bytes = static_cast<std::uint64_t>(e->info->piece_size(p->piece_index));
-      (e->cdn_pieces.erase(piece) > 0 ? e->received.from_http : e->received.from_peers) += bytes;
+      (e->cdn_pieces.erase(piece) > 0 ? ev.bytes.from_http : ev.bytes.from_peers) = bytes;
+      totals += ev.bytes;
     }
-    out->push_back({Kind::kPieceVerified, key, piece});
+    out->push_back(std::move(ev));
     return;
   }
   if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
@@ -492,11 +487,6 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
     const int key = KeyOf(r->handle);
     if (key < 0) return;
     by_handle.erase(r->handle);
-    if (Entry* e = Find(key)) {
-      retired.from_peers += e->received.from_peers;
-      retired.from_http += e->received.from_http;
-      retired.to_peers += e->received.to_peers;
-    }
     entries.erase(key);
     out->push_back({Kind::kRemoved, key});
     return;
