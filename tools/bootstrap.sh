@@ -14,6 +14,7 @@ packages=(
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
+  clang                                              # the thread-safety build (SHOAL_THREAD_SAFETY, .ci/run)
 )
 
 missing=()
