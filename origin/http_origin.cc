@@ -10,13 +10,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <thread>
 #include <vector>
 
-#include "engine/log.h"
 #include "origin/origin_session.h"
 
 namespace shoal::origin {
@@ -49,27 +49,27 @@ struct HttpOrigin::Impl {
     if (ec) {
       boost::system::error_code ignored;
       acceptor.close(ignored);
-      *error =
-          "cannot listen on " + host + ":" + std::to_string(endpoint.port()) + ": " + ec.message();
+      *error = "cannot listen on " + host + ":" + std::to_string(endpoint.port()) + ": " +
+               ec.message();
       return false;
     }
     return true;
   }
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(ioc),
-                          [this](boost::system::error_code ec, tcp::socket socket) {
-                            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-                            if (ec) {  // e.g. out of file descriptors: back off instead of spinning
-                              retry.expires_after(kRetryDelay);
-                              retry.async_wait([this](boost::system::error_code ec) {
-                                if (!ec && acceptor.is_open()) Accept();
-                              });
-                              return;
-                            }
-                            if (shared->available) StartOriginSession(std::move(socket), shared);
-                            Accept();
-                          });
+    acceptor.async_accept(asio::make_strand(ioc), [this](boost::system::error_code ec,
+                                                         tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec) {  // e.g. out of file descriptors: back off instead of spinning
+        retry.expires_after(kRetryDelay);
+        retry.async_wait([this](boost::system::error_code ec) {
+          if (!ec && acceptor.is_open()) Accept();
+        });
+        return;
+      }
+      if (shared->available) StartOriginSession(std::move(socket), shared);
+      Accept();
+    });
   }
 
   // Re-listening after an outage can only fail if something took the port meanwhile; keep
@@ -77,7 +77,7 @@ struct HttpOrigin::Impl {
   void ListenAgain() {
     std::string error;
     if (Listen(&error)) return Accept();
-    engine::Logf(engine::LogLevel::kWarning, "origin", "%s (retrying)", error.c_str());
+    std::fprintf(stderr, "shoal origin: %s (retrying)\n", error.c_str());
     retry.expires_after(kRetryDelay);
     retry.async_wait([this](boost::system::error_code ec) {
       if (!ec && shared->available && !acceptor.is_open()) ListenAgain();
