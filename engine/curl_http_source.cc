@@ -11,13 +11,13 @@
 #include <future>
 #include <list>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "engine/content_range.h"
 #include "engine/curl_util.h"
 #include "engine/http_source.h"
+#include "engine/mutex.h"
 
 namespace shoal::engine {
 
@@ -291,7 +291,7 @@ class CurlHttpSource final : public HttpSource {
   ~CurlHttpSource() override {
     std::list<Worker> workers;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       workers.swap(workers_);
     }
     for (Worker& w : workers) w.cancel->store(true);
@@ -303,7 +303,7 @@ class CurlHttpSource final : public HttpSource {
     auto finished = std::make_shared<std::atomic<bool>>(false);
     std::promise<void> done;
     std::shared_future<void> previous;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Reap();
     auto& last = last_by_path_[request.path];
     previous = last;
@@ -334,8 +334,8 @@ class CurlHttpSource final : public HttpSource {
     std::thread thread;
   };
 
-  // Joins workers that are done (under mu_).
-  void Reap() {
+  // Joins workers that are done.
+  void Reap() REQUIRES(mu_) {
     for (auto it = workers_.begin(); it != workers_.end();) {
       if (it->finished->load()) {
         it->thread.join();
@@ -351,9 +351,9 @@ class CurlHttpSource final : public HttpSource {
   }
 
   const HttpSourceOptions options_;
-  std::mutex mu_;
-  std::list<Worker> workers_;
-  std::map<std::string, std::shared_future<void>> last_by_path_;
+  Mutex mu_;
+  std::list<Worker> workers_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_future<void>> last_by_path_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 
 #include "engine/job.h"
+#include "engine/log.h"
 #include "engine/resume_book.h"
 
 namespace shoal::engine {
@@ -63,8 +63,8 @@ void DurableJobs::Put(Job& job) {
   if (job.state == JobState::kAcknowledged) {
     std::string error;
     if (!store_->Remove(job.view->id, &error)) {
-      std::fprintf(stderr, "shoal: cannot remove job %s from the store: %s\n",
-                   job.view->id.ToString().c_str(), error.c_str());
+      Logf(LogLevel::kWarning, "store", "cannot remove job %s from the store: %s",
+           job.view->id.ToString().c_str(), error.c_str());
     }
     job.persist_dirty = false;
     return;
@@ -78,8 +78,8 @@ void DurableJobs::Put(Job& job) {
                                              .count();
   }
   if (!store_->Put(ToStored(job, stalled_since_ns), &error)) {
-    std::fprintf(stderr, "shoal: cannot save job %s: %s\n", job.view->id.ToString().c_str(),
-                 error.c_str());
+    Logf(LogLevel::kWarning, "store", "cannot save job %s: %s", job.view->id.ToString().c_str(),
+         error.c_str());
   }
   job.persist_dirty = false;
 }
@@ -87,8 +87,8 @@ void DurableJobs::Put(Job& job) {
 void DurableJobs::Remove(Job& job, ResumeBook& resume) {
   std::string error;
   if (!store_->Remove(job.view->id, &error)) {
-    std::fprintf(stderr, "shoal: cannot remove job %s from the store: %s\n",
-                 job.view->id.ToString().c_str(), error.c_str());
+    Logf(LogLevel::kWarning, "store", "cannot remove job %s from the store: %s",
+         job.view->id.ToString().c_str(), error.c_str());
   }
   for (const JobFile& f : job.files) resume.Forget(f.temp_path());
   job.persist_dirty = false;
@@ -174,7 +174,7 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
     } else {
       // Pieces need a re-check: shown as stored until the swarm has the file again, and
       // only when the file still has at least that many bytes.
-      f.sources_base = f.sources = sf.sources;
+      f.sources = sf.sources;
       f.restored = true;
       job.tracker.SetStreamedBytes(index, on_disk >= sf.verified_bytes ? sf.verified_bytes : 0);
     }
@@ -201,8 +201,8 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
   if (state == JobState::kTransferred && !all_whole && !job.completing) {
     // A temp file was deleted or truncated behind our back: fetch it again, never expose it.
     state = JobState::kQueued;
-    std::fprintf(stderr, "shoal: job %s: a temp file is missing or short; fetching again\n",
-                 s.id.ToString().c_str());
+    Logf(LogLevel::kWarning, "store", "job %s: a temp file is missing or short; fetching again",
+         s.id.ToString().c_str());
   }
   job.state = state;
   job.view->state.store(state);

@@ -1,32 +1,39 @@
 // Engine's public face, and the loop's hooks: start (stored jobs back), swarm events, ticks.
 #include "engine/engine.h"
 
-#include <cstdio>
+#include <cstdlib>
 
 #include "engine/bandwidth.h"
 #include "engine/engine_impl.h"
+#include "engine/log.h"
 #include "engine/torrent_session.h"
 
 namespace shoal::engine {
 
 FileProgress JobView::GetFileProgress(std::size_t index) const {
-  std::lock_guard lock(files_mu);
+  MutexLock lock(files_mu);
   return index < files.size() ? files[index] : FileProgress{};
 }
 
 SourceBytes JobView::GetFileSources(std::size_t index) const {
-  std::lock_guard lock(files_mu);
+  MutexLock lock(files_mu);
   return index < file_sources.size() ? file_sources[index] : SourceBytes{};
 }
 
 std::size_t JobView::FileCount() const {
-  std::lock_guard lock(files_mu);
+  MutexLock lock(files_mu);
   return files.size();
 }
 
 Engine::Impl::Impl(const EngineOptions& options, JobObserver* observer,
                    std::shared_ptr<const Clock> clock)
     : options_(options), observer_(observer), clock_(std::move(clock)), start_(clock_->Now()) {}
+
+void Engine::Impl::AssertEngineThread(const char* where) const {
+  if (loop_.OnLoopThread()) return;
+  Logf(LogLevel::kError, "engine", "%s called off the engine thread: aborting", where);
+  std::abort();
+}
 
 double Engine::Impl::NowS() const {
   return std::chrono::duration<double>(clock_->Now() - start_).count();
@@ -89,6 +96,7 @@ void Engine::Impl::Stop() {
 }
 
 void Engine::Impl::Restore() {
+  AssertEngineThread(__func__);
   if (!durable_) return;
   std::vector<Job*> completing;  // holding Complete's intent
   for (StoredJob& s : durable_->Load()) {
@@ -105,19 +113,22 @@ void Engine::Impl::Restore() {
   // After the stored seeds: the roll-forward seeds its files as Complete does, and a stored
   // seed must not find its content taken by the job's.
   for (Job* job : completing) RollForward(*job);
-  if (!durable_->warnings().empty()) {
-    std::fprintf(stderr, "shoal: %s", durable_->warnings().c_str());
-  }
+  LogLines(LogLevel::kWarning, "store", durable_->warnings());
 }
 
 void Engine::Impl::ProcessEvents() {
+  AssertEngineThread(__func__);
   std::vector<TorrentEvent> events;
   swarm_->PopEvents(&events);
   for (const TorrentEvent& ev : events) {
     switch (ev.kind) {
       case TorrentEvent::Kind::kPieceVerified:
         resume_->Changed(ev.key);
+        CountBytes(ev.key, ev.bytes);
         OnPiece(ev.key, ev.piece);
+        break;
+      case TorrentEvent::Kind::kUploaded:
+        CountBytes(ev.key, ev.bytes);
         break;
       case TorrentEvent::Kind::kPieceFailed:
         OnPieceFailed(ev.key, ev.piece);
@@ -151,6 +162,12 @@ void Engine::Impl::ProcessEvents() {
   }
 }
 
+void Engine::Impl::CountBytes(int key, const SourceBytes& bytes) {
+  const JobTable::Owner* owner = jobs_.OwnerOf(key);
+  if (owner == nullptr) return;  // a seed: the session's totals only
+  owner->job->files[owner->file].sources += bytes;
+}
+
 void Engine::Impl::OnSwarmError(const TorrentEvent& ev) {
   auto seed = pending_seeds_.find(ev.key);
   if (seed != pending_seeds_.end()) {
@@ -172,6 +189,7 @@ void Engine::Impl::OnSwarmError(const TorrentEvent& ev) {
 }
 
 void Engine::Impl::Tick() {
+  AssertEngineThread(__func__);
   const double now = NowS();
   // Peer reconnects follow real time, whatever clock the job timers read.
   const double real_now =

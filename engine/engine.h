@@ -8,13 +8,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "engine/clock.h"
 #include "engine/hresult.h"
 #include "engine/http_source.h"
+#include "engine/mutex.h"
 #include "engine/options.h"
 #include "engine/seqlock.h"
 #include "engine/types.h"
@@ -39,9 +39,9 @@ struct JobView {
   std::size_t FileCount() const;
 
   // Engine side.
-  mutable std::mutex files_mu;
-  std::vector<FileProgress> files;
-  std::vector<SourceBytes> file_sources;
+  mutable Mutex files_mu;
+  std::vector<FileProgress> files GUARDED_BY(files_mu);
+  std::vector<SourceBytes> file_sources GUARDED_BY(files_mu);
 };
 
 // Receives job events on the engine thread. Implementations must return quickly and must not

@@ -37,6 +37,9 @@ class Engine::Impl final : public JobControl {
   bool Start(EngineSeams seams, std::string* error);
   // Stops the thread, then the workers (their late results are dropped).
   void Stop();
+  // The engine-thread rule, checked: logs and aborts unless called on the engine thread.
+  // Cheap (a thread-id compare); at the entry of the mutators, naming the caller.
+  void AssertEngineThread(const char* where) const;
 
   // The public Engine methods' bodies, on the engine thread (jobs.cc, finish.cc).
   hr::HResult CreateJob(const std::string& name, std::shared_ptr<const JobView>* out);
@@ -90,6 +93,8 @@ class Engine::Impl final : public JobControl {
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
   void OnPiece(int key, int piece);
+  // Adds an event's bytes to the ledger of the job file owning torrent `key`.
+  void CountBytes(int key, const SourceBytes& bytes);
   void OnPieceFailed(int key, int piece);
   // Pauses torrents and stops HTTP and CDN transfers.
   void PauseTorrents(Job& job);

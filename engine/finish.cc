@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "engine/crash_point.h"
 #include "engine/destination.h"
 #include "engine/engine_impl.h"
+#include "engine/log.h"
 
 namespace shoal::engine {
 
@@ -40,6 +40,7 @@ void Engine::Impl::OnRemoved(int key) {
 }
 
 void Engine::Impl::Cancel(Job& job, Reply reply) {
+  AssertEngineThread(__func__);
   const Transition t = NextState(job.state, JobAction::kCancel, !job.files.empty());
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
@@ -61,6 +62,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
 }
 
 void Engine::Impl::Complete(Job& job, Reply reply) {
+  AssertEngineThread(__func__);
   const Transition t = NextState(job.state, JobAction::kComplete, !job.files.empty());
   if (hr::Failed(t.result)) return reply(t.result);
   ++job.generation;
@@ -102,7 +104,7 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
       f.temp_created = false;
       CrashPoint("complete.renamed");
     }
-    std::lock_guard lock(job.view->files_mu);
+    MutexLock lock(job.view->files_mu);
     if (static_cast<std::size_t>(i) < job.view->files.size()) job.view->files[i].completed = true;
   }
   SetState(job, JobState::kAcknowledged);  // and out of the store
@@ -128,6 +130,7 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
 
 void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,
                            std::string* error) {
+  AssertEngineThread(__func__);
   Swarm::AddParams params;
   params.metainfo = metainfo;
   params.save_dir = dir;
@@ -168,8 +171,8 @@ void Engine::Impl::CancelInactive() {
         !InactiveTooLong(options_, job->state, job->view->times.Load().modification_ns, now)) {
       continue;
     }
-    std::fprintf(stderr, "shoal: job %s cancelled after %u s without activity\n",
-                 job->view->id.ToString().c_str(), options_.job_inactivity_timeout_s);
+    Logf(LogLevel::kInfo, "jobs", "job %s cancelled after %u s without activity",
+         job->view->id.ToString().c_str(), options_.job_inactivity_timeout_s);
     Cancel(*job, [](hr::HResult) {});
   }
 }

@@ -12,7 +12,7 @@ void PublishView(Job& job, double now_s) {
       job.active_s + (job.active_since_s >= 0 ? now_s - job.active_since_s : 0.0);
   activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
   {
-    std::lock_guard lock(job.view->files_mu);
+    MutexLock lock(job.view->files_mu);
     job.view->files.resize(job.files.size());
     job.view->file_sources.resize(job.files.size());
     for (std::size_t i = 0; i < job.files.size(); ++i) {
@@ -21,10 +21,7 @@ void PublishView(Job& job, double now_s) {
       job.view->files[i] = job.tracker.File(static_cast<int>(i));
       job.view->files[i].completed = completed;
       job.view->file_sources[i] = f.sources;
-      total.from_peers += f.sources.from_peers;
-      total.from_http += f.sources.from_http;
-      total.from_cache_server += f.sources.from_cache_server;
-      total.to_peers += f.sources.to_peers;
+      total += f.sources;
       activity.http_connections +=
           static_cast<std::uint32_t>(CdnPump::InFlight(f) + (f.http.transfer ? 1 : 0));
     }

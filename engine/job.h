@@ -34,9 +34,9 @@ struct JobFile {
   int tracked = -1;
   bool fetching = false;
   bool restored = false;
-  // Verified bytes by source; `sources_base` was counted by an earlier engine run.
+  // The file's one byte ledger: verified bytes by source and bytes uploaded, from its
+  // torrent's events (or HTTP), restored from the store across runs.
   SourceBytes sources;
-  SourceBytes sources_base;
   CdnFileState cdn;          // cdn_pump.cc
   HttpFileState http;        // http_transfers.cc
   IntegrityState integrity;  // integrity.cc

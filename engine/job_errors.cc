@@ -2,11 +2,13 @@
 // (TRANSIENT_ERROR, retried after MinimumRetryDelay), and the NoProgressTimeout that turns a
 // run of transient errors without progress into ERROR (the rules: retry_timers.h).
 #include "engine/engine_impl.h"
+#include "engine/log.h"
 
 namespace shoal::engine {
 
 void Engine::Impl::RecordError(Job& job, hr::HResult code, ErrorContext context, int file,
                                std::string message) {
+  AssertEngineThread(__func__);
   std::string protocol;
   if (file >= 0) {
     const std::string& url = job.files[file].spec.remote_url;

@@ -11,6 +11,7 @@
 #include "engine/crash_point.h"
 #include "engine/destination.h"
 #include "engine/engine_impl.h"
+#include "engine/log.h"
 #include "engine/metainfo.h"
 #include "engine/temp_files.h"
 
@@ -30,6 +31,7 @@ std::string ShortId(const Uuid& id) {
 }  // namespace
 
 hr::HResult Engine::Impl::CreateJob(const std::string& name, std::shared_ptr<const JobView>* out) {
+  AssertEngineThread(__func__);
   if (jobs_.LiveCount() >= options_.max_jobs) return hr::kBgETooManyJobsPerUser;
   auto owned = std::make_unique<Job>();
   owned->view = std::make_shared<JobView>(jobs_.NewId());
@@ -52,10 +54,12 @@ void Engine::Impl::Notify(Job& job, JobEvent event) {
 }
 
 void Engine::Impl::Persist(Job& job) {
+  AssertEngineThread(__func__);
   if (durable_) durable_->Put(job);
 }
 
 void Engine::Impl::SetState(Job& job, JobState next) {
+  AssertEngineThread(__func__);
   if (job.state == next) return;
   if (!IsActive(job.state) && IsActive(next)) {
     job.active_since_s = NowS();
@@ -91,13 +95,7 @@ hr::HResult Engine::Impl::Apply(Job& job, JobAction action) {
 }
 
 void Engine::Impl::Publish(Job& job) {
-  for (JobFile& f : job.files) {
-    if (f.torrent >= 0) {
-      const SourceBytes now = swarm_->Sources(f.torrent);
-      f.sources = {f.sources_base.from_peers + now.from_peers,
-                   f.sources_base.from_http + now.from_http};
-    }
-  }
+  AssertEngineThread(__func__);
   PublishView(job, NowS());
 }
 
@@ -111,6 +109,7 @@ void Engine::Impl::Progressed(Job& job, bool new_bytes) {
 
 hr::HResult Engine::Impl::SetProperties(Job& job,
                                         const std::function<hr::HResult(JobProperties&)>& edit) {
+  AssertEngineThread(__func__);
   const Transition t = NextState(job.state, JobAction::kSetProperty, !job.files.empty());
   if (hr::Failed(t.result)) return t.result;
   JobProperties copy = job.props;
@@ -124,6 +123,7 @@ hr::HResult Engine::Impl::SetProperties(Job& job,
 }
 
 hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
+  AssertEngineThread(__func__);
   const Transition t = NextState(job.state, JobAction::kAddFile, !job.files.empty());
   if (hr::Failed(t.result)) return t.result;
   if (job.files.size() + specs.size() > options_.max_files_per_job) {
@@ -182,6 +182,7 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
 }
 
 hr::HResult Engine::Impl::Resume(Job& job) {
+  AssertEngineThread(__func__);
   const JobState before = job.state;
   const hr::HResult h = Apply(job, JobAction::kResume);
   if (hr::Failed(h)) return h;
@@ -197,6 +198,7 @@ hr::HResult Engine::Impl::Resume(Job& job) {
 }
 
 hr::HResult Engine::Impl::Suspend(Job& job) {
+  AssertEngineThread(__func__);
   const hr::HResult h = Apply(job, JobAction::kSuspend);
   if (hr::Failed(h)) return h;
   ++job.generation;
@@ -214,6 +216,7 @@ void Engine::Impl::PauseTorrents(Job& job) {
 }
 
 void Engine::Impl::Schedule(Job& job) {
+  AssertEngineThread(__func__);
   bool all_done = true;
   bool waiting = false;
   // Plain-HTTP files go one at a time, in order, as BITS transfers a job's files.
@@ -353,6 +356,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {
+  AssertEngineThread(__func__);
   const JobTable::Owner* owner = jobs_.OwnerOf(key);
   if (owner == nullptr) return;
   Job& job = *owner->job;

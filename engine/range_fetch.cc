@@ -115,20 +115,20 @@ RangeFetcher::RangeFetcher(FetchOptions options, int workers) : options_(std::mo
 
 RangeFetcher::~RangeFetcher() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
     cancel_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   for (auto& t : threads_) t.join();
 }
 
 void RangeFetcher::Fetch(RangeRequest request, std::function<void(FetchResult)> done) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     queue_.emplace_back(std::move(request), std::move(done));
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
 }
 
 void RangeFetcher::Run() {
@@ -136,8 +136,8 @@ void RangeFetcher::Run() {
   for (;;) {
     std::pair<RangeRequest, std::function<void(FetchResult)>> item;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      cv_.Wait(mu_, [this]() REQUIRES(mu_) { return stop_ || !queue_.empty(); });
       if (stop_) break;
       item = std::move(queue_.front());
       queue_.pop_front();
@@ -150,7 +150,7 @@ void RangeFetcher::Run() {
       r = Get(curl, item.first, options_, &cancel_);
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stop_) break;
     }
     item.second(std::move(r));

@@ -4,16 +4,15 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/http_fetch.h"
+#include "engine/mutex.h"
 
 namespace shoal::engine {
 
@@ -48,10 +47,10 @@ class RangeFetcher final : public PieceFetcher {
   void Run();
 
   const FetchOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::pair<RangeRequest, std::function<void(FetchResult)>>> queue_;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::pair<RangeRequest, std::function<void(FetchResult)>>> queue_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
   std::atomic<bool> cancel_{false};
   std::vector<std::thread> threads_;
 };

@@ -3,9 +3,10 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <vector>
+
+#include "engine/log.h"
 
 namespace shoal::engine {
 namespace {
@@ -50,7 +51,8 @@ void ResumeBook::Keep(int key, std::string path) {
 void ResumeBook::Forget(const std::string& path) {
   std::string error;
   if (store_ != nullptr && !store_->RemoveResume(path, &error)) {
-    std::fprintf(stderr, "shoal: cannot drop resume data of %s: %s\n", path.c_str(), error.c_str());
+    Logf(LogLevel::kWarning, "store", "cannot drop resume data of %s: %s", path.c_str(),
+         error.c_str());
   }
 }
 
@@ -88,8 +90,8 @@ void ResumeBook::OnData(const TorrentEvent& ev) {
   if (stored.stamp.size < 0) return;
   std::string error;
   if (!store_->PutResume(r.path, stored, &error)) {
-    std::fprintf(stderr, "shoal: cannot save resume data of %s: %s\n", r.path.c_str(),
-                 error.c_str());
+    Logf(LogLevel::kWarning, "store", "cannot save resume data of %s: %s", r.path.c_str(),
+         error.c_str());
   }
 }
 

@@ -1,8 +1,7 @@
 #include "engine/seed_cache.h"
 
-#include <cstdio>
-
 #include "engine/cache_limits.h"
+#include "engine/log.h"
 
 namespace shoal::engine {
 namespace {
@@ -58,7 +57,7 @@ void SeedCache::Serve(int key, const std::string& metainfo, const std::string& d
   const std::int64_t now = clock_.WallNs();
   std::string error;
   if (store_ != nullptr && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
-    std::fprintf(stderr, "shoal: cannot save seed %s: %s\n", file_name.c_str(), error.c_str());
+    Logf(LogLevel::kWarning, "store", "cannot save seed %s: %s", file_name.c_str(), error.c_str());
   }
   // The same path completed again: what was served from it is gone, replaced by this.
   std::erase_if(cached_, [&](const Cached& s) {
@@ -95,14 +94,14 @@ void SeedCache::Apply() {
     swarm_.Remove(s.key);
     std::string error;
     if (store_ != nullptr && !store_->RemoveSeed(s.dir, s.file_name, &error)) {
-      std::fprintf(stderr, "shoal: cannot forget seed %s: %s\n", s.file_name.c_str(),
-                   error.c_str());
+      Logf(LogLevel::kWarning, "store", "cannot forget seed %s: %s", s.file_name.c_str(),
+           error.c_str());
     }
     resume_.Forget(s.dir + "/" + s.file_name);
-    std::fprintf(stderr,
-                 "shoal: %s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, "
-                 "or the file is gone): no longer served to peers\n",
-                 s.dir.c_str(), s.file_name.c_str());
+    Logf(LogLevel::kInfo, "cache",
+         "%s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, or the file is gone): "
+         "no longer served to peers",
+         s.dir.c_str(), s.file_name.c_str());
   }
   cached_ = std::move(kept);
 }

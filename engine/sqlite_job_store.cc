@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS files(
   job BLOB NOT NULL, idx INTEGER NOT NULL, remote_url TEXT, local_path TEXT, temp_name TEXT,
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
   bytes_total INTEGER, verified_bytes INTEGER, from_peers INTEGER, from_http INTEGER,
-  PRIMARY KEY(job, idx));
+  to_peers INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(job, idx));
 CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
   PRIMARY KEY(dir, file_name));
@@ -45,6 +45,7 @@ struct AddedColumn {
 constexpr AddedColumn kAddedColumns[] = {
     {"jobs", "completing", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "stalled_since_ns", "INTEGER NOT NULL DEFAULT 0"},
+    {"files", "to_peers", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 bool HasColumn(sqlite3* db, const char* table, const char* column) {
@@ -65,8 +66,8 @@ bool HasColumn(sqlite3* db, const char* table, const char* column) {
 bool AddMissingColumns(sqlite3* db, std::string* why) {
   for (const AddedColumn& c : kAddedColumns) {
     if (HasColumn(db, c.table, c.column)) continue;
-    const std::string sql = std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column +
-                            " " + c.type;
+    const std::string sql =
+        std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.type;
     char* msg = nullptr;
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
       *why = sql + ": " + (msg ? msg : "?");
@@ -98,8 +99,8 @@ bool IdFromBlob(const void* p, int n, Uuid* id) {
 
 std::string Text(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);
-  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p),
-                                                    sqlite3_column_bytes(s, col));
+  return p == nullptr ? std::string()
+                      : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s, col));
 }
 
 // A prepared statement, finalized on scope exit.
@@ -151,9 +152,7 @@ class SqliteJobStore : public JobStore {
     return Exec("COMMIT", error);
   }
 
-  std::vector<StoredJob> LoadAll(std::string* warnings) override {
-    return ReadAll(db_, warnings);
-  }
+  std::vector<StoredJob> LoadAll(std::string* warnings) override { return ReadAll(db_, warnings); }
 
   bool PutSeed(const StoredSeed& seed, std::string* error) override {
     Stmt s(db_, "INSERT OR REPLACE INTO seeds VALUES(?,?,?,?)");
@@ -180,8 +179,8 @@ class SqliteJobStore : public JobStore {
     if (!s) return out;
     int rc;
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-      out.push_back({Text(s.get(), 2), Text(s.get(), 0), Text(s.get(), 1),
-                     sqlite3_column_int64(s.get(), 3)});
+      out.push_back(
+          {Text(s.get(), 2), Text(s.get(), 0), Text(s.get(), 1), sqlite3_column_int64(s.get(), 3)});
     }
     if (rc != SQLITE_DONE) *warnings += std::string("seeds: ") + sqlite3_errmsg(db_) + "\n";
     return out;
@@ -206,8 +205,7 @@ class SqliteJobStore : public JobStore {
     if (sqlite3_step(s.get()) != SQLITE_ROW) return false;
     out->data = Text(s.get(), 0);
     out->stamp = {sqlite3_column_int64(s.get(), 1), sqlite3_column_int64(s.get(), 2),
-                  static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 3)),
-                  Text(s.get(), 4)};
+                  static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 3)), Text(s.get(), 4)};
     return true;
   }
 
@@ -229,7 +227,8 @@ class SqliteJobStore : public JobStore {
         "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
         "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
         "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
-        "err_message,err_protocol," + completing + "," + stalled + " FROM jobs ORDER BY creation_ns, rowid";
+        "err_message,err_protocol," +
+        completing + "," + stalled + " FROM jobs ORDER BY creation_ns, rowid";
     Stmt s(db, sql.c_str());
     if (!s) {
       *warnings += std::string("cannot read jobs: ") + sqlite3_errmsg(db) + "\n";
@@ -240,8 +239,8 @@ class SqliteJobStore : public JobStore {
       sqlite3_stmt* r = s.get();
       StoredJob j;
       const int state = sqlite3_column_int(r, 1);
-      if (!IdFromBlob(sqlite3_column_blob(r, 0), sqlite3_column_bytes(r, 0), &j.id) ||
-          state < 0 || state > static_cast<int>(JobState::kCancelled)) {
+      if (!IdFromBlob(sqlite3_column_blob(r, 0), sqlite3_column_bytes(r, 0), &j.id) || state < 0 ||
+          state > static_cast<int>(JobState::kCancelled)) {
         *warnings += "skipped a job row with a malformed id or state\n";
         continue;
       }
@@ -283,7 +282,8 @@ class SqliteJobStore : public JobStore {
   static bool ReadFiles(sqlite3* db, StoredJob* j, std::string* warnings) {
     Stmt s(db,
            "SELECT remote_url,local_path,temp_name,metainfo,sha256,http_only,http,verified,"
-           "bytes_total,verified_bytes,from_peers,from_http FROM files WHERE job=? ORDER BY idx");
+           "bytes_total,verified_bytes,from_peers,from_http,to_peers FROM files WHERE job=? "
+           "ORDER BY idx");
     if (!s) return false;
     s.Blob(1, IdBlob(j->id));
     int rc;
@@ -300,8 +300,9 @@ class SqliteJobStore : public JobStore {
       f.verified = sqlite3_column_int(r, 7) != 0;
       f.bytes_total = static_cast<std::uint64_t>(sqlite3_column_int64(r, 8));
       f.verified_bytes = static_cast<std::uint64_t>(sqlite3_column_int64(r, 9));
-      f.sources = {static_cast<std::uint64_t>(sqlite3_column_int64(r, 10)),
-                   static_cast<std::uint64_t>(sqlite3_column_int64(r, 11))};
+      f.sources.from_peers = static_cast<std::uint64_t>(sqlite3_column_int64(r, 10));
+      f.sources.from_http = static_cast<std::uint64_t>(sqlite3_column_int64(r, 11));
+      f.sources.to_peers = static_cast<std::uint64_t>(sqlite3_column_int64(r, 12));
       if (f.temp_name.empty() || f.temp_name.find('/') != std::string::npos ||
           f.spec.local_path.empty() || f.spec.local_path[0] != '/') {
         *warnings += "job " + j->id.ToString() + ": skipped a malformed file row\n";
@@ -310,8 +311,8 @@ class SqliteJobStore : public JobStore {
       j->files.push_back(std::move(f));
     }
     if (rc != SQLITE_DONE) {
-      *warnings += "job " + j->id.ToString() + ": its files cannot be read (" +
-                   sqlite3_errmsg(db) + "); the job is dropped\n";
+      *warnings += "job " + j->id.ToString() + ": its files cannot be read (" + sqlite3_errmsg(db) +
+                   "); the job is dropped\n";
       return false;
     }
     return true;
@@ -357,7 +358,10 @@ class SqliteJobStore : public JobStore {
     if (sqlite3_step(del.get()) != SQLITE_DONE) return Fail(error);
     for (std::size_t i = 0; i < j.files.size(); ++i) {
       const StoredFile& f = j.files[i];
-      Stmt fs(db_, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      Stmt fs(db_,
+              "INSERT INTO files(job,idx,remote_url,local_path,temp_name,metainfo,sha256,"
+              "http_only,http,verified,bytes_total,verified_bytes,from_peers,from_http,to_peers)"
+              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       if (!fs) return Fail(error);
       fs.Blob(1, id);
       fs.Int(2, static_cast<std::int64_t>(i));
@@ -373,6 +377,7 @@ class SqliteJobStore : public JobStore {
       fs.Int(12, static_cast<std::int64_t>(f.verified_bytes));
       fs.Int(13, static_cast<std::int64_t>(f.sources.from_peers));
       fs.Int(14, static_cast<std::int64_t>(f.sources.from_http));
+      fs.Int(15, static_cast<std::int64_t>(f.sources.to_peers));
       if (sqlite3_step(fs.get()) != SQLITE_DONE) return Fail(error);
     }
     return true;
@@ -415,9 +420,10 @@ sqlite3* OpenDb(const std::string& path, bool fresh_schema, std::string* why) {
     ok = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr) == SQLITE_OK &&
          sqlite3_step(check) == SQLITE_ROW &&
          std::strcmp(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok") == 0;
-    if (!ok) *why = check && sqlite3_column_text(check, 0)
-                        ? reinterpret_cast<const char*>(sqlite3_column_text(check, 0))
-                        : sqlite3_errmsg(db);
+    if (!ok)
+      *why = check && sqlite3_column_text(check, 0)
+                 ? reinterpret_cast<const char*>(sqlite3_column_text(check, 0))
+                 : sqlite3_errmsg(db);
     sqlite3_finalize(check);
   }
   if (!ok) {
@@ -455,8 +461,8 @@ std::unique_ptr<JobStore> OpenSqliteJobStore(const std::string& dir, std::string
   std::error_code ec;
   std::filesystem::rename(path, aside, ec);
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
-  *warnings += "the job database " + path + " is corrupt (" + why + "); kept as " + aside +
-               ", " + std::to_string(salvaged.size()) + " jobs recovered from it\n";
+  *warnings += "the job database " + path + " is corrupt (" + why + "); kept as " + aside + ", " +
+               std::to_string(salvaged.size()) + " jobs recovered from it\n";
   sqlite3* db = OpenDb(path, true, &why);
   if (db == nullptr) {
     *error = "cannot create the job database " + path + ": " + why;

@@ -21,6 +21,7 @@ struct TorrentEvent {
     kError,          // the torrent stopped: disk or metadata error
     kRemoved,        // Remove() finished: the session no longer touches the files
     kResumeData,     // SaveResume() answered: `data` (empty when the session could not)
+    kUploaded,       // a block went to a peer: `bytes.to_peers`
   };
   Kind kind;
   int key = -1;
@@ -33,10 +34,12 @@ struct TorrentEvent {
   bool from_resume = false;  // kChecked: resume data was accepted, nothing was hashed
   bool hashed = false;       // kChecked: the files were hashed (neither: seed mode)
   std::string data;          // kResumeData: bencoded resume data
+  // kPieceVerified: the piece's bytes for the source that supplied it (none for pieces found
+  // on disk at the check); kUploaded: the block's.
+  SourceBytes bytes;
 };
 
 struct TorrentStats {
-  SourceBytes sources;           // verified payload by source, and bytes uploaded
   double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
   int peers = 0;                 // connected BitTorrent peers
 };
@@ -90,10 +93,9 @@ class Swarm {
   // Caps the torrent's download rate (bytes/s, 0 = none), LAN peers included. Cheap when
   // unchanged.
   virtual void SetDownloadLimit(int key, int bytes_per_s) = 0;
-  // Bytes of every torrent the session ever had and the peers connected now.
+  // Bytes of every torrent the session ever had (as its events carried them) and the peers
+  // connected now.
   virtual EngineStats Totals() = 0;
-  // Verified payload so far by source, and bytes uploaded. Cheap.
-  virtual SourceBytes Sources(int key) const = 0;
   virtual void PopEvents(std::vector<TorrentEvent>* out) = 0;
 };
 

@@ -22,11 +22,11 @@ void TaskLoop::Start(Hooks hooks) {
 
 bool TaskLoop::Post(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return false;
     tasks_.push_back(std::move(task));
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
   return true;
 }
 
@@ -53,19 +53,19 @@ hr::HResult TaskLoop::Call(std::function<void(Reply)> task) {
 
 void TaskLoop::Wake() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     alerts_pending_ = true;
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
 }
 
 void TaskLoop::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_ && !thread_.joinable()) return;
     stop_ = true;
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -75,9 +75,9 @@ void TaskLoop::Run() {
     std::deque<std::function<void()>> batch;
     bool alerts = false;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait_until(lock, next_tick,
-                     [this] { return stop_ || !tasks_.empty() || alerts_pending_; });
+      MutexLock lock(mu_);
+      cv_.WaitUntil(mu_, next_tick,
+                    [this]() REQUIRES(mu_) { return stop_ || !tasks_.empty() || alerts_pending_; });
       if (stop_) break;
       batch.swap(tasks_);
       alerts = alerts_pending_;
@@ -93,7 +93,7 @@ void TaskLoop::Run() {
   // Tasks queued before the stop still get their answer.
   std::deque<std::function<void()>> rest;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     rest.swap(tasks_);
   }
   for (auto& task : rest) task();

@@ -5,13 +5,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "engine/hresult.h"
+#include "engine/mutex.h"
 
 namespace shoal::engine {
 
@@ -49,11 +48,11 @@ class TaskLoop {
 
   const std::chrono::milliseconds tick_;
   Hooks hooks_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool alerts_pending_ = false;              // guarded by mu_
-  bool stop_ = false;                        // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mu_);
+  bool alerts_pending_ GUARDED_BY(mu_) = false;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread::id thread_id_;  // set before on_start, then read-only
 };

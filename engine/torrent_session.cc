@@ -1,18 +1,20 @@
 #include "engine/torrent_session.h"
 
+#include <netdb.h>
+
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/ip_filter.hpp>
 #include <libtorrent/peer_info.hpp>
+#include <libtorrent/posix_disk_io.hpp>
+#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
-#include <libtorrent/posix_disk_io.hpp>
-#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
 #include <netdb.h>
@@ -23,6 +25,7 @@
 #include <unordered_set>
 
 #include "engine/download_mode.h"
+#include "engine/log.h"
 
 namespace shoal::engine {
 namespace {
@@ -86,11 +89,8 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    // Verified payload by where each piece came from (peers, or the CDN through AddPiece),
-    // and blocks uploaded to peers.
-    SourceBytes received;
     std::unordered_set<int> cdn_pieces;  // handed over with AddPiece, not yet verified
-    bool checked = false;  // pieces verified before this were on disk already: no one's bytes
+    bool checked = false;    // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
     bool file_error = false;  // a disk error stopped it: re-check what is on disk on resume
@@ -112,7 +112,7 @@ class TorrentSession::Impl {
   std::unordered_map<int, Entry> entries;
   std::unordered_map<lt::torrent_handle, int> by_handle;
   int next_key = 0;
-  SourceBytes retired;  // bytes of torrents already removed, for the engine's totals
+  SourceBytes totals;              // every torrent's bytes as its events carry them, for Totals()
   std::vector<int> orphan_resume;  // SaveResume for keys gone: answered with no data
   std::uint64_t connections_made = 0;
 
@@ -222,7 +222,8 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   // DOMaxUploadBandwidth: LAN and loopback peers sit in the local class, which the global
   // rate limit does not reach (libtorrent-notes §3), so both classes get the limit.
   if (options.max_upload_kbps > 0) {
-    for (lt::peer_class_t c : {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
+    for (lt::peer_class_t c :
+         {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
       lt::peer_class_info info = impl->session->get_peer_class(c);
       info.upload_limit = static_cast<int>(options.max_upload_kbps * 1024);
       impl->session->set_peer_class(c, info);
@@ -283,9 +284,9 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     atp = lt::read_resume_data(
         lt::span<const char>(params.resume.data(), static_cast<long>(params.resume.size())), ec);
     if (ec || atp.info_hashes != info->info_hashes()) {  // unreadable, or another torrent's
-      std::fprintf(stderr, "shoal: resume data for %s/%s is %s; checking the file instead\n",
-                   params.save_dir.c_str(), params.file_name.c_str(),
-                   ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
+      Logf(LogLevel::kInfo, "torrent", "resume data for %s/%s is %s; checking the file instead",
+           params.save_dir.c_str(), params.file_name.c_str(),
+           ec ? ("unreadable (" + ec.message() + ")").c_str() : "another torrent's");
       atp = lt::add_torrent_params();
       ec.clear();
     } else {
@@ -320,8 +321,8 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     if (!pad && !params.file_name.empty()) {
       atp.renamed_files[f] = params.file_name;
     }
-    layout->files.push_back({static_cast<std::uint64_t>(fs.file_size(f)),
-                             pad ? -1 : params.job_file});
+    layout->files.push_back(
+        {static_cast<std::uint64_t>(fs.file_size(f)), pad ? -1 : params.job_file});
   }
   lt::torrent_handle h = impl_->session->add_torrent(std::move(atp), ec);
   if (ec) {
@@ -428,12 +429,9 @@ void TorrentSession::SetDownloadLimit(int key, int bytes_per_s) {
 
 EngineStats TorrentSession::Totals() {
   EngineStats s;
-  s.bytes = impl_->retired;
+  s.bytes = impl_->totals;
   s.peer_connections_made = impl_->connections_made;
   for (auto& [key, e] : impl_->entries) {
-    s.bytes.from_peers += e.received.from_peers;
-    s.bytes.from_http += e.received.from_http;
-    s.bytes.to_peers += e.received.to_peers;
     ++s.torrents;
     if (e.removing) continue;
     std::vector<lt::peer_info> peers;
@@ -453,13 +451,7 @@ TorrentStats TorrentSession::Poll(int key) {
     s.peer_rate_bytes_s += p.payload_down_speed;
     ++s.peers;
   }
-  s.sources = Sources(key);
   return s;
-}
-
-SourceBytes TorrentSession::Sources(int key) const {
-  auto it = impl_->entries.find(key);
-  return it == impl_->entries.end() ? SourceBytes{} : it->second.received;
 }
 
 void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
@@ -473,11 +465,16 @@ void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
 void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* out) {
   using Kind = TorrentEvent::Kind;
   if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
-    Entry* e = Find(KeyOf(b->handle));
+    const int key = KeyOf(b->handle);
+    Entry* e = Find(key);
     if (e == nullptr) return;
     const int piece_size = e->info->piece_size(b->piece_index);
     const int bytes = std::min(kBlockSize, piece_size - b->block_index * kBlockSize);
-    if (bytes > 0) e->received.to_peers += static_cast<std::uint64_t>(bytes);
+    if (bytes <= 0) return;
+    TorrentEvent ev{Kind::kUploaded, key};
+    ev.bytes.to_peers = static_cast<std::uint64_t>(bytes);
+    totals += ev.bytes;
+    out->push_back(std::move(ev));
     return;
   }
   if (lt::alert_cast<lt::peer_connect_alert>(a) != nullptr) {
@@ -487,13 +484,15 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* p = lt::alert_cast<lt::piece_finished_alert>(a)) {
     const int key = KeyOf(p->handle);
     const int piece = static_cast<int>(p->piece_index);
+    TorrentEvent ev{Kind::kPieceVerified, key, piece};
     if (Entry* e = Find(key); e != nullptr && e->checked) {
       // A verified piece counts once, for the source that supplied it; rejected bytes (a
       // corrupt peer, a redundant copy) count for no one.
       const auto bytes = static_cast<std::uint64_t>(e->info->piece_size(p->piece_index));
-      (e->cdn_pieces.erase(piece) > 0 ? e->received.from_http : e->received.from_peers) += bytes;
+      (e->cdn_pieces.erase(piece) > 0 ? ev.bytes.from_http : ev.bytes.from_peers) = bytes;
+      totals += ev.bytes;
     }
-    out->push_back({Kind::kPieceVerified, key, piece});
+    out->push_back(std::move(ev));
     return;
   }
   if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
@@ -535,18 +534,13 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
   if (auto* r = lt::alert_cast<lt::fastresume_rejected_alert>(a)) {
     // The file does not match the resume data: libtorrent checks it instead.
     if (Entry* e = Find(KeyOf(r->handle))) e->from_resume = false;
-    std::fprintf(stderr, "shoal: %s; checking the file instead\n", r->message().c_str());
+    Logf(LogLevel::kInfo, "torrent", "%s; checking the file instead", r->message().c_str());
     return;
   }
   if (auto* r = lt::alert_cast<lt::torrent_removed_alert>(a)) {
     const int key = KeyOf(r->handle);
     if (key < 0) return;
     by_handle.erase(r->handle);
-    if (Entry* e = Find(key)) {
-      retired.from_peers += e->received.from_peers;
-      retired.from_http += e->received.from_http;
-      retired.to_peers += e->received.to_peers;
-    }
     entries.erase(key);
     out->push_back({Kind::kRemoved, key});
     return;

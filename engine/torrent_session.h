@@ -1,8 +1,8 @@
 // The libtorrent adapter: one lt::session, its settings, torrents keyed by small integers,
-// alerts turned into plain TorrentEvents, and verified bytes counted by source as each piece
+// alerts turned into plain TorrentEvents, and bytes attributed to a source as each piece
 // passes its hash check: the CDN for pieces the engine fetched and handed over with AddPiece
-// (libtorrent's own web seed is not used; decision 0004), peers for the rest; counts survive
-// disconnects and rejected data counts for no one. The only
+// (libtorrent's own web seed is not used; decision 0004), peers for the rest; rejected data
+// counts for no one. The events carry the bytes; the engine keeps the per-job ledger. The only
 // code that includes libtorrent besides metainfo.cc. Engine-thread only, except the wakeup.
 #pragma once
 
@@ -37,7 +37,6 @@ class TorrentSession final : public Swarm {
   TorrentStats Poll(int key) override;
   void SetDownloadLimit(int key, int bytes_per_s) override;
   EngineStats Totals() override;
-  SourceBytes Sources(int key) const override;
   void PopEvents(std::vector<TorrentEvent>* out) override;
 
   class Impl;

@@ -81,6 +81,15 @@ struct SourceBytes {
   std::uint64_t from_http = 0;          // the CDN origin (range pieces or plain HTTP)
   std::uint64_t from_cache_server = 0;  // a cache node; 0 until peers/ has one
   std::uint64_t to_peers = 0;           // uploaded to peers
+
+  SourceBytes& operator+=(const SourceBytes& o) {
+    from_peers += o.from_peers;
+    from_http += o.from_http;
+    from_cache_server += o.from_cache_server;
+    to_peers += o.to_peers;
+    return *this;
+  }
+  bool operator==(const SourceBytes&) const = default;
 };
 
 // What a job is doing, beside its bytes: DO's connection counts and DownloadDuration.

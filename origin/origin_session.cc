@@ -77,10 +77,9 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
     parser_.emplace();
     parser_->header_limit(16 << 10);
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -89,9 +88,9 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
     if (ec) {
       // A malformed request gets a 400 and the connection ends; EOF, timeouts and resets
       // just end it.
-      const bool malformed = ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                             ec != http::error::end_of_stream &&
-                             ec != http::error::partial_message;
+      const bool malformed =
+          ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message;
       if (!malformed) return HardClose();
       ++shared_->requests;
       keep_alive_ = false;
@@ -153,10 +152,9 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
           return WriteHeader();
         case RangeResult::kPartial:
           res_.result(http::status::partial_content);
-          res_.set(http::field::content_range,
-                   "bytes " + std::to_string(range.first) + "-" +
-                       std::to_string(range.first + range.length - 1) + "/" +
-                       std::to_string(size));
+          res_.set(http::field::content_range, "bytes " + std::to_string(range.first) + "-" +
+                                                   std::to_string(range.first + range.length - 1) +
+                                                   "/" + std::to_string(size));
           break;
         case RangeResult::kFull:
           range = {0, size};
@@ -219,8 +217,8 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
         // The aggregate cap and this connection's own: the chunk waits for the later of both.
         const std::uint64_t own_rate = shared_->per_connection_rate.load();
         if (own_rate != own_bucket_.rate()) own_bucket_.SetRate(own_rate);
-        chunk_left_ = own_bucket_.ChunkSize(
-            shared_->bucket.ChunkSize(std::min(remaining_, kMaxChunk)));
+        chunk_left_ =
+            own_bucket_.ChunkSize(shared_->bucket.ChunkSize(std::min(remaining_, kMaxChunk)));
         const auto wait =
             std::max(shared_->bucket.Reserve(chunk_left_), own_bucket_.Reserve(chunk_left_));
         if (wait > TokenBucket::Clock::duration::zero()) {
@@ -322,34 +320,34 @@ void StartOriginSession(tcp::socket socket, std::shared_ptr<OriginShared> shared
 }
 
 std::atomic<std::uint64_t>* OriginShared::PathCounter(const std::string& url_path) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto& counter = per_path_[url_path];
   if (!counter) counter = std::make_unique<std::atomic<std::uint64_t>>(0);
   return counter.get();
 }
 
 std::uint64_t OriginShared::BytesServed(const std::string& url_path) const {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = per_path_.find(url_path);
   return it == per_path_.end() ? 0 : it->second->load();
 }
 
 std::uint64_t OriginShared::Register(const std::shared_ptr<OriginSession>& session) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   const std::uint64_t id = next_id_++;
   sessions_.emplace(id, session);
   return id;
 }
 
 void OriginShared::Unregister(std::uint64_t id) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   sessions_.erase(id);
 }
 
 void OriginShared::CloseAll() {
   std::vector<std::shared_ptr<OriginSession>> live;
   {
-    std::lock_guard lock(mu_);
+    engine::MutexLock lock(mu_);
     for (auto& [id, weak] : sessions_) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "engine/mutex.h"
 #include "origin/token_bucket.h"
 
 namespace shoal::origin {
@@ -20,8 +20,8 @@ namespace shoal::origin {
 class OriginSession;
 
 struct OriginShared {
-  std::filesystem::path root;  // canonical, no trailing slash
-  TokenBucket bucket;                                  // the aggregate cap
+  std::filesystem::path root;                         // canonical, no trailing slash
+  TokenBucket bucket;                                 // the aggregate cap
   std::atomic<std::uint64_t> per_connection_rate{0};  // each connection's cap, 0 = none
   std::atomic<std::uint32_t> latency_ms{0};           // before each response header
   std::atomic<bool> available{true};
@@ -37,10 +37,10 @@ struct OriginShared {
   void CloseAll();  // asks every live session to close; returns without waiting
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> per_path_;
-  std::map<std::uint64_t, std::weak_ptr<OriginSession>> sessions_;
-  std::uint64_t next_id_ = 1;
+  mutable engine::Mutex mu_;
+  std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> per_path_ GUARDED_BY(mu_);
+  std::map<std::uint64_t, std::weak_ptr<OriginSession>> sessions_ GUARDED_BY(mu_);
+  std::uint64_t next_id_ GUARDED_BY(mu_) = 1;
 };
 
 // One accepted connection. Sessions read requests one at a time and answer each fully before
@@ -54,7 +54,6 @@ class OriginSession {
 
 // Serves `socket` (whose executor should be a strand) until the peer closes, an error, the
 // origin goes unavailable, or the io_context is destroyed.
-void StartOriginSession(boost::asio::ip::tcp::socket socket,
-                        std::shared_ptr<OriginShared> shared);
+void StartOriginSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<OriginShared> shared);
 
 }  // namespace shoal::origin

@@ -26,7 +26,7 @@ void TokenBucket::RefillLocked(Clock::time_point now) {
 }
 
 void TokenBucket::SetRate(std::uint64_t bytes_per_s, Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   RefillLocked(now);
   const bool was_unlimited = rate_ == 0;
   rate_ = bytes_per_s;
@@ -35,18 +35,18 @@ void TokenBucket::SetRate(std::uint64_t bytes_per_s, Clock::time_point now) {
 }
 
 std::uint64_t TokenBucket::rate() const {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   return rate_;
 }
 
 std::uint64_t TokenBucket::ChunkSize(std::uint64_t max) const {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   if (rate_ == 0) return max;
   return std::min(max, std::max(rate_ / 50, kMinChunk));
 }
 
 TokenBucket::Clock::duration TokenBucket::Reserve(std::uint64_t n, Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   if (rate_ == 0) return Clock::duration::zero();
   RefillLocked(now);
   tokens_ -= static_cast<double>(n);

@@ -5,7 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+
+#include "engine/mutex.h"
 
 namespace shoal::origin {
 
@@ -29,13 +30,13 @@ class TokenBucket {
   Clock::duration Reserve(std::uint64_t n, Clock::time_point now = Clock::now());
 
  private:
-  void RefillLocked(Clock::time_point now);
-  double CapacityLocked() const;
+  void RefillLocked(Clock::time_point now) REQUIRES(mu_);
+  double CapacityLocked() const REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::uint64_t rate_;
-  double tokens_;  // negative = overdrawn
-  Clock::time_point last_;
+  mutable engine::Mutex mu_;
+  std::uint64_t rate_ GUARDED_BY(mu_);
+  double tokens_ GUARDED_BY(mu_);  // negative = overdrawn
+  Clock::time_point last_ GUARDED_BY(mu_);
 };
 
 }  // namespace shoal::origin

@@ -3,15 +3,15 @@
 // held while any thread has COM initialized, and otherwise only by the objects using it.
 #include "shoal/activation.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "engine/log.h"
+#include "engine/mutex.h"
 #include "shoal/bits.h"
 
 namespace shoal::api {
@@ -23,13 +23,13 @@ struct ThreadApartment {
 };
 thread_local ThreadApartment t_apartment;
 
-std::mutex g_mu;
-int g_initialized_threads = 0;  // sum of all threads' counts
-std::weak_ptr<Core> g_core;
-std::shared_ptr<Core> g_core_held;  // while COM is initialized somewhere
+engine::Mutex g_mu;
+int g_initialized_threads GUARDED_BY(g_mu) = 0;  // sum of all threads' counts
+std::weak_ptr<Core> g_core GUARDED_BY(g_mu);
+std::shared_ptr<Core> g_core_held GUARDED_BY(g_mu);  // while COM is initialized somewhere
 
 HRESULT ProcessCore(std::shared_ptr<Core>* out) {
-  std::lock_guard lock(g_mu);
+  engine::MutexLock lock(g_mu);
   std::shared_ptr<Core> core = g_core.lock();
   if (!core) {
     Options options;
@@ -38,7 +38,7 @@ HRESULT ProcessCore(std::shared_ptr<Core>* out) {
     if (SUCCEEDED(h)) h = Core::Create(options, &core, &error);
     if (FAILED(h)) {
       // CoCreateInstance has no error text: say why once, where an operator will see it.
-      std::fprintf(stderr, "shoal: CoCreateInstance failed (0x%08x): %s\n",
+      engine::Logf(engine::LogLevel::kError, "api", "CoCreateInstance failed (0x%08x): %s",
                    static_cast<unsigned>(h), error.c_str());
       return h;
     }
@@ -63,7 +63,7 @@ extern "C" HRESULT CoInitializeEx(LPVOID pvReserved, DWORD dwCoInit) {
   if (t_apartment.count > 0 && t_apartment.model != model) return RPC_E_CHANGED_MODE;
   t_apartment.model = model;
   ++t_apartment.count;
-  std::lock_guard lock(g_mu);
+  shoal::engine::MutexLock lock(g_mu);
   ++g_initialized_threads;
   return t_apartment.count == 1 ? S_OK : S_FALSE;
 }
@@ -77,7 +77,7 @@ extern "C" void CoUninitialize() {
   --t_apartment.count;
   std::shared_ptr<shoal::api::Core> release;
   {
-    std::lock_guard lock(g_mu);
+    shoal::engine::MutexLock lock(g_mu);
     if (--g_initialized_threads == 0) release = std::move(g_core_held);
   }
   // `release` may be the last reference: the engine stops here, outside the lock.

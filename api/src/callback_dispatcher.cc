@@ -1,16 +1,15 @@
 #include "api/src/callback_dispatcher.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/error.h"
 #include "api/src/job.h"
+#include "engine/mutex.h"
 #include "shoal/bits.h"
 
 namespace shoal::api {
@@ -19,8 +18,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::atomic<std::int64_t> g_retry_ms{5000};
-std::mutex g_engine_thread_mu;
-std::thread::id g_engine_thread;
+engine::Mutex g_engine_thread_mu;
+std::thread::id g_engine_thread GUARDED_BY(g_engine_thread_mu);
 
 using Event = BackendEvent;
 
@@ -35,7 +34,7 @@ std::chrono::milliseconds JobErrorRetryInterval() {
 }
 
 std::thread::id LastEngineEventThread() {
-  std::lock_guard lock(g_engine_thread_mu);
+  engine::MutexLock lock(g_engine_thread_mu);
   return g_engine_thread;
 }
 
@@ -43,12 +42,12 @@ struct CallbackDispatcher::State {
   explicit State(std::weak_ptr<Core> c) : core(std::move(c)) {}
 
   std::weak_ptr<Core> core;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
-  std::deque<Event> queue;
-  std::set<Uuid, UuidLess> pending_modification;  // coalesces progress events
-  std::map<Uuid, Clock::time_point, UuidLess> error_retries;
+  engine::Mutex mu;
+  engine::CondVar cv;
+  bool stop GUARDED_BY(mu) = false;
+  std::deque<Event> queue GUARDED_BY(mu);
+  std::set<Uuid, UuidLess> pending_modification GUARDED_BY(mu);  // coalesces progress events
+  std::map<Uuid, Clock::time_point, UuidLess> error_retries GUARDED_BY(mu);
 };
 
 namespace {
@@ -99,7 +98,7 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
 }
 
 void Run(std::shared_ptr<CallbackDispatcher::State> s) {
-  std::unique_lock lock(s->mu);
+  engine::MutexLock lock(s->mu);
   for (;;) {
     if (s->stop) return;
     Event ev;
@@ -113,18 +112,18 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
         if (it->second < due->second) due = it;
       }
       if (due->second > Clock::now()) {
-        s->cv.wait_until(lock, due->second);
+        s->cv.WaitUntil(s->mu, due->second);
         continue;
       }
       ev = {due->first, JobEvent::kError};
       s->error_retries.erase(due);
     } else {
-      s->cv.wait(lock);
+      s->cv.Wait(s->mu);
       continue;
     }
-    lock.unlock();
+    s->mu.Unlock();
     const bool again = Deliver(*s, ev);  // may destroy the Core (and call Stop) on this thread
-    lock.lock();
+    s->mu.Lock();
     if (again && !s->stop) s->error_retries[ev.job] = Clock::now() + JobErrorRetryInterval();
   }
 }
@@ -141,10 +140,10 @@ CallbackDispatcher::~CallbackDispatcher() { Stop(); }
 void CallbackDispatcher::OnJobEvent(const BackendEvent& event) {
   const Uuid& job = event.job;
   {
-    std::lock_guard lock(g_engine_thread_mu);
+    engine::MutexLock lock(g_engine_thread_mu);
     g_engine_thread = std::this_thread::get_id();
   }
-  std::lock_guard lock(state_->mu);
+  engine::MutexLock lock(state_->mu);
   if (state_->stop) return;
   if (event.kind == JobEvent::kModification) {
     if (!state_->pending_modification.insert(job).second) return;  // one is already queued
@@ -152,17 +151,17 @@ void CallbackDispatcher::OnJobEvent(const BackendEvent& event) {
     state_->error_retries.erase(job);  // this fresh event replaces a pending repeat
   }
   state_->queue.push_back(event);
-  state_->cv.notify_one();
+  state_->cv.NotifyOne();
 }
 
 void CallbackDispatcher::Stop() {
   {
-    std::lock_guard lock(state_->mu);
+    engine::MutexLock lock(state_->mu);
     state_->stop = true;
     state_->queue.clear();
     state_->error_retries.clear();
   }
-  state_->cv.notify_all();
+  state_->cv.NotifyAll();
   if (!thread_.joinable()) return;
   if (thread_.get_id() == std::this_thread::get_id()) {
     thread_.detach();  // Run holds its own reference to the state and returns on `stop`

@@ -54,7 +54,7 @@ Core::~Core() {
   if (dispatcher_) dispatcher_->Stop();
   std::vector<IUnknown*> callbacks;
   {
-    std::lock_guard lock(mu_);
+    engine::MutexLock lock(mu_);
     for (auto& [id, reg] : registrations_) callbacks.push_back(reg.callback);
     registrations_.clear();
   }
@@ -62,7 +62,7 @@ Core::~Core() {
 }
 
 JobObject* Core::JobObjectFor(const std::shared_ptr<const JobHandle>& job) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = objects_.find(job->id());
   if (it != objects_.end() && it->second->TryAddRef()) return it->second;
   auto* object = new JobObject(shared_from_this(), job);
@@ -71,7 +71,7 @@ JobObject* Core::JobObjectFor(const std::shared_ptr<const JobHandle>& job) {
 }
 
 void Core::ForgetJobObject(const Uuid& id, const JobObject* object) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = objects_.find(id);
   if (it != objects_.end() && it->second == object) objects_.erase(it);
 }
@@ -79,7 +79,7 @@ void Core::ForgetJobObject(const Uuid& id, const JobObject* object) {
 IUnknown* Core::SetCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* callback,
                             std::uint32_t flags) {
   if (callback == nullptr) return DropCallback(job->id());
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   Registration& reg = registrations_[job->id()];
   IUnknown* old = std::exchange(reg.callback, callback);
   reg.job = job;
@@ -89,7 +89,7 @@ IUnknown* Core::SetCallback(const std::shared_ptr<const JobHandle>& job, IUnknow
 
 IUnknown* Core::RestoreCallback(const std::shared_ptr<const JobHandle>& job, IUnknown* stored,
                                 IUnknown* replaced, std::uint32_t flags) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = registrations_.find(job->id());
   const IUnknown* now = it == registrations_.end() ? nullptr : it->second.callback;
   if (now != stored) return replaced;  // changed since (dropped by Cancel, say): keep that
@@ -102,7 +102,7 @@ IUnknown* Core::RestoreCallback(const std::shared_ptr<const JobHandle>& job, IUn
 }
 
 IUnknown* Core::DropCallback(const Uuid& id) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return nullptr;
   IUnknown* old = it->second.callback;
@@ -111,13 +111,13 @@ IUnknown* Core::DropCallback(const Uuid& id) {
 }
 
 std::uint32_t Core::SetFlags(const Uuid& id, std::uint32_t flags) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = registrations_.find(id);
   return it == registrations_.end() ? 0 : std::exchange(it->second.flags, flags);
 }
 
 IUnknown* Core::GetCallback(const Uuid& id) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return nullptr;
   it->second.callback->AddRef();
@@ -125,7 +125,7 @@ IUnknown* Core::GetCallback(const Uuid& id) {
 }
 
 bool Core::GetRegistration(const Uuid& id, Registration* out) {
-  std::lock_guard lock(mu_);
+  engine::MutexLock lock(mu_);
   auto it = registrations_.find(id);
   if (it == registrations_.end()) return false;
   *out = it->second;

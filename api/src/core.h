@@ -7,11 +7,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "api/src/backend.h"
 #include "api/src/com_object.h"
+#include "engine/mutex.h"
 #include "engine/options.h"
 #include "shoal/shoal.h"
 
@@ -68,9 +68,9 @@ class Core : public std::enable_shared_from_this<Core> {
  private:
   Core() = default;
 
-  std::mutex mu_;
-  std::map<Uuid, JobObject*, UuidLess> objects_;
-  std::map<Uuid, Registration, UuidLess> registrations_;
+  engine::Mutex mu_;
+  std::map<Uuid, JobObject*, UuidLess> objects_ GUARDED_BY(mu_);
+  std::map<Uuid, Registration, UuidLess> registrations_ GUARDED_BY(mu_);
   // Declared before backend_ so it outlives it: the backend holds it as its event sink.
   std::unique_ptr<CallbackDispatcher> dispatcher_;
   std::unique_ptr<Backend> backend_;

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
 #include "api/src/com_object.h"
+#include "engine/mutex.h"
 #include "shoal/bits.h"
 
 namespace shoal::api {
@@ -34,7 +34,7 @@ class Enumerator final : public EnumI, public RefCounted {
   HRESULT STDMETHODCALLTYPE Next(ULONG celt, ItemI** rgelt, ULONG* pceltFetched) override {
     if (pceltFetched == nullptr && celt != 1) return E_INVALIDARG;
     if (rgelt == nullptr) return E_POINTER;
-    std::lock_guard lock(mu_);
+    engine::MutexLock lock(mu_);
     ULONG fetched = 0;
     while (fetched < celt && position_ < items_.size()) {
       ItemI* item = items_[position_++];
@@ -46,7 +46,7 @@ class Enumerator final : public EnumI, public RefCounted {
   }
 
   HRESULT STDMETHODCALLTYPE Skip(ULONG celt) override {
-    std::lock_guard lock(mu_);
+    engine::MutexLock lock(mu_);
     const std::size_t left = items_.size() - position_;
     const std::size_t skipped = std::min<std::size_t>(celt, left);
     position_ += skipped;
@@ -54,7 +54,7 @@ class Enumerator final : public EnumI, public RefCounted {
   }
 
   HRESULT STDMETHODCALLTYPE Reset() override {
-    std::lock_guard lock(mu_);
+    engine::MutexLock lock(mu_);
     position_ = 0;
     return S_OK;
   }
@@ -63,7 +63,7 @@ class Enumerator final : public EnumI, public RefCounted {
     if (ppenum == nullptr) return E_POINTER;
     *ppenum = nullptr;
     return Guarded([&] {
-      std::lock_guard lock(mu_);
+      engine::MutexLock lock(mu_);
       auto* copy = new Enumerator(items_, position_);
       for (ItemI* item : items_) item->AddRef();
       *ppenum = copy;
@@ -83,8 +83,8 @@ class Enumerator final : public EnumI, public RefCounted {
   }
 
   const std::vector<ItemI*> items_;
-  std::mutex mu_;
-  std::size_t position_;
+  engine::Mutex mu_;
+  std::size_t position_ GUARDED_BY(mu_);
 };
 
 using JobEnumerator =

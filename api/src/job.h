@@ -4,12 +4,12 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "api/src/backend.h"
 #include "api/src/com_object.h"
+#include "engine/mutex.h"
 #include "shoal/bits.h"
 #include "shoal/shoal.h"
 
@@ -88,7 +88,7 @@ class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public Ref
   const std::shared_ptr<const JobHandle> job_;
   // Orders SetNotifyFlags and SetNotifyInterface, so the Core's cached flags and the job's
   // stay the same. Never held while client code runs.
-  std::mutex notify_mu_;
+  engine::Mutex notify_mu_;
 };
 
 // Checks and converts one AddFile pair: E_INVALIDARG unless the URL is http(s):// and the

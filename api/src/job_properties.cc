@@ -104,7 +104,7 @@ HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
 HRESULT JobObject::SetNotifyFlags(ULONG Val) {
   if ((Val & ~kSupportedNotifyFlags) != 0) return E_NOTIMPL;
   return Guarded([&] {
-    std::lock_guard lock(notify_mu_);
+    engine::MutexLock lock(notify_mu_);
     // The cached flags change first, so the modification event of this very call is judged
     // by them; put back if the job refuses.
     const std::uint32_t old = core_->SetFlags(job_->id(), Val);
@@ -132,7 +132,7 @@ HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
   IUnknown* release = Val;  // until stored
   const HRESULT h = Guarded([&] {
     if (IsFinal(job_->State())) return BG_E_INVALID_STATE;
-    std::lock_guard lock(notify_mu_);
+    engine::MutexLock lock(notify_mu_);
     JobProperties p;
     const std::uint32_t flags = SUCCEEDED(Read(&p)) ? p.notify_flags : 0;
     // Registered before the (empty) patch, so the new interface hears of this modification;

@@ -61,6 +61,32 @@ TEST_F(SwarmTest, StatsCountPeerBytesUploadsConnectionsAndDuration) {
   EXPECT_LE(most_peers, 1u);
 }
 
+// A job that serves its pieces to a peer while it downloads counts those uploads as its
+// own BytesToPeers: here B's only source is A's job, so A's job uploaded what B got.
+TEST_F(SwarmTest, JobCountsWhatItUploadsToAPeerWhileBothDownload) {
+  const Content c = Publish("shared.bin", 8 * kMiB);
+  engine::EngineOptions ao = Defaults();
+  ao.max_background_download_kbps = 2048;  // A is still downloading when B joins in
+  auto a = StartEngine(2, ao);
+  auto a_job = StartJob(*a, {{c.url, work_ / "a.bin", c.metainfo}});
+  auto b = StartEngine(3, PeersOnly({a->ListenEndpoint()}));
+  auto b_job = StartJob(*b, {{c.url, work_ / "b.bin", c.metainfo}});
+  ASSERT_EQ(WaitSettled(*b_job), JobState::kTransferred);
+  ASSERT_EQ(WaitSettled(*a_job), JobState::kTransferred);
+  const engine::SourceBytes got = b_job->sources.Load();
+  EXPECT_EQ(got.from_peers, c.data.size());
+  EXPECT_EQ(got.from_http, 0u);
+  // Uploads are published on A's tick: wait for the last blocks to show.
+  EXPECT_TRUE(WaitFor([&] { return a_job->sources.Load().to_peers >= got.from_peers; }))
+      << a_job->sources.Load().to_peers;
+  const engine::SourceBytes sent = a_job->sources.Load();
+  EXPECT_EQ(sent.to_peers, got.from_peers);
+  EXPECT_EQ(sent.from_http, c.data.size());
+  EXPECT_EQ(a_job->GetFileSources(0).to_peers, sent.to_peers);
+  EXPECT_EQ(a->GetStats().bytes.to_peers, sent.to_peers);  // A's only torrent is the job's
+  EXPECT_EQ(b_job->sources.Load().to_peers, 0u);
+}
+
 TEST_F(SwarmTest, UploadLimitHoldsForLanPeers) {
   const Content c = Publish("up.bin", 16 * kMiB);
   engine::EngineOptions so = Defaults();

@@ -65,10 +65,6 @@ class FakeSwarm final : public engine::Swarm {
     torrents[key].download_limit = bytes_per_s;
   }
   engine::EngineStats Totals() override { return {}; }
-  engine::SourceBytes Sources(int key) const override {
-    auto it = torrents.find(key);
-    return it == torrents.end() ? engine::SourceBytes{} : it->second.stats.sources;
-  }
   void PopEvents(std::vector<engine::TorrentEvent>* out) override {
     out->insert(out->end(), events.begin(), events.end());
     events.clear();

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/engine_impl.h"
+
 namespace shoal::engine {
 namespace {
 
@@ -157,6 +159,15 @@ TEST(Engine, BadPeerAddressFailsToStartWithAReason) {
   std::string error;
   EXPECT_FALSE(Engine::Start(o, nullptr, &error));
   EXPECT_NE(error.find("no-port-here"), std::string::npos);
+}
+
+// The engine-thread rule is asserted: a mutator reached from another thread (here, on an
+// engine whose thread never started) logs which one and aborts rather than race.
+TEST(EngineDeathTest, MutatorOffTheEngineThreadAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Engine::Impl impl(EngineOptions{}, nullptr, SteadyClock());
+  std::shared_ptr<const JobView> job;
+  EXPECT_DEATH(impl.CreateJob("x", &job), "error: engine: CreateJob called off the engine thread");
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ StoredJob SampleJob() {
   f.temp_name = ".a.bin.x-0.shoal-tmp";
   f.bytes_total = 1 << 20;
   f.verified_bytes = 65536;
-  f.sources = {1000, 2000};
+  f.sources = {1000, 2000, 0, 3000};
   j.files.push_back(f);
   f.spec.local_path = "/tmp/b.bin";
   f.http = true;
@@ -73,7 +73,7 @@ TEST(SqliteJobStore, RoundTripsEveryField) {
   EXPECT_EQ(j.files[0].spec.metainfo, in.files[0].spec.metainfo);
   EXPECT_EQ(j.files[0].spec.sha256, in.files[0].spec.sha256);
   EXPECT_EQ(j.files[0].verified_bytes, 65536u);
-  EXPECT_EQ(j.files[0].sources.from_http, 2000u);
+  EXPECT_EQ(j.files[0].sources, in.files[0].sources);
   EXPECT_FALSE(j.files[0].http);
   EXPECT_TRUE(j.files[1].http);
   EXPECT_EQ(j.files[1].bytes_total, kSizeUnknown);
@@ -119,6 +119,38 @@ TEST(SqliteJobStore, DatabaseFromBeforeTheCompletingColumnIsOpenedAndGainsIt) {
   jobs = store->LoadAll(&warnings);
   ASSERT_EQ(jobs.size(), 1u) << warnings;
   EXPECT_TRUE(jobs[0].completing);
+  EXPECT_EQ(warnings, "");
+}
+
+TEST(SqliteJobStore, FilesFromBeforeTheToPeersColumnKeepTheirBytesAndGainIt) {
+  TempDir dir;
+  std::string warnings, error;
+  StoredJob in = SampleJob();
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Put(in, &error)) << error;
+  }
+  {
+    // The files table as it was before uploads were stored.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "jobs.db").string().c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE files DROP COLUMN to_peers", nullptr, nullptr, &msg),
+              SQLITE_OK)
+        << msg;
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  std::vector<StoredJob> out = store->LoadAll(&warnings);
+  ASSERT_EQ(out.size(), 1u) << warnings;
+  EXPECT_EQ(out[0].files[0].sources.from_peers, 1000u);
+  EXPECT_EQ(out[0].files[0].sources.to_peers, 0u) << "existing rows take the default";
+  ASSERT_TRUE(store->Put(in, &error)) << error;
+  out = store->LoadAll(&warnings);
+  ASSERT_EQ(out.size(), 1u) << warnings;
+  EXPECT_EQ(out[0].files[0].sources.to_peers, 3000u);
   EXPECT_EQ(warnings, "");
 }
 
