@@ -67,6 +67,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
     http.no_proxy = options_.http_no_proxy;
     http_source_ = MakeCurlHttpSource(http);
   }
+  peer_sources_ = std::move(seams.peer_sources);
   JobStore* store = durable_ ? durable_->store() : nullptr;
   resume_ = std::make_unique<ResumeBook>(store, *swarm_);
   seeds_ = std::make_unique<SeedCache>(options_, store, *swarm_, *resume_, *clock_);
@@ -209,7 +210,10 @@ void Engine::Impl::Tick() {
       peer_rate += st.peer_rate_bytes_s;
       job.peer_connections += static_cast<std::uint32_t>(st.peers);
       any = true;
-      if (reconnect && IsActive(job.state)) swarm_->ReconnectPeers(f.torrent);
+      if (reconnect && IsActive(job.state)) {
+        swarm_->ReconnectPeers(f.torrent);
+        DialSourcedPeers(f.torrent);
+      }
     }
     if (any && IsActive(job.state)) {
       cdn_->Decide(job, options_, now, peer_rate);
@@ -231,6 +235,13 @@ void Engine::Impl::Tick() {
   }
   CancelInactive();
   seeds_->Check(now);
+}
+
+void Engine::Impl::DialSourcedPeers(int key) {
+  for (const auto& source : peer_sources_) {
+    const std::vector<std::string> peers = source->Peers();
+    if (!peers.empty()) swarm_->ConnectPeers(key, peers);
+  }
 }
 
 std::uint64_t Engine::Impl::RateFor(const Job& job) const {

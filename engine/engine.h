@@ -16,6 +16,7 @@
 #include "engine/http_source.h"
 #include "engine/mutex.h"
 #include "engine/options.h"
+#include "engine/peer_source.h"
 #include "engine/seqlock.h"
 #include "engine/types.h"
 
@@ -56,6 +57,9 @@ class JobObserver {
 struct EngineSeams {
   std::shared_ptr<const Clock> clock;        // retry delays, no-progress timeout, HTTP gate
   std::unique_ptr<HttpSource> http_source;   // plain-HTTP content (libcurl by default)
+  // Where LAN peers come from beside the configured list and the swarm's own trackers and LSD
+  // (peer discovery; none by default).
+  std::vector<std::shared_ptr<PeerSource>> peer_sources;
 };
 
 class Engine {

@@ -131,6 +131,11 @@ class Engine::Impl final : public JobControl {
   // engine can tell a killed one's leftovers (temp_files.h).
   TempFileLocks temp_locks_;
 
+  // Peer discovery (EngineSeams::peer_sources): asked when a job file joins the swarm and at
+  // each reconnect round.
+  std::vector<std::shared_ptr<PeerSource>> peer_sources_;
+  void DialSourcedPeers(int key);
+
   // Torrents on their way out of the swarm, and AddSeed calls waiting for their check.
   std::unordered_map<int, std::function<void()>> on_removed_;
   struct PendingSeed {

@@ -343,6 +343,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   }
   f.torrent = key;
   jobs_.Own(key, job, index);
+  DialSourcedPeers(key);
   resume_->Keep(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
   if (f.restored && f.tracked >= 0) {

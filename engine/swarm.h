@@ -88,6 +88,9 @@ class Swarm {
   virtual void Remove(int key) = 0;
   // Connects configured peers again (libtorrent's own retry waits a minute).
   virtual void ReconnectPeers(int key) = 0;
+  // Dials these numeric "ip:port" / "[v6]:port" peers for the torrent (others are skipped); the
+  // download mode's IP filter still decides who may be reached.
+  virtual void ConnectPeers(int key, const std::vector<std::string>& endpoints) = 0;
   // Rates and connections (asks the network thread: for the tick, not per piece).
   virtual TorrentStats Poll(int key) = 0;
   // Caps the torrent's download rate (bytes/s, 0 = none), LAN peers included. Cheap when

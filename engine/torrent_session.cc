@@ -419,6 +419,25 @@ void TorrentSession::ReconnectPeers(int key) {
   for (const auto& ep : impl_->peers) e->handle.connect_peer(ep);
 }
 
+void TorrentSession::ConnectPeers(int key, const std::vector<std::string>& endpoints) {
+  Impl::Entry* e = impl_->Find(key);
+  if (e == nullptr || e->removing) return;
+  for (const std::string& text : endpoints) {
+    std::string host, port;
+    if (!SplitHostPort(text, &host, &port)) continue;
+    lt::error_code ec;
+    const lt::address addr = lt::make_address(host, ec);
+    unsigned long p = 0;
+    try {
+      p = std::stoul(port);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (ec || p == 0 || p > 65535) continue;
+    e->handle.connect_peer(lt::tcp::endpoint(addr, static_cast<std::uint16_t>(p)));
+  }
+}
+
 void TorrentSession::SetDownloadLimit(int key, int bytes_per_s) {
   Impl::Entry* e = impl_->Find(key);
   if (e == nullptr || e->removing || e->download_limit == bytes_per_s) return;

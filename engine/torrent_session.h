@@ -34,6 +34,7 @@ class TorrentSession final : public Swarm {
   void WaitForEvents(int ms) override;
   void Remove(int key) override;
   void ReconnectPeers(int key) override;
+  void ConnectPeers(int key, const std::vector<std::string>& endpoints) override;
   TorrentStats Poll(int key) override;
   void SetDownloadLimit(int key, int bytes_per_s) override;
   EngineStats Totals() override;

@@ -1,6 +1,7 @@
 // Real transfers on loopback: libtorrent sessions, a real HTTP origin with Range support.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -206,6 +207,50 @@ TEST_F(SwarmTest, CompleteBeforeTransferredKeepsOnlyWholeFiles) {
   EXPECT_EQ(job->state.load(), JobState::kAcknowledged);
   EXPECT_EQ(ReadFile(work_ / "small.bin"), small.data);
   EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"small.bin"});
+}
+
+}  // namespace
+}  // namespace shoal::testing
+
+namespace shoal::testing {
+namespace {
+
+// A peer source as discovery will give one (peers/): the endpoints it knows now.
+class ListedSource final : public engine::PeerSource {
+ public:
+  explicit ListedSource(std::vector<std::string> peers) : peers_(std::move(peers)) {}
+  std::vector<std::string> Peers() override {
+    ++asked;
+    return peers_;
+  }
+  std::atomic<int> asked{0};
+
+ private:
+  const std::vector<std::string> peers_;
+};
+
+// The engine's peer-source seam (engine/peer_source.h): with no configured peer, no tracker
+// and no CDN, the only way to the seed is the endpoint a source names.
+TEST_F(SwarmTest, PeersNamedByAPeerSourceAreDialled) {
+  const Content c = Publish("sourced.bin", 8 * kMiB);
+  auto seed = StartEngine(2);
+  Seed(*seed, c);
+  auto source = std::make_shared<ListedSource>(std::vector<std::string>{seed->ListenEndpoint()});
+  engine::EngineOptions o = PeersOnly({});
+  o.listen_interface = "127.0.0.3:0";
+  engine::EngineSeams seams;
+  seams.peer_sources = {source};
+  std::string error;
+  auto leech = engine::Engine::Start(o, nullptr, &error, std::move(seams));
+  ASSERT_TRUE(leech) << error;
+  const std::string out = work_ / "sourced.bin";
+  auto job = StartJob(*leech, {{c.url, out, c.metainfo}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_GE(source->asked.load(), 1);
+  EXPECT_EQ(leech->Complete(job->id), hr::kOk);
+  EXPECT_EQ(ReadFile(out), c.data);
+  EXPECT_EQ(job->sources.Load().from_peers, c.data.size());
+  EXPECT_EQ(origin_->BytesServed("/sourced.bin"), 0u);
 }
 
 }  // namespace

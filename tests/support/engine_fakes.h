@@ -60,7 +60,9 @@ class FakeSwarm final : public engine::Swarm {
   void WaitForEvents(int ms) override {}
   void Remove(int key) override { torrents[key].removed = true; }
   void ReconnectPeers(int key) override {}
-  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
+  void ConnectPeers(int key, const std::vector<std::string>& endpoints) override {
+    dialled[key].insert(dialled[key].end(), endpoints.begin(), endpoints.end());
+  }  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
   void SetDownloadLimit(int key, int bytes_per_s) override {
     torrents[key].download_limit = bytes_per_s;
   }
@@ -73,6 +75,7 @@ class FakeSwarm final : public engine::Swarm {
   std::map<int, Torrent> torrents;
   std::vector<engine::TorrentEvent> events;  // handed out by PopEvents
   std::vector<int> resume_asked;
+  std::map<int, std::vector<std::string>> dialled;  // ConnectPeers calls, by torrent
   engine::TorrentLayout layout;  // what Add reports
   bool fail_add = false;
   int next_key = 1;
