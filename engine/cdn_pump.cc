@@ -1,6 +1,8 @@
 #include "engine/cdn_pump.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 #include "engine/job.h"
 #include "engine/job_control.h"
@@ -35,7 +37,11 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
 }
 
 void CdnPump::Reset(Job& job) {
-  for (JobFile& f : job.files) f.cdn.inflight.clear();
+  for (JobFile& f : job.files) {
+    f.cdn.inflight.clear();
+    f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
+    f.cdn.banned.clear();
+  }
   job.cdn = CdnJobState();
 }
 
@@ -43,7 +49,29 @@ std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.si
 
 bool CdnPump::OnVerified(JobFile& file, int piece) { return file.cdn.inflight.erase(piece) > 0; }
 
-void CdnPump::OnFailed(JobFile& file, int piece) { file.cdn.inflight.erase(piece); }
+void CdnPump::OnFailed(Job& job, int index, int piece) {
+  JobFile& f = job.files[index];
+  if (f.cdn.inflight.erase(piece) == 0) return;  // a peer's: libtorrent bans the peer
+  if (++f.cdn.failures[piece] < kMaxPieceFailures) return;
+  f.cdn.banned.insert(piece);
+  FailIfUnsuppliable(job, index);
+}
+
+bool CdnPump::FailIfUnsuppliable(Job& job, int index) {
+  JobFile& f = job.files[index];
+  if (f.cdn.banned.empty() || !IsActive(job.state) || swarm_.Poll(f.torrent).peers > 0) {
+    return false;
+  }
+  for (int piece : f.cdn.banned) {
+    if (job.tracker.PieceCounted(f.tracked, piece)) continue;
+    control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
+                  "piece " + std::to_string(piece) + " of " + f.spec.remote_url + " failed its " +
+                      "hash check " + std::to_string(f.cdn.failures[piece]) +
+                      " times from the CDN and no peer has it");
+    return true;
+  }
+  return false;
+}
 
 void CdnPump::Pump(Job& job) {
   if (!IsActive(job.state) || !job.cdn.unavailable) return;
@@ -53,6 +81,7 @@ void CdnPump::Pump(Job& job) {
     if (f.torrent < 0 || f.tracked < 0 || job.tracker.FileDone(i) || now < f.cdn.retry_at_s) {
       continue;
     }
+    if (FailIfUnsuppliable(job, i)) return;
     PieceStatus status;
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
@@ -69,7 +98,7 @@ void CdnPump::Pump(Job& job) {
       for (std::size_t p = 0; p < eligible.size(); ++p) {
         const int piece = static_cast<int>(p);
         eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
-                      f.cdn.inflight.count(piece) == 0 &&
+                      f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
                       (pass == kAny || status.availability[p] == 0) &&
                       (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
@@ -101,12 +130,15 @@ void CdnPump::Pump(Job& job) {
 
 void CdnPump::Fetch(Job& job, int index, int piece) {
   JobFile& f = job.files[index];
-  const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
-  const std::uint64_t size = job.tracker.FileSize(index);
-  const std::uint64_t offset = static_cast<std::uint64_t>(piece) * piece_length;
-  if (size == kSizeUnknown || offset >= size) return;
+  // The URL holds the job file's bytes only: the piece's run of them, the rest is padding.
+  const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
+  if (ext.size == 0) return;
   f.cdn.inflight.insert(piece);
-  RangeRequest request{f.spec.remote_url, offset, std::min(piece_length, size - offset)};
+  if (ext.length == 0) {  // all padding: nothing to fetch
+    FetchResult r;
+    return OnAnswer(job.view->id, index, piece, job.generation, f.torrent, std::move(r));
+  }
+  RangeRequest request{f.spec.remote_url, ext.file_offset, ext.length};
   // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
   // by the requests a file may have in flight.
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
@@ -142,7 +174,17 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
     return;
   }
   // In flight until the swarm verified it (OnVerified) or not (OnFailed).
-  swarm_.AddPiece(key, piece, r.body);
+  const ProgressTracker::PieceExtent ext = job->tracker.Extent(f.tracked, piece, index);
+  std::string data;
+  if (r.body.size() == ext.length) {
+    data.assign(ext.size, '\0');
+    data.replace(ext.at, ext.length, r.body);
+  }
+  if (!swarm_.AddPiece(key, piece, data)) {
+    std::fprintf(stderr, "shoal: piece %d of %s: the CDN's %zu bytes do not fit the piece\n", piece,
+                 f.spec.remote_url.c_str(), r.body.size());
+    OnFailed(*job, index, piece);
+  }
 }
 
 }  // namespace shoal::engine

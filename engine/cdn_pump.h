@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <set>
+#include <string>
 
 #include "engine/http_fetch.h"
 #include "engine/options.h"
@@ -29,10 +31,12 @@ struct CdnJobState {
 };
 
 struct CdnFileState {
-  std::set<int> inflight;     // requested, not yet verified or failed
-  int cursor = -1;            // where the current run continues
-  double retry_at_s = 0;      // after a failure with peers connected: rest until then
-  double own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
+  std::set<int> inflight;       // requested, not yet verified or failed
+  int cursor = -1;              // where the current run continues
+  double retry_at_s = 0;        // after a failure with peers connected: rest until then
+  double own_done_at_s = -1;    // when this peer ran out of CDN pieces of its own
+  std::map<int, int> failures;  // CDN answers per piece that failed the hash check (or size)
+  std::set<int> banned;         // pieces the CDN is no longer asked for: peers' or nobody's
 };
 
 class CdnPump {
@@ -47,7 +51,10 @@ class CdnPump {
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the
   // CDN served, so the next request may go.
   bool OnVerified(JobFile& file, int piece);
-  void OnFailed(JobFile& file, int piece);
+  // A CDN piece that fails kMaxPieceFailures times is banned from the CDN; with no peer to
+  // supply it the job fails (ERROR_INVALID_DATA) rather than fetching it forever.
+  void OnFailed(Job& job, int index, int piece);
+  static constexpr int kMaxPieceFailures = 3;
   // The job stopped (suspended, failed) or starts afresh (resumed, retried): nothing in flight
   // counts any more (late answers are dropped by generation) and the gate starts over.
   void Reset(Job& job);
@@ -55,6 +62,8 @@ class CdnPump {
 
  private:
   void Fetch(Job& job, int index, int piece);
+  // Fails the job when a banned piece of the file has no peer to supply it. True if it did.
+  bool FailIfUnsuppliable(Job& job, int index);
   void OnAnswer(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
 
   Swarm& swarm_;

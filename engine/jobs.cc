@@ -366,7 +366,7 @@ void Engine::Impl::OnPiece(int key, int piece) {
 void Engine::Impl::OnPieceFailed(int key, int piece) {
   const JobTable::Owner* owner = jobs_.OwnerOf(key);
   if (owner == nullptr) return;
-  cdn_->OnFailed(owner->job->files[owner->file], piece);
+  cdn_->OnFailed(*owner->job, owner->file, piece);
 }
 
 }  // namespace shoal::engine
