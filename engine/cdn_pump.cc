@@ -39,6 +39,10 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
 void CdnPump::Reset(Job& job) {
   for (JobFile& f : job.files) {
     f.cdn.inflight.clear();
+    f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
+    f.cdn.streams = 0;
+    f.cdn.stream_piece = 0;
+    f.cdn.stream_buf.clear();
     f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
     f.cdn.banned.clear();
   }
@@ -82,6 +86,10 @@ void CdnPump::Pump(Job& job) {
       continue;
     }
     if (FailIfUnsuppliable(job, i)) return;
+    if (f.cdn.whole) {
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i);
+      continue;
+    }
     PieceStatus status;
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
@@ -162,29 +170,113 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
   if (f.torrent != key) return;
   if (hr::Failed(r.code)) {
     f.cdn.inflight.erase(piece);
-    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
-    // peer it is the job's failure, by the BITS rules: transient ones are retried.
-    if (swarm_.Poll(key).peers == 0) {
-      if (r.transient) {
-        return control_.TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
-      }
-      return control_.Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    if (r.code == hr::kBgEInsufficientRangeSupport) {  // stream the whole file instead
+      f.cdn.whole = true;
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index);
+      return;
     }
-    f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
-    return;
+    return FailRequest(*job, index, r);
   }
+  Deliver(*job, index, piece, r.body);
+}
+
+void CdnPump::FailRequest(Job& job, int index, const FetchResult& r) {
+  JobFile& f = job.files[index];
+  // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+  // peer it is the job's failure, by the BITS rules: transient ones are retried.
+  if (swarm_.Poll(f.torrent).peers == 0) {
+    if (r.transient) {
+      return control_.TransientError(job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    }
+    return control_.Fail(job, r.code, ErrorContext::kRemoteFile, index, r.message);
+  }
+  f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
+}
+
+void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_bytes) {
+  JobFile& f = job.files[index];
   // In flight until the swarm verified it (OnVerified) or not (OnFailed).
-  const ProgressTracker::PieceExtent ext = job->tracker.Extent(f.tracked, piece, index);
+  f.cdn.inflight.insert(piece);
+  const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
   std::string data;
-  if (r.body.size() == ext.length) {
+  if (file_bytes.size() == ext.length) {
     data.assign(ext.size, '\0');
-    data.replace(ext.at, ext.length, r.body);
+    data.replace(ext.at, ext.length, file_bytes);
   }
-  if (!swarm_.AddPiece(key, piece, data)) {
+  if (!swarm_.AddPiece(f.torrent, piece, data)) {
     std::fprintf(stderr, "shoal: piece %d of %s: the CDN's %zu bytes do not fit the piece\n", piece,
-                 f.spec.remote_url.c_str(), r.body.size());
-    OnFailed(*job, index, piece);
+                 f.spec.remote_url.c_str(), file_bytes.size());
+    OnFailed(job, index, piece);
   }
+}
+
+void CdnPump::StartStream(Job& job, int index) {
+  JobFile& f = job.files[index];
+  const std::uint64_t size = job.tracker.FileSize(index);
+  if (size == kSizeUnknown || size == 0) return;
+  if (f.cdn.streams >= kMaxPieceFailures) {
+    return control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
+                         f.spec.remote_url + " ignores Range and " + std::to_string(f.cdn.streams) +
+                             " whole-file answers left pieces failing the hash check");
+  }
+  ++f.cdn.streams;
+  f.cdn.streaming = true;
+  f.cdn.stream_piece = 0;
+  f.cdn.stream_buf.clear();
+  RangeRequest request{f.spec.remote_url, 0, size};
+  request.whole_file = true;
+  if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
+    request.max_bytes_s = std::max<std::uint64_t>(rate / 2, 1024);
+  }
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  const int key = f.torrent;
+  // Finds the job the bytes are for, if it is still this run of this file.
+  auto current = [this, id, index, generation, key]() -> Job* {
+    Job* j = control_.FindJob(id);
+    if (j == nullptr || j->generation != generation || !IsActive(j->state) ||
+        j->files[index].torrent != key || !j->files[index].cdn.streaming) {
+      return nullptr;
+    }
+    return j;
+  };
+  request.on_bytes = [this, current, index](std::string bytes) {
+    control_.Post([this, current, index, bytes = std::move(bytes)]() mutable {
+      if (Job* j = current()) OnStreamBytes(*j, index, std::move(bytes));
+    });
+  };
+  fetcher_.Fetch(std::move(request), [this, current, index](FetchResult r) {
+    control_.Post([this, current, index, r = std::move(r)]() mutable {
+      if (Job* j = current()) OnStreamDone(*j, index, std::move(r));
+    });
+  });
+}
+
+void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
+  JobFile& f = job.files[index];
+  f.cdn.stream_buf += bytes;
+  const int pieces = job.tracker.num_pieces(f.tracked);
+  while (f.cdn.stream_piece < pieces) {
+    const int piece = f.cdn.stream_piece;
+    const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
+    if (f.cdn.stream_buf.size() < ext.length) break;
+    const std::string file_bytes = f.cdn.stream_buf.substr(0, ext.length);
+    f.cdn.stream_buf.erase(0, ext.length);
+    ++f.cdn.stream_piece;
+    if (!job.tracker.PieceCounted(f.tracked, piece) && f.cdn.inflight.count(piece) == 0) {
+      Deliver(job, index, piece, file_bytes);
+      if (!IsActive(job.state)) return;
+    }
+  }
+}
+
+void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
+  JobFile& f = job.files[index];
+  f.cdn.streaming = false;
+  f.cdn.stream_buf.clear();
+  // Pieces still unverified after it (failed their hash check) start another GET from the
+  // next Pump, up to the bound.
+  if (hr::Failed(r.code)) FailRequest(job, index, r);
 }
 
 }  // namespace shoal::engine

@@ -37,6 +37,13 @@ struct CdnFileState {
   double own_done_at_s = -1;    // when this peer ran out of CDN pieces of its own
   std::map<int, int> failures;  // CDN answers per piece that failed the hash check (or size)
   std::set<int> banned;         // pieces the CDN is no longer asked for: peers' or nobody's
+  // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
+  // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
+  bool whole = false;
+  bool streaming = false;  // that GET is under way
+  int streams = 0;         // GETs started (bounded like a piece's retries)
+  int stream_piece = 0;    // the piece the buffer fills
+  std::string stream_buf;  // its file bytes so far
 };
 
 class CdnPump {
@@ -62,6 +69,13 @@ class CdnPump {
 
  private:
   void Fetch(Job& job, int index, int piece);
+  void StartStream(Job& job, int index);
+  void OnStreamBytes(Job& job, int index, std::string bytes);
+  void OnStreamDone(Job& job, int index, FetchResult r);
+  // Hands a piece's file bytes (padding added) to the swarm; a refusal counts as a failure.
+  void Deliver(Job& job, int index, int piece, const std::string& file_bytes);
+  // The failure of a CDN request by the BITS rules (see OnAnswer).
+  void FailRequest(Job& job, int index, const FetchResult& r);
   // Fails the job when a banned piece of the file has no peer to supply it. True if it did.
   bool FailIfUnsuppliable(Job& job, int index);
   void OnAnswer(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);

@@ -74,5 +74,35 @@ TEST_F(CdnPieces, ACdnWhoseBytesFailTheHashCheckFailsTheJobAfterBoundedTries) {
   ExpectAbsent(*job, "p.bin");
 }
 
+TEST_F(CdnPieces, AnOriginThatIgnoresRangeIsReadWholeAndEveryPieceChecked) {
+  const std::string data = RandomBytes(40 * kPiece + 123, 9);
+  Fault whole;
+  whole.ignore_range = true;
+  whole.drip_bytes = 7000;  // arrives in pieces, as a real stream does
+  origin_->Put("/p.bin", data, {}, whole);
+  auto job = Start(PaddedTorrent("p.bin", data, 500, 0));
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  EXPECT_EQ(job->error_count.load(), 0u);
+  // The range requests in flight when the first 200 came back, then one plain GET.
+  const std::vector<std::string> ranges = origin_->Ranges("/p.bin");
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.back(), "");
+  EXPECT_LE(ranges.size(), 5u);
+  ExpectFile(*job, "p.bin", data);
+}
+
+TEST_F(CdnPieces, AnOriginThatIgnoresRangeAndServesOtherBytesFailsTheJob) {
+  const std::string data = RandomBytes(4 * kPiece, 10);
+  std::string corrupt = data;
+  corrupt[2 * kPiece] ^= 1;
+  Fault whole;
+  whole.ignore_range = true;
+  origin_->Put("/p.bin", corrupt, {}, whole);
+  auto job = Start(PaddedTorrent("p.bin", data, 0, 0));
+  ExpectError(*job, JobState::kError, hr::kInvalidData, ErrorContext::kRemoteFile, 1);
+  EXPECT_LE(origin_->Requests("/p.bin"), 4 + 3);  // bounded: never a GET loop
+  ExpectAbsent(*job, "p.bin");
+}
+
 }  // namespace
 }  // namespace shoal::testing

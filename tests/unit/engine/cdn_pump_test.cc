@@ -265,6 +265,68 @@ TEST_F(CdnPumpTest, APieceTheSwarmRefusesCountsAsAFailureNotASilentDrop) {
   EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
+// An origin that ignores Range answers a range request with the whole file (200): the file is
+// streamed by one plain GET and cut into pieces as the bytes arrive, each one hash-checked.
+TEST_F(CdnPumpTest, AnOriginIgnoringRangeIsStreamedWholeAndCutIntoPieces) {
+  Job& job = StartPadded(1000, 3 * kPiece, 0);  // 4 pieces, the file's bytes shifted by 1000
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  for (int i = 0; i < 4; ++i) {
+    fetcher_.Answer(ignored);
+    control_.RunPosted();
+  }
+  EXPECT_TRUE(control_.failures.empty());
+  ASSERT_EQ(fetcher_.pending.size(), 1u);  // one GET, however many range answers said so
+  const RangeRequest whole = fetcher_.pending.front().first;
+  EXPECT_TRUE(whole.whole_file);
+  EXPECT_EQ(whole.offset, 0u);
+  EXPECT_EQ(whole.length, 3 * kPiece);
+  ASSERT_TRUE(whole.on_bytes);
+  // Odd chunks: pieces go to the swarm as soon as their bytes are in, not at the end.
+  const std::string content = Content(0, 3 * kPiece);
+  whole.on_bytes(content.substr(0, 20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{0}));
+  whole.on_bytes(content.substr(20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(Added(0), std::string(1000, '\0') + Content(0, kPiece - 1000));
+  EXPECT_EQ(Added(3), Content(3 * kPiece - 1000, 1000));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  for (int p = 0; p < 4; ++p) pump_.OnVerified(job.files[0], p);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 1);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 2);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 3);
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());  // done: no second GET
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+TEST_F(CdnPumpTest, WholeFileStreamsAreBoundedWhenTheirPiecesKeepFailing) {
+  Job& job = StartJob(1);
+  pump_.Pump(job);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  fetcher_.Answer(ignored);
+  control_.RunPosted();
+  int streams = 0;
+  while (!fetcher_.pending.empty() && streams < 10) {
+    ++streams;
+    fetcher_.pending.front().first.on_bytes(std::string(100, 'x'));
+    fetcher_.Answer(FetchResult());
+    control_.RunPosted();
+    pump_.OnFailed(job, 0, 0);  // the bytes failed the hash check
+    pump_.Pump(job);
+  }
+  EXPECT_EQ(streams, CdnPump::kMaxPieceFailures);
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
+}
+
 TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
   Job& job = StartJob(8);
   job.cdn = CdnJobState();
