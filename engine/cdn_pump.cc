@@ -26,12 +26,14 @@ constexpr double kStealAfterS = 2.0;
 CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::uint64_t seed)
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
-void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s) {
+void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
+                     bool lone) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
   in.foreground = job.props.priority == Priority::kForeground;
   in.peer_rate_bytes_s = peer_rate_bytes_s;
+  in.lone = lone;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::DelayOver(policy, in);
 }

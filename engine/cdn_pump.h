@@ -52,7 +52,9 @@ class CdnPump {
 
   // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
   // pieces peers have too (DO's delays and MinBackgroundQos).
-  void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s);
+  // `lone`: no peer can exist (HttpGate::Input::lone).
+  void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
+              bool lone = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
   void Pump(Job& job);
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the

@@ -194,7 +194,7 @@ void Engine::Impl::Tick() {
       if (reconnect && IsActive(job.state)) swarm_->ReconnectPeers(f.torrent);
     }
     if (any && IsActive(job.state)) {
-      cdn_->Decide(job, options_.policy, now, peer_rate);
+      cdn_->Decide(job, options_.policy, now, peer_rate, Lone(job));
       ApplyRates(job, RateFor(job), *swarm_);
       cdn_->Pump(job);
     }

@@ -104,5 +104,38 @@ TEST_F(CdnPieces, AnOriginThatIgnoresRangeAndServesOtherBytesFailsTheJob) {
   ExpectAbsent(*job, "p.bin");
 }
 
+// The delay before the CDN is for finding peers: with none configured, no tracker and no LSD
+// there is nothing to find, and the CDN starts at once. With a peer configured it waits.
+TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
+  const std::string data = RandomBytes(8 * kPiece, 11);
+  origin_->Put("/p.bin", data);
+  const std::string torrent = PaddedTorrent("p.bin", data, 0, 0);
+  auto run = [&](std::vector<std::string> peers, const fs::path& out) {
+    engine::EngineSeams seams;
+    seams.clock = clock_;  // never advanced: the 60 s delay is never over by the clock
+    engine::EngineOptions o;
+    o.listen_interface = "127.0.0.1:0";
+    o.peers = std::move(peers);
+    o.policy.delay_foreground_download_from_http_s = 60;
+    o.policy.delay_background_download_from_http_s = 60;
+    std::string error;
+    auto e = engine::Engine::Start(o, nullptr, &error, std::move(seams));
+    EXPECT_TRUE(e) << error;
+    std::shared_ptr<const engine::JobView> job;
+    EXPECT_EQ(e->CreateJob("lone", &job), hr::kOk);
+    EXPECT_EQ(e->AddFiles(job->id, {{origin_->Url("/p.bin"), out, torrent}}), hr::kOk);
+    EXPECT_EQ(e->Resume(job->id), hr::kOk);
+    const bool done =
+        WaitFor([&] { return job->state.load() == JobState::kTransferred; }, seconds(3));
+    e->Cancel(job->id);
+    return done;
+  };
+  EXPECT_TRUE(run({}, work_ / "a.bin"));
+  const int before = origin_->Requests("/p.bin");
+  // A configured peer that never answers: the job waits for it as the policy says.
+  EXPECT_FALSE(run({"127.0.0.9:1"}, work_ / "b.bin"));
+  EXPECT_EQ(origin_->Requests("/p.bin"), before);
+}
+
 }  // namespace
 }  // namespace shoal::testing
