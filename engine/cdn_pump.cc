@@ -1,6 +1,8 @@
 #include "engine/cdn_pump.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 #include "engine/job.h"
 #include "engine/job_control.h"
@@ -24,18 +26,28 @@ constexpr double kStealAfterS = 2.0;
 CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::uint64_t seed)
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
-void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s) {
+void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
+                     bool lone) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
   in.foreground = job.props.priority == Priority::kForeground;
   in.peer_rate_bytes_s = peer_rate_bytes_s;
+  in.lone = lone;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::DelayOver(policy, in);
 }
 
 void CdnPump::Reset(Job& job) {
-  for (JobFile& f : job.files) f.cdn.inflight.clear();
+  for (JobFile& f : job.files) {
+    f.cdn.inflight.clear();
+    f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
+    f.cdn.streams = 0;
+    f.cdn.stream_piece = 0;
+    f.cdn.stream_buf.clear();
+    f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
+    f.cdn.banned.clear();
+  }
   job.cdn = CdnJobState();
 }
 
@@ -43,7 +55,29 @@ std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.si
 
 bool CdnPump::OnVerified(JobFile& file, int piece) { return file.cdn.inflight.erase(piece) > 0; }
 
-void CdnPump::OnFailed(JobFile& file, int piece) { file.cdn.inflight.erase(piece); }
+void CdnPump::OnFailed(Job& job, int index, int piece) {
+  JobFile& f = job.files[index];
+  if (f.cdn.inflight.erase(piece) == 0) return;  // a peer's: libtorrent bans the peer
+  if (++f.cdn.failures[piece] < kMaxPieceFailures) return;
+  f.cdn.banned.insert(piece);
+  FailIfUnsuppliable(job, index);
+}
+
+bool CdnPump::FailIfUnsuppliable(Job& job, int index) {
+  JobFile& f = job.files[index];
+  if (f.cdn.banned.empty() || !IsActive(job.state) || swarm_.Poll(f.torrent).peers > 0) {
+    return false;
+  }
+  for (int piece : f.cdn.banned) {
+    if (job.tracker.PieceCounted(f.tracked, piece)) continue;
+    control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
+                  "piece " + std::to_string(piece) + " of " + f.spec.remote_url + " failed its " +
+                      "hash check " + std::to_string(f.cdn.failures[piece]) +
+                      " times from the CDN and no peer has it");
+    return true;
+  }
+  return false;
+}
 
 void CdnPump::Pump(Job& job) {
   if (!IsActive(job.state) || !job.cdn.unavailable) return;
@@ -51,6 +85,11 @@ void CdnPump::Pump(Job& job) {
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     JobFile& f = job.files[i];
     if (f.torrent < 0 || f.tracked < 0 || job.tracker.FileDone(i) || now < f.cdn.retry_at_s) {
+      continue;
+    }
+    if (FailIfUnsuppliable(job, i)) return;
+    if (f.cdn.whole) {
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i);
       continue;
     }
     PieceStatus status;
@@ -69,7 +108,7 @@ void CdnPump::Pump(Job& job) {
       for (std::size_t p = 0; p < eligible.size(); ++p) {
         const int piece = static_cast<int>(p);
         eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
-                      f.cdn.inflight.count(piece) == 0 &&
+                      f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
                       (pass == kAny || status.availability[p] == 0) &&
                       (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
@@ -101,12 +140,15 @@ void CdnPump::Pump(Job& job) {
 
 void CdnPump::Fetch(Job& job, int index, int piece) {
   JobFile& f = job.files[index];
-  const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
-  const std::uint64_t size = job.tracker.FileSize(index);
-  const std::uint64_t offset = static_cast<std::uint64_t>(piece) * piece_length;
-  if (size == kSizeUnknown || offset >= size) return;
+  // The URL holds the job file's bytes only: the piece's run of them, the rest is padding.
+  const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
+  if (ext.size == 0) return;
   f.cdn.inflight.insert(piece);
-  RangeRequest request{f.spec.remote_url, offset, std::min(piece_length, size - offset)};
+  if (ext.length == 0) {  // all padding: nothing to fetch
+    FetchResult r;
+    return OnAnswer(job.view->id, index, piece, job.generation, f.torrent, std::move(r));
+  }
+  RangeRequest request{f.spec.remote_url, ext.file_offset, ext.length};
   // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
   // by the requests a file may have in flight.
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
@@ -130,19 +172,113 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
   if (f.torrent != key) return;
   if (hr::Failed(r.code)) {
     f.cdn.inflight.erase(piece);
-    // With peers connected a failing CDN only rests for a while: peers may carry on. With no
-    // peer it is the job's failure, by the BITS rules: transient ones are retried.
-    if (swarm_.Poll(key).peers == 0) {
-      if (r.transient) {
-        return control_.TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
-      }
-      return control_.Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    if (r.code == hr::kBgEInsufficientRangeSupport) {  // stream the whole file instead
+      f.cdn.whole = true;
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index);
+      return;
     }
-    f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
-    return;
+    return FailRequest(*job, index, r);
   }
+  Deliver(*job, index, piece, r.body);
+}
+
+void CdnPump::FailRequest(Job& job, int index, const FetchResult& r) {
+  JobFile& f = job.files[index];
+  // With peers connected a failing CDN only rests for a while: peers may carry on. With no
+  // peer it is the job's failure, by the BITS rules: transient ones are retried.
+  if (swarm_.Poll(f.torrent).peers == 0) {
+    if (r.transient) {
+      return control_.TransientError(job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    }
+    return control_.Fail(job, r.code, ErrorContext::kRemoteFile, index, r.message);
+  }
+  f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
+}
+
+void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_bytes) {
+  JobFile& f = job.files[index];
   // In flight until the swarm verified it (OnVerified) or not (OnFailed).
-  swarm_.AddPiece(key, piece, r.body);
+  f.cdn.inflight.insert(piece);
+  const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
+  std::string data;
+  if (file_bytes.size() == ext.length) {
+    data.assign(ext.size, '\0');
+    data.replace(ext.at, ext.length, file_bytes);
+  }
+  if (!swarm_.AddPiece(f.torrent, piece, data)) {
+    std::fprintf(stderr, "shoal: piece %d of %s: the CDN's %zu bytes do not fit the piece\n", piece,
+                 f.spec.remote_url.c_str(), file_bytes.size());
+    OnFailed(job, index, piece);
+  }
+}
+
+void CdnPump::StartStream(Job& job, int index) {
+  JobFile& f = job.files[index];
+  const std::uint64_t size = job.tracker.FileSize(index);
+  if (size == kSizeUnknown || size == 0) return;
+  if (f.cdn.streams >= kMaxPieceFailures) {
+    return control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
+                         f.spec.remote_url + " ignores Range and " + std::to_string(f.cdn.streams) +
+                             " whole-file answers left pieces failing the hash check");
+  }
+  ++f.cdn.streams;
+  f.cdn.streaming = true;
+  f.cdn.stream_piece = 0;
+  f.cdn.stream_buf.clear();
+  RangeRequest request{f.spec.remote_url, 0, size};
+  request.whole_file = true;
+  if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
+    request.max_bytes_s = std::max<std::uint64_t>(rate / 2, 1024);
+  }
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  const int key = f.torrent;
+  // Finds the job the bytes are for, if it is still this run of this file.
+  auto current = [this, id, index, generation, key]() -> Job* {
+    Job* j = control_.FindJob(id);
+    if (j == nullptr || j->generation != generation || !IsActive(j->state) ||
+        j->files[index].torrent != key || !j->files[index].cdn.streaming) {
+      return nullptr;
+    }
+    return j;
+  };
+  request.on_bytes = [this, current, index](std::string bytes) {
+    control_.Post([this, current, index, bytes = std::move(bytes)]() mutable {
+      if (Job* j = current()) OnStreamBytes(*j, index, std::move(bytes));
+    });
+  };
+  fetcher_.Fetch(std::move(request), [this, current, index](FetchResult r) {
+    control_.Post([this, current, index, r = std::move(r)]() mutable {
+      if (Job* j = current()) OnStreamDone(*j, index, std::move(r));
+    });
+  });
+}
+
+void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
+  JobFile& f = job.files[index];
+  f.cdn.stream_buf += bytes;
+  const int pieces = job.tracker.num_pieces(f.tracked);
+  while (f.cdn.stream_piece < pieces) {
+    const int piece = f.cdn.stream_piece;
+    const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
+    if (f.cdn.stream_buf.size() < ext.length) break;
+    const std::string file_bytes = f.cdn.stream_buf.substr(0, ext.length);
+    f.cdn.stream_buf.erase(0, ext.length);
+    ++f.cdn.stream_piece;
+    if (!job.tracker.PieceCounted(f.tracked, piece) && f.cdn.inflight.count(piece) == 0) {
+      Deliver(job, index, piece, file_bytes);
+      if (!IsActive(job.state)) return;
+    }
+  }
+}
+
+void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
+  JobFile& f = job.files[index];
+  f.cdn.streaming = false;
+  f.cdn.stream_buf.clear();
+  // Pieces still unverified after it (failed their hash check) start another GET from the
+  // next Pump, up to the bound.
+  if (hr::Failed(r.code)) FailRequest(job, index, r);
 }
 
 }  // namespace shoal::engine

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <set>
+#include <string>
 
 #include "engine/http_fetch.h"
 #include "engine/options.h"
@@ -29,10 +31,19 @@ struct CdnJobState {
 };
 
 struct CdnFileState {
-  std::set<int> inflight;     // requested, not yet verified or failed
-  int cursor = -1;            // where the current run continues
-  double retry_at_s = 0;      // after a failure with peers connected: rest until then
-  double own_done_at_s = -1;  // when this peer ran out of CDN pieces of its own
+  std::set<int> inflight;       // requested, not yet verified or failed
+  int cursor = -1;              // where the current run continues
+  double retry_at_s = 0;        // after a failure with peers connected: rest until then
+  double own_done_at_s = -1;    // when this peer ran out of CDN pieces of its own
+  std::map<int, int> failures;  // CDN answers per piece that failed the hash check (or size)
+  std::set<int> banned;         // pieces the CDN is no longer asked for: peers' or nobody's
+  // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
+  // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
+  bool whole = false;
+  bool streaming = false;  // that GET is under way
+  int streams = 0;         // GETs started (bounded like a piece's retries)
+  int stream_piece = 0;    // the piece the buffer fills
+  std::string stream_buf;  // its file bytes so far
 };
 
 class CdnPump {
@@ -41,13 +52,18 @@ class CdnPump {
 
   // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
   // pieces peers have too (DO's delays and MinBackgroundQos).
-  void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s);
+  // `lone`: no peer can exist (HttpGate::Input::lone).
+  void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
+              bool lone = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
   void Pump(Job& job);
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the
   // CDN served, so the next request may go.
   bool OnVerified(JobFile& file, int piece);
-  void OnFailed(JobFile& file, int piece);
+  // A CDN piece that fails kMaxPieceFailures times is banned from the CDN; with no peer to
+  // supply it the job fails (ERROR_INVALID_DATA) rather than fetching it forever.
+  void OnFailed(Job& job, int index, int piece);
+  static constexpr int kMaxPieceFailures = 3;
   // The job stopped (suspended, failed) or starts afresh (resumed, retried): nothing in flight
   // counts any more (late answers are dropped by generation) and the gate starts over.
   void Reset(Job& job);
@@ -55,6 +71,15 @@ class CdnPump {
 
  private:
   void Fetch(Job& job, int index, int piece);
+  void StartStream(Job& job, int index);
+  void OnStreamBytes(Job& job, int index, std::string bytes);
+  void OnStreamDone(Job& job, int index, FetchResult r);
+  // Hands a piece's file bytes (padding added) to the swarm; a refusal counts as a failure.
+  void Deliver(Job& job, int index, int piece, const std::string& file_bytes);
+  // The failure of a CDN request by the BITS rules (see OnAnswer).
+  void FailRequest(Job& job, int index, const FetchResult& r);
+  // Fails the job when a banned piece of the file has no peer to supply it. True if it did.
+  bool FailIfUnsuppliable(Job& job, int index);
   void OnAnswer(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
 
   Swarm& swarm_;

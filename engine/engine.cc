@@ -216,7 +216,7 @@ void Engine::Impl::Tick() {
       }
     }
     if (any && IsActive(job.state)) {
-      cdn_->Decide(job, options_, now, peer_rate);
+      cdn_->Decide(job, options_, now, peer_rate, Lone(job));
       ApplyRates(job, RateFor(job), *swarm_);
       cdn_->Pump(job);
     }

@@ -87,6 +87,9 @@ class Engine::Impl final : public JobControl {
   void Notify(Job& job, JobEvent event);
   void Persist(Job& job);
   void StartFile(Job& job, int index);
+  // No peer can exist for the job: none configured or connected, no tracker, no LSD. Then the
+  // CDN need not wait out the delay meant for finding peers.
+  bool Lone(const Job& job) const;
   // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1
   // after failing the job with a LOCAL_FILE error.
   int OpenTemp(Job& job, int index);

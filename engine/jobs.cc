@@ -346,6 +346,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   DialSourcedPeers(key);
   resume_->Keep(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
+  const bool restored = f.restored;
   if (f.restored && f.tracked >= 0) {
     // Progress shown from the store gives way to what the swarm's check finds on disk.
     f.restored = false;
@@ -353,7 +354,18 @@ void Engine::Impl::StartFile(Job& job, int index) {
   }
   // Before the first tick: a LAN peer fills an unlimited torrent at once.
   ApplyRates(job, RateFor(job), *swarm_);
+  // With no peer to wait for, the CDN starts now rather than at the next tick. A restored
+  // file waits for the swarm's check of what is on disk.
+  if (!restored && IsActive(job.state) && Lone(job)) {
+    cdn_->Decide(job, options_, NowS(), 0, /*lone=*/true);
+    cdn_->Pump(job);
+  }
   Publish(job);
+}
+
+bool Engine::Impl::Lone(const Job& job) const {
+  return options_.peers.empty() && options_.trackers.empty() && !options_.enable_lsd &&
+         job.peer_connections == 0;
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {
@@ -379,7 +391,7 @@ void Engine::Impl::OnPiece(int key, int piece) {
 void Engine::Impl::OnPieceFailed(int key, int piece) {
   const JobTable::Owner* owner = jobs_.OwnerOf(key);
   if (owner == nullptr) return;
-  cdn_->OnFailed(owner->job->files[owner->file], piece);
+  cdn_->OnFailed(*owner->job, owner->file, piece);
 }
 
 }  // namespace shoal::engine

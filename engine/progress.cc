@@ -34,6 +34,26 @@ int ProgressTracker::num_pieces(int torrent) const {
   return static_cast<int>(torrents_[torrent].counted.size());
 }
 
+ProgressTracker::PieceExtent ProgressTracker::Extent(int torrent, int piece, int job_file) const {
+  PieceExtent e;
+  const Torrent& t = torrents_[torrent];
+  if (piece < 0 || piece >= static_cast<int>(t.counted.size())) return e;
+  const std::uint64_t begin = static_cast<std::uint64_t>(piece) * t.layout.piece_length;
+  const std::uint64_t end = std::min(begin + t.layout.piece_length, t.total);
+  e.size = end - begin;
+  for (std::size_t i = 0; i < t.layout.files.size(); ++i) {
+    if (t.layout.files[i].job_file != job_file) continue;
+    const std::uint64_t lo = std::max(begin, t.file_offsets[i]);
+    const std::uint64_t hi = std::min(end, t.file_offsets[i] + t.layout.files[i].size);
+    if (lo >= hi) continue;
+    e.at = lo - begin;
+    e.file_offset = lo - t.file_offsets[i];
+    e.length = hi - lo;
+    break;
+  }
+  return e;
+}
+
 std::uint64_t ProgressTracker::OnPieceVerified(int torrent, int piece) {
   if (torrent < 0 || torrent >= static_cast<int>(torrents_.size())) return 0;
   Torrent& t = torrents_[torrent];

@@ -30,6 +30,16 @@ class ProgressTracker {
   int AddTorrent(const TorrentLayout& layout);
   int num_pieces(int torrent) const;
   std::uint64_t piece_length(int torrent) const { return torrents_[torrent].layout.piece_length; }
+  // Where a piece lies: its size in the torrent, and the one run of a job file's bytes in it
+  // (`length` bytes from `at` in the piece are the file's from `file_offset`); the rest of the
+  // piece is padding (a job's torrent holds one file, pad files around it). length 0: all pad.
+  struct PieceExtent {
+    std::uint64_t size = 0;
+    std::uint64_t at = 0;
+    std::uint64_t file_offset = 0;
+    std::uint64_t length = 0;
+  };
+  PieceExtent Extent(int torrent, int piece, int job_file) const;
   // Whether a verified piece of `torrent` was counted.
   bool PieceCounted(int torrent, int piece) const { return torrents_[torrent].counted[piece]; }
   // Counts a verified piece once. Returns the bytes it added to job files (0 if repeated).

@@ -16,17 +16,24 @@ struct Sink {
   std::uint64_t max;
   Pacer pacer;
   const std::atomic<bool>* cancel;
+  const std::function<void(std::string)>* on_bytes;  // whole-file GETs: streamed, not kept
+  std::uint64_t got = 0;
   bool overflow = false;
 };
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->cancel->load()) return 0;               // now, not after curl's buffered chunks
-  if (sink->body->size() + size * n > sink->max) {  // longer than asked: stop
+  if (sink->cancel->load()) return 0;              // now, not after curl's buffered chunks
+  if (sink->got + size * n > sink->max) {          // longer than asked: stop
     sink->overflow = true;
     return 0;
   }
-  sink->body->append(data, size * n);
+  sink->got += size * n;
+  if (*sink->on_bytes) {
+    (*sink->on_bytes)(std::string(data, size * n));
+  } else {
+    sink->body->append(data, size * n);
+  }
   sink->pacer.Account(size * n, sink->cancel);
   return size * n;
 }
@@ -39,8 +46,8 @@ int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options,
                 const std::atomic<bool>* cancel) {
   FetchResult r;
-  r.body.reserve(req.length);
-  Sink sink{&r.body, req.length, Pacer(req.max_bytes_s), cancel};
+  if (!req.whole_file) r.body.reserve(req.length);
+  Sink sink{&r.body, req.length, Pacer(req.max_bytes_s), cancel, &req.on_bytes};
   char err[CURL_ERROR_SIZE] = {};
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
@@ -52,10 +59,15 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   if (req.max_bytes_s > 0) {
     timeout_s += static_cast<long>(2 * req.length / req.max_bytes_s);
   }
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+  if (req.whole_file) {  // as long as it takes while bytes flow
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.timeout_s));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+  }
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-  curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
+  if (!req.whole_file) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -75,7 +87,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     r.code = hr::HttpError(static_cast<int>(r.http_status));
     r.transient = IsTransientHttpStatus(r.http_status);
     r.message = where + ": HTTP " + std::to_string(r.http_status);
-  } else if (r.http_status == 200 && !(req.offset == 0 && r.body.size() == req.length)) {
+  } else if (r.http_status == 200 && !(req.offset == 0 && sink.got == req.length)) {
     // The whole file instead of the range: this server cannot serve pieces.
     r.code = hr::kBgEInsufficientRangeSupport;
     r.message = where + ": the server ignored the Range header";
@@ -97,10 +109,10 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     r.code = e.code;
     r.transient = e.transient;
     r.message = where + ": " + (err[0] ? err : curl_easy_strerror(c));
-  } else if (r.body.size() != req.length) {
+  } else if (sink.got != req.length) {
     r.code = hr::kInternetConnectionReset;
     r.transient = true;
-    r.message = where + ": got " + std::to_string(r.body.size()) + " bytes";
+    r.message = where + ": got " + std::to_string(sink.got) + " bytes";
   }
   if (hr::Failed(r.code)) r.body.clear();
   return r;

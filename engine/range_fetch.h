@@ -21,6 +21,11 @@ struct RangeRequest {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;       // > 0
   std::uint64_t max_bytes_s = 0;  // receive rate cap (0 = none); the timeout grows to fit it
+  // For an origin that ignores Range: a plain GET of the whole file (offset 0, length its
+  // size), whose bytes go to `on_bytes` as they arrive (on the fetcher's thread) instead of
+  // `body`; it ends with a stall, not a total, timeout.
+  bool whole_file = false;
+  std::function<void(std::string bytes)> on_bytes;
 };
 
 // The seam the CDN pump fetches pieces through (RangeFetcher; a fake in tests).

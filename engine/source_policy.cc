@@ -7,7 +7,7 @@ namespace shoal::engine {
 bool HttpGate::DelayOver(const SourcePolicy& policy, const Input& in) {
   const double delay = in.foreground ? policy.delay_foreground_download_from_http_s
                                      : policy.delay_background_download_from_http_s;
-  return !policy.no_http && in.now_s - in.transfer_start_s >= delay;
+  return !policy.no_http && (in.lone || in.now_s - in.transfer_start_s >= delay);
 }
 
 bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {

@@ -20,6 +20,9 @@ class HttpGate {
     double transfer_start_s = 0;   // when the job was (re)queued
     bool foreground = false;       // BG_JOB_PRIORITY_FOREGROUND
     double peer_rate_bytes_s = 0;  // current payload rate from peers
+    // Nothing to wait for: no peer configured or connected, no tracker, no LSD. The delay is
+    // for peers to be found; with none to find the CDN starts at once.
+    bool lone = false;
   };
   // Seconds a decision holds before it may flip.
   static constexpr double kHoldS = 5.0;

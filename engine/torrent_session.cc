@@ -341,14 +341,15 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   return hr::kOk;
 }
 
-void TorrentSession::AddPiece(int key, int piece, const std::string& data) {
+bool TorrentSession::AddPiece(int key, int piece, const std::string& data) {
   Impl::Entry* e = impl_->Find(key);
   if (e == nullptr || e->removing || piece < 0 || piece >= e->info->num_pieces() ||
       static_cast<int>(data.size()) != e->info->piece_size(lt::piece_index_t(piece))) {
-    return;
+    return false;
   }
   e->cdn_pieces.insert(piece);
   e->handle.add_piece(lt::piece_index_t(piece), data.data());
+  return true;
 }
 
 bool TorrentSession::GetPieceStatus(int key, PieceStatus* out) {

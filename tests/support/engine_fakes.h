@@ -30,7 +30,8 @@ class FakeSwarm final : public engine::Swarm {
     int download_limit = -1;
     engine::PieceStatus status;
     engine::TorrentStats stats;
-    std::vector<int> added_pieces;  // AddPiece calls, in order
+    std::vector<int> added_pieces;        // AddPiece calls, in order
+    std::vector<std::string> added_data;  // ... and their bytes
   };
 
   std::string ListenEndpoint() const override { return "127.0.0.1:6881"; }
@@ -45,8 +46,11 @@ class FakeSwarm final : public engine::Swarm {
     *layout = this->layout;
     return hr::kOk;
   }
-  void AddPiece(int key, int piece, const std::string& data) override {
+  bool AddPiece(int key, int piece, const std::string& data) override {
+    if (refuse_pieces) return false;
     torrents[key].added_pieces.push_back(piece);
+    torrents[key].added_data.push_back(data);
+    return true;
   }
   bool GetPieceStatus(int key, engine::PieceStatus* out) override {
     auto it = torrents.find(key);
@@ -78,6 +82,7 @@ class FakeSwarm final : public engine::Swarm {
   std::map<int, std::vector<std::string>> dialled;  // ConnectPeers calls, by torrent
   engine::TorrentLayout layout;  // what Add reports
   bool fail_add = false;
+  bool refuse_pieces = false;  // AddPiece says the data does not fit the piece
   int next_key = 1;
 };
 

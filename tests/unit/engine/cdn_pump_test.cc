@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "tests/support/engine_fakes.h"
 
 namespace shoal::engine {
@@ -33,6 +36,47 @@ class CdnPumpTest : public ::testing::Test {
     status.downloading.assign(pieces, false);
     job.cdn.unavailable = true;
     return job;
+  }
+  // One active job whose torrent has `pad_before` bytes of padding, a file of `size` bytes,
+  // then `pad_after` bytes of padding.
+  Job& StartPadded(std::uint64_t pad_before, std::uint64_t size, std::uint64_t pad_after) {
+    Job& job = control_.AddJob(MakeJob(JobState::kTransferring, 1, size));
+    TorrentLayout layout;
+    layout.piece_length = kPiece;
+    if (pad_before > 0) layout.files.push_back({pad_before, -1});
+    layout.files.push_back({size, 0});
+    if (pad_after > 0) layout.files.push_back({pad_after, -1});
+    job.files[0].tracked = job.tracker.AddTorrent(layout);
+    job.files[0].torrent = 1;
+    const int pieces = job.tracker.num_pieces(job.files[0].tracked);
+    auto& status = swarm_.torrents[1].status;
+    status.availability.assign(pieces, 0);
+    status.downloading.assign(pieces, false);
+    job.cdn.unavailable = true;
+    return job;
+  }
+  // Answers every pending request with bytes 'a'+offset%26, the file's content.
+  void AnswerAll() {
+    while (!fetcher_.pending.empty()) {
+      const RangeRequest req = fetcher_.pending.front().first;
+      FetchResult r;
+      for (std::uint64_t i = 0; i < req.length; ++i)
+        r.body += static_cast<char>('a' + (req.offset + i) % 26);
+      fetcher_.Answer(std::move(r));
+    }
+    control_.RunPosted();
+  }
+  std::string Added(int piece) {
+    const auto& t = swarm_.torrents[1];
+    for (std::size_t i = 0; i < t.added_pieces.size(); ++i) {
+      if (t.added_pieces[i] == piece) return t.added_data[i];
+    }
+    return "";
+  }
+  static std::string Content(std::uint64_t offset, std::uint64_t n) {
+    std::string s;
+    for (std::uint64_t i = 0; i < n; ++i) s += static_cast<char>('a' + (offset + i) % 26);
+    return s;
   }
   FetchResult Body(std::uint64_t n) {
     FetchResult r;
@@ -145,6 +189,142 @@ TEST_F(CdnPumpTest, AnswersToAnOlderGenerationAreDropped) {
   EXPECT_TRUE(swarm_.torrents[1].added_pieces.empty());
   EXPECT_EQ(CdnPump::InFlight(job.files[0]), 0u);
   EXPECT_FALSE(job.cdn.unavailable);
+}
+
+TEST_F(CdnPumpTest, PaddingBeforeTheFileShiftsTheRangesAndIsFilledWithZeros) {
+  // The CDN URL holds the file's bytes only: piece 0 is 1000 pad bytes then the file's first.
+  Job& job = StartPadded(1000, 2 * kPiece, 0);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 3u);
+  std::map<std::uint64_t, std::uint64_t> ranges;
+  for (const auto& [req, done] : fetcher_.pending) ranges[req.offset] = req.length;
+  const std::map<std::uint64_t, std::uint64_t> want = {
+      {0, kPiece - 1000}, {kPiece - 1000, kPiece}, {2 * kPiece - 1000, 1000}};
+  EXPECT_EQ(ranges, want);
+  AnswerAll();
+  EXPECT_EQ(Added(0), std::string(1000, '\0') + Content(0, kPiece - 1000));
+  EXPECT_EQ(Added(1), Content(kPiece - 1000, kPiece));
+  EXPECT_EQ(Added(2), Content(2 * kPiece - 1000, 1000));
+}
+
+TEST_F(CdnPumpTest, PaddingAfterTheFileCompletesTheLastPiece) {
+  Job& job = StartPadded(0, kPiece + 100, kPiece - 100);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 2u);
+  AnswerAll();
+  EXPECT_EQ(Added(1), Content(kPiece, 100) + std::string(kPiece - 100, '\0'));
+  EXPECT_EQ(Added(1).size(), kPiece);
+}
+
+TEST_F(CdnPumpTest, APieceThatKeepsFailingItsHashIsBannedAndFailsTheJobWithNoPeer) {
+  Job& job = StartJob(1);
+  int fetches = 0;
+  for (int round = 0; round < 10 && control_.failures.empty(); ++round) {
+    pump_.Pump(job);
+    if (fetcher_.pending.empty()) break;
+    ++fetches;
+    AnswerAll();
+    pump_.OnFailed(job, 0, 0);  // the swarm's hash check said no
+  }
+  EXPECT_EQ(fetches, 3);  // bounded, not forever
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_FALSE(control_.failures[0].transient);
+  EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
+  EXPECT_NE(control_.failures[0].message.find("hash check"), std::string::npos);
+  EXPECT_NE(control_.failures[0].message.find("piece 0"), std::string::npos);
+}
+
+TEST_F(CdnPumpTest, ABannedPieceIsLeftToPeersWhileThereAreAny) {
+  Job& job = StartJob(2);
+  swarm_.torrents[1].stats.peers = 1;
+  for (int round = 0; round < 3; ++round) {
+    pump_.Pump(job);
+    AnswerAll();
+    pump_.OnFailed(job, 0, 0);
+    pump_.OnVerified(job.files[0], 1);
+  }
+  pump_.Pump(job);
+  for (const auto& [req, done] : fetcher_.pending) EXPECT_NE(req.offset, 0u);
+  EXPECT_TRUE(control_.failures.empty());
+  swarm_.torrents[1].stats.peers = 0;  // the last peer left: nobody can supply piece 0
+  pump_.Pump(job);
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
+}
+
+TEST_F(CdnPumpTest, APieceTheSwarmRefusesCountsAsAFailureNotASilentDrop) {
+  Job& job = StartJob(1);
+  swarm_.refuse_pieces = true;
+  for (int round = 0; round < 10 && control_.failures.empty(); ++round) {
+    pump_.Pump(job);
+    if (fetcher_.pending.empty()) break;
+    AnswerAll();
+  }
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 0u);
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
+}
+
+// An origin that ignores Range answers a range request with the whole file (200): the file is
+// streamed by one plain GET and cut into pieces as the bytes arrive, each one hash-checked.
+TEST_F(CdnPumpTest, AnOriginIgnoringRangeIsStreamedWholeAndCutIntoPieces) {
+  Job& job = StartPadded(1000, 3 * kPiece, 0);  // 4 pieces, the file's bytes shifted by 1000
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  for (int i = 0; i < 4; ++i) {
+    fetcher_.Answer(ignored);
+    control_.RunPosted();
+  }
+  EXPECT_TRUE(control_.failures.empty());
+  ASSERT_EQ(fetcher_.pending.size(), 1u);  // one GET, however many range answers said so
+  const RangeRequest whole = fetcher_.pending.front().first;
+  EXPECT_TRUE(whole.whole_file);
+  EXPECT_EQ(whole.offset, 0u);
+  EXPECT_EQ(whole.length, 3 * kPiece);
+  ASSERT_TRUE(whole.on_bytes);
+  // Odd chunks: pieces go to the swarm as soon as their bytes are in, not at the end.
+  const std::string content = Content(0, 3 * kPiece);
+  whole.on_bytes(content.substr(0, 20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{0}));
+  whole.on_bytes(content.substr(20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(Added(0), std::string(1000, '\0') + Content(0, kPiece - 1000));
+  EXPECT_EQ(Added(3), Content(3 * kPiece - 1000, 1000));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  for (int p = 0; p < 4; ++p) pump_.OnVerified(job.files[0], p);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 1);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 2);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 3);
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());  // done: no second GET
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+TEST_F(CdnPumpTest, WholeFileStreamsAreBoundedWhenTheirPiecesKeepFailing) {
+  Job& job = StartJob(1);
+  pump_.Pump(job);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  fetcher_.Answer(ignored);
+  control_.RunPosted();
+  int streams = 0;
+  while (!fetcher_.pending.empty() && streams < 10) {
+    ++streams;
+    fetcher_.pending.front().first.on_bytes(std::string(100, 'x'));
+    fetcher_.Answer(FetchResult());
+    control_.RunPosted();
+    pump_.OnFailed(job, 0, 0);  // the bytes failed the hash check
+    pump_.Pump(job);
+  }
+  EXPECT_EQ(streams, CdnPump::kMaxPieceFailures);
+  ASSERT_EQ(control_.failures.size(), 1u);
+  EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
 TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {

@@ -69,6 +69,20 @@ TEST(HttpGate, DelayOverOpensUnavailablePiecesWhateverThePeerRate) {
   EXPECT_FALSE(HttpGate::DelayOver(p, At(100, false, 0)));
 }
 
+TEST(HttpGate, ALoneClientHasNoDelayToWaitOut) {
+  SourcePolicy p;
+  p.delay_foreground_download_from_http_s = 2;
+  p.delay_background_download_from_http_s = 5;
+  HttpGate::Input in = At(0, false, 0);
+  EXPECT_FALSE(HttpGate::DelayOver(p, in));
+  in.lone = true;  // no peer configured, connected or discoverable
+  EXPECT_TRUE(HttpGate::DelayOver(p, in));
+  HttpGate g;
+  EXPECT_TRUE(g.Decide(p, in));
+  p.no_http = true;  // the switch still wins
+  EXPECT_FALSE(HttpGate::DelayOver(p, in));
+}
+
 TEST(PickCdnPiece, ContinuesItsRunThenJumpsIntoTheLongestGap) {
   std::vector<bool> eligible(100, true);
   int cursor = -1;

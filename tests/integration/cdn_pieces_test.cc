@@ -1,0 +1,141 @@
+// CDN pieces through a real torrent session: a torrent whose layout pads the file (pad files
+// before and after it) finishes byte-exact from a CDN that holds only the file's bytes, and a
+// CDN that serves bytes failing the hash check fails the job after a bounded number of tries.
+#include <openssl/sha.h>
+
+#include "tests/integration/http_fixture.h"
+
+namespace shoal::testing {
+namespace {
+
+constexpr std::uint64_t kPiece = 16 * 1024;
+
+std::string Str(const std::string& s) { return std::to_string(s.size()) + ":" + s; }
+
+// Bencoded v1 metainfo of one file `name` of `data`, with `pad_before` and `pad_after` bytes of
+// pad files around it (BEP 47 attr "p"), piece hashes over the padded layout.
+std::string PaddedTorrent(const std::string& name, const std::string& data,
+                          std::uint64_t pad_before, std::uint64_t pad_after) {
+  auto pad = [](std::uint64_t n) {
+    return "d4:attr1:p6:lengthi" + std::to_string(n) + "e4:pathl" + Str(".pad") +
+           Str(std::to_string(n)) + "ee";
+  };
+  std::string files = "l";
+  if (pad_before > 0) files += pad(pad_before);
+  files += "d6:lengthi" + std::to_string(data.size()) + "e4:pathl" + Str(name) + "ee";
+  if (pad_after > 0) files += pad(pad_after);
+  files += "e";
+  const std::string payload = std::string(pad_before, '\0') + data + std::string(pad_after, '\0');
+  std::string pieces;
+  for (std::uint64_t at = 0; at < payload.size(); at += kPiece) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    const std::uint64_t n = std::min<std::uint64_t>(kPiece, payload.size() - at);
+    SHA1(reinterpret_cast<const unsigned char*>(payload.data() + at), n, digest);
+    pieces.append(reinterpret_cast<const char*>(digest), SHA_DIGEST_LENGTH);
+  }
+  return "d4:infod5:files" + files + "4:name" + Str("content") + "12:piece lengthi" +
+         std::to_string(kPiece) + "e6:pieces" + Str(pieces) + "ee";
+}
+
+class CdnPieces : public HttpSource {
+ protected:
+  std::shared_ptr<const engine::JobView> Start(const std::string& torrent) {
+    std::shared_ptr<const engine::JobView> job;
+    EXPECT_EQ(engine_->CreateJob("cdn", &job), hr::kOk);
+    EXPECT_EQ(engine_->AddFiles(job->id, {{origin_->Url("/p.bin"), work_ / "p.bin", torrent}}),
+              hr::kOk);
+    EXPECT_EQ(engine_->Resume(job->id), hr::kOk);
+    return job;
+  }
+};
+
+TEST_F(CdnPieces, PadFilesBeforeAndAfterTheFileStillFinishByteExact) {
+  // 1000 pad bytes first: every piece straddles the file's offsets; the tail pad completes the
+  // last piece, which the CDN (the file's bytes only) serves short.
+  const std::string data = RandomBytes(5 * kPiece + 300, 7);
+  origin_->Put("/p.bin", data);
+  auto job = Start(PaddedTorrent("p.bin", data, 1000, kPiece - 300 - 1000 + kPiece));
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  ExpectFile(*job, "p.bin", data);
+}
+
+TEST_F(CdnPieces, ACdnWhoseBytesFailTheHashCheckFailsTheJobAfterBoundedTries) {
+  const std::string data = RandomBytes(3 * kPiece, 8);
+  std::string corrupt = data;
+  corrupt[kPiece + 5] ^= 0x55;  // piece 1 is wrong at the origin
+  origin_->Put("/p.bin", corrupt);
+  auto job = Start(PaddedTorrent("p.bin", data, 0, 0));
+  ExpectError(*job, JobState::kError, hr::kInvalidData, ErrorContext::kRemoteFile, 1);
+  engine::JobErrorInfo info;
+  ASSERT_EQ(engine_->GetError(job->id, &info), hr::kOk);
+  EXPECT_NE(info.message.find("piece 1"), std::string::npos) << info.message;
+  // Each piece asked for at most as often as the bound allows, not forever.
+  EXPECT_LE(origin_->Requests("/p.bin"), 2 + 3);
+  ExpectAbsent(*job, "p.bin");
+}
+
+TEST_F(CdnPieces, AnOriginThatIgnoresRangeIsReadWholeAndEveryPieceChecked) {
+  const std::string data = RandomBytes(40 * kPiece + 123, 9);
+  Fault whole;
+  whole.ignore_range = true;
+  whole.drip_bytes = 7000;  // arrives in pieces, as a real stream does
+  origin_->Put("/p.bin", data, {}, whole);
+  auto job = Start(PaddedTorrent("p.bin", data, 500, 0));
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  EXPECT_EQ(job->error_count.load(), 0u);
+  // The range requests in flight when the first 200 came back, then one plain GET.
+  const std::vector<std::string> ranges = origin_->Ranges("/p.bin");
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.back(), "");
+  EXPECT_LE(ranges.size(), 5u);
+  ExpectFile(*job, "p.bin", data);
+}
+
+TEST_F(CdnPieces, AnOriginThatIgnoresRangeAndServesOtherBytesFailsTheJob) {
+  const std::string data = RandomBytes(4 * kPiece, 10);
+  std::string corrupt = data;
+  corrupt[2 * kPiece] ^= 1;
+  Fault whole;
+  whole.ignore_range = true;
+  origin_->Put("/p.bin", corrupt, {}, whole);
+  auto job = Start(PaddedTorrent("p.bin", data, 0, 0));
+  ExpectError(*job, JobState::kError, hr::kInvalidData, ErrorContext::kRemoteFile, 1);
+  EXPECT_LE(origin_->Requests("/p.bin"), 4 + 3);  // bounded: never a GET loop
+  ExpectAbsent(*job, "p.bin");
+}
+
+// The delay before the CDN is for finding peers: with none configured, no tracker and no LSD
+// there is nothing to find, and the CDN starts at once. With a peer configured it waits.
+TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
+  const std::string data = RandomBytes(8 * kPiece, 11);
+  origin_->Put("/p.bin", data);
+  const std::string torrent = PaddedTorrent("p.bin", data, 0, 0);
+  auto run = [&](std::vector<std::string> peers, const fs::path& out) {
+    engine::EngineSeams seams;
+    seams.clock = clock_;  // never advanced: the 60 s delay is never over by the clock
+    engine::EngineOptions o;
+    o.listen_interface = "127.0.0.1:0";
+    o.peers = std::move(peers);
+    o.delay_foreground_download_from_http_s = 60;
+    o.delay_background_download_from_http_s = 60;
+    std::string error;
+    auto e = engine::Engine::Start(o, nullptr, &error, std::move(seams));
+    EXPECT_TRUE(e) << error;
+    std::shared_ptr<const engine::JobView> job;
+    EXPECT_EQ(e->CreateJob("lone", &job), hr::kOk);
+    EXPECT_EQ(e->AddFiles(job->id, {{origin_->Url("/p.bin"), out, torrent}}), hr::kOk);
+    EXPECT_EQ(e->Resume(job->id), hr::kOk);
+    const bool done =
+        WaitFor([&] { return job->state.load() == JobState::kTransferred; }, seconds(3));
+    e->Cancel(job->id);
+    return done;
+  };
+  EXPECT_TRUE(run({}, work_ / "a.bin"));
+  const int before = origin_->Requests("/p.bin");
+  // A configured peer that never answers: the job waits for it as the policy says.
+  EXPECT_FALSE(run({"127.0.0.9:1"}, work_ / "b.bin"));
+  EXPECT_EQ(origin_->Requests("/p.bin"), before);
+}
+
+}  // namespace
+}  // namespace shoal::testing
