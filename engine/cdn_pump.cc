@@ -47,6 +47,7 @@ void CdnPump::Reset(Job& job) {
     f.cdn.stream_buf.clear();
     f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
     f.cdn.banned.clear();
+    f.cdn.ban_lifts_at_s.clear();
   }
   job.cdn = CdnJobState();
 }
@@ -60,6 +61,7 @@ void CdnPump::OnFailed(Job& job, int index, int piece) {
   if (f.cdn.inflight.erase(piece) == 0) return;  // a peer's: libtorrent bans the peer
   if (++f.cdn.failures[piece] < kMaxPieceFailures) return;
   f.cdn.banned.insert(piece);
+  f.cdn.ban_lifts_at_s[piece] = control_.NowS() + kBanS;
   FailIfUnsuppliable(job, index);
 }
 
@@ -101,6 +103,19 @@ void CdnPump::Pump(Job& job) {
     // First the pieces no peer has that this peer owns, then those no peer has (others' share
     // when they are slow or gone), then pieces peers have, when the policy lets the CDN
     // complement them.
+    // Bans lift after kBanS while peers are connected (with none, FailIfUnsuppliable has
+    // failed the job): one more answer from the CDN, and one more failure bans it again.
+    if (!status.peers.empty()) {
+      for (auto it = f.cdn.ban_lifts_at_s.begin(); it != f.cdn.ban_lifts_at_s.end();) {
+        if (now < it->second) {
+          ++it;
+          continue;
+        }
+        f.cdn.banned.erase(it->first);
+        f.cdn.failures[it->first] = kMaxPieceFailures - 1;
+        it = f.cdn.ban_lifts_at_s.erase(it);
+      }
+    }
     std::vector<bool> eligible(status.availability.size());
     enum Pass { kOwned, kUnavailable, kAny };
     auto fill = [&](Pass pass) {

@@ -37,6 +37,10 @@ struct CdnFileState {
   double own_done_at_s = -1;    // when this peer ran out of CDN pieces of its own
   std::map<int, int> failures;  // CDN answers per piece that failed the hash check (or size)
   std::set<int> banned;         // pieces the CDN is no longer asked for: peers' or nobody's
+  // When each ban lifts while peers are connected: a hash failure is charged to the CDN when
+  // its answer was in flight, but a peer's bad blocks may have been in the same piece, so a ban
+  // is not forever while peers may be the culprit (one more try per kBanS, never a loop).
+  std::map<int, double> ban_lifts_at_s;
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;
@@ -64,6 +68,7 @@ class CdnPump {
   // supply it the job fails (ERROR_INVALID_DATA) rather than fetching it forever.
   void OnFailed(Job& job, int index, int piece);
   static constexpr int kMaxPieceFailures = 3;
+  static constexpr double kBanS = 30.0;
   // The job stopped (suspended, failed) or starts afresh (resumed, retried): nothing in flight
   // counts any more (late answers are dropped by generation) and the gate starts over.
   void Reset(Job& job);

@@ -309,7 +309,7 @@ int Engine::Impl::OpenTemp(Job& job, int index) {
     return -1;
   }
   const int fd = durable_ ? ::open(f.temp_path().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)
-                        : temp_locks_.Open(f.temp_path());  // held while this engine lives
+                          : temp_locks_.Open(f.temp_path());  // held while this engine lives
   if (fd < 0) {
     const int err = errno;
     Fail(job, hr::FromErrno(err), ErrorContext::kLocalFile, index,

@@ -23,8 +23,8 @@ struct Sink {
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->cancel->load()) return 0;              // now, not after curl's buffered chunks
-  if (sink->got + size * n > sink->max) {          // longer than asked: stop
+  if (sink->cancel->load()) return 0;      // now, not after curl's buffered chunks
+  if (sink->got + size * n > sink->max) {  // longer than asked: stop
     sink->overflow = true;
     return 0;
   }

@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 
+#include <cstdio>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
@@ -16,10 +17,6 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
-
-#include <netdb.h>
-
-#include <cstdio>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>

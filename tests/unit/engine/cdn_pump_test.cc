@@ -252,6 +252,39 @@ TEST_F(CdnPumpTest, ABannedPieceIsLeftToPeersWhileThereAreAny) {
   EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
+// A hash failure is charged to the CDN when its answer was in flight, but a connected peer's
+// bad blocks may have been in the same piece: with peers connected a ban lifts after kBanS for
+// one more try (bounded: once per kBanS, never a loop), so a swarm whose only other source of
+// the piece is a lying peer still finishes.
+TEST_F(CdnPumpTest, ABanLiftsForOneMoreTryWhilePeersAreConnected) {
+  Job& job = StartJob(2);
+  swarm_.torrents[1].stats.peers = 1;
+  swarm_.torrents[1].status.self = "10.0.0.1";
+  swarm_.torrents[1].status.peers = {"10.0.0.2"};
+  auto asks_for_piece_0 = [&] {
+    int n = 0;
+    for (int round = 0; round < 4; ++round) {
+      control_.now_s += 3;  // past the steal delay: other peers' shares are eligible too
+      pump_.Pump(job);
+      for (const auto& [req, done] : fetcher_.pending) n += req.offset == 0 ? 1 : 0;
+      AnswerAll();
+      pump_.OnVerified(job.files[0], 1);
+      if (n > 0) break;
+    }
+    return n;
+  };
+  for (int round = 0; round < CdnPump::kMaxPieceFailures; ++round) {
+    ASSERT_EQ(asks_for_piece_0(), 1) << "round " << round;
+    pump_.OnFailed(job, 0, 0);
+  }
+  EXPECT_EQ(asks_for_piece_0(), 0);  // banned
+  control_.now_s += CdnPump::kBanS;
+  EXPECT_EQ(asks_for_piece_0(), 1);  // one more try after the ban
+  pump_.OnFailed(job, 0, 0);
+  EXPECT_EQ(asks_for_piece_0(), 0);  // banned again at once
+  EXPECT_TRUE(control_.failures.empty());
+}
+
 TEST_F(CdnPumpTest, APieceTheSwarmRefusesCountsAsAFailureNotASilentDrop) {
   Job& job = StartJob(1);
   swarm_.refuse_pieces = true;
