@@ -187,7 +187,10 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
   if (f.torrent != key) return;
   if (hr::Failed(r.code)) {
     f.cdn.inflight.erase(piece);
-    if (r.code == hr::kBgEInsufficientRangeSupport) {  // stream the whole file instead
+    // The origin ignores Range: stream the whole file instead. Range requests that were in
+    // flight when it showed so end as they may (a whole body cut off as too long, a reset):
+    // their aftermath, not the job's error.
+    if (r.code == hr::kBgEInsufficientRangeSupport || f.cdn.whole) {
       f.cdn.whole = true;
       if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index);
       return;
