@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "api/src/callback_dispatcher.h"
@@ -162,15 +163,21 @@ TEST_F(OverFakeBackend, SettersCrossAsPatchesOfOnlyTheirField) {
 }
 
 TEST_F(OverFakeBackend, JobErrorOnTheSecondFileReachesTheCallbackWithItsFile) {
+  // Written on the dispatcher thread, read here once `seen` is set: under `mu`.
+  std::mutex mu;
+  bool seen = false;
   std::wstring failing_file;
   std::wstring protocol;
   cb.on_error = [&](IBackgroundCopyJob*, IBackgroundCopyError* error) {
     Com<IBackgroundCopyFile> file;
     LPWSTR text = nullptr;
-    if (error->GetFile(file.Put()) == S_OK && file->GetLocalName(&text) == S_OK) {
-      failing_file = Take(text);
-    }
-    if (error->GetProtocol(&text) == S_OK) protocol = Take(text);
+    std::wstring f, p;
+    if (error->GetFile(file.Put()) == S_OK && file->GetLocalName(&text) == S_OK) f = Take(text);
+    if (error->GetProtocol(&text) == S_OK) p = Take(text);
+    std::lock_guard lock(mu);
+    failing_file = f;
+    protocol = p;
+    seen = true;
     return S_OK;
   };
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
@@ -181,10 +188,17 @@ TEST_F(OverFakeBackend, JobErrorOnTheSecondFileReachesTheCallbackWithItsFile) {
     fake_->Fail(id_, api::JobState::kError,
                 {BG_E_HTTP_ERROR_404, api::ErrorContext::kRemoteFile, 1, "gone", "https"});
   }).join();
-  ASSERT_TRUE(cb.WaitUntil([&] { return cb.errors() >= 1; }));
+  // Polled: the callback's own wakeup comes before on_error runs.
+  ASSERT_TRUE(::shoal::testing::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return seen;
+  }));
   EXPECT_EQ(cb.last_error_code(), BG_E_HTTP_ERROR_404);
-  EXPECT_EQ(failing_file, L"/tmp/shoal-fake-b.bin");
-  EXPECT_EQ(protocol, L"https");
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(failing_file, L"/tmp/shoal-fake-b.bin");
+    EXPECT_EQ(protocol, L"https");
+  }
   for (std::thread::id t : cb.threads()) {
     EXPECT_NE(t, pusher);
     EXPECT_NE(t, std::this_thread::get_id());
