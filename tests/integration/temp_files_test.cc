@@ -20,6 +20,12 @@ std::vector<std::string> TempsOf(const fs::path& dir, const std::string& final_n
 }
 
 TEST_F(HttpSource, TempFilesOfAKilledEngineAreRemovedByTheNextOne) {
+#if defined(__SANITIZE_THREAD__)
+  // The child engine is forked from this multi-threaded process and starts threads, which TSan
+  // cannot follow ("starting new threads after multi-threaded fork is not supported"). The
+  // default and ASan builds run it.
+  GTEST_SKIP() << "TSan cannot run threads in a child forked from a multi-threaded process";
+#endif
   Fault drip;
   drip.drip_bytes = 4 << 10;
   drip.drip_delay = std::chrono::milliseconds(20);
