@@ -64,9 +64,12 @@ class HttpSource : public ::testing::Test {
 
   void ExpectError(const engine::JobView& job, JobState state, hr::HResult code,
                    ErrorContext context, std::uint32_t count) {
-    ASSERT_EQ(Settle(job), state);
+    const JobState settled = Settle(job);
     engine::JobErrorInfo info;
-    ASSERT_EQ(engine_->GetError(job.id, &info), hr::kOk);
+    const hr::HResult got = engine_->GetError(job.id, &info);
+    ASSERT_EQ(settled, state) << "error " << std::hex << static_cast<std::uint32_t>(info.code)
+                              << ": " << info.message;
+    ASSERT_EQ(got, hr::kOk);
     EXPECT_EQ(static_cast<std::uint32_t>(info.code), static_cast<std::uint32_t>(code))
         << info.message;
     EXPECT_EQ(info.context, context);
