@@ -6,6 +6,7 @@
 
 #include "engine/job.h"
 #include "engine/job_control.h"
+#include "engine/log.h"
 #include "engine/range_fetch.h"
 #include "engine/swarm.h"
 
@@ -59,7 +60,10 @@ bool CdnPump::OnVerified(JobFile& file, int piece) { return file.cdn.inflight.er
 void CdnPump::OnFailed(Job& job, int index, int piece) {
   JobFile& f = job.files[index];
   if (f.cdn.inflight.erase(piece) == 0) return;  // a peer's: libtorrent bans the peer
-  if (++f.cdn.failures[piece] < kMaxPieceFailures) return;
+  ++f.cdn.failures[piece];
+  Logf(LogLevel::kDebug, "cdn", "piece %d of %s from the CDN failed its hash check (%d times)",
+       piece, f.spec.remote_url.c_str(), f.cdn.failures[piece]);
+  if (f.cdn.failures[piece] < kMaxPieceFailures) return;
   f.cdn.banned.insert(piece);
   f.cdn.ban_lifts_at_s[piece] = control_.NowS() + kBanS;
   FailIfUnsuppliable(job, index);
@@ -99,6 +103,7 @@ void CdnPump::Pump(Job& job) {
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
                                    [](int a) { return a == 0; });
     const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
+    LogStall(job, i, status, now);
     if (f.cdn.inflight.size() >= limit) continue;
     // First the pieces no peer has that this peer owns, then those no peer has (others' share
     // when they are slow or gone), then pieces peers have, when the policy lets the CDN
@@ -122,7 +127,10 @@ void CdnPump::Pump(Job& job) {
       bool any = false;
       for (std::size_t p = 0; p < eligible.size(); ++p) {
         const int piece = static_cast<int>(p);
-        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !status.downloading[p] &&
+        // A piece being downloaded is the peers' unless no connected peer has it: a partial
+        // piece whose sender left (or was banned) would otherwise wait forever.
+        const bool peers_busy = status.downloading[p] && status.availability[p] > 0;
+        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !peers_busy &&
                       f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
                       (pass == kAny || status.availability[p] == 0) &&
                       (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
@@ -151,6 +159,26 @@ void CdnPump::Pump(Job& job) {
       Fetch(job, i, piece);
     }
   }
+}
+
+void CdnPump::LogStall(Job& job, int index, const PieceStatus& status, double now) {
+  JobFile& f = job.files[index];
+  if (!LogEnabled(LogLevel::kDebug) || now - f.cdn.stall_logged_at_s < 5.0) return;
+  std::string missing;
+  int count = 0;
+  for (std::size_t p = 0; p < status.availability.size(); ++p) {
+    const int piece = static_cast<int>(p);
+    if (job.tracker.PieceCounted(f.tracked, piece)) continue;
+    if (++count > 8) continue;
+    missing += " " + std::to_string(piece) + "(avail " + std::to_string(status.availability[p]) +
+               (status.downloading[p] ? ", downloading" : "") +
+               (f.cdn.inflight.count(piece) ? ", cdn in flight" : "") +
+               (f.cdn.banned.count(piece) ? ", banned" : "") + ")";
+  }
+  if (count == 0 || count > 8) return;
+  f.cdn.stall_logged_at_s = now;
+  Logf(LogLevel::kDebug, "cdn", "%s: %d pieces left, %zu peers:%s", f.spec.remote_url.c_str(),
+       count, status.peers.size(), missing.c_str());
 }
 
 void CdnPump::Fetch(Job& job, int index, int piece) {
@@ -215,6 +243,12 @@ void CdnPump::FailRequest(Job& job, int index, const FetchResult& r) {
 
 void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_bytes) {
   JobFile& f = job.files[index];
+  // Peers may have supplied it meanwhile: the swarm would ignore the bytes, and no verdict
+  // would ever take the piece out of flight.
+  if (job.tracker.PieceCounted(f.tracked, piece)) {
+    f.cdn.inflight.erase(piece);
+    return;
+  }
   // In flight until the swarm verified it (OnVerified) or not (OnFailed).
   f.cdn.inflight.insert(piece);
   const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);

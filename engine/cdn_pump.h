@@ -22,6 +22,7 @@ struct Job;
 struct JobFile;
 class JobControl;
 class PieceFetcher;
+struct PieceStatus;
 class Swarm;
 
 struct CdnJobState {
@@ -44,10 +45,11 @@ struct CdnFileState {
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;
-  bool streaming = false;  // that GET is under way
-  int streams = 0;         // GETs started (bounded like a piece's retries)
-  int stream_piece = 0;    // the piece the buffer fills
-  std::string stream_buf;  // its file bytes so far
+  bool streaming = false;           // that GET is under way
+  int streams = 0;                  // GETs started (bounded like a piece's retries)
+  int stream_piece = 0;             // the piece the buffer fills
+  std::string stream_buf;           // its file bytes so far
+  double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
 };
 
 class CdnPump {
@@ -76,6 +78,8 @@ class CdnPump {
 
  private:
   void Fetch(Job& job, int index, int piece);
+  // At debug level, every few seconds: the state of a file's last few missing pieces.
+  void LogStall(Job& job, int index, const PieceStatus& status, double now);
   void StartStream(Job& job, int index);
   void OnStreamBytes(Job& job, int index, std::string bytes);
   void OnStreamDone(Job& job, int index, FetchResult r);

@@ -345,7 +345,10 @@ bool TorrentSession::AddPiece(int key, int piece, const std::string& data) {
     return false;
   }
   e->cdn_pieces.insert(piece);
-  e->handle.add_piece(lt::piece_index_t(piece), data.data());
+  // The CDN's piece replaces blocks peers sent for it: a lying peer's blocks mixed in would
+  // fail the CDN's answer too (the hash check still judges the CDN).
+  e->handle.add_piece(lt::piece_index_t(piece), data.data(),
+                      lt::torrent_handle::overwrite_existing);
   return true;
 }
 

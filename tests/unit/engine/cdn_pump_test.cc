@@ -377,5 +377,38 @@ TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
   EXPECT_FALSE(job.cdn.any);
 }
 
+// A partial piece whose sender left (a banned peer's blocks): no connected peer has it, so the
+// CDN takes it; while a connected peer has it, it stays the peers'.
+TEST_F(CdnPumpTest, APartialPieceNoConnectedPeerHasIsTheCdns) {
+  Job& job = StartJob(2);
+  auto& status = swarm_.torrents[1].status;
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2"};
+  status.availability = {1, 0};
+  status.downloading = {true, true};
+  control_.now_s = 100;  // past the steal delay: ownership does not matter
+  pump_.Pump(job);
+  control_.now_s = 200;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, kPiece);
+}
+
+// Peers supplied a piece while the CDN's answer for it was on its way: the swarm ignores such
+// bytes and gives no verdict, so the piece must not stay in flight (it held the file's CDN
+// slots forever: a site stalled one piece short).
+TEST_F(CdnPumpTest, AnAnswerForAPiecePeersSuppliedMeanwhileFreesItsSlot) {
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);
+  const int piece = static_cast<int>(fetcher_.pending.front().first.offset / kPiece);
+  job.tracker.OnPieceVerified(job.files[0].tracked, piece);
+  EXPECT_TRUE(pump_.OnVerified(job.files[0], piece));  // the peers' piece verified
+  fetcher_.Answer(Body(fetcher_.pending.front().first.length));
+  control_.RunPosted();
+  EXPECT_TRUE(swarm_.torrents[1].added_pieces.empty());
+  EXPECT_EQ(CdnPump::InFlight(job.files[0]), 3u);
+}
+
 }  // namespace
 }  // namespace shoal::engine
