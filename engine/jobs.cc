@@ -280,9 +280,12 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
       f.http.plain = true;
       return Schedule(*job);
     }
-    if (r.transient)
-      return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
-    return Fail(*job, r.code, ErrorContext::kRemoteFile, index, r.message);
+    // Said of the file's URL, the one the user gave: the sidecar is only how it was reached.
+    std::string why = r.message;
+    if (why.rfind(sidecar + ": ", 0) == 0) why.erase(0, sidecar.size() + 2);
+    why = f.spec.remote_url + ": " + why + " (asking for its .torrent)";
+    if (r.transient) return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, why);
+    return Fail(*job, r.code, ErrorContext::kRemoteFile, index, why);
   }
   MetainfoSummary summary;
   std::string error;

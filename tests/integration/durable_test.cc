@@ -46,7 +46,9 @@ class Durable : public ::testing::Test {
     f.local_path = dir_ / name;
     f.http_only = true;
     EXPECT_EQ(e.AddFiles(job->id, {f}), hr::kOk);
-    if (!suspended) EXPECT_EQ(e.Resume(job->id), hr::kOk);
+    if (!suspended) {
+      EXPECT_EQ(e.Resume(job->id), hr::kOk);
+    }
     return job;
   }
 

@@ -43,7 +43,7 @@ bool LooksLikeHttpUrl(const std::string& url) {
 void PrintProgressLine(const JobSample& s, std::chrono::steady_clock::time_point start) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const nlohmann::json line = {{"t", std::round(t * 1000) / 1000}, {"bytes", s.bytes_done},
-                               {"total", s.bytes_total},           {"from_peers", s.from_peers},
+                               {"total", SizeJson(s.bytes_total)}, {"from_peers", s.from_peers},
                                {"from_http", s.from_http},         {"state", s.state}};
   std::printf("%s\n", line.dump().c_str());
   std::fflush(stdout);
@@ -141,19 +141,37 @@ int RunGet(const GetArgs& args) {
                    {"what", output},
                    {"url", args.url},
                    {"bytes", s.bytes_done},
-                   {"total", s.bytes_total},
+                   {"total", SizeJson(s.bytes_total)},
                    {"stats", ToJson(job.Stats())},
                    {"engine", EngineStatsJson(manager.get())}},
                   force);
   };
   BG_JOB_STATE state;
+  std::string last_transient;
+  bool hinted_no_http = false;
   for (;;) {
     state = job.State();
+    // A transient error is retried by the job: say once why, and which URL, as it happens.
+    if (state == BG_JOB_STATE_TRANSIENT_ERROR && !args.json && !args.progress_jsonl) {
+      if (const std::string why = job.ErrorText(); why != last_transient) {
+        view.Note("shoal: " + why + "; retrying");
+        last_transient = why;
+      }
+    }
+    // Peers only, and no peer yet: say once that this waits for one, rather than nothing.
+    if (options.no_http && !hinted_no_http && !args.json && !args.progress_jsonl &&
+        state != BG_JOB_STATE_TRANSFERRED && job.Stats().NumPeers == 0 &&
+        std::chrono::steady_clock::now() - start > std::chrono::seconds(10)) {
+      view.Note(
+          "shoal: no peer has offered this content yet, and --no-http keeps the CDN out: "
+          "waiting for peers (--peer, --tracker, --lsd); Ctrl-C to stop");
+      hinted_no_http = true;
+    }
     report_now(StateName(state), false);
     if (args.progress_jsonl) {
       PrintProgressLine(job.Sample(label), start);
     } else if (!args.json) {
-      view.Draw({job.Sample(label.substr(0, 10))});
+      view.Draw({job.Sample(label)});
     }
     if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
     if (g_interrupted && durable) {

@@ -1,5 +1,7 @@
 // The `shoal` command line: get, make-metainfo, seed, config, demo, sim, status.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "shoal/version.h"
@@ -106,6 +108,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // Asked for JSON, a harness reads stdout: the usage error goes there too, as JSON.
+    bool json = false;
+    for (int i = 1; i < argc; ++i) json = json || std::string(argv[i]) == "--json";
+    if (json && e.get_exit_code() != 0) {
+      const nlohmann::json out = {{"error", e.what()}, {"exit_code", kExitBadInput}};
+      std::printf("%s\n", out.dump(2).c_str());
+    }
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }

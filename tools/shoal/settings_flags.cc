@@ -34,6 +34,10 @@ void SettingsFlags::Add(CLI::App* cmd, std::vector<SettingShortcut> shortcuts) {
       o->type_name(s.type_name);
       o->multi_option_policy(s.repeatable ? CLI::MultiOptionPolicy::TakeAll
                                           : CLI::MultiOptionPolicy::TakeLast);
+      // One value per use: `--peer A URL` must leave URL to the command. A list is
+      // `--peer A --peer B` or `--peer A,B`.
+      o->expected(1)->allow_extra_args(false);
+      if (s.repeatable) o->delimiter(',');
     }
     shortcuts_.emplace_back(std::move(s), o);
   }

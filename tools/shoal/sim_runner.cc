@@ -78,7 +78,7 @@ void ReadStream(Slot& s) {
     PeerResult& r = s.result;
     const double t = r.start_s + j.value("t", 0.0);
     Record(r, t, j.value("bytes", std::uint64_t{0}));
-    r.total = j.value("total", std::uint64_t{0});
+    r.total = j.contains("total") && j["total"].is_number() ? j["total"].get<std::uint64_t>() : 0;
     r.from_peers = j.value("from_peers", std::uint64_t{0});
     r.from_http = j.value("from_http", std::uint64_t{0});
     const std::string state = j.value("state", std::string());

@@ -18,10 +18,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool Alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+bool Alive(long pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
 
 std::string Bytes(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? ProgressView::Bytes(j[key].get<double>()) : "-";
+  if (!j.contains(key)) return "-";
+  // A size not known yet is null (older reports: BG_SIZE_UNKNOWN itself).
+  if (!j[key].is_number() || j[key] == ~std::uint64_t{0}) return "?";
+  return ProgressView::Bytes(j[key].get<double>());
 }
 
 }  // namespace
@@ -65,6 +70,10 @@ nlohmann::json ToJson(const SHOAL_TRANSFER_STATS& s) {
           {"num_peers", s.NumPeers},
           {"http_connection_count", s.HttpConnectionCount},
           {"percent_peer_caching", s.PercentPeerCaching}};
+}
+
+nlohmann::json SizeJson(std::uint64_t bytes) {
+  return bytes == ~std::uint64_t{0} ? nlohmann::json(nullptr) : nlohmann::json(bytes);
 }
 
 nlohmann::json EngineStatsJson(IBackgroundCopyManager* manager) {

@@ -21,7 +21,7 @@ std::string StatusDir();
 class StatusReport {
  public:
   explicit StatusReport(std::string command);  // "get" or "seed"
-  ~StatusReport();                              // removes the report
+  ~StatusReport();                             // removes the report
   StatusReport(const StatusReport&) = delete;
   StatusReport& operator=(const StatusReport&) = delete;
 
@@ -35,6 +35,9 @@ class StatusReport {
   std::string name_;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// A size for JSON: null when unknown (BG_SIZE_UNKNOWN), not 18446744073709551615.
+nlohmann::json SizeJson(std::uint64_t bytes);
 
 // Get-DeliveryOptimizationStatus' field names for a transfer's and an engine's statistics.
 nlohmann::json ToJson(const SHOAL_TRANSFER_STATS& s);
