@@ -116,5 +116,25 @@ TEST(CliFirstMinute, StatusShowsASizeNotKnownYetAsUnknown) {
   EXPECT_NE(table.find("0 B / ?"), std::string::npos) << table;
 }
 
+// `make demo` runs `shoal demo`: a site that starts empty, so a person sees the CDN join and
+// the peers trade (it was one pre-seeded peer serving everything in about a second).
+TEST(CliFirstMinute, TheDemoIsASiteWhereTheCdnFeedsPeersThatTrade) {
+  TempDir work;
+  int code = 0;
+  Shell(std::string(SHOAL_CLI) + " demo --peers 3 --size-mib 16 --cdn-mib-s 8", &code,
+        work / "err.txt");
+  const std::string err = ReadFile(work / "err.txt");
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_NE(err.find("no peer has the file yet"), std::string::npos) << err;
+  EXPECT_NE(err.find("files byte-exact      yes"), std::string::npos) << err;
+  // Both sources served: parse "bytes from peers  X MiB" and "bytes from the CDN  Y MiB".
+  auto mib = [&](const std::string& label) {
+    const auto at = err.find(label);
+    return at == std::string::npos ? -1.0 : std::atof(err.c_str() + at + label.size());
+  };
+  EXPECT_GT(mib("bytes from peers"), 1.0) << err;
+  EXPECT_GT(mib("bytes from the CDN"), 1.0) << err;
+}
+
 }  // namespace
 }  // namespace shoal::testing

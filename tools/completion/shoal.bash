@@ -30,7 +30,7 @@ _shoal() {
     seed) flags="--dir $net" ;;
     config) flags="--json $settings" ;;
     status) flags="--json" ;;
-    demo) flags="--peers --size-mib --cdn-mib-s" ;;
+    demo) flags="--peers --size-mib --cdn-mib-s --seed-peer" ;;
     sim) flags="--out --keep --no-baselines" ;;
   esac
 

@@ -63,9 +63,10 @@ struct SeedArgs {
 int RunSeed(const SeedArgs& args);
 
 struct DemoArgs {
-  int peers = 3;
-  int size_mib = 48;
-  int cdn_mib_s = 16;
+  int peers = 4;
+  int size_mib = 64;
+  int cdn_mib_s = 8;
+  bool seed_peer = false;  // one more peer that has the content from the start
 };
 int RunDemo(const DemoArgs& args);
 

@@ -1,9 +1,10 @@
 // `shoal demo`: a whole site on this machine. A CDN origin on loopback with a capped WAN
-// link, one peer that already has the content, and a few that don't; each downloads a
-// generated file through the facade while the live progress is drawn; then a summary.
+// link and a few peers that don't have the content (with --seed-peer, one that does); each
+// downloads a generated file through the facade while the live progress is drawn: the CDN
+// joins after its delay, the peers trade what each got; then a summary by source.
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -85,25 +86,31 @@ int RunDemo(const DemoArgs& args) {
   }
   std::ofstream(cdn_dir / "update.bin.torrent", std::ios::binary) << torrent;  // the sidecar
 
-  // The peer that already has the content (a LAN cache) serves it from the origin's copy.
-  auto seed = Manager("127.0.0.2:0", {}, &error);
-  if (!seed) {
-    Complain("cannot start the seeding peer: " + error);
-    return kExitFailed;
+  // With --seed-peer, a peer that already has the content (a LAN cache) serves it from the
+  // origin's copy; by default the site starts empty: the CDN feeds it, the peers trade.
+  std::vector<std::string> known;
+  ComPtr<IBackgroundCopyManager> seed;
+  if (args.seed_peer) {
+    seed = Manager("127.0.0.2:0", {}, &error);
+    if (!seed) {
+      Complain("cannot start the seeding peer: " + error);
+      return kExitFailed;
+    }
+    ComPtr<IShoalManager> seed_ext;
+    seed->QueryInterface(IID_IShoalManager, seed_ext.PutVoid());
+    const std::wstring wdir = Widen(cdn_dir.string());
+    if (HRESULT hr = seed_ext->AddSeed(reinterpret_cast<const BYTE*>(torrent.data()),
+                                       static_cast<ULONG>(torrent.size()), wdir.c_str());
+        FAILED(hr)) {
+      Complain("the seeding peer cannot serve the content: " + DescribeHr(hr));
+      return kExitFailed;
+    }
+    known.push_back(Endpoint(seed.get()));
   }
-  ComPtr<IShoalManager> seed_ext;
-  seed->QueryInterface(IID_IShoalManager, seed_ext.PutVoid());
-  const std::wstring wdir = Widen(cdn_dir.string());
-  if (HRESULT hr = seed_ext->AddSeed(reinterpret_cast<const BYTE*>(torrent.data()),
-                                     static_cast<ULONG>(torrent.size()), wdir.c_str());
-      FAILED(hr)) {
-    Complain("the seeding peer cannot serve the content: " + DescribeHr(hr));
-    return kExitFailed;
-  }
-  std::vector<std::string> known = {Endpoint(seed.get())};
-  std::fprintf(stderr,
-               "demo: CDN %s (capped at %d MiB/s), seeding peer %s, %d downloading peers\n\n",
-               origin->BaseUrl().c_str(), args.cdn_mib_s, known[0].c_str(), args.peers);
+  std::fprintf(stderr, "demo: CDN %s (capped at %d MiB/s), %s, %d downloading peers\n\n",
+               origin->BaseUrl().c_str(), args.cdn_mib_s,
+               args.seed_peer ? ("seeding peer " + known[0]).c_str() : "no peer has the file yet",
+               args.peers);
 
   std::vector<ComPtr<IBackgroundCopyManager>> managers;
   std::vector<std::unique_ptr<JobRunner>> jobs;
@@ -124,7 +131,7 @@ int RunDemo(const DemoArgs& args) {
     JobSpec spec;
     spec.url = url;
     spec.path = outputs.back().string();
-    spec.foreground = false;
+    spec.foreground = true;  // the CDN joins after DO's 2 s foreground delay
     if (FAILED(jobs.back()->Start(managers.back().get(), spec, &error))) {
       Complain(error);
       return kExitFailed;

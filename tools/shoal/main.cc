@@ -82,11 +82,12 @@ int main(int argc, char** argv) {
   config.settings.Add(c);
 
   DemoArgs demo;
-  auto* d = app.add_subcommand("demo", "a simulated site: CDN origin, one seeding peer, N peers");
+  auto* d = app.add_subcommand("demo", "a simulated site: a capped CDN origin and N peers");
   d->add_option("--peers", demo.peers, "downloading peers")->check(CLI::Range(1, 16));
   d->add_option("--size-mib", demo.size_mib, "file size in MiB")->check(CLI::Range(1, 4096));
   d->add_option("--cdn-mib-s", demo.cdn_mib_s, "the CDN link's cap in MiB/s")
       ->check(CLI::Range(1, 10000));
+  d->add_flag("--seed-peer", demo.seed_peer, "add a peer that has the content from the start");
 
   SimArgs sim;
   auto* sm = app.add_subcommand(
