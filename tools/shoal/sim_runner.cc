@@ -95,7 +95,7 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
                                 "--no-config", "--torrent", site.torrent.string(), "--listen",
                                 s.ip + ":" + std::to_string(s.port), "--seed",
                                 "--progress-jsonl"};
-  for (std::size_t j = 0; j < slots.size(); ++j) {
+  for (std::size_t j = 0; sc.peer_list && j < slots.size(); ++j) {
     if (static_cast<int>(j) != i) a.insert(a.end(), {"--peer", slots[j].ip + ":" + std::to_string(slots[j].port)});
   }
   for (const std::string& p : extra_peers) a.insert(a.end(), {"--peer", p});

@@ -156,7 +156,8 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
       "http_delay_s",   "no_http",         "background",
       "timeout_s",      "baselines",       "comment",
       "cdn_outages",    "corrupt_peer",    "cdn_per_connection_mib_s",
-      "cdn_latency_ms", "peer_down_mib_s", "peer_up_mib_s"};
+      "cdn_latency_ms", "peer_down_mib_s", "peer_up_mib_s",
+      "peer_list"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = origin + ": unknown key '" + key + "'";
@@ -169,6 +170,11 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     s.seeder = j.value("seeder", false);
     s.corrupt_peer = j.value("corrupt_peer", false);
     s.tracker = j.value("tracker", true);
+    s.peer_list = j.value("peer_list", true);
+    if (!s.peer_list && !s.tracker) {
+      *error = origin + ": peer_list false needs the tracker, or shoal's peers find no one";
+      return std::nullopt;
+    }
     s.no_http = j.value("no_http", false);
     s.background = j.value("background", false);
     if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();

@@ -39,6 +39,7 @@ struct Scenario {
   // piece it sends fails its hash check.
   bool corrupt_peer = false;
   bool tracker = true;      // opentracker for discovery (when installed)
+  bool peer_list = true;    // shoal peers are given each other with --peer (else: tracker only)
   int http_delay_s = -1;    // -1: shoal's default DO delays
   bool no_http = false;     // peers only: the CDN serves nobody
   bool background = false;  // BG priority (DOMinBackgroundQos applies)

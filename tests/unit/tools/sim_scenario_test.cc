@@ -101,6 +101,13 @@ TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
   EXPECT_FALSE(LoadScenario(Write(R"({"cdn_outages":[{"at_s":1,"for_s":0}]})"), &error));
   EXPECT_FALSE(LoadScenario(Write("not json"), &error));
   EXPECT_FALSE(LoadScenario(dir_ / "missing.json", &error));
+  // Tracker-only discovery needs the tracker.
+  EXPECT_FALSE(LoadScenario(Write(R"({"peer_list":false,"tracker":false})"), &error));
+  EXPECT_NE(error.find("peer_list"), std::string::npos) << error;
+  const auto tracker_only = LoadScenario(Write(R"({"peer_list":false})"), &error);
+  ASSERT_TRUE(tracker_only) << error;
+  EXPECT_FALSE(tracker_only->peer_list);
+  EXPECT_TRUE(LoadScenario(Write("{}"), &error)->peer_list);
 }
 
 // Issue 14 item 9: every number is range-checked before it becomes an integer (a float cast to
