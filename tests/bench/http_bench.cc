@@ -1,8 +1,15 @@
 // One large file over plain HTTP from a loopback origin: shoal's HTTP source (an engine job
 // with no metainfo, and the source alone) against `curl -o` from the same origin, alternating,
-// in the same run. Prints each round and the throughput ratios (1.00 = as fast as curl).
+// in the same run; first from shoal's own origin, then from nginx (the reference).
+// Prints each round and the throughput ratios (1.00 = as fast as curl).
 //   http_bench [MiB] [rounds]
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -77,6 +84,110 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// nginx serving `root` on a free loopback port, as a child process, for as long as it lives:
+// the reference origin (sendfile, as a CDN edge serves). Empty url() if it is missing.
+class Nginx {
+ public:
+  explicit Nginx(const fs::path& root, const fs::path& dir) {
+    if (::access("/usr/sbin/nginx", X_OK) != 0) return;
+    const int port = FreePort();
+    if (port <= 0) return;
+    std::FILE* conf = std::fopen((dir / "nginx.conf").c_str(), "w");
+    if (conf == nullptr) return;
+    std::fprintf(conf,
+                 "daemon off; master_process off; worker_processes 1;\n"
+                 "pid %s/nginx.pid; error_log %s/error.log;\n"
+                 "events { worker_connections 64; }\n"
+                 "http { access_log off; sendfile on; default_type application/octet-stream;\n"
+                 "  server { listen 127.0.0.1:%d; root %s; } }\n",
+                 dir.c_str(), dir.c_str(), port, root.c_str());
+    std::fclose(conf);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string prefix = dir.string() + "/", file = (dir / "nginx.conf").string();
+      ::execl("/usr/sbin/nginx", "nginx", "-p", prefix.c_str(), "-c", file.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    if (pid_ > 0 &&
+        shoal::testing::WaitFor([&] { return Connects(port); }, std::chrono::seconds(10))) {
+      url_ = base;
+    }
+  }
+  ~Nginx() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  static int FreePort() {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+      port = ntohs(a.sin_port);
+    }
+    ::close(s);
+    return port;
+  }
+  static bool Connects(int port) {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(s);
+    return ok;
+  }
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+// curl against shoal (an engine job, and the HTTP source alone) from one origin, alternating.
+// Returns false if a round failed.
+bool Compare(const char* origin_name, const std::string& url, std::size_t mib, int rounds,
+             shoal::engine::Engine& engine, shoal::engine::HttpSource& source,
+             const shoal::testing::TempDir& out) {
+  // Warm the origin's page cache so neither side pays for the first read.
+  Curl(url, out / "warm.bin");
+  fs::remove(out / "warm.bin");
+  std::vector<double> curl_s, shoal_s, source_s;
+  std::printf("%-24s %10s %12s   (origin: %s)\n", "plain HTTP, loopback", "seconds", "MiB/s",
+              origin_name);
+  for (int r = 0; r < rounds; ++r) {
+    const double c = Curl(url, out / "curl.bin");
+    fs::remove(out / "curl.bin");
+    const double s = Shoal(engine, url, out / "shoal.bin");
+    fs::remove(out / "shoal.bin");
+    const double h = SourceOnly(source, url, out / "source.bin");
+    fs::remove(out / "source.bin");
+    if (c <= 0 || s <= 0 || h <= 0) {
+      std::fprintf(stderr, "%s: round %d failed (curl %.2f, shoal %.2f)\n", origin_name, r, c, s);
+      return false;
+    }
+    curl_s.push_back(c);
+    shoal_s.push_back(s);
+    source_s.push_back(h);
+    std::printf("%-24s %10.2f %12.1f\n", "curl -o", c, mib / c);
+    std::printf("%-24s %10.2f %12.1f\n", "shoal (engine job)", s, mib / s);
+    std::printf("%-24s %10.2f %12.1f\n", "HttpSource alone", h, mib / h);
+  }
+  std::printf("%s: throughput ratio shoal/curl (medians of %d rounds, %zu MiB): %.2f\n",
+              origin_name, rounds, mib, Median(curl_s) / Median(shoal_s));
+  std::printf("%s: throughput ratio HttpSource alone/curl: %.2f\n", origin_name,
+              Median(curl_s) / Median(source_s));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +195,7 @@ int main(int argc, char** argv) {
   const int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
   shoal::testing::TempDir root;
   shoal::testing::TempDir out;
+  shoal::testing::TempDir nginx_dir;
   std::fprintf(stderr, "generating %zu MiB...\n", mib);
   shoal::testing::WriteRandomFile(root / "big.bin", mib << 20);
 
@@ -102,35 +214,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
-  const std::string url = origin->BaseUrl() + "/big.bin";
-  // Warm the origin's page cache so neither side pays for the first read.
-  Curl(url, out / "warm.bin");
-  fs::remove(out / "warm.bin");
-
   auto source = shoal::engine::MakeCurlHttpSource({});
-  std::vector<double> curl_s, shoal_s, source_s;
-  std::printf("%-24s %10s %12s\n", "plain HTTP, loopback", "seconds", "MiB/s");
-  for (int r = 0; r < rounds; ++r) {
-    const double c = Curl(url, out / "curl.bin");
-    fs::remove(out / "curl.bin");
-    const double s = Shoal(*engine, url, out / "shoal.bin");
-    fs::remove(out / "shoal.bin");
-    const double h = SourceOnly(*source, url, out / "source.bin");
-    fs::remove(out / "source.bin");
-    if (c <= 0 || s <= 0 || h <= 0) {
-      std::fprintf(stderr, "round %d failed (curl %.2f, shoal %.2f)\n", r, c, s);
-      return 1;
-    }
-    curl_s.push_back(c);
-    shoal_s.push_back(s);
-    source_s.push_back(h);
-    std::printf("%-24s %10.2f %12.1f\n", "curl -o", c, mib / c);
-    std::printf("%-24s %10.2f %12.1f\n", "shoal (engine job)", s, mib / s);
-    std::printf("%-24s %10.2f %12.1f\n", "HttpSource alone", h, mib / h);
+  if (!Compare("shoal's origin", origin->BaseUrl() + "/big.bin", mib, rounds, *engine, *source,
+               out)) {
+    return 1;
   }
-  const double ratio = Median(curl_s) / Median(shoal_s);
-  std::printf("throughput ratio shoal/curl (medians of %d rounds, %zu MiB): %.2f\n", rounds, mib,
-              ratio);
-  std::printf("throughput ratio HttpSource alone/curl: %.2f\n", Median(curl_s) / Median(source_s));
-  return 0;
+  const Nginx nginx(root.path(), nginx_dir.path());
+  if (nginx.url().empty()) {
+    std::printf("nginx: not installed or did not start (tools/bootstrap.sh installs it)\n");
+    return 1;
+  }
+  return Compare("nginx", nginx.url() + "/big.bin", mib, rounds, *engine, *source, out) ? 0 : 1;
 }
