@@ -14,6 +14,7 @@ packages=(
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   nginx-light                                        # the reference plain-HTTP origin of http_bench
+  apt-utils                                          # apt-ftparchive: the apt method test's repository
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
   iproute2                                           # ip(8): the download-mode test's network namespace
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
