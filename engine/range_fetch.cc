@@ -87,8 +87,10 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     r.code = hr::HttpError(static_cast<int>(r.http_status));
     r.transient = IsTransientHttpStatus(r.http_status);
     r.message = where + ": HTTP " + std::to_string(r.http_status);
-  } else if (r.http_status == 200 && !(req.offset == 0 && sink.got == req.length)) {
-    // The whole file instead of the range: this server cannot serve pieces.
+  } else if (r.http_status == 200 &&
+             !(req.offset == 0 && sink.got == req.length && !sink.overflow)) {
+    // The whole file instead of the range: this server cannot serve pieces. (The first piece
+    // of a longer file shows it by the bytes beyond it: overflow.)
     r.code = hr::kBgEInsufficientRangeSupport;
     r.message = where + ": the server ignored the Range header";
   } else if (!encoding.empty()) {

@@ -3,6 +3,10 @@
 // CDN that serves bytes failing the hash check fails the job after a bounded number of tries.
 #include <openssl/sha.h>
 
+#include <future>
+
+#include "engine/range_fetch.h"
+
 #include "tests/integration/http_fixture.h"
 
 namespace shoal::testing {
@@ -89,6 +93,23 @@ TEST_F(CdnPieces, AnOriginThatIgnoresRangeIsReadWholeAndEveryPieceChecked) {
   EXPECT_EQ(ranges.back(), "");
   EXPECT_LE(ranges.size(), 5u);
   ExpectFile(*job, "p.bin", data);
+}
+
+// The first piece's request to an origin that ignores Range: the 200's body starts with the
+// right bytes and runs on. That is the origin ignoring Range, not a transient overlong answer
+// (which, arriving first, put a lone job in TRANSIENT_ERROR instead of reading the file whole).
+TEST_F(CdnPieces, TheFirstPieceOfAnOriginIgnoringRangeSaysSo) {
+  Fault whole;
+  whole.ignore_range = true;
+  whole.drip_bytes = 4096;  // the piece arrives whole before the next bytes overflow it
+  whole.drip_delay = std::chrono::milliseconds(20);
+  origin_->Put("/p.bin", RandomBytes(4 * kPiece, 12), {}, whole);
+  engine::RangeFetcher fetcher({}, 1);
+  std::promise<engine::FetchResult> done;
+  fetcher.Fetch({origin_->Url("/p.bin"), 0, kPiece},
+                [&](engine::FetchResult r) { done.set_value(std::move(r)); });
+  const engine::FetchResult r = done.get_future().get();
+  EXPECT_EQ(r.code, hr::kBgEInsufficientRangeSupport) << r.message;
 }
 
 TEST_F(CdnPieces, AnOriginThatIgnoresRangeAndServesOtherBytesFailsTheJob) {
