@@ -111,6 +111,10 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
                                    : "n/a",
                    state.c_str());
     }
+    if (sc.far_peer && r.client == "shoal") {
+      std::fprintf(out, "  far peer %s (other subnet, no CDN): %.1f MiB verified\n",
+                   "10.77.1.10", static_cast<double>(r.far_bytes) / kMiB);
+    }
   }
   std::fflush(out);
 }
@@ -148,6 +152,8 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                {"timed_out", r.timed_out},
                {"interrupted", r.interrupted},
                {"helpers", r.helpers},
+               {"far_bytes", r.far_bytes},
+               {"far_from_peers", r.far_from_peers},
                {"makespan_s", r.makespan_s},
                {"p50_s", r.p50_s},
                {"p99_s", r.p99_s},

@@ -230,6 +230,19 @@ RunResult RunRound(const Site& site, const std::string& client) {
     }, "corrupt");
   }
 
+  // The far peer: on the other subnet, no CDN, dialling every LAN peer; LAN mode must refuse it.
+  std::optional<Child> far;
+  const fs::path far_stream = round_dir / "far-progress.jsonl";
+  if (sc.far_peer && client == "shoal" && site.net) {
+    std::vector<std::string> a = {site.self, "get", site.url, "-o",
+                                  (round_dir / "far.bin").string(), "--no-config", "--torrent",
+                                  site.torrent.string(), "--listen",
+                                  NetSite::FarIp() + ":" + std::to_string(kNetnsPort),
+                                  "--no-http", "--progress-jsonl"};
+    for (const Slot& s : slots) a.insert(a.end(), {"--peer", s.ip + ":" + std::to_string(s.port)});
+    far = Child::Spawn(a, far_stream.string(), (round_dir / "far.log").string(), &error,
+                       site.net->FarNs());
+  }
   const std::uint64_t origin_base = site.origin->BytesServed();
   const auto start = Clock::now();
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -323,6 +336,15 @@ RunResult RunRound(const Site& site, const std::string& client) {
   }
   if (seeder) seeder->Stop();
   if (corrupt) corrupt->Stop();
+  if (far) {
+    far->Stop();
+    Slot f;
+    f.stream = far_stream;
+    ReadStream(f);
+    run.far_bytes = f.result.bytes;
+    run.far_from_peers = f.result.from_peers;
+    run.helpers.push_back("far " + NetSite::FarIp() + ":" + std::to_string(kNetnsPort));
+  }
   run.origin_bytes = site.origin->BytesServed() - origin_base;
   std::vector<double> durations;
   for (Slot& s : slots) {

@@ -32,9 +32,9 @@ struct Settings {
   // never announces a private torrent. DHT, UPnP and NAT-PMP are never started.
   bool enable_lsd = true;
   // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
-  // metainfo file names. 1 LAN (the default): the local network (loopback, RFC 1918,
-  // link-local, IPv6 ULA and link-local), the configured peers and trackers, and the origin's
-  // host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
+  // metainfo file names. 1 LAN (the default): the local network (loopback, link-local and
+  // the subnets of this host's interfaces), the configured peers and trackers, and the
+  // origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
   // at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
   std::uint32_t download_mode = 1;
 
