@@ -1,5 +1,13 @@
 #include "engine/download_mode.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <bit>
+
 namespace shoal::engine {
 
 bool IsKnownDownloadMode(std::uint32_t mode) {
@@ -11,18 +19,60 @@ bool DownloadModeAllowsPeers(std::uint32_t mode) {
   return mode == kDownloadModeLan || mode == kDownloadModeGroup;
 }
 
-const std::vector<std::pair<std::string, std::string>>& LocalNetworkRanges() {
-  static const std::vector<std::pair<std::string, std::string>> kRanges = {
-      {"127.0.0.0", "127.255.255.255"},  // loopback
-      {"10.0.0.0", "10.255.255.255"},    // RFC 1918
-      {"172.16.0.0", "172.31.255.255"},
-      {"192.168.0.0", "192.168.255.255"},
+std::pair<std::string, std::string> SubnetRange(const std::string& address, int prefix) {
+  unsigned char bytes[16] = {};
+  const bool v6 = address.find(':') != std::string::npos;
+  const int bits = v6 ? 128 : 32;
+  if (prefix < 0 || prefix > bits ||
+      inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), bytes) != 1) {
+    return {};
+  }
+  unsigned char first[16], last[16];
+  for (int i = 0; i < bits / 8; ++i) {
+    const int keep = std::clamp(prefix - 8 * i, 0, 8);
+    const auto mask = static_cast<unsigned char>(0xff00 >> keep);
+    first[i] = bytes[i] & mask;
+    last[i] = bytes[i] | static_cast<unsigned char>(~mask);
+  }
+  char a[INET6_ADDRSTRLEN] = {}, b[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v6 ? AF_INET6 : AF_INET, first, a, sizeof a);
+  inet_ntop(v6 ? AF_INET6 : AF_INET, last, b, sizeof b);
+  return {a, b};
+}
+
+std::vector<std::pair<std::string, std::string>> LocalNetworkRanges() {
+  std::vector<std::pair<std::string, std::string>> ranges = {
+      {"127.0.0.0", "127.255.255.255"},    // loopback
       {"169.254.0.0", "169.254.255.255"},  // link-local
       {"::1", "::1"},
-      {"fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},  // unique local
       {"fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},  // link-local
   };
-  return kRanges;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return ranges;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_netmask == nullptr || (i->ifa_flags & IFF_LOOPBACK)) {
+      continue;
+    }
+    const int family = i->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    const void* addr =
+        family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr;
+    const auto* mask = family == AF_INET
+                           ? reinterpret_cast<const unsigned char*>(
+                                 &reinterpret_cast<const sockaddr_in*>(i->ifa_netmask)->sin_addr)
+                           : reinterpret_cast<const unsigned char*>(
+                                 &reinterpret_cast<const sockaddr_in6*>(i->ifa_netmask)->sin6_addr);
+    int prefix = 0;
+    for (int b = 0; b < (family == AF_INET ? 4 : 16); ++b) prefix += std::popcount(mask[b]);
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(family, addr, text, sizeof text);
+    auto range = SubnetRange(text, prefix);
+    if (!range.first.empty()) ranges.push_back(std::move(range));
+  }
+  freeifaddrs(list);
+  return ranges;
 }
 
 std::string UrlHost(const std::string& url) {

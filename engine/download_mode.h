@@ -21,9 +21,14 @@ bool IsKnownDownloadMode(std::uint32_t mode);
 // Whether the mode lets BitTorrent reach peers and trackers at all (LAN and Group).
 bool DownloadModeAllowsPeers(std::uint32_t mode);
 
-// The local network's address ranges, first and last address inclusive, IPv4 and IPv6:
-// loopback, RFC 1918, link-local, unique local (fc00::/7) and link-local (fe80::/10) IPv6.
-const std::vector<std::pair<std::string, std::string>>& LocalNetworkRanges();
+// The local network's address ranges, first and last address inclusive, IPv4 and IPv6, as LAN
+// mode reads it when the session starts: loopback, link-local (169.254/16, fe80::/10), and
+// the subnet of every address on this host's non-loopback interfaces (getifaddrs): a peer on
+// another subnet behind the same router is not local (DORestrictPeerSelectionBy = subnet).
+std::vector<std::pair<std::string, std::string>> LocalNetworkRanges();
+// [first, last] of the subnet holding `address` with `prefix` bits ("10.1.2.3", 24 ->
+// 10.1.2.0..10.1.2.255); empty strings for an unparsable address or prefix.
+std::pair<std::string, std::string> SubnetRange(const std::string& address, int prefix);
 
 // The host of "scheme://[user@]host[:port]/...", brackets of an IPv6 literal removed; "" when
 // there is none.

@@ -7,6 +7,7 @@
 #include "origin/http_origin.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/com_ptr.h"
+#include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_report.h"
 #include "tools/shoal/sim_runner.h"
 #include "tools/shoal/sim_tracker.h"
@@ -87,13 +88,52 @@ int RunSim(const SimArgs& args) {
     }
   }
 
+  // The emulated site: built before the origin (which lives in its WAN namespace) and deleted
+  // after everything in it has stopped.
+  std::unique_ptr<NetSite> net;
+  if (scenario->netns) {
+    NetSiteSpec ns;
+    ns.peers = scenario->peers;
+    ns.lan_helpers = 2;  // the seeder's and the corrupt peer's hosts
+    ns.far_peer = scenario->far_peer;
+    ns.wan_bytes_per_s = scenario->wan_bytes_per_s;
+    ns.lan_bits_per_s = scenario->lan_bits_per_s;
+    ns.wan_latency_ms = scenario->wan_latency_ms;
+    std::fprintf(stderr, "sim: building the emulated site (%d peer namespaces)\n",
+                 scenario->peers);
+    net = NetSite::Build(ns, &error);
+    if (!net) {
+      Complain("cannot build the emulated site: " + error);
+      return kExitFailed;
+    }
+    if (g_interrupted) return kExitInterrupted;
+    site.net = net.get();
+  }
+  const std::string origin_ip = net ? NetSite::kOriginIp : kOriginIp;
+  const std::string tracker_ip = net ? NetSite::kTrackerIp : kTrackerIp;
+  const std::string wan_ns = net ? net->wan_ns() : "";
+
   origin::HttpOriginOptions oo;
-  oo.bind_address = kOriginIp;
+  oo.bind_address = origin_ip;
   oo.root = site.seed_dir.string();
   oo.per_connection_bytes_per_s = scenario->cdn_per_connection_bytes_per_s;
   oo.latency_ms = scenario->cdn_latency_ms;
   oo.rate_limit_bytes_per_s = scenario->wan_bytes_per_s;
-  auto origin = origin::HttpOrigin::Start(oo, &error);
+  std::unique_ptr<origin::HttpOrigin> origin;
+  std::string wan_note = "the origin's own cap; loopback";
+  if (net) {
+    // tc shapes the WAN link; without netem the origin adds its latency to each response.
+    oo.rate_limit_bytes_per_s = 0;
+    if (!net->netem()) oo.latency_ms += scenario->wan_latency_ms;
+    wan_note = "tc tbf " + std::to_string(scenario->wan_bytes_per_s >> 10) + " KiB/s each way; " +
+                 (net->netem() ? "netem " : "no netem in this kernel: the origin adds ") +
+                 std::to_string(scenario->wan_latency_ms) + " ms" +
+                 (net->netem() ? " on the WAN link" : " to each response") + "; LAN links " +
+                 std::to_string(scenario->lan_bits_per_s / 1000000) + " Mbit/s";
+    RunInNetns(wan_ns, [&] { origin = origin::HttpOrigin::Start(oo, &error); }, &error);
+  } else {
+    origin = origin::HttpOrigin::Start(oo, &error);
+  }
   if (!origin) {
     Complain("cannot start the CDN origin: " + error);
     return kExitFailed;
@@ -103,13 +143,14 @@ int RunSim(const SimArgs& args) {
 
   SimReport report;
   report.scenario = *scenario;
-  const int tracker_port = scenario->tracker ? FreePort(kTrackerIp) : 0;
+  report.wan = wan_note;
+  const int tracker_port = !scenario->tracker ? 0 : net ? 6969 : FreePort(kTrackerIp);
   shoal::MetainfoOptions mo;
   mo.path = site.content.string();
   mo.web_seeds = {site.url};
   mo.piece_size = scenario->piece_kib * 1024;
   mo.v1_only = true;  // aria2c 1.36 cannot use hybrids; shoal uses the same torrent
-  if (tracker_port > 0) mo.trackers = {Tracker::AnnounceUrl(kTrackerIp, tracker_port)};
+  if (tracker_port > 0) mo.trackers = {Tracker::AnnounceUrl(tracker_ip, tracker_port)};
   std::string torrent;
   if (FAILED(shoal::MakeMetainfo(mo, &torrent, &error))) {
     Complain(error);
@@ -127,9 +168,10 @@ int RunSim(const SimArgs& args) {
 
   std::optional<Tracker> tracker;
   if (!scenario->tracker) {
-    report.tracker = "none (the scenario turns it off; shoal peers are given each other)";
-  } else if (tracker = Tracker::Start(work / "tracker", kTrackerIp, tracker_port,
-                                      facts->info_hash_v1, &error);
+    report.tracker = scenario->lsd ? "none (the scenario turns it off; shoal peers use LSD only)"
+                                   : "none (the scenario turns it off; shoal peers are given each other)";
+  } else if (tracker = Tracker::Start(work / "tracker", tracker_ip, tracker_port,
+                                      facts->info_hash_v1, &error, wan_ns);
              tracker) {
     site.tracker_url = tracker->announce_url();
     report.tracker = "opentracker at " + site.tracker_url;

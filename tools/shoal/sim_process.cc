@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -19,8 +20,10 @@
 namespace shoal::cli {
 
 std::optional<Child> Child::Spawn(const std::vector<std::string>& argv, const std::string& out,
-                                  const std::string& err, std::string* error) {
+                                  const std::string& err, std::string* error,
+                                  const std::string& netns) {
   std::vector<char*> args;
+  const std::string ns_path = "/run/netns/" + netns;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t parent = ::getpid();
@@ -36,6 +39,11 @@ std::optional<Child> Child::Spawn(const std::vector<std::string>& argv, const st
     const int e = ::open(err.empty() ? "/dev/null" : err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int n = ::open("/dev/null", O_RDONLY);
     if (o < 0 || e < 0 || n < 0) ::_exit(127);
+    if (!netns.empty()) {
+      const int fd = ::open(ns_path.c_str(), O_RDONLY);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
+      ::close(fd);
+    }
     ::dup2(n, 0);
     ::dup2(o, 1);
     ::dup2(e, 2);

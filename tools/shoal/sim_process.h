@@ -15,9 +15,11 @@ namespace shoal::cli {
 class Child {
  public:
   Child() = default;
-  // Starts argv[0] (looked up on PATH) with stdout/stderr to the given files ("" = /dev/null).
+  // Starts argv[0] (looked up on PATH) with stdout/stderr to the given files ("" = /dev/null),
+  // inside the named network namespace (/run/netns/NAME) unless `netns` is empty.
   static std::optional<Child> Spawn(const std::vector<std::string>& argv, const std::string& out,
-                                    const std::string& err, std::string* error);
+                                    const std::string& err, std::string* error,
+                                    const std::string& netns = "");
   Child(Child&& o) noexcept;
   Child& operator=(Child&& o) noexcept;
   ~Child();  // Stop()s a child still running

@@ -51,10 +51,11 @@ nlohmann::json SeriesJson(const Series& s) {
 void PrintReport(const SimReport& rep, std::FILE* out) {
   const Scenario& sc = rep.scenario;
   const double f = static_cast<double>(sc.file_bytes);
-  std::fprintf(out, "\nscenario %s: %d peers x %.1f MiB, WAN cap %.1f MiB/s shared, LAN uncapped%s\n",
+  std::fprintf(out, "\nscenario %s: %d peers x %.1f MiB, WAN cap %.1f MiB/s shared, LAN %s%s\n",
                sc.name.c_str(), sc.peers, f / kMiB, static_cast<double>(sc.wan_bytes_per_s) / kMiB,
-               sc.seeder ? ", one pre-seeded peer" : "");
+               sc.netns ? "links shaped, discovery by LSD" : "uncapped", sc.seeder ? ", one pre-seeded peer" : "");
   std::fprintf(out, "tracker: %s\n", rep.tracker.c_str());
+  if (sc.netns) std::fprintf(out, "site: network namespaces; WAN: %s\n", rep.wan.c_str());
   if (rep.bound.defined) {
     std::fprintf(out, "bound: T_lb = %.2f s (F/u_s = %.2f s, M = %llu pieces of %llu KiB, +%.2f%%)\n",
                  rep.bound.t_lb_s, rep.bound.origin_term_s,
@@ -110,6 +111,10 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
                                    : "n/a",
                    state.c_str());
     }
+    if (sc.far_peer && r.client == "shoal") {
+      std::fprintf(out, "  far peer %s (other subnet, no CDN): %.1f MiB verified\n",
+                   "10.77.1.10", static_cast<double>(r.far_bytes) / kMiB);
+    }
   }
   std::fflush(out);
 }
@@ -128,6 +133,8 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                    {"churn", rep.scenario.churn.size()}};
   j["piece_bytes"] = rep.piece_bytes;
   j["tracker"] = rep.tracker;
+  j["scenario"]["netns"] = rep.scenario.netns;
+  if (rep.scenario.netns) j["wan"] = rep.wan;
   j["bound"] = {{"defined", rep.bound.defined},     {"t_min_s", rep.bound.t_min_s},
                 {"t_lb_s", rep.bound.t_lb_s},       {"origin_term_s", rep.bound.origin_term_s},
                 {"pieces", rep.bound.pieces},       {"piece_overhead", rep.bound.piece_overhead},
@@ -145,6 +152,8 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                {"timed_out", r.timed_out},
                {"interrupted", r.interrupted},
                {"helpers", r.helpers},
+               {"far_bytes", r.far_bytes},
+               {"far_from_peers", r.far_from_peers},
                {"makespan_s", r.makespan_s},
                {"p50_s", r.p50_s},
                {"p99_s", r.p99_s},

@@ -18,6 +18,7 @@ struct SimReport {
   Bound bound;
   std::uint64_t piece_bytes = 0;
   std::string tracker;  // "opentracker at URL" or why there is none
+  std::string wan;      // how the WAN link is made (the origin's cap, or tc on the netns site)
   std::vector<RunResult> runs;  // shoal first, then the baselines
 };
 

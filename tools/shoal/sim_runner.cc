@@ -21,12 +21,14 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr int kNetnsPort = 6881;  // each host of the emulated site has its own stack
 
 std::string PeerIp(int i) { return "127.0.0." + std::to_string(10 + i); }
 
 // One client process and what the round knows about it.
 struct Slot {
   PeerResult result;
+  std::string ns;  // its network namespace on the emulated site, "" on loopback
   std::string ip;
   int port = 0;
   fs::path dir;     // its own folder
@@ -95,10 +97,14 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
                                 "--no-config", "--torrent", site.torrent.string(), "--listen",
                                 s.ip + ":" + std::to_string(s.port), "--seed",
                                 "--progress-jsonl"};
-  for (std::size_t j = 0; sc.peer_list && j < slots.size(); ++j) {
-    if (static_cast<int>(j) != i) a.insert(a.end(), {"--peer", slots[j].ip + ":" + std::to_string(slots[j].port)});
+  if (sc.lsd) {
+    a.push_back("--lsd");  // and no peer list: every peer is found by LSD or not at all
+  } else {
+    for (std::size_t j = 0; sc.peer_list && j < slots.size(); ++j) {
+      if (static_cast<int>(j) != i) a.insert(a.end(), {"--peer", slots[j].ip + ":" + std::to_string(slots[j].port)});
+    }
+    for (const std::string& p : extra_peers) a.insert(a.end(), {"--peer", p});
   }
-  for (const std::string& p : extra_peers) a.insert(a.end(), {"--peer", p});
   if (sc.http_delay_s >= 0) a.insert(a.end(), {"--http-delay", std::to_string(sc.http_delay_s)});
   if (sc.no_http) a.push_back("--no-http");
   if (sc.background) a.push_back("--background");
@@ -166,8 +172,9 @@ RunResult RunRound(const Site& site, const std::string& client) {
   const std::string name = site.content.filename().string();
   for (int i = 0; i < sc.peers; ++i) {
     Slot& s = slots[static_cast<std::size_t>(i)];
-    s.ip = PeerIp(i);
-    s.port = FreePort(s.ip);
+    s.ip = site.net ? NetSite::PeerIp(i) : PeerIp(i);
+    s.ns = site.net ? site.net->PeerNs(i) : "";
+    s.port = site.net ? kNetnsPort : FreePort(s.ip);
     s.dir = round_dir / ("peer" + std::to_string(i));
     fs::create_directories(s.dir);
     s.output = s.dir / name;
@@ -183,36 +190,59 @@ RunResult RunRound(const Site& site, const std::string& client) {
   std::optional<Child> seeder;
   std::optional<Child> corrupt;
   std::vector<std::string> extra_peers;  // given to shoal peers; aria2c finds them by tracker
-  // Starts a helper peer on `ip` and waits (up to 10 s) until it listens.
-  auto helper = [&](const std::string& ip, auto make_argv, const char* role) {
-    const int port = FreePort(ip);
-    std::optional<Child> c = Child::Spawn(make_argv(port), "",
-                                          (round_dir / (std::string(role) + ".log")).string(), &error);
-    for (int i = 0; i < 100 && c && !Listening(ip, port); ++i) std::this_thread::sleep_for(kTick);
+  // Starts a helper peer on `ip` (in `ns` on the emulated site) and waits (up to 10 s) until
+  // it listens.
+  auto helper = [&](const std::string& ns, const std::string& ip, auto make_argv,
+                    const char* role) {
+    const int port = site.net ? kNetnsPort : FreePort(ip);
+    std::optional<Child> c =
+        Child::Spawn(make_argv(port), "", (round_dir / (std::string(role) + ".log")).string(),
+                     &error, ns);
+    for (int i = 0; i < 100 && c && !ListeningIn(ns, ip, port); ++i) {
+      std::this_thread::sleep_for(kTick);
+    }
     const std::string endpoint = ip + ":" + std::to_string(port);
     if (c) extra_peers.push_back(endpoint);
-    if (c && Listening(ip, port)) run.helpers.push_back(std::string(role) + " " + endpoint);
+    if (c && ListeningIn(ns, ip, port)) run.helpers.push_back(std::string(role) + " " + endpoint);
     return c;
   };
+  const auto helper_ns = [&](int k) { return site.net ? site.net->HelperNs(k) : ""; };
+  const auto helper_ip = [&](int k) {
+    return site.net ? NetSite::HelperIp(k) : "127.0.0." + std::to_string(9 - k);
+  };
   if (sc.seeder && client != "curl") {
-    seeder = helper("127.0.0.9", [&](int port) {
-      return std::vector<std::string>{site.self, "seed", "--no-config", site.torrent.string(),
-                                      "--dir",
-                                      site.seed_dir.string(), "--listen",
-                                      "127.0.0.9:" + std::to_string(port)};
+    seeder = helper(helper_ns(0), helper_ip(0), [&](int port) {
+      std::vector<std::string> a = {site.self,   "seed",  "--no-config",
+                                    site.torrent.string(), "--dir", site.seed_dir.string(),
+                                    "--listen",  helper_ip(0) + ":" + std::to_string(port)};
+      if (sc.lsd) a.push_back("--lsd");
+      return a;
     }, "seeder");
   }
   if (sc.corrupt_peer && client != "curl" && HaveTool("aria2c")) {
-    corrupt = helper("127.0.0.8", [&](int port) {
+    corrupt = helper(helper_ns(1), helper_ip(1), [&](int port) {
       return std::vector<std::string>{
           "aria2c", "--dir=" + site.corrupt_dir.string(), "--bt-seed-unverified=true",
           "--seed-ratio=0.0", "--enable-dht=false", "--enable-dht6=false",
           "--bt-enable-lpd=false", "--disable-ipv6=true", "--listen-port=" + std::to_string(port),
-          "--interface=127.0.0.8", "--summary-interval=0", "--console-log-level=warn",
+          "--interface=" + helper_ip(1), "--summary-interval=0", "--console-log-level=warn",
           site.torrent.string()};
     }, "corrupt");
   }
 
+  // The far peer: on the other subnet, no CDN, dialling every LAN peer; LAN mode must refuse it.
+  std::optional<Child> far;
+  const fs::path far_stream = round_dir / "far-progress.jsonl";
+  if (sc.far_peer && client == "shoal" && site.net) {
+    std::vector<std::string> a = {site.self, "get", site.url, "-o",
+                                  (round_dir / "far.bin").string(), "--no-config", "--torrent",
+                                  site.torrent.string(), "--listen",
+                                  NetSite::FarIp() + ":" + std::to_string(kNetnsPort),
+                                  "--no-http", "--progress-jsonl"};
+    for (const Slot& s : slots) a.insert(a.end(), {"--peer", s.ip + ":" + std::to_string(s.port)});
+    far = Child::Spawn(a, far_stream.string(), (round_dir / "far.log").string(), &error,
+                       site.net->FarNs());
+  }
   const std::uint64_t origin_base = site.origin->BytesServed();
   const auto start = Clock::now();
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -237,7 +267,8 @@ RunResult RunRound(const Site& site, const std::string& client) {
         }
       }
       if (client == "aria2c") argv = Aria2Argv(site, s, hook);
-      s.child = Child::Spawn(argv, s.stream.string(), (s.dir / "stderr.log").string(), &error);
+      s.child = Child::Spawn(argv, s.stream.string(), (s.dir / "stderr.log").string(), &error,
+                             s.ns);
       s.started = true;
       s.result.start_s = t;
       if (!s.child) {
@@ -305,6 +336,15 @@ RunResult RunRound(const Site& site, const std::string& client) {
   }
   if (seeder) seeder->Stop();
   if (corrupt) corrupt->Stop();
+  if (far) {
+    far->Stop();
+    Slot f;
+    f.stream = far_stream;
+    ReadStream(f);
+    run.far_bytes = f.result.bytes;
+    run.far_from_peers = f.result.from_peers;
+    run.helpers.push_back("far " + NetSite::FarIp() + ":" + std::to_string(kNetnsPort));
+  }
   run.origin_bytes = site.origin->BytesServed() - origin_base;
   std::vector<double> durations;
   for (Slot& s : slots) {

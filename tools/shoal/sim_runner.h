@@ -1,5 +1,6 @@
 // One round of `shoal sim`: N clients of one kind (shoal peers, curl, aria2c) started as
-// separate processes on their own 127.0.0.x against the shared capped origin, with arrivals
+// separate processes on their own 127.0.0.x (or, on the emulated site, in namespaces of
+// their own) against the shared capped origin, with arrivals
 // and churn from the scenario, sampled every 100 ms until all finish. Thread-compatible.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "origin/http_origin.h"
+#include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_scenario.h"
 
 namespace shoal::cli {
@@ -46,6 +48,8 @@ struct RunResult {
   std::vector<PeerResult> peers;
   Series origin;  // cumulative origin egress for this round
   std::vector<std::string> helpers;  // "seeder ip:port", "corrupt ip:port": listening helpers
+  // The far peer (scenario.far_peer): verified bytes it got, from whom.
+  std::uint64_t far_bytes = 0, far_from_peers = 0;
   // Every peer not churned out finished, byte-exact.
   bool Correct() const;
 };
@@ -61,6 +65,7 @@ struct Site {
   std::string tracker_url;             // empty: no tracker
   std::string self;                    // this program, for `shoal get` / `shoal seed`
   origin::HttpOrigin* origin = nullptr;
+  const NetSite* net = nullptr;        // the emulated site (scenario.netns), else loopback
 };
 
 // "shoal", "curl" or "aria2c". Never throws; a missing tool gives available = false.

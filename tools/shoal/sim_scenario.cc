@@ -70,6 +70,8 @@ bool ReadMib(const Json& j, const char* key, bool positive, std::uint64_t* bytes
 
 bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
   int latency_ms = static_cast<int>(s->cdn_latency_ms);
+  int wan_latency_ms = 0;
+  double lan_mbit = static_cast<double>(s->lan_bits_per_s) / 1e6;
   const bool ok =
       ReadInt(j, "peers", 1, 200, &s->peers, error) &&
       ReadMib(j, "file_mib", true, &s->file_bytes, error) &&
@@ -79,10 +81,14 @@ bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
       ReadMib(j, "peer_up_mib_s", false, &s->peer_up_bytes_per_s, error) &&
       ReadInt(j, "piece_kib", 0, 1 << 16, &s->piece_kib, error) &&
       ReadInt(j, "cdn_latency_ms", 0, 60'000, &latency_ms, error) &&
+      ReadInt(j, "wan_latency_ms", 0, 60'000, &wan_latency_ms, error) &&
+      ReadDouble(j, "lan_mbit_s", 0, false, 1e6, &lan_mbit, error) &&
       ReadInt(j, "http_delay_s", -1, 86'400, &s->http_delay_s, error) &&
       ReadDouble(j, "stagger_s", 0, false, kMaxSeconds, &s->stagger_s, error) &&
       ReadDouble(j, "timeout_s", 0, true, kMaxSeconds, &s->timeout_s, error);
   s->cdn_latency_ms = static_cast<std::uint32_t>(latency_ms);
+  s->wan_latency_ms = static_cast<std::uint32_t>(wan_latency_ms);
+  s->lan_bits_per_s = static_cast<std::uint64_t>(lan_mbit * 1e6);
   if (!ok) return false;
   for (const char* list : {"cdn_outages", "churn"}) {
     if (j.contains(list) && !j.at(list).is_array()) {
@@ -157,7 +163,8 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
       "timeout_s",      "baselines",       "comment",
       "cdn_outages",    "corrupt_peer",    "cdn_per_connection_mib_s",
       "cdn_latency_ms", "peer_down_mib_s", "peer_up_mib_s",
-      "peer_list"};
+      "peer_list",      "netns",           "lan_mbit_s",
+      "wan_latency_ms", "lsd",             "far_peer"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = origin + ": unknown key '" + key + "'";
@@ -171,12 +178,15 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     s.corrupt_peer = j.value("corrupt_peer", false);
     s.tracker = j.value("tracker", true);
     s.peer_list = j.value("peer_list", true);
-    if (!s.peer_list && !s.tracker) {
-      *error = origin + ": peer_list false needs the tracker, or shoal's peers find no one";
-      return std::nullopt;
-    }
     s.no_http = j.value("no_http", false);
     s.background = j.value("background", false);
+    s.netns = j.value("netns", false);
+    s.lsd = j.value("lsd", s.netns);
+    s.far_peer = j.value("far_peer", false);
+    if (!s.peer_list && !s.tracker && !s.lsd) {
+      *error = origin + ": peer_list false needs the tracker (or lsd), or shoal's peers find no one";
+      return std::nullopt;
+    }
     if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();
     if (!ReadNumbers(j, &s, error)) {
       *error = origin + ": " + *error;
@@ -184,6 +194,10 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     }
   } catch (const nlohmann::json::exception& e) {
     *error = origin + ": " + e.what();
+    return std::nullopt;
+  }
+  if (!s.netns && (s.lsd || s.far_peer || s.wan_latency_ms > 0 || j.contains("lan_mbit_s"))) {
+    *error = origin + ": lsd, far_peer, wan_latency_ms and lan_mbit_s need \"netns\": true";
     return std::nullopt;
   }
   for (const auto& b : s.baselines) {
@@ -209,8 +223,14 @@ Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes) {
   }
   b.defined = true;
   // An uncapped peer link (0) makes its term vanish.
-  const double d = static_cast<double>(s.peer_down_bytes_per_s);
-  const double u = static_cast<double>(s.peer_up_bytes_per_s);
+  // On the emulated site each peer's link is shaped too: it caps both ways.
+  const double lan = s.netns ? static_cast<double>(s.lan_bits_per_s) / 8 : 0;
+  auto cap = [lan](std::uint64_t c) {
+    const double v = static_cast<double>(c);
+    return (v > 0 && lan > 0) ? std::min(v, lan) : std::max(v, lan);
+  };
+  const double d = cap(s.peer_down_bytes_per_s);
+  const double u = cap(s.peer_up_bytes_per_s);
   const double u_s = static_cast<double>(s.wan_bytes_per_s);
   const double download_term = d > 0 ? f / d : 0;
   const double aggregate_term = u > 0 ? n * f / (u_s + n * u) : 0;

@@ -45,6 +45,19 @@ struct Scenario {
   bool background = false;  // BG priority (DOMinBackgroundQos applies)
   double timeout_s = 600;   // a run still going then is stopped, failed
   std::vector<std::string> baselines = {"curl", "aria2c"};
+  // The emulated site (tools/shoal/sim_netns.h): each peer in a network namespace of its own on
+  // a bridge, the origin and tracker behind a router, links shaped with tc. Needs root.
+  bool netns = false;
+  std::uint64_t lan_bits_per_s = 1000000000;  // each peer's link each way (netns), 0 = unshaped
+  // WAN latency (netns): netem on the WAN link where the kernel has it, otherwise added to
+  // every CDN response as cdn_latency_ms is.
+  std::uint32_t wan_latency_ms = 0;
+  // Discovery by Local Service Discovery only: shoal peers get --lsd and no peer list (netns
+  // only: LSD needs multicast between distinct hosts). The default with netns.
+  bool lsd = false;
+  // A shoal peer on the router's other subnet that a tracker names to everyone (netns): LAN
+  // mode must give it nothing and take nothing from it.
+  bool far_peer = false;
 };
 
 // Reads a scenario JSON file; unknown keys are errors (a typo must not pass silently), and so

@@ -1,5 +1,7 @@
 #include "tools/shoal/sim_tracker.h"
 
+#include "tools/shoal/sim_netns.h"
+
 #include <sys/stat.h>
 
 #include <chrono>
@@ -27,7 +29,7 @@ std::string Tracker::AnnounceUrl(const std::string& ip, int port) {
 
 std::optional<Tracker> Tracker::Start(const std::filesystem::path& dir, const std::string& ip,
                                       int port, const std::string& info_hash,
-                                      std::string* error) {
+                                      std::string* error, const std::string& netns) {
   if (!HaveTool("opentracker")) {
     *error = "opentracker is not installed (tools/bootstrap.sh installs it)";
     return std::nullopt;
@@ -43,7 +45,7 @@ std::optional<Tracker> Tracker::Start(const std::filesystem::path& dir, const st
   auto child = Child::Spawn({"opentracker", "-i", ip, "-p", p, "-P", p, "-d", dir.string(),
                              // read after the chroot into `dir`, so relative to it
                              "-w", "whitelist", "-u", "nobody"},
-                            "", (dir / "opentracker.log").string(), error);
+                            "", (dir / "opentracker.log").string(), error, netns);
   if (!child) return std::nullopt;
   // It is ready once it answers; a failed start exits at once.
   for (int i = 0; i < 50; ++i) {
@@ -52,7 +54,7 @@ std::optional<Tracker> Tracker::Start(const std::filesystem::path& dir, const st
       *error = "opentracker exited at start (see " + (dir / "opentracker.log").string() + ")";
       return std::nullopt;
     }
-    if (Listening(ip, port)) break;
+    if (ListeningIn(netns, ip, port)) break;
   }
   Tracker t;
   t.child_ = std::move(*child);

@@ -22,9 +22,11 @@ std::optional<TorrentFacts> ReadTorrentFacts(const std::string& torrent);
 class Tracker {
  public:
   // Starts opentracker on ip:port (a FreePort) with `info_hash` whitelisted; its chroot is
-  // `dir` (made readable by the unprivileged user it drops to). Nullopt (and why) on failure.
+  // `dir` (made readable by the unprivileged user it drops to), inside network namespace
+  // `netns` unless it is empty. Nullopt (and why) on failure.
   static std::optional<Tracker> Start(const std::filesystem::path& dir, const std::string& ip,
-                                      int port, const std::string& info_hash, std::string* error);
+                                      int port, const std::string& info_hash, std::string* error,
+                                      const std::string& netns = "");
   static std::string AnnounceUrl(const std::string& ip, int port);
   // "http://ip:port/announce" (libtorrent wants that path for loopback trackers).
   const std::string& announce_url() const { return url_; }

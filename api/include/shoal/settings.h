@@ -27,12 +27,14 @@ struct Settings {
   std::vector<std::string> peers;
   // LAN trackers announced for every torrent, beside the .torrent's own.
   std::vector<std::string> trackers;
-  // Local Service Discovery (BEP 14) on the LAN. DHT, UPnP and NAT-PMP are never started.
-  bool enable_lsd = false;
+  // Local Service Discovery (BEP 14) on the LAN: on by default where the download mode lets
+  // BitTorrent reach peers (LAN, Group); never in HTTP only, Simple or Bypass, and libtorrent
+  // never announces a private torrent. DHT, UPnP and NAT-PMP are never started.
+  bool enable_lsd = true;
   // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
-  // metainfo file names. 1 LAN (the default): the local network (loopback, RFC 1918,
-  // link-local, IPv6 ULA and link-local), the configured peers and trackers, and the origin's
-  // host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
+  // metainfo file names. 1 LAN (the default): the local network (loopback, link-local and
+  // the subnets of this host's interfaces), the configured peers and trackers, and the
+  // origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
   // at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
   std::uint32_t download_mode = 1;
 
