@@ -135,7 +135,8 @@ TEST_F(SwarmTest, OneSeedThreeDownloaders) {
     peers.push_back(leeches.back()->ListenEndpoint());
   }
   for (int i = 0; i < 3; ++i) {
-    jobs.push_back(StartJob(*leeches[i], {{c.url, work_ / ("site" + std::to_string(i)), c.metainfo}}));
+    jobs.push_back(
+        StartJob(*leeches[i], {{c.url, work_ / ("site" + std::to_string(i)), c.metainfo}}));
   }
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(WaitSettled(*jobs[i]), JobState::kTransferred) << "downloader " << i;
@@ -230,7 +231,7 @@ TEST_F(SwarmTest, AnErrorInTheSecondFileHaltsOnlyTheFilesFromIt) {
       << "the first file is whole before the second one's error";
   EXPECT_EQ(job->progress.Load().files_transferred, 1u);
   EXPECT_EQ(e->Complete(job->id), hr::kBgSPartialComplete);
-  EXPECT_EQ(ReadFile(work_ / "first.bin"), first.data);
+  EXPECT_TRUE(ReadFile(work_ / "first.bin") == first.data);
   EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"first.bin"});
 }
 

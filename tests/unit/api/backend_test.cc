@@ -11,9 +11,9 @@
 #include "api/src/callback_dispatcher.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "shoal/windows_compat.h"
 #include "tests/support/fake_backend.h"
 #include "tests/support/fixtures.h"
-#include "shoal/windows_compat.h"
 #include "tests/unit/api/api_test_util.h"
 
 namespace shoal::apitest {

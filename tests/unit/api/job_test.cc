@@ -308,8 +308,7 @@ TEST_F(JobFacade, AddFileExChecksItsArguments) {
   const BYTE sha[32] = {};
   EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", nullptr, 0, nullptr, 0x80), E_INVALIDARG)
       << "unknown flag";
-  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", meta, sizeof meta, nullptr,
-                           SHOAL_FILE_HTTP_ONLY),
+  EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", meta, sizeof meta, nullptr, SHOAL_FILE_HTTP_ONLY),
             E_INVALIDARG)
       << "metainfo and HTTP only contradict each other";
   EXPECT_EQ(ext->AddFileEx(url, L"/tmp/shoal-ex", meta, 0, nullptr, 0), E_INVALIDARG);
