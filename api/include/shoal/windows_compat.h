@@ -1,9 +1,9 @@
 // The rest of what a BITS or Delivery Optimization sample from Microsoft's documentation uses
 // beside the interfaces: __uuidof (in its portable form, over the SHOAL_DECLARE_UUID table),
 // IID_PPV_ARGS, NOERROR, __stdcall, MAKELANGID / LANG_* / SUBLANG_*, GetThreadLocale,
-// ZeroMemory, Sleep, InterlockedIncrement / Decrement, BSTR with SysAllocString /
-// SysFreeString. shoal/winsdk/ maps <windows.h>, <bits.h> and friends onto it, so such code
-// compiles unchanged. Compiles as C and C++ (__uuidof and IID_PPV_ARGS are C++ only).
+// ZeroMemory, Sleep, InterlockedIncrement / Decrement / Exchange / CompareExchange, BSTR with
+// SysAllocString / SysFreeString. shoal/winsdk/ maps <windows.h>, <bits.h> and friends onto it, so
+// such code compiles unchanged. Compiles as C and C++ (__uuidof and IID_PPV_ARGS are C++ only).
 // Thread-safe (macros and inline functions; the Interlocked functions are atomic).
 #pragma once
 
@@ -72,6 +72,14 @@ SHOAL_INLINE_ LONG InterlockedIncrement(LONG volatile* value) {
 }
 SHOAL_INLINE_ LONG InterlockedDecrement(LONG volatile* value) {
   return __atomic_sub_fetch(value, 1, __ATOMIC_SEQ_CST);
+}
+SHOAL_INLINE_ LONG InterlockedExchange(LONG volatile* target, LONG value) {
+  return __atomic_exchange_n(target, value, __ATOMIC_SEQ_CST);
+}
+SHOAL_INLINE_ LONG InterlockedCompareExchange(LONG volatile* target, LONG exchange,
+                                              LONG comparand) {
+  __atomic_compare_exchange_n(target, &comparand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  return comparand;
 }
 
 // BSTR: a WCHAR string whose byte length sits in the 4 bytes before it, as in OLE Automation.
