@@ -43,7 +43,7 @@ TEST(ApplyPatch, RefusesWhatTheFacadeWouldNeverSendAndChangesNothing) {
   bad[0].display_name = std::string(257, 'n');
   bad[1].description = std::string(1025, 'd');
   bad[2].priority = static_cast<api::Priority>(4);
-  bad[3].notify_flags = BG_NOTIFY_FILE_TRANSFERRED;
+  bad[3].notify_flags = 0x40;  // not a flag SetNotifyFlags documents
   bad[4].minimum_retry_delay_s = 4;
   bad[5].proxy_usage = 4;
   bad[6].proxy_list = "proxy:8080";  // a list needs BG_JOB_PROXY_USAGE_OVERRIDE
