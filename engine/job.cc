@@ -2,6 +2,13 @@
 
 namespace shoal::engine {
 
+int CurrentFile(const Job& job) {
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    if (!job.tracker.FileDone(i)) return i;
+  }
+  return -1;
+}
+
 void PublishView(Job& job, double now_s) {
   const JobProgress p = job.tracker.Progress();
   job.view->progress.Store(p);

@@ -33,6 +33,7 @@ struct JobFile {
   int torrent = -1;
   int tracked = -1;
   bool fetching = false;
+  bool prefetched = false;  // its sidecar was fetched ahead of its turn (once)
   bool restored = false;
   // The file's one byte ledger: verified bytes by source and bytes uploaded, from its
   // torrent's events (or HTTP), restored from the store across runs.
@@ -68,6 +69,12 @@ struct Job {
 // Whether every job file is whole by the tracker and, where it has an expected SHA-256,
 // verified.
 bool FileReady(const Job& job, int index);
+
+// The file being transferred: the first one not whole yet, or -1 when every file is. A job's
+// files are transferred one after another in AddFile order, as BITS does (an error halts the
+// files after the failing one, and Complete keeps those before it); inside the current file
+// pieces still come from peers and the CDN in parallel.
+int CurrentFile(const Job& job);
 
 // Writes the job's progress, per-file records, bytes by source and activity into its view
 // (the seqlocks GetProgress reads). `now_s` on the engine's clock, for DownloadDuration.

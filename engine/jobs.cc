@@ -186,6 +186,7 @@ hr::HResult Engine::Impl::Resume(Job& job) {
   const JobState before = job.state;
   const hr::HResult h = Apply(job, JobAction::kResume);
   if (hr::Failed(h)) return h;
+  if (before == job.state) Touch(job);  // BG_JOB_TIMES: so does calling Resume
   if (job.state == JobState::kQueued && before != JobState::kQueued) {
     // A caller's Resume gives a failed job a fresh no-progress window; from TRANSIENT_ERROR it
     // only skips the rest of the retry delay.
@@ -199,8 +200,11 @@ hr::HResult Engine::Impl::Resume(Job& job) {
 
 hr::HResult Engine::Impl::Suspend(Job& job) {
   AssertEngineThread(__func__);
+  const JobState before = job.state;
   const hr::HResult h = Apply(job, JobAction::kSuspend);
   if (hr::Failed(h)) return h;
+  // BG_JOB_TIMES: calling Suspend changes ModificationTime, even when the job was suspended.
+  if (before == job.state) Touch(job);
   ++job.generation;
   PauseTorrents(job);
   return h;
@@ -217,23 +221,38 @@ void Engine::Impl::PauseTorrents(Job& job) {
 
 void Engine::Impl::Schedule(Job& job) {
   AssertEngineThread(__func__);
+  // A restored file the store shows whole is checked on disk again by the swarm first: the
+  // check decides whether it is still whole (and so which file is current).
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    JobFile& f = job.files[i];
+    if (f.restored && f.torrent < 0 && !f.spec.metainfo.empty() && job.tracker.FileDone(i)) {
+      StartFile(job, i);
+      if (!IsActive(job.state)) return;
+    }
+  }
+  // Files go one at a time, in order (CurrentFile); later files only have their metainfo
+  // fetched ahead, so the next one starts at once and BytesTotal is known early.
+  const int current = CurrentFile(job);
   bool all_done = true;
   bool waiting = false;
-  // Plain-HTTP files go one at a time, in order, as BITS transfers a job's files.
-  bool http_busy = HttpTransfers::Busy(job);
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     if (FileReady(job, i)) continue;
     all_done = false;
     JobFile& f = job.files[i];
     if (job.tracker.FileDone(i)) {
-      // Whole, but its SHA-256 is not checked yet.
+      // Whole, but its SHA-256 is not checked yet: the next file need not wait for the hash.
       if (!f.integrity.verifying) integrity_->Start(job, i);
+    } else if (i != current) {
+      if (f.torrent >= 0) swarm_->Pause(f.torrent);  // its turn has not come
+      if (!f.http.plain && f.spec.metainfo.empty() && !f.fetching && !f.prefetched) {
+        f.prefetched = true;
+        FetchMetainfo(job, i);
+      }
     } else if (f.torrent >= 0) {
       swarm_->Resume(f.torrent);
     } else if (f.http.plain) {
       waiting = true;
-      if (!http_busy) {
-        http_busy = true;
+      if (!HttpTransfers::Busy(job)) {
         const int fd = OpenTemp(job, i);
         if (fd >= 0) http_->Start(job, i, fd);
       }
@@ -273,6 +292,9 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
   if (!f.fetching) return;
   f.fetching = false;
   const std::string sidecar = f.spec.remote_url + ".torrent";
+  // A later file's sidecar, fetched ahead: a failure waits for the file's turn, when it is
+  // fetched again and then counts (an error halts only the files from the failing one on).
+  const bool ahead = index != CurrentFile(*job);
   if (hr::Failed(r.code)) {
     if (r.http_status >= 400 && r.http_status < 500 && !r.transient) {
       // No metainfo published (404, or a CDN's 403 for a missing object): fetch the content
@@ -280,6 +302,7 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
       f.http.plain = true;
       return Schedule(*job);
     }
+    if (ahead) return;
     // Said of the file's URL, the one the user gave: the sidecar is only how it was reached.
     std::string why = r.message;
     if (why.rfind(sidecar + ": ", 0) == 0) why.erase(0, sidecar.size() + 2);
@@ -294,12 +317,14 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
     h = hr::kInvalidData;
     error = "metainfo describes " + std::to_string(summary.num_files) + " files, not one";
   }
-  if (hr::Failed(h)) return Fail(*job, h, ErrorContext::kRemoteFile, index, sidecar + ": " + error);
+  if (hr::Failed(h)) {
+    if (ahead) return;
+    return Fail(*job, h, ErrorContext::kRemoteFile, index, sidecar + ": " + error);
+  }
   f.spec.metainfo = std::move(r.body);
   job->tracker.SetFileSize(index, summary.total_size);
   Publish(*job);
-  StartFile(*job, index);
-  if (IsActive(job->state)) Schedule(*job);
+  Schedule(*job);  // starts the file if its turn has come
 }
 
 int Engine::Impl::OpenTemp(Job& job, int index) {
@@ -376,15 +401,15 @@ void Engine::Impl::OnPiece(int key, int piece) {
   const JobTable::Owner* owner = jobs_.OwnerOf(key);
   if (owner == nullptr) return;
   Job& job = *owner->job;
-  JobFile& f = job.files[owner->file];
+  const int file = owner->file;
+  JobFile& f = job.files[file];
   // A CDN piece stays in flight until the swarm verified it; then the next one may go.
   const bool from_cdn = cdn_->OnVerified(f, piece);
   if (job.tracker.OnPieceVerified(f.tracked, piece) == 0) return;
   Progressed(job, /*new_bytes=*/true);
   if (IsActive(job.state)) {
-    const JobProgress p = job.tracker.Progress();
-    if (p.bytes_total != kSizeUnknown && p.files_transferred == p.files_total) {
-      Schedule(job);  // TRANSFERRED, once any expected SHA-256 is checked
+    if (job.tracker.FileDone(file)) {
+      Schedule(job);  // the next file's turn, or TRANSFERRED once any SHA-256 is checked
     } else if (from_cdn) {
       cdn_->Pump(job);
     }

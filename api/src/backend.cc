@@ -10,8 +10,9 @@ constexpr std::size_t kMaxDisplayNameChars = 256;
 constexpr std::size_t kMaxDescriptionChars = 1024;
 constexpr std::size_t kMaxProxyListChars = 32767;
 constexpr std::uint32_t kMinRetryDelayS = 5;
-// JOB_TRANSFERRED | JOB_ERROR | DISABLE | JOB_MODIFICATION.
-constexpr std::uint32_t kSupportedNotifyFlags = 0x1 | 0x2 | 0x4 | 0x8;
+// Every flag IBackgroundCopyJob::SetNotifyFlags documents: JOB_TRANSFERRED | JOB_ERROR |
+// DISABLE | JOB_MODIFICATION | FILE_TRANSFERRED | FILE_RANGES_TRANSFERRED.
+constexpr std::uint32_t kSupportedNotifyFlags = 0x3F;
 constexpr std::int32_t kProxyUsageOverride = 2;
 constexpr std::int32_t kProxyUsageAutodetect = 3;
 

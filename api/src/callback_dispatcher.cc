@@ -138,11 +138,15 @@ CallbackDispatcher::CallbackDispatcher(std::weak_ptr<Core> core)
 CallbackDispatcher::~CallbackDispatcher() { Stop(); }
 
 void CallbackDispatcher::OnJobEvent(const BackendEvent& event) {
-  const Uuid& job = event.job;
   {
     engine::MutexLock lock(g_engine_thread_mu);
     g_engine_thread = std::this_thread::get_id();
   }
+  Queue(event);
+}
+
+void CallbackDispatcher::Queue(const BackendEvent& event) {
+  const Uuid& job = event.job;
   engine::MutexLock lock(state_->mu);
   if (state_->stop) return;
   if (event.kind == JobEvent::kModification) {

@@ -20,6 +20,9 @@ class CallbackDispatcher : public BackendEvents {
   ~CallbackDispatcher() override;
 
   void OnJobEvent(const BackendEvent& event) override;
+  // Queues an event the facade raises itself (not the backend): a JobTransferred for a
+  // callback registered after the job was transferred.
+  void Queue(const BackendEvent& event);
   // Stops delivering; joins the thread unless called on it (then the thread ends by itself).
   void Stop();
 

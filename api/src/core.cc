@@ -29,11 +29,9 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
     }
     return E_INVALIDARG;
   }
-  return Create(
-      [&](BackendEvents* events, std::string* why) {
-        return StartInProcessBackend(options, events, why);
-      },
-      out, error);
+  return Create([&](BackendEvents* events,
+                    std::string* why) { return StartInProcessBackend(options, events, why); },
+                out, error);
 }
 
 HRESULT Core::Create(const BackendFactory& make, std::shared_ptr<Core>* out, std::string* error) {
@@ -115,6 +113,8 @@ std::uint32_t Core::SetFlags(const Uuid& id, std::uint32_t flags) {
   auto it = registrations_.find(id);
   return it == registrations_.end() ? 0 : std::exchange(it->second.flags, flags);
 }
+
+void Core::Redeliver(const BackendEvent& event) { dispatcher_->Queue(event); }
 
 IUnknown* Core::GetCallback(const Uuid& id) {
   engine::MutexLock lock(mu_);

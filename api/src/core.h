@@ -60,6 +60,8 @@ class Core : public std::enable_shared_from_this<Core> {
                             IUnknown* replaced, std::uint32_t flags);
   // Returns the flags replaced (0 without a registration).
   std::uint32_t SetFlags(const Uuid& id, std::uint32_t flags);
+  // Has the dispatcher deliver `event` as if the backend had raised it now.
+  void Redeliver(const BackendEvent& event);
   // The registered interface, AddRef'd, or null.
   IUnknown* GetCallback(const Uuid& id);
   // False when the job has no registration; otherwise `out->callback` is AddRef'd.

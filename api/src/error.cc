@@ -79,6 +79,10 @@ HRESULT ErrorObject::GetFile(IBackgroundCopyFile** pVal) {
 }
 
 HRESULT ErrorObject::GetErrorDescription(DWORD LanguageId, LPWSTR* pErrorDescription) {
+  if (pErrorDescription == nullptr) return E_POINTER;
+  *pErrorDescription = nullptr;
+  // IBackgroundCopyError::GetErrorDescription: "The LanguageId parameter cannot be 0."
+  if (LanguageId == 0) return E_INVALIDARG;
   return Guarded([&] {
     std::string text = hr::Describe(info_.code);
     if (!info_.message.empty()) text = text.empty() ? info_.message : text + " " + info_.message;
@@ -88,6 +92,9 @@ HRESULT ErrorObject::GetErrorDescription(DWORD LanguageId, LPWSTR* pErrorDescrip
 }
 
 HRESULT ErrorObject::GetErrorContextDescription(DWORD LanguageId, LPWSTR* pContextDescription) {
+  if (pContextDescription == nullptr) return E_POINTER;
+  *pContextDescription = nullptr;
+  if (LanguageId == 0) return E_INVALIDARG;  // as GetErrorContextDescription documents
   return Guarded([&] {
     return CopyOutUtf8(DescribeContext(static_cast<BG_ERROR_CONTEXT>(info_.context)),
                        pContextDescription);

@@ -171,7 +171,7 @@ HRESULT JobObject::GetType(BG_JOB_TYPE* pVal) {
 }
 
 HRESULT JobObject::GetProgress(BG_JOB_PROGRESS* pVal) {
-  if (pVal == nullptr) return E_POINTER;
+  if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetProgress documents
   const JobProgress p = job_->Progress();
   pVal->BytesTotal = p.bytes_total;
   pVal->BytesTransferred = p.bytes_transferred;
@@ -181,7 +181,7 @@ HRESULT JobObject::GetProgress(BG_JOB_PROGRESS* pVal) {
 }
 
 HRESULT JobObject::GetTimes(BG_JOB_TIMES* pVal) {
-  if (pVal == nullptr) return E_POINTER;
+  if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetTimes documents
   const JobTimes t = job_->Times();
   pVal->CreationTime = ToFileTime(t.creation_ns);
   pVal->ModificationTime = ToFileTime(t.modification_ns);
@@ -190,7 +190,7 @@ HRESULT JobObject::GetTimes(BG_JOB_TIMES* pVal) {
 }
 
 HRESULT JobObject::GetState(BG_JOB_STATE* pVal) {
-  if (pVal == nullptr) return E_POINTER;
+  if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetState documents
   *pVal = static_cast<BG_JOB_STATE>(job_->State());
   return S_OK;
 }

@@ -17,10 +17,12 @@ constexpr std::size_t kMaxDisplayNameChars = 256;
 constexpr std::size_t kMaxDescriptionChars = 1024;
 constexpr std::size_t kMaxProxyListChars = 32767;
 constexpr ULONG kMinRetryDelayS = 5;
-// BG_NOTIFY_DISABLE included; FILE_TRANSFERRED / FILE_RANGES_TRANSFERRED need
-// IBackgroundCopyCallback3, which shoal does not call.
-constexpr ULONG kSupportedNotifyFlags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR |
-                                        BG_NOTIFY_DISABLE | BG_NOTIFY_JOB_MODIFICATION;
+// Every flag IBackgroundCopyJob::SetNotifyFlags documents is accepted and stored. FILE_TRANSFERRED
+// and FILE_RANGES_TRANSFERRED name IBackgroundCopyCallback2/3 methods shoal does not call (BITS
+// too sends FILE_RANGES only to on-demand jobs): they are kept, as Windows keeps them.
+constexpr ULONG kSupportedNotifyFlags =
+    BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_DISABLE |
+    BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED | BG_NOTIFY_FILE_RANGES_TRANSFERRED;
 
 }  // namespace
 
@@ -83,7 +85,8 @@ HRESULT JobObject::GetDescription(LPWSTR* pVal) {
 }
 
 HRESULT JobObject::SetPriority(BG_JOB_PRIORITY Val) {
-  if (Val < BG_JOB_PRIORITY_FOREGROUND || Val > BG_JOB_PRIORITY_LOW) return E_INVALIDARG;
+  // IBackgroundCopyJob::SetPriority: E_NOTIMPL for a value not in BG_JOB_PRIORITY.
+  if (Val < BG_JOB_PRIORITY_FOREGROUND || Val > BG_JOB_PRIORITY_LOW) return E_NOTIMPL;
   return Guarded([&] {
     JobPropertiesPatch patch;
     patch.priority = static_cast<Priority>(Val);
@@ -92,7 +95,7 @@ HRESULT JobObject::SetPriority(BG_JOB_PRIORITY Val) {
 }
 
 HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
-  if (pVal == nullptr) return E_POINTER;
+  if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetPriority documents
   return Guarded([&] {
     JobProperties p;
     const HRESULT h = Read(&p);
@@ -117,7 +120,7 @@ HRESULT JobObject::SetNotifyFlags(ULONG Val) {
 }
 
 HRESULT JobObject::GetNotifyFlags(ULONG* pVal) {
-  if (pVal == nullptr) return E_POINTER;
+  if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetNotifyFlags documents
   return Guarded([&] {
     JobProperties p;
     const HRESULT h = Read(&p);
@@ -141,6 +144,11 @@ HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
     IUnknown* replaced = core_->SetCallback(job_, Val, flags);
     const HRESULT patched = Guarded([&] { return Patch({}); });
     release = FAILED(patched) ? core_->RestoreCallback(job_, Val, replaced, flags) : replaced;
+    // Windows calls JobTransferred for a job already transferred when the interface is
+    // registered (the event happened before anyone listened); the flags decide, as ever.
+    if (SUCCEEDED(patched) && Val != nullptr && job_->State() == JobState::kTransferred) {
+      core_->Redeliver({job_->id(), JobEvent::kTransferred});
+    }
     return patched;
   });
   if (release != nullptr) release->Release();

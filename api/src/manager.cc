@@ -26,6 +26,8 @@ HRESULT ManagerObject::QueryInterface(REFIID riid, void** ppv) {
     *ppv = static_cast<IBackgroundCopyManager*>(this);
   } else if (riid == IID_IShoalManager || riid == IID_IShoalManager2) {
     *ppv = static_cast<IShoalManager2*>(this);
+  } else if (riid == IID_IDOManager) {
+    *ppv = static_cast<IDOManager*>(this);
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;

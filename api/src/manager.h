@@ -1,5 +1,5 @@
-// ManagerObject: IBackgroundCopyManager (+ IShoalManager2) over one Core. Creating, finding and
-// enumerating jobs are Backend calls; the returned jobs are the Core's job objects.
+// ManagerObject: IBackgroundCopyManager (+ IShoalManager2, IDOManager) over one Core. Creating,
+// finding and enumerating jobs are Backend calls; the returned jobs are the Core's job objects.
 // Thread-safe.
 #pragma once
 
@@ -7,6 +7,7 @@
 
 #include "api/src/com_object.h"
 #include "shoal/bits.h"
+#include "shoal/do.h"
 #include "shoal/shoal.h"
 
 namespace shoal::api {
@@ -15,6 +16,7 @@ class Core;
 
 class ManagerObject final : public IBackgroundCopyManager,
                             public IShoalManager2,
+                            public IDOManager,
                             public RefCounted {
  public:
   explicit ManagerObject(std::shared_ptr<Core> core) : core_(std::move(core)) {}
@@ -33,6 +35,11 @@ class ManagerObject final : public IBackgroundCopyManager,
   HRESULT STDMETHODCALLTYPE AddSeed(const BYTE* Metainfo, ULONG Size, LPCWSTR Directory) override;
   HRESULT STDMETHODCALLTYPE GetListenEndpoint(LPWSTR* Endpoint) override;
   HRESULT STDMETHODCALLTYPE GetEngineStats(SHOAL_ENGINE_STATS* Stats) override;  // stats.cc
+
+  // IDOManager (do_manager.cc): a download is a job of this manager with one file.
+  HRESULT STDMETHODCALLTYPE CreateDownload(IDODownload** download) override;
+  HRESULT STDMETHODCALLTYPE EnumDownloads(const DO_DOWNLOAD_ENUM_CATEGORY* category,
+                                          IEnumUnknown** ppEnum) override;
 
  private:
   ~ManagerObject() override = default;

@@ -135,7 +135,8 @@ TEST_F(SwarmTest, OneSeedThreeDownloaders) {
     peers.push_back(leeches.back()->ListenEndpoint());
   }
   for (int i = 0; i < 3; ++i) {
-    jobs.push_back(StartJob(*leeches[i], {{c.url, work_ / ("site" + std::to_string(i)), c.metainfo}}));
+    jobs.push_back(
+        StartJob(*leeches[i], {{c.url, work_ / ("site" + std::to_string(i)), c.metainfo}}));
   }
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(WaitSettled(*jobs[i]), JobState::kTransferred) << "downloader " << i;
@@ -207,6 +208,31 @@ TEST_F(SwarmTest, CompleteBeforeTransferredKeepsOnlyWholeFiles) {
   EXPECT_EQ(job->state.load(), JobState::kAcknowledged);
   EXPECT_EQ(ReadFile(work_ / "small.bin"), small.data);
   EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"small.bin"});
+}
+
+// BITS transfers a job's files in order. IBackgroundCopyJob::Complete
+// (https://learn.microsoft.com/en-us/windows/win32/api/bits/nf-bits-ibackgroundcopyjob-complete):
+// called "while BITS is processing the third of five files, only the first two files are
+// saved", and it returns BG_S_PARTIAL_COMPLETE when "a subset of the files transferred
+// successfully". So a missing second file stops the job only once the first is whole (its
+// pieces still arrive in parallel), and Complete keeps the first.
+TEST_F(SwarmTest, AnErrorInTheSecondFileHaltsOnlyTheFilesFromIt) {
+  const Content first = Publish("first.bin", 8 * kMiB, 5);
+  origin_->SetRateLimit(8 * kMiB);  // the first file takes about a second
+  auto e = StartEngine(2);
+  const std::string missing = origin_->BaseUrl() + "/missing.bin";
+  auto job = StartJob(*e, {{first.url, work_ / "first.bin", ""}, {missing, work_ / "m.bin", ""}});
+  ASSERT_EQ(WaitSettled(*job), JobState::kError);
+  engine::JobErrorInfo info;
+  ASSERT_EQ(e->GetError(job->id, &info), hr::kOk);
+  EXPECT_EQ(static_cast<std::uint32_t>(info.code), static_cast<std::uint32_t>(hr::HttpError(404)));
+  EXPECT_EQ(info.file_index, 1);
+  EXPECT_EQ(job->GetFileProgress(0).bytes_transferred, first.data.size())
+      << "the first file is whole before the second one's error";
+  EXPECT_EQ(job->progress.Load().files_transferred, 1u);
+  EXPECT_EQ(e->Complete(job->id), hr::kBgSPartialComplete);
+  EXPECT_TRUE(ReadFile(work_ / "first.bin") == first.data);
+  EXPECT_EQ(ListDir(work_.path().string()), std::vector<std::string>{"first.bin"});
 }
 
 }  // namespace

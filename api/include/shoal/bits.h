@@ -239,3 +239,21 @@ struct IBackgroundCopyManager : public IUnknown {
   virtual HRESULT STDMETHODCALLTYPE GetErrorDescription(HRESULT hResult, DWORD LanguageId,
                                                         LPWSTR* pErrorDescription) = 0;
 };
+
+// The coclasses CoCreateInstance activates, as the SDK declares them, so that
+// __uuidof(BackgroundCopyManager) names CLSID_BackgroundCopyManager (shoal/windows_compat.h).
+class BackgroundCopyManager;
+class DeliveryOptimization;
+
+SHOAL_DECLARE_UUID(IBackgroundCopyManager, IID_IBackgroundCopyManager)
+SHOAL_DECLARE_UUID(IBackgroundCopyJob, IID_IBackgroundCopyJob)
+SHOAL_DECLARE_UUID(IBackgroundCopyFile, IID_IBackgroundCopyFile)
+SHOAL_DECLARE_UUID(IBackgroundCopyFile2, IID_IBackgroundCopyFile2)
+SHOAL_DECLARE_UUID(IBackgroundCopyFile3, IID_IBackgroundCopyFile3)
+SHOAL_DECLARE_UUID(IBackgroundCopyFile4, IID_IBackgroundCopyFile4)
+SHOAL_DECLARE_UUID(IBackgroundCopyError, IID_IBackgroundCopyError)
+SHOAL_DECLARE_UUID(IBackgroundCopyCallback, IID_IBackgroundCopyCallback)
+SHOAL_DECLARE_UUID(IEnumBackgroundCopyFiles, IID_IEnumBackgroundCopyFiles)
+SHOAL_DECLARE_UUID(IEnumBackgroundCopyJobs, IID_IEnumBackgroundCopyJobs)
+SHOAL_DECLARE_UUID(BackgroundCopyManager, CLSID_BackgroundCopyManager)
+SHOAL_DECLARE_UUID(DeliveryOptimization, CLSID_DeliveryOptimization)

@@ -1,11 +1,11 @@
 // Every HRESULT the facade returns or documents, under its Windows name with its exact Windows
 // value: COM codes, activation codes, BITS (bitsmsg.h) and Delivery Optimization codes.
-// Thread-safe (constants only).
+// Compiles as C and C++. Thread-safe (constants only).
 #pragma once
 
 #include "shoal/wintypes.h"
 
-#define SHOAL_HR_(v) (static_cast<HRESULT>(v##u))
+#define SHOAL_HR_(v) ((HRESULT)(v##u))
 
 // COM.
 #define S_OK SHOAL_HR_(0x00000000)

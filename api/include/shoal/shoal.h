@@ -34,12 +34,12 @@ SHOAL_API HRESULT CreateBackgroundCopyManager(const Options& options,
 SHOAL_API HRESULT LoadOptions(Options* options, std::string* error);
 
 struct MetainfoOptions {
-  std::string path;                     // the file to describe
-  std::vector<std::string> web_seeds;   // the CDN URL(s) of the same bytes (BEP 19)
+  std::string path;                    // the file to describe
+  std::vector<std::string> web_seeds;  // the CDN URL(s) of the same bytes (BEP 19)
   std::vector<std::string> trackers;
-  int piece_size = 0;                   // 0: chosen from the size
-  bool v2_only = false;                 // default hybrid v1+v2
-  bool v1_only = false;                 // v1 only (aria2 1.36 and older clients); not with v2_only
+  int piece_size = 0;    // 0: chosen from the size
+  bool v2_only = false;  // default hybrid v1+v2
+  bool v1_only = false;  // v1 only (aria2 1.36 and older clients); not with v2_only
 };
 // Writes a .torrent (bencoded) for one file into `torrent`.
 SHOAL_API HRESULT MakeMetainfo(const MetainfoOptions& options, std::string* torrent,
@@ -60,7 +60,7 @@ extern "C" SHOAL_API const IID IID_IShoalJob3;
 
 // Get-DeliveryOptimizationStatus' fields for a job or one of its files. Bytes are payload.
 typedef struct _SHOAL_TRANSFER_STATS {
-  UINT64 BytesFromPeers;        // = BytesFromLanPeers (no group or internet peers)
+  UINT64 BytesFromPeers;  // = BytesFromLanPeers (no group or internet peers)
   UINT64 BytesFromLanPeers;
   UINT64 BytesFromCacheServer;  // 0 until a cache node exists
   UINT64 BytesFromHttp;         // the CDN origin: range pieces or plain HTTP
@@ -128,3 +128,9 @@ struct IShoalManager : public IUnknown {
 struct IShoalManager2 : public IShoalManager {
   virtual HRESULT STDMETHODCALLTYPE GetEngineStats(SHOAL_ENGINE_STATS* Stats) = 0;
 };
+
+SHOAL_DECLARE_UUID(IShoalJob, IID_IShoalJob)
+SHOAL_DECLARE_UUID(IShoalJob2, IID_IShoalJob2)
+SHOAL_DECLARE_UUID(IShoalJob3, IID_IShoalJob3)
+SHOAL_DECLARE_UUID(IShoalManager, IID_IShoalManager)
+SHOAL_DECLARE_UUID(IShoalManager2, IID_IShoalManager2)

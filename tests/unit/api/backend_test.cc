@@ -11,6 +11,7 @@
 #include "api/src/callback_dispatcher.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "shoal/windows_compat.h"
 #include "tests/support/fake_backend.h"
 #include "tests/support/fixtures.h"
 #include "tests/unit/api/api_test_util.h"
@@ -42,7 +43,7 @@ TEST(ApplyPatch, RefusesWhatTheFacadeWouldNeverSendAndChangesNothing) {
   bad[0].display_name = std::string(257, 'n');
   bad[1].description = std::string(1025, 'd');
   bad[2].priority = static_cast<api::Priority>(4);
-  bad[3].notify_flags = BG_NOTIFY_FILE_TRANSFERRED;
+  bad[3].notify_flags = 0x40;  // not a flag SetNotifyFlags documents
   bad[4].minimum_retry_delay_s = 4;
   bad[5].proxy_usage = 4;
   bad[6].proxy_list = "proxy:8080";  // a list needs BG_JOB_PROXY_USAGE_OVERRIDE
@@ -240,6 +241,45 @@ TEST_F(OverFakeBackend, CompleteFromJobTransferredEndsTheRegistration) {
   Com<IBackgroundCopyJob> again;
   GUID guid = api::ToGuid(id_);
   EXPECT_EQ(manager_->GetJob(guid, again.Put()), BG_E_NOT_FOUND);
+}
+
+// A job already TRANSFERRED when its interface is registered: Windows calls JobTransferred
+// then (Wine's qmgr conformance tests record it; nf-bits-ibackgroundcopycallback-jobtransferred
+// says BITS calls it "when all of the files in the job have been successfully transferred",
+// whenever the client listens), as BG_NOTIFY_JOB_TRANSFERRED allows.
+TEST_F(OverFakeBackend, ACallbackRegisteredOnATransferredJobHearsJobTransferred) {
+  fake_->SetProgress(id_, {1000, 1000, 2, 2});
+  fake_->SetState(id_, api::JobState::kTransferred);  // before anyone listened
+  ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
+  ASSERT_TRUE(cb.WaitUntil([&] { return cb.transferred() >= 1; }));
+  EXPECT_FALSE(cb.WaitUntil([&] { return cb.transferred() > 1; }, seconds(1)));
+}
+
+TEST_F(OverFakeBackend, ARegistrationWithoutTheTransferredFlagHearsNothingOfIt) {
+  fake_->SetState(id_, api::JobState::kTransferred);
+  ASSERT_EQ(job_->SetNotifyFlags(BG_NOTIFY_JOB_ERROR), S_OK);
+  ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
+  EXPECT_FALSE(cb.WaitUntil([&] { return cb.transferred() > 0; }, seconds(1)));
+}
+
+// nf-bits-ibackgroundcopyerror-geterrordescription and -geterrorcontextdescription:
+// "E_INVALIDARG: The LanguageId parameter cannot be 0."
+TEST_F(OverFakeBackend, ErrorDescriptionsRefuseLanguageIdZero) {
+  fake_->Fail(id_, api::JobState::kError,
+              {BG_E_HTTP_ERROR_404, api::ErrorContext::kRemoteFile, 1, "gone", "https"});
+  Com<IBackgroundCopyError> error;
+  ASSERT_EQ(job_->GetError(error.Put()), S_OK);
+  LPWSTR text = reinterpret_cast<LPWSTR>(0x1);
+  EXPECT_EQ(error->GetErrorDescription(0, &text), E_INVALIDARG);
+  EXPECT_EQ(text, nullptr);
+  text = reinterpret_cast<LPWSTR>(0x1);
+  EXPECT_EQ(error->GetErrorContextDescription(0, &text), E_INVALIDARG);
+  EXPECT_EQ(text, nullptr);
+  const DWORD en_us = MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US);
+  ASSERT_EQ(error->GetErrorDescription(en_us, &text), S_OK);
+  EXPECT_FALSE(Take(text).empty());
+  ASSERT_EQ(error->GetErrorContextDescription(en_us, &text), S_OK);
+  EXPECT_FALSE(Take(text).empty());
 }
 
 TEST_F(OverFakeBackend, SetNotifyInterfaceRefusedByTheBackendKeepsThePreviousOne) {

@@ -97,9 +97,9 @@ TEST_F(Callbacks, ErrorObjectDescribesTheFailingFile) {
   ASSERT_EQ(file->GetRemoteName(&name), S_OK);
   EXPECT_EQ(Take(name), url_);
   LPWSTR text = nullptr;
-  ASSERT_EQ(error->GetErrorDescription(0, &text), S_OK);
+  ASSERT_EQ(error->GetErrorDescription(0x409, &text), S_OK);
   EXPECT_FALSE(Take(text).empty());
-  ASSERT_EQ(error->GetErrorContextDescription(0, &text), S_OK);
+  ASSERT_EQ(error->GetErrorContextDescription(0x409, &text), S_OK);
   EXPECT_FALSE(Take(text).empty());
   ASSERT_EQ(error->GetProtocol(&text), S_OK);
   EXPECT_EQ(Take(text), L"http");

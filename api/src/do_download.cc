@@ -1,0 +1,219 @@
+// IDODownload over a BITS job: the state table of docs/api.md ("IDODownload"), the properties,
+// and the forwarding of job events to IDODownloadStatusCallback.
+#include "api/src/do_download.h"
+
+#include <cstdio>
+
+#include "shoal/activation.h"
+
+namespace shoal::api {
+
+HRESULT StatusForwarder::QueryInterface(REFIID riid, void** ppv) {
+  if (ppv == nullptr) return E_POINTER;
+  if (riid == IID_IUnknown || riid == IID_IBackgroundCopyCallback) {
+    *ppv = static_cast<IBackgroundCopyCallback*>(this);
+    AddRef();
+    return S_OK;
+  }
+  *ppv = nullptr;
+  return E_NOINTERFACE;
+}
+
+void StatusForwarder::Detach() {
+  engine::MutexLock lock(mu_);
+  download_ = nullptr;
+}
+
+HRESULT StatusForwarder::Forward() {
+  DownloadObject* download = nullptr;
+  {
+    engine::MutexLock lock(mu_);
+    if (download_ == nullptr || !download_->TryAddRef()) return S_OK;
+    download = download_;
+  }
+  ScopedRelease<DownloadObject> hold(download);
+  DO_DOWNLOAD_STATUS status;
+  if (SUCCEEDED(download->GetStatus(&status))) callback_->OnStatusChange(download, &status);
+  return S_OK;  // JobError too: DO reports a status change once
+}
+
+DownloadObject::~DownloadObject() {
+  StatusForwarder* forwarder = nullptr;
+  IUnknown* callback = nullptr;
+  {
+    engine::MutexLock lock(mu_);
+    forwarder = forwarder_;
+    callback = callback_;
+  }
+  if (forwarder != nullptr) {
+    forwarder->Detach();
+    job_->SetNotifyInterface(nullptr);  // refused once the job is final: nothing to drop then
+    forwarder->Release();
+  }
+  if (callback != nullptr) callback->Release();
+  job_->Release();
+}
+
+HRESULT DownloadObject::QueryInterface(REFIID riid, void** ppv) {
+  if (ppv == nullptr) return E_POINTER;
+  if (riid == IID_IUnknown || riid == IID_IDODownload) {
+    *ppv = static_cast<IDODownload*>(this);
+    AddRef();
+    return S_OK;
+  }
+  *ppv = nullptr;
+  return E_NOINTERFACE;
+}
+
+DODownloadState DownloadObject::State() {
+  BG_JOB_STATE s = BG_JOB_STATE_SUSPENDED;
+  job_->GetState(&s);
+  switch (s) {
+    case BG_JOB_STATE_QUEUED:
+    case BG_JOB_STATE_CONNECTING:
+    case BG_JOB_STATE_TRANSFERRING:
+      return DODownloadState_Transferring;
+    case BG_JOB_STATE_TRANSFERRED:
+      return DODownloadState_Transferred;
+    case BG_JOB_STATE_ACKNOWLEDGED:
+      return DODownloadState_Finalized;
+    case BG_JOB_STATE_CANCELLED:
+      return DODownloadState_Aborted;
+    case BG_JOB_STATE_SUSPENDED: {
+      BG_JOB_PROGRESS p{};
+      job_->GetProgress(&p);
+      return p.FilesTotal == 0 ? DODownloadState_Created : DODownloadState_Paused;
+    }
+    default:  // ERROR, TRANSIENT_ERROR: paused by the failure
+      return DODownloadState_Paused;
+  }
+}
+
+HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
+  if (ranges != nullptr) return E_NOTIMPL;  // byte ranges: docs/api.md
+  return Guarded([&] {
+    const DODownloadState state = State();
+    if (state == DODownloadState_Finalized || state == DODownloadState_Aborted) {
+      return DO_E_INVALID_STATE;
+    }
+    if (state == DODownloadState_Transferring || state == DODownloadState_Transferred) {
+      return S_OK;
+    }
+    bool blocking = false;
+    if (state == DODownloadState_Created) {
+      std::wstring uri, local;
+      {
+        engine::MutexLock lock(mu_);
+        if (!uri_) return DO_E_DOWNLOAD_NO_URI;
+        if (!local_path_) return DO_E_FILE_DOWNLOADSINK_UNSPECIFIED;
+        uri = *uri_;
+        local = *local_path_;
+      }
+      const HRESULT h = job_->AddFile(uri.c_str(), local.c_str());
+      if (FAILED(h)) return h;
+    }
+    {
+      engine::MutexLock lock(mu_);
+      blocking = blocking_;
+    }
+    const HRESULT h = job_->Resume();
+    if (FAILED(h) || !blocking) return h;
+    // BlockingMode: Start returns once the download is transferred or has stopped.
+    while (State() == DODownloadState_Transferring) Sleep(10);
+    DO_DOWNLOAD_STATUS status;
+    GetStatus(&status);
+    return FAILED(status.Error) ? status.Error : S_OK;
+  });
+}
+
+HRESULT DownloadObject::Pause() {
+  return Guarded([&] {
+    switch (State()) {
+      case DODownloadState_Finalized:
+      case DODownloadState_Aborted:
+        return DO_E_INVALID_STATE;
+      case DODownloadState_Transferring:
+        return job_->Suspend();
+      default:
+        return S_OK;  // Created, Paused, Transferred: nothing to pause
+    }
+  });
+}
+
+HRESULT DownloadObject::Abort() {
+  return Guarded([&] {
+    const DODownloadState state = State();
+    if (state == DODownloadState_Aborted) return S_OK;
+    if (state == DODownloadState_Finalized) return DO_E_INVALID_STATE;
+    const HRESULT h = job_->Cancel();
+    return FAILED(h) ? h : S_OK;
+  });
+}
+
+HRESULT DownloadObject::Finalize() {
+  return Guarded([&] {
+    const DODownloadState state = State();
+    if (state == DODownloadState_Finalized) return S_OK;
+    if (state != DODownloadState_Transferred) return DO_E_INVALID_STATE;
+    return job_->Complete();
+  });
+}
+
+HRESULT DownloadObject::GetStatus(DO_DOWNLOAD_STATUS* status) {
+  if (status == nullptr) return E_POINTER;
+  return Guarded([&] {
+    BG_JOB_PROGRESS p{};
+    HRESULT h = job_->GetProgress(&p);
+    if (FAILED(h)) return h;
+    BG_JOB_STATE s = BG_JOB_STATE_SUSPENDED;
+    h = job_->GetState(&s);
+    if (FAILED(h)) return h;
+    *status = {p.BytesTotal, p.BytesTransferred, State(), S_OK, S_OK};
+    if (s == BG_JOB_STATE_ERROR || s == BG_JOB_STATE_TRANSIENT_ERROR) {
+      IBackgroundCopyError* error = nullptr;
+      if (SUCCEEDED(job_->GetError(&error))) {
+        ScopedRelease<IBackgroundCopyError> hold(error);
+        BG_ERROR_CONTEXT context;
+        HRESULT code = S_OK;
+        error->GetError(&context, &code);
+        // DO: a real failure sets Error; a transient one (retried) only ExtendedError.
+        (s == BG_JOB_STATE_ERROR ? status->Error : status->ExtendedError) = code;
+      }
+    }
+    return S_OK;
+  });
+}
+
+std::wstring DownloadObject::FileName(bool remote) {
+  IEnumBackgroundCopyFiles* files = nullptr;
+  if (FAILED(job_->EnumFiles(&files))) return L"";
+  ScopedRelease<IEnumBackgroundCopyFiles> hold(files);
+  IBackgroundCopyFile* file = nullptr;
+  if (files->Next(1, &file, nullptr) != S_OK) return L"";
+  ScopedRelease<IBackgroundCopyFile> hold_file(file);
+  LPWSTR name = nullptr;
+  if (FAILED(remote ? file->GetRemoteName(&name) : file->GetLocalName(&name))) return L"";
+  std::wstring text(name);
+  CoTaskMemFree(name);
+  return text;
+}
+
+std::wstring DownloadObject::IdString() {
+  GUID g{};
+  job_->GetId(&g);
+  wchar_t text[40];
+  std::swprintf(text, 40, L"{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", g.Data1, g.Data2,
+                g.Data3, g.Data4[0], g.Data4[1], g.Data4[2], g.Data4[3], g.Data4[4], g.Data4[5],
+                g.Data4[6], g.Data4[7]);
+  return text;
+}
+
+std::wstring DownloadObject::DisplayName() {
+  LPWSTR name = nullptr;
+  if (FAILED(job_->GetDisplayName(&name))) return L"";
+  std::wstring text(name);
+  CoTaskMemFree(name);
+  return text;
+}
+
+}  // namespace shoal::api
