@@ -103,6 +103,9 @@ struct JobPropertiesPatch {
   std::optional<std::int32_t> proxy_usage;
   std::optional<std::string> proxy_list;
   std::optional<std::string> proxy_bypass_list;
+  // Set only by the machine-wide service from the caller's SO_PEERCRED uid (a job's creator,
+  // or TakeOwnership); never read from a client's request (decision 0010).
+  std::optional<std::int64_t> owner_uid;
 };
 
 // What a backend does with a patch where it is applied (it cannot trust the caller's checks:
