@@ -56,7 +56,7 @@ Json ParseBody(const std::string& body) {
 int StatusFor(hr::HResult h) {
   if (hr::Succeeded(h)) return 200;
   if (h == hr::kAccessDenied) return 403;
-  if (h == hr::kBgENotFound) return 404;
+  if (h == hr::kBgENotFound || h == hr::kNotImpl) return 404;
   if (h == hr::kInvalidArg || h == hr::kBgEStringTooLong || h == hr::kInvalidData) return 400;
   if (h == hr::kBgEInvalidState || h == hr::kBgEErrorInformationUnavailable ||
       h == hr::kBgETooManyJobsPerUser || h == hr::kBgETooManyFilesInJob || h == hr::kBgEEmpty) {
@@ -114,7 +114,7 @@ std::optional<Json> Router::SnapshotJson(const Uuid& id) {
 
 std::vector<std::shared_ptr<const api::JobHandle>> Router::VisibleJobs(std::int64_t uid) {
   std::vector<std::shared_ptr<const api::JobHandle>> out;
-  for (auto& job : backend_.ListJobs()) {
+  for (auto& job : backend_.ListJobs(true)) {
     if (CanSee(uid, job->id())) out.push_back(std::move(job));
   }
   return out;
@@ -185,7 +185,7 @@ Response Router::Jobs(const Request& r, const std::string& query) {
       return Error(hr::kAccessDenied, "all_users=1 (BG_JOB_ENUM_ALL_USERS) needs root");
     }
     Json jobs = Json::array();
-    for (const auto& job : backend_.ListJobs()) {
+    for (const auto& job : backend_.ListJobs(true)) {
       std::int64_t owner = -1;
       if (!OwnerOf(job->id(), &owner)) continue;  // went final meanwhile
       if (!all && owner != r.uid) continue;

@@ -29,11 +29,9 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
     }
     return E_INVALIDARG;
   }
-  return Create(
-      [&](BackendEvents* events, std::string* why) {
-        return StartInProcessBackend(options, events, why);
-      },
-      out, error);
+  return Create([&](BackendEvents* events,
+                    std::string* why) { return StartInProcessBackend(options, events, why); },
+                out, error);
 }
 
 HRESULT Core::Create(const BackendFactory& make, std::shared_ptr<Core>* out, std::string* error) {

@@ -112,7 +112,7 @@ std::shared_ptr<const api::JobHandle> FakeBackend::FindJob(const api::Uuid& id) 
   return j->handle;
 }
 
-std::vector<std::shared_ptr<const api::JobHandle>> FakeBackend::ListJobs() const {
+std::vector<std::shared_ptr<const api::JobHandle>> FakeBackend::ListJobs(bool /*all_users*/) const {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<const api::JobHandle>> out;
   for (const api::Uuid& id : order_) {
