@@ -256,6 +256,8 @@ Response Router::OnJob(const Request& r, const Uuid& id, const std::string& acti
     Json body = {{"hresult", wire::HResultText(h)}};
     std::error_code ec;
     if (action == "cancel") std::filesystem::remove(JobDir(id), ec);  // only when empty
+    std::lock_guard<std::mutex> lock(mu_);
+    owners_.erase(id);  // out of the queue: the engine answers BG_E_NOT_FOUND from now on
     return JsonReply(200, body);
   }
   return Error(hr::kNotImpl, "no such endpoint: " + m + " " + r.target);

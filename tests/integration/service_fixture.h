@@ -30,6 +30,7 @@ class ServiceProcess {
   const std::string& state_dir() const { return state_; }
   const std::string& cache_dir() const { return cache_; }
   std::string Log() const;
+  int pid() const { return child_ ? child_->pid() : -1; }
 
  private:
   std::string base_, socket_, state_, cache_;

@@ -200,7 +200,7 @@ hr::HResult FakeBackend::GetFiles(const api::Uuid& id, std::vector<api::FileInfo
   if (j == nullptr) return hr::kBgENotFound;
   out->clear();
   for (const api::FileSpec& s : j->files) {
-    out->push_back({s.remote_url, s.local_path, s.local_path + ".fake-part"});
+    out->push_back({s.remote_url, s.local_path, s.local_path + ".fake-part", s.client_path});
   }
   return hr::kOk;
 }
