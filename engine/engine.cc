@@ -368,7 +368,7 @@ hr::HResult Engine::GetFiles(const Uuid& id, std::vector<FileInfo>* out) const {
       [&](Job& job, Impl::Reply reply) {
         out->clear();
         for (const JobFile& f : job.files) {
-          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path()});
+          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path(), f.spec.client_path});
         }
         reply(hr::kOk);
       },

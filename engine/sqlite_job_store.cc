@@ -21,12 +21,14 @@ CREATE TABLE IF NOT EXISTS jobs(
   proxy_usage INTEGER, proxy_list TEXT, proxy_bypass TEXT,
   creation_ns INTEGER, modification_ns INTEGER, completion_ns INTEGER, error_count INTEGER,
   err_code INTEGER, err_context INTEGER, err_file INTEGER, err_message TEXT, err_protocol TEXT,
-  completing INTEGER NOT NULL DEFAULT 0, stalled_since_ns INTEGER NOT NULL DEFAULT 0);
+  completing INTEGER NOT NULL DEFAULT 0, stalled_since_ns INTEGER NOT NULL DEFAULT 0,
+  owner_uid INTEGER NOT NULL DEFAULT -1);
 CREATE TABLE IF NOT EXISTS files(
   job BLOB NOT NULL, idx INTEGER NOT NULL, remote_url TEXT, local_path TEXT, temp_name TEXT,
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
   bytes_total INTEGER, verified_bytes INTEGER, from_peers INTEGER, from_http INTEGER,
-  to_peers INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(job, idx));
+  to_peers INTEGER NOT NULL DEFAULT 0, client_path TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(job, idx));
 CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
   PRIMARY KEY(dir, file_name));
@@ -46,6 +48,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"jobs", "completing", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "stalled_since_ns", "INTEGER NOT NULL DEFAULT 0"},
     {"files", "to_peers", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "owner_uid", "INTEGER NOT NULL DEFAULT -1"},
+    {"files", "client_path", "TEXT NOT NULL DEFAULT ''"},
 };
 
 bool HasColumn(sqlite3* db, const char* table, const char* column) {
@@ -223,12 +227,13 @@ class SqliteJobStore : public JobStore {
     const std::string completing = HasColumn(db, "jobs", "completing") ? "completing" : "0";
     const std::string stalled =
         HasColumn(db, "jobs", "stalled_since_ns") ? "stalled_since_ns" : "0";
+    const std::string owner = HasColumn(db, "jobs", "owner_uid") ? "owner_uid" : "-1";
     const std::string sql =
         "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
         "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
         "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
         "err_message,err_protocol," +
-        completing + "," + stalled + " FROM jobs ORDER BY creation_ns, rowid";
+        completing + "," + stalled + "," + owner + " FROM jobs ORDER BY creation_ns, rowid";
     Stmt s(db, sql.c_str());
     if (!s) {
       *warnings += std::string("cannot read jobs: ") + sqlite3_errmsg(db) + "\n";
@@ -268,6 +273,7 @@ class SqliteJobStore : public JobStore {
       }
       j.completing = sqlite3_column_int(r, 20) != 0;
       j.stalled_since_ns = sqlite3_column_int64(r, 21);
+      j.props.owner_uid = sqlite3_column_int64(r, 22);
       if (!ReadFiles(db, &j, warnings)) continue;
       out.push_back(std::move(j));
     }
@@ -280,10 +286,12 @@ class SqliteJobStore : public JobStore {
 
  private:
   static bool ReadFiles(sqlite3* db, StoredJob* j, std::string* warnings) {
-    Stmt s(db,
-           "SELECT remote_url,local_path,temp_name,metainfo,sha256,http_only,http,verified,"
-           "bytes_total,verified_bytes,from_peers,from_http,to_peers FROM files WHERE job=? "
-           "ORDER BY idx");
+    const std::string sql =
+        "SELECT remote_url,local_path,temp_name,metainfo,sha256,http_only,http,verified,"
+        "bytes_total,verified_bytes,from_peers,from_http,to_peers," +
+        std::string(HasColumn(db, "files", "client_path") ? "client_path" : "''") +
+        " FROM files WHERE job=? ORDER BY idx";
+    Stmt s(db, sql.c_str());
     if (!s) return false;
     s.Blob(1, IdBlob(j->id));
     int rc;
@@ -303,6 +311,7 @@ class SqliteJobStore : public JobStore {
       f.sources.from_peers = static_cast<std::uint64_t>(sqlite3_column_int64(r, 10));
       f.sources.from_http = static_cast<std::uint64_t>(sqlite3_column_int64(r, 11));
       f.sources.to_peers = static_cast<std::uint64_t>(sqlite3_column_int64(r, 12));
+      f.spec.client_path = Text(r, 13);
       if (f.temp_name.empty() || f.temp_name.find('/') != std::string::npos ||
           f.spec.local_path.empty() || f.spec.local_path[0] != '/') {
         *warnings += "job " + j->id.ToString() + ": skipped a malformed file row\n";
@@ -324,8 +333,8 @@ class SqliteJobStore : public JobStore {
            "INSERT OR REPLACE INTO jobs(id,state,display_name,description,priority,"
            "notify_flags,retry_delay,no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,"
            "creation_ns,modification_ns,completion_ns,error_count,err_code,err_context,"
-           "err_file,err_message,err_protocol,completing,stalled_since_ns) "
-           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "err_file,err_message,err_protocol,completing,stalled_since_ns,owner_uid) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return Fail(error);
     s.Blob(1, id);
     s.Int(2, static_cast<int>(j.state));
@@ -351,6 +360,7 @@ class SqliteJobStore : public JobStore {
     }
     s.Int(21, j.completing);
     s.Int(22, j.stalled_since_ns);
+    s.Int(23, j.props.owner_uid);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return Fail(error);
     Stmt del(db_, "DELETE FROM files WHERE job=?");
     if (!del) return Fail(error);
@@ -360,8 +370,8 @@ class SqliteJobStore : public JobStore {
       const StoredFile& f = j.files[i];
       Stmt fs(db_,
               "INSERT INTO files(job,idx,remote_url,local_path,temp_name,metainfo,sha256,"
-              "http_only,http,verified,bytes_total,verified_bytes,from_peers,from_http,to_peers)"
-              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+              "http_only,http,verified,bytes_total,verified_bytes,from_peers,from_http,to_peers,"
+              "client_path) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       if (!fs) return Fail(error);
       fs.Blob(1, id);
       fs.Int(2, static_cast<std::int64_t>(i));
@@ -378,6 +388,7 @@ class SqliteJobStore : public JobStore {
       fs.Int(13, static_cast<std::int64_t>(f.sources.from_peers));
       fs.Int(14, static_cast<std::int64_t>(f.sources.from_http));
       fs.Int(15, static_cast<std::int64_t>(f.sources.to_peers));
+      fs.Str(16, f.spec.client_path);
       if (sqlite3_step(fs.get()) != SQLITE_DONE) return Fail(error);
     }
     return true;

@@ -16,7 +16,7 @@ struct Uuid {
   std::uint16_t data3 = 0;
   std::uint8_t data4[8] = {};
 
-  static Uuid Random();  // version 4
+  static Uuid Random();          // version 4
   std::string ToString() const;  // {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}
   friend bool operator==(const Uuid&, const Uuid&) = default;
 };
@@ -94,8 +94,8 @@ struct SourceBytes {
 
 // What a job is doing, beside its bytes: DO's connection counts and DownloadDuration.
 struct JobActivity {
-  std::uint32_t peer_connections = 0;  // NumPeers / LanConnectionCount, right now
-  std::uint32_t http_connections = 0;  // HttpConnectionCount: CDN/HTTP requests in flight
+  std::uint32_t peer_connections = 0;     // NumPeers / LanConnectionCount, right now
+  std::uint32_t http_connections = 0;     // HttpConnectionCount: CDN/HTTP requests in flight
   std::int64_t download_duration_ns = 0;  // time spent QUEUED/CONNECTING/TRANSFERRING
 };
 
@@ -134,6 +134,10 @@ struct JobProperties {
   std::int32_t proxy_usage = 0;  // BG_JOB_PROXY_USAGE_PRECONFIG
   std::string proxy_list;
   std::string proxy_bypass_list;
+  // The uid of the job's owner; -1 means the user running the engine (the in-process case).
+  // Set by the machine-wide service from the caller's SO_PEERCRED (decision 0010), never by a
+  // client's request.
+  std::int64_t owner_uid = -1;
 };
 
 // One file of a job. `metainfo` is a bencoded .torrent for the content; empty means "fetch the
@@ -147,12 +151,17 @@ struct FileSpec {
   std::string metainfo;
   bool http_only = false;
   std::string sha256;
+  // The machine-wide service's client's own name for the file (decision 0010): the engine
+  // writes `local_path` in the service's store; the client materialises the content here on
+  // Complete. Empty in process.
+  std::string client_path;
 };
 
 struct FileInfo {
   std::string remote_url;
   std::string local_path;  // the final name; the content lives at temp_path until Complete
   std::string temp_path;
+  std::string client_path;  // FileSpec::client_path
 };
 
 struct JobErrorInfo {

@@ -1,6 +1,9 @@
 // COM activation: per-thread CoInitializeEx bookkeeping, and CoCreateInstance of the
-// process-wide manager whose engine is configured by shoal::LoadOptions. The process Core is
-// held while any thread has COM initialized, and otherwise only by the objects using it.
+// process-wide manager: CLSCTX_INPROC_SERVER (alone or with others) an engine in this process
+// configured by shoal::LoadOptions; CLSCTX_LOCAL_SERVER alone the machine-wide service
+// (decision 0010), falling back to the in-process engine when none answers unless
+// $SHOAL_SOCKET names the one to use. Each process Core is held while any thread has COM
+// initialized, and otherwise only by the objects using it.
 #include "shoal/activation.h"
 
 #include <cstdlib>
@@ -10,6 +13,8 @@
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "api/src/service_backend.h"
+#include "api/src/service_paths.h"
 #include "engine/log.h"
 #include "engine/mutex.h"
 #include "shoal/bits.h"
@@ -26,10 +31,38 @@ thread_local ThreadApartment t_apartment;
 engine::Mutex g_mu;
 int g_initialized_threads GUARDED_BY(g_mu) = 0;  // sum of all threads' counts
 std::weak_ptr<Core> g_core GUARDED_BY(g_mu);
-std::shared_ptr<Core> g_core_held GUARDED_BY(g_mu);  // while COM is initialized somewhere
+std::shared_ptr<Core> g_core_held GUARDED_BY(g_mu);   // while COM is initialized somewhere
+std::weak_ptr<Core> g_service_core GUARDED_BY(g_mu);  // the service client's
+std::shared_ptr<Core> g_service_core_held GUARDED_BY(g_mu);
 
-HRESULT ProcessCore(std::shared_ptr<Core>* out) {
+// The service client's Core: DO_E_NO_SERVICE (0x80D01001) when nothing answers.
+HRESULT ServiceCore(std::shared_ptr<Core>* out) REQUIRES(g_mu) {
+  std::shared_ptr<Core> core = g_service_core.lock();
+  if (!core) {
+    const std::string socket = ClientSocketPath();
+    std::string error;
+    const HRESULT h =
+        Core::Create([&](BackendEvents* events,
+                         std::string* why) { return ConnectServiceBackend(socket, events, why); },
+                     &core, &error);
+    if (FAILED(h)) return hr::kDoENoService;
+    g_service_core = core;
+  }
+  if (g_initialized_threads > 0) g_service_core_held = core;
+  *out = std::move(core);
+  return S_OK;
+}
+
+HRESULT ProcessCore(DWORD context, std::shared_ptr<Core>* out) {
   engine::MutexLock lock(g_mu);
+  if ((context & CLSCTX_INPROC_SERVER) == 0 && (context & CLSCTX_LOCAL_SERVER) != 0) {
+    const HRESULT h = ServiceCore(out);
+    const char* forced = std::getenv("SHOAL_SOCKET");
+    if (SUCCEEDED(h) || (forced != nullptr && *forced != '\0')) return h;
+    engine::Logf(engine::LogLevel::kInfo, "api",
+                 "no shoald answers at %s: using an engine in this process",
+                 ClientSocketPath().c_str());
+  }
   std::shared_ptr<Core> core = g_core.lock();
   if (!core) {
     Options options;
@@ -55,6 +88,7 @@ HRESULT ProcessCore(std::shared_ptr<Core>* out) {
 using shoal::api::g_core_held;
 using shoal::api::g_initialized_threads;
 using shoal::api::g_mu;
+using shoal::api::g_service_core_held;
 using shoal::api::t_apartment;
 
 extern "C" HRESULT CoInitializeEx(LPVOID pvReserved, DWORD dwCoInit) {
@@ -76,9 +110,13 @@ extern "C" void CoUninitialize() {
   if (t_apartment.count == 0) return;  // unbalanced: ignored, as COM does
   --t_apartment.count;
   std::shared_ptr<shoal::api::Core> release;
+  std::shared_ptr<shoal::api::Core> release_service;
   {
     shoal::engine::MutexLock lock(g_mu);
-    if (--g_initialized_threads == 0) release = std::move(g_core_held);
+    if (--g_initialized_threads == 0) {
+      release = std::move(g_core_held);
+      release_service = std::move(g_service_core_held);
+    }
   }
   // `release` may be the last reference: the engine stops here, outside the lock.
 }
@@ -94,7 +132,7 @@ extern "C" HRESULT CoCreateInstance(REFCLSID rclsid, LPUNKNOWN pUnkOuter, DWORD 
   if ((dwClsContext & CLSCTX_ALL) == 0) return REGDB_E_CLASSNOTREG;
   return shoal::api::Guarded([&] {
     std::shared_ptr<shoal::api::Core> core;
-    const HRESULT h = shoal::api::ProcessCore(&core);
+    const HRESULT h = shoal::api::ProcessCore(dwClsContext, &core);
     if (FAILED(h)) return h;
     auto* manager = new shoal::api::ManagerObject(std::move(core));
     const HRESULT q = manager->QueryInterface(riid, ppv);

@@ -33,6 +33,7 @@ bool Valid(const JobProperties& p) {
       (!p.proxy_list.empty() || !p.proxy_bypass_list.empty())) {
     return false;
   }
+  if (p.owner_uid < -1 || p.owner_uid > 0xffffffffLL) return false;
   return CodePoints(p.proxy_list) <= kMaxProxyListChars &&
          CodePoints(p.proxy_bypass_list) <= kMaxProxyListChars;
 }
@@ -55,6 +56,7 @@ hr::HResult ApplyPatch(const JobPropertiesPatch& patch, JobProperties* props) {
   Set(patch.proxy_usage, &next.proxy_usage);
   Set(patch.proxy_list, &next.proxy_list);
   Set(patch.proxy_bypass_list, &next.proxy_bypass_list);
+  Set(patch.owner_uid, &next.owner_uid);
   if (!Valid(next)) return hr::kInvalidArg;
   *props = std::move(next);
   return hr::kOk;

@@ -103,6 +103,9 @@ struct JobPropertiesPatch {
   std::optional<std::int32_t> proxy_usage;
   std::optional<std::string> proxy_list;
   std::optional<std::string> proxy_bypass_list;
+  // Set only by the machine-wide service from the caller's SO_PEERCRED uid (a job's creator,
+  // or TakeOwnership); never read from a client's request (decision 0010).
+  std::optional<std::int64_t> owner_uid;
 };
 
 // What a backend does with a patch where it is applied (it cannot trust the caller's checks:
@@ -123,8 +126,10 @@ class Backend {
                                 std::shared_ptr<const JobHandle>* job) = 0;
   // Null when unknown or final.
   virtual std::shared_ptr<const JobHandle> FindJob(const Uuid& id) const = 0;
-  // Jobs not in a final state, in creation order.
-  virtual std::vector<std::shared_ptr<const JobHandle>> ListJobs() const = 0;
+  // Jobs not in a final state, in creation order: the caller's, or every user's when
+  // `all_users` (BG_JOB_ENUM_ALL_USERS; the service refuses it but to root). An in-process
+  // engine holds one user's jobs, so there the two lists are the same.
+  virtual std::vector<std::shared_ptr<const JobHandle>> ListJobs(bool all_users) const = 0;
 
   virtual hr::HResult AddFiles(const Uuid& id, std::vector<FileSpec> files) = 0;  // all or none
   virtual hr::HResult Resume(const Uuid& id) = 0;

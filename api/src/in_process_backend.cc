@@ -65,7 +65,7 @@ class InProcessBackend final : public Backend {
   std::shared_ptr<const JobHandle> FindJob(const Uuid& id) const override {
     return Wrap(engine_->FindJob(id));
   }
-  std::vector<std::shared_ptr<const JobHandle>> ListJobs() const override {
+  std::vector<std::shared_ptr<const JobHandle>> ListJobs(bool /*all_users*/) const override {
     std::vector<std::shared_ptr<const JobHandle>> jobs;
     for (auto& view : engine_->ListJobs()) jobs.push_back(Wrap(std::move(view)));
     return jobs;

@@ -35,9 +35,15 @@ HRESULT JobObject::Read(JobProperties* out) {
 }
 
 HRESULT JobObject::GetOwner(LPWSTR* pVal) {
-  // The Unix-user SID form (S-1-22-1-<uid>), as Samba maps Unix users: jobs belong to the
-  // user running the engine.
-  return Guarded([&] { return CopyOutUtf8("S-1-22-1-" + std::to_string(::getuid()), pVal); });
+  // The Unix-user SID form (S-1-22-1-<uid>), as Samba maps Unix users: the owner the service
+  // recorded from its creator's SO_PEERCRED, or in process the user running the engine.
+  return Guarded([&] {
+    JobProperties props;
+    const HRESULT h = Read(&props);
+    if (FAILED(h)) return h;
+    const std::int64_t uid = props.owner_uid >= 0 ? props.owner_uid : ::getuid();
+    return CopyOutUtf8("S-1-22-1-" + std::to_string(uid), pVal);
+  });
 }
 
 HRESULT JobObject::SetDisplayName(LPCWSTR Val) {

@@ -78,7 +78,8 @@ HRESULT ManagerObject::EnumJobs(DWORD dwFlags, IEnumBackgroundCopyJobs** ppEnum)
   return Guarded([&] {
     std::vector<IBackgroundCopyJob*> items;
     try {
-      for (const auto& job : core_->backend().ListJobs()) items.push_back(core_->JobObjectFor(job));
+      for (const auto& job : core_->backend().ListJobs((dwFlags & BG_JOB_ENUM_ALL_USERS) != 0))
+        items.push_back(core_->JobObjectFor(job));
       *ppEnum = new JobEnumerator(items);
     } catch (...) {
       for (IBackgroundCopyJob* j : items) j->Release();

@@ -22,6 +22,7 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   // The next stdout line (with its newline), or false at end of output.
   bool Line(std::string* line);
   // Reaps the child: its exit code, or 128 + the signal that ended it.

@@ -112,7 +112,7 @@ std::shared_ptr<const api::JobHandle> FakeBackend::FindJob(const api::Uuid& id) 
   return j->handle;
 }
 
-std::vector<std::shared_ptr<const api::JobHandle>> FakeBackend::ListJobs() const {
+std::vector<std::shared_ptr<const api::JobHandle>> FakeBackend::ListJobs(bool /*all_users*/) const {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<const api::JobHandle>> out;
   for (const api::Uuid& id : order_) {
@@ -200,7 +200,7 @@ hr::HResult FakeBackend::GetFiles(const api::Uuid& id, std::vector<api::FileInfo
   if (j == nullptr) return hr::kBgENotFound;
   out->clear();
   for (const api::FileSpec& s : j->files) {
-    out->push_back({s.remote_url, s.local_path, s.local_path + ".fake-part"});
+    out->push_back({s.remote_url, s.local_path, s.local_path + ".fake-part", s.client_path});
   }
   return hr::kOk;
 }

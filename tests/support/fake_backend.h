@@ -27,7 +27,7 @@ class FakeBackend final : public api::Backend {
   hr::HResult CreateJob(const std::string& display_name,
                         std::shared_ptr<const api::JobHandle>* job) override;
   std::shared_ptr<const api::JobHandle> FindJob(const api::Uuid& id) const override;
-  std::vector<std::shared_ptr<const api::JobHandle>> ListJobs() const override;
+  std::vector<std::shared_ptr<const api::JobHandle>> ListJobs(bool all_users) const override;
   hr::HResult AddFiles(const api::Uuid& id, std::vector<api::FileSpec> files) override;
   hr::HResult Resume(const api::Uuid& id) override;
   hr::HResult Suspend(const api::Uuid& id) override;

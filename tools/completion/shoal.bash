@@ -7,7 +7,8 @@ _shoal() {
   local cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      get | make-metainfo | seed | config | status | demo | sim)
+      get | make-metainfo | seed | config | status | demo | sim | jobs | cancel | suspend | \
+        resume | complete | wait | daemon)
         cmd=${COMP_WORDS[i]}
         break
         ;;
@@ -15,8 +16,8 @@ _shoal() {
   done
   COMPREPLY=()
   if [[ -z $cmd ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "get make-metainfo seed config status demo sim --version \
-      --help -h" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "get make-metainfo seed config status demo sim jobs \
+      cancel suspend resume complete wait daemon --version --help -h" -- "$cur")
     return 0
   fi
 
@@ -32,6 +33,10 @@ _shoal() {
     status) flags="--json" ;;
     demo) flags="--peers --size-mib --cdn-mib-s --seed-peer" ;;
     sim) flags="--out --keep --no-baselines" ;;
+    jobs) flags="--all-users --json" ;;
+    cancel | suspend | resume | complete | wait) flags="--json" ;;
+    daemon) flags="--user --system --socket --state-dir --cache-dir --idle-timeout
+                   --max-connections $net --version" ;;
   esac
 
   case $prev in
@@ -40,19 +45,21 @@ _shoal() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0
       ;;
-    --data-dir | --dir | --out)
+    --data-dir | --dir | --out | --state-dir | --cache-dir)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return 0
       ;;
     --sha256 | --retry-delay | --no-progress-timeout | --listen | --peer | --tracker | \
       --http-delay | --max-download-kbps | --max-upload-kbps | --web-seed | --piece-kib | \
-      --peers | --size-mib | --cdn-mib-s | --set)
+      --peers | --size-mib | --cdn-mib-s | --set | --socket | --idle-timeout | --max-connections)
       return 0  # a value to type: nothing to offer
       ;;
   esac
 
-  if [[ $cur == -* || $cmd == status || $cmd == config || $cmd == demo || $cmd == get ]]; then
+  if [[ $cur == -* || $cmd == status || $cmd == config || $cmd == demo || $cmd == get ||
+    $cmd == jobs || $cmd == cancel || $cmd == suspend || $cmd == resume || $cmd == complete ||
+    $cmd == wait || $cmd == daemon ]]; then
     # get's positional argument is a URL: offer its flags rather than local files.
     mapfile -t COMPREPLY < <(compgen -W "$flags -h --help" -- "$cur")
   else

@@ -84,6 +84,24 @@ struct ConfigArgs {
 };
 int RunConfig(const ConfigArgs& args);
 
+// `shoal jobs`: the caller's jobs in the service (every user's with --all-users, root only).
+struct JobsArgs {
+  bool all_users = false;
+  bool json = false;
+};
+int RunJobs(const JobsArgs& args);
+
+// `shoal cancel|suspend|resume|complete|wait JOB` against the service.
+struct JobCommandArgs {
+  std::string command;
+  std::string job;
+  bool json = false;
+};
+int RunJobCommand(const JobCommandArgs& args);
+
+// `shoal daemon ARGS...`: runs shoald with ARGS in this process's place.
+int RunDaemonCommand(const std::vector<std::string>& args);
+
 // Reads a whole file; false (and a message) if it cannot.
 bool ReadWholeFile(const std::string& path, std::string* data, std::string* error);
 // "shoal: <message>" on stderr.

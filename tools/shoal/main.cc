@@ -1,4 +1,5 @@
-// The `shoal` command line: get, make-metainfo, seed, config, demo, sim, status.
+// The `shoal` command line: get, make-metainfo, seed, config, demo, sim, status, and the
+// service's jobs, cancel, suspend, resume, complete, wait and daemon.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -106,6 +107,26 @@ int main(int argc, char** argv) {
       "status", "what this user's running `shoal get` and `shoal seed` processes are doing");
   st->add_flag("--json", status.json, "print the reports as a JSON array");
 
+  JobsArgs jobs;
+  auto* js = app.add_subcommand("jobs", "list this user's jobs in the service (shoald)");
+  js->add_flag("--all-users", jobs.all_users, "every user's jobs (root only)");
+  js->add_flag("--json", jobs.json, "print them as JSON");
+  JobCommandArgs job_cmd;
+  std::vector<CLI::App*> job_cmds;
+  for (const char* name : {"cancel", "suspend", "resume", "complete", "wait"}) {
+    auto* jc = app.add_subcommand(name, std::string(name) == "wait"
+                                            ? "wait until a service job is TRANSFERRED or in ERROR"
+                                            : std::string(name) + " a job in the service");
+    jc->add_option("job", job_cmd.job, "the job's id, {XXXXXXXX-...}")->required();
+    jc->add_flag("--json", job_cmd.json, "print the job as JSON");
+    job_cmds.push_back(jc);
+  }
+  std::vector<std::string> daemon_args;
+  auto* dm =
+      app.add_subcommand("daemon", "run shoald, the machine-wide service (its flags follow)");
+  dm->allow_extras();
+  dm->prefix_command();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,5 +148,12 @@ int main(int argc, char** argv) {
   if (*d) return RunDemo(demo);
   if (*sm) return RunSim(sim);
   if (*st) return RunStatus(status);
+  if (*js) return RunJobs(jobs);
+  for (CLI::App* jc : job_cmds) {
+    if (!*jc) continue;
+    job_cmd.command = jc->get_name();
+    return RunJobCommand(job_cmd);
+  }
+  if (*dm) return RunDaemonCommand(dm->remaining());
   return kExitBadInput;
 }

@@ -32,15 +32,15 @@ TEST(Activation, CoInitializeExCountsPerThread) {
 
 TEST(Activation, CoCreateInstanceRejectsUnknownClassesAndAggregation) {
   void* p = reinterpret_cast<void*>(1);
-  EXPECT_EQ(CoCreateInstance(IID_IBackgroundCopyJob, nullptr, CLSCTX_LOCAL_SERVER,
+  EXPECT_EQ(CoCreateInstance(IID_IBackgroundCopyJob, nullptr, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyManager, &p),
             REGDB_E_CLASSNOTREG);
   EXPECT_EQ(p, nullptr);
   RecordingCallback outer;
-  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, &outer, CLSCTX_LOCAL_SERVER,
+  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, &outer, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyManager, &p),
             CLASS_E_NOAGGREGATION);
-  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyManager, nullptr),
             E_POINTER);
 }
@@ -51,7 +51,7 @@ TEST(Activation, CoCreateInstanceGivesOneProcessWideManager) {
   ScopedEnv config("SHOAL_CONFIG", "");
   ASSERT_EQ(CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED), S_OK);
   Com<IBackgroundCopyManager> a;
-  ASSERT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+  ASSERT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyManager, a.PutVoid()),
             S_OK);
   GUID id;
@@ -70,7 +70,7 @@ TEST(Activation, CoCreateInstanceGivesOneProcessWideManager) {
   Com<IBackgroundCopyJob> found;
   EXPECT_EQ(b->GetJob(id, found.Put()), S_OK);
   void* p = reinterpret_cast<void*>(1);
-  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyJob, &p),
             E_NOINTERFACE);
   EXPECT_EQ(p, nullptr);
@@ -86,7 +86,7 @@ TEST(Activation, CoCreateInstanceWithABadConfigFileFailsCleanly) {
   testing::WriteFile(path, "{ \"listen_interface\": ");  // truncated JSON
   ScopedEnv config("SHOAL_CONFIG", path);
   void* p = reinterpret_cast<void*>(1);
-  const HRESULT h = CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+  const HRESULT h = CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_INPROC_SERVER,
                                      IID_IBackgroundCopyManager, &p);
   EXPECT_EQ(h, HRESULT_FROM_WIN32(13));  // ERROR_INVALID_DATA
   EXPECT_EQ(p, nullptr);
@@ -95,7 +95,7 @@ TEST(Activation, CoCreateInstanceWithABadConfigFileFailsCleanly) {
 TEST(Activation, CoCreateInstanceWithAMissingConfigFileFailsCleanly) {
   ScopedEnv config("SHOAL_CONFIG", "/nonexistent/shoal.json");
   void* p = reinterpret_cast<void*>(1);
-  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+  EXPECT_EQ(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_INPROC_SERVER,
                              IID_IBackgroundCopyManager, &p),
             HRESULT_FROM_WIN32(2));
   EXPECT_EQ(p, nullptr);

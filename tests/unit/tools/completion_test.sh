@@ -30,9 +30,11 @@ expect() {  # expect "WORDS" EXPECTED...
   [[ $got == "$want" ]] || fail "shoal ${words#shoal } -> [$(echo $got)], want [$(echo $want)]"
 }
 
-expect "shoal ''" --help --version -h config demo get make-metainfo seed sim status
+expect "shoal ''" --help --version -h config demo get make-metainfo seed sim status jobs cancel \
+  suspend resume complete wait daemon
 expect "shoal ma" make-metainfo
-expect "shoal s" seed sim status
+expect "shoal s" seed sim status suspend
+expect "shoal jobs --" --all-users --help --json
 expect "shoal get --no-" --no-config --no-http --no-progress-timeout
 expect "shoal --version get --max" --max-download-kbps --max-upload-kbps
 expect "shoal status --" --help --json
@@ -53,7 +55,7 @@ expect "shoal sim --out d" dir.d
 expect "shoal get http://cdn/x --data-dir ''" dir.d
 
 # Each subcommand's flags against its --help (CLI11 lists "-o,--output TEXT ...").
-for cmd in get make-metainfo seed config status demo sim; do
+for cmd in get make-metainfo seed config status demo sim jobs cancel suspend resume complete wait; do
   from_help=$("$shoal" "$cmd" --help | grep -E '^ +-' | sed -E 's/^ +//; s/ .*//' | tr ',' '\n' |
     sort -u)
   from_completion=$(complete_words shoal "$cmd" - | sort -u)

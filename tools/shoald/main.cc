@@ -1,0 +1,66 @@
+// shoald: the machine-wide delivery service (decision 0010, docs/local-api.md). --system (the
+// default as root) or --user; the paths can be overridden; the settings pack flags configure
+// its engine. Stops cleanly on SIGTERM or SIGINT.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "service/daemon.h"
+#include "shoal/version.h"
+#include "tools/shoal/settings_flags.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"shoald: the machine-wide shoal delivery service (local API over AF_UNIX)"};
+  app.set_version_flag("--version", std::string("shoald ") + shoal::Version());
+  bool user = false;
+  bool system = false;
+  std::string socket, state_dir, cache_dir;
+  int idle_timeout_s = 60;
+  std::size_t max_connections = 256;
+  auto* u = app.add_flag("--user", user,
+                         "user mode: $XDG_RUNTIME_DIR/shoal/shoal.sock, XDG dirs "
+                         "(the default when not root)");
+  app.add_flag("--system", system,
+               "system mode: /run/shoal/shoal.sock, /var/lib/shoal, "
+               "/var/cache/shoal (the default as root)")
+      ->excludes(u);
+  app.add_option("--socket", socket, "the socket to listen on");
+  app.add_option("--state-dir", state_dir, "the engine's state (jobs.db, resume data)");
+  app.add_option("--cache-dir", cache_dir, "the content store");
+  app.add_option("--idle-timeout", idle_timeout_s, "seconds before a silent connection is closed")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--max-connections", max_connections, "connections served at once")
+      ->check(CLI::Range(1, 100000));
+  shoal::cli::SettingsFlags settings;
+  settings.Add(&app, shoal::cli::NetShortcuts());
+  CLI11_PARSE(app, argc, argv);
+
+  shoal::service::DaemonConfig config;
+  if (user || (!system && ::geteuid() != 0)) {
+    std::string error;
+    if (!shoal::api::UserPaths(&config.paths, &error) && socket.empty()) {
+      std::fprintf(stderr, "shoald: %s\n", error.c_str());
+      return 2;
+    }
+    config.paths.system = false;
+  } else {
+    config.paths = shoal::api::SystemPaths();
+  }
+  if (!socket.empty()) config.paths.socket = socket;
+  if (!state_dir.empty()) config.paths.state_dir = state_dir;
+  if (!cache_dir.empty()) config.paths.cache_dir = cache_dir;
+  if (config.paths.state_dir.empty() || config.paths.cache_dir.empty()) {
+    std::fprintf(stderr, "shoald: give --state-dir and --cache-dir\n");
+    return 2;
+  }
+  if (!settings.Load(&config.settings, nullptr)) return 2;
+  config.limits.idle_timeout_ms = idle_timeout_s * 1000;
+  config.limits.max_connections = max_connections;
+  return shoal::service::RunDaemon(std::move(config));
+}
+
+namespace shoal::cli {
+// What settings_flags.cc reports bad input with (the CLI's own lives in seed.cc).
+void Complain(const std::string& message) { std::fprintf(stderr, "shoald: %s\n", message.c_str()); }
+}  // namespace shoal::cli
