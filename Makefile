@@ -30,6 +30,7 @@ test: build
 
 bench: build
 	@$(BUILD)/tests/bench/progress_bench
+	@$(BUILD)/tests/bench/service_progress_bench
 	@$(BUILD)/tests/bench/transfer_bench
 	@$(BUILD)/tests/bench/http_bench
 	@$(BUILD)/tests/bench/first_minute_bench

@@ -47,8 +47,8 @@ std::uint64_t Fnv1a(const std::string& s) {
   return h;
 }
 
-int RenameNoReplace(const char* from, const char* to) {
-  return static_cast<int>(::syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE));
+int RenameNoReplace(int dir_fd, const char* from, const char* to) {
+  return static_cast<int>(::syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_NOREPLACE));
 }
 
 }  // namespace
@@ -81,29 +81,34 @@ std::string TempName(const std::string& final_name, const std::string& tag,
 
 hr::HResult MoveIntoPlace(const std::string& temp, const std::string& final_path,
                           std::string* message) {
+  return MoveIntoPlaceAt(AT_FDCWD, temp, final_path, message);
+}
+
+hr::HResult MoveIntoPlaceAt(int dir_fd, const std::string& temp, const std::string& final_name,
+                            std::string* message) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     struct stat st {};
-    if (::lstat(final_path.c_str(), &st) != 0) {
+    if (::fstatat(dir_fd, final_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno != ENOENT) break;
-      ::chmod(temp.c_str(), 0666 & ~CurrentUmask());
+      ::fchmodat(dir_fd, temp.c_str(), 0666 & ~CurrentUmask(), 0);
       // Nothing there: keep it so (a FIFO created meanwhile is not replaced).
-      if (RenameNoReplace(temp.c_str(), final_path.c_str()) == 0) return hr::kOk;
+      if (RenameNoReplace(dir_fd, temp.c_str(), final_name.c_str()) == 0) return hr::kOk;
       if (errno == EEXIST) continue;
       if (errno != ENOSYS && errno != EINVAL) break;
-      if (std::rename(temp.c_str(), final_path.c_str()) == 0) return hr::kOk;
+      if (::renameat(dir_fd, temp.c_str(), dir_fd, final_name.c_str()) == 0) return hr::kOk;
       break;
     }
     if (!S_ISREG(st.st_mode)) {
-      *message = NotRegular(final_path, st.st_mode);
+      *message = NotRegular(final_name, st.st_mode);
       return hr::kInvalidArg;
     }
-    ::chmod(temp.c_str(), st.st_mode & 07777);
+    ::fchmodat(dir_fd, temp.c_str(), st.st_mode & 07777, 0);
     // rename(2) replaces the destination atomically: readers see the old file or the new.
-    if (std::rename(temp.c_str(), final_path.c_str()) == 0) return hr::kOk;
+    if (::renameat(dir_fd, temp.c_str(), dir_fd, final_name.c_str()) == 0) return hr::kOk;
     break;
   }
   const int err = errno;
-  *message = final_path + ": " + std::strerror(err);
+  *message = final_name + ": " + std::strerror(err);
   return hr::FromErrno(err);
 }
 

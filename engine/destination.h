@@ -25,5 +25,9 @@ std::string TempName(const std::string& final_name, const std::string& tag,
 // permission bits; a new file gets 0666 & ~umask, as if the caller had created it.
 hr::HResult MoveIntoPlace(const std::string& temp, const std::string& final_path,
                           std::string* message);
+// The same within the directory `dir_fd` is open on (AT_FDCWD: the working directory): both
+// names are relative to it, so a directory renamed or replaced meanwhile is never written.
+hr::HResult MoveIntoPlaceAt(int dir_fd, const std::string& temp, const std::string& final_name,
+                            std::string* message);
 
 }  // namespace shoal::engine

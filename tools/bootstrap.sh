@@ -18,6 +18,7 @@ packages=(
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
   iproute2                                           # ip(8): the download-mode test's network namespace
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
+  systemd libsystemd-dev                             # shoald: sd_notify, socket activation; `systemd-analyze verify` of its units
 )
 
 missing=()

@@ -18,6 +18,9 @@ using S = Settings;
 constexpr std::uint64_t kMaxRateKbps = std::numeric_limits<int>::max() / 1024;
 
 bool IsEndpoint(const std::string& text) { return ValidEndpoint(text); }
+bool IsMetricsEndpoint(const std::string& text) {
+  return text.empty() || ValidEndpoint(text) || ValidEndpoint("127.0.0.1:" + text);
+}
 
 std::vector<SettingEntry> MakeTable() {
   std::vector<SettingEntry> t = {
@@ -81,9 +84,13 @@ std::vector<SettingEntry> MakeTable() {
       {"job_inactivity_timeout_s", "SHOAL_JOB_INACTIVITY_TIMEOUT_S",
        "JobInactivityTimeout (BITS; DO's 30 days)", &S::job_inactivity_timeout_s,
        "seconds an unmodified unfinished job lives before it is cancelled; 0 = never"},
+      {"metrics_listen", "SHOAL_METRICS_LISTEN", "", &S::metrics_listen,
+       "shoald's Prometheus metrics listener, ip:port or a port (127.0.0.1); empty: off"},
   };
   t[0].valid = IsEndpoint;
   t[0].expects = "ip:port";
+  t.back().valid = IsMetricsEndpoint;
+  t.back().expects = "ip:port, a port, or empty";
   return t;
 }
 

@@ -105,6 +105,11 @@ struct Settings {
   // BITS JobInactivityTimeout, with DO's 30 days: an unfinished job (any state but
   // TRANSFERRED) not modified for this long is cancelled and its temp files deleted. 0 = never.
   std::uint32_t job_inactivity_timeout_s = 30 * 86400;
+
+  // --- The service (shoald) ---
+  // Where shoald serves Prometheus metrics (GET /metrics): "ip:port", or a bare port for
+  // 127.0.0.1. Empty = no metrics listener (the default).
+  std::string metrics_listen;
 };
 
 // Where one setting's effective value came from.

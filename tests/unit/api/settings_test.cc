@@ -267,6 +267,7 @@ TEST_F(SettingsTest, BadFileContentIsAnErrorNamingTheFileAndKey) {
       {R"({"peers": "10.0.0.1:1"})", Kind::kInvalid, "peers"},
       {R"({"peers": [1]})", Kind::kInvalid, "peers"},
       {R"({"listen_interface": "nowhere"})", Kind::kInvalid, "ip:port"},
+      {R"({"metrics_listen": "localhost"})", Kind::kInvalid, "ip:port, a port, or empty"},
       {R"([1, 2])", Kind::kMalformed, "not a JSON object"},
       {R"({"max_jobs": )", Kind::kMalformed, "parse"},
       {"", Kind::kMalformed, "parse"},

@@ -1,0 +1,175 @@
+#include "service/materialise.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>  // FICLONE
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "engine/destination.h"
+#include "engine/temp_files.h"
+#include "engine/types.h"
+
+namespace shoal::service {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int Release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+hr::HResult Fail(std::string* message, const std::string& what, int err) {
+  *message = what + ": " + std::strerror(err);
+  const hr::HResult h = hr::FromErrno(err);
+  return h == hr::kOk ? hr::kFail : h;
+}
+
+bool FallBack(int err) {
+  return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+// Copies [from, size) with read/write; 0 or the errno.
+int ReadWrite(int in, int out, std::uint64_t from, std::uint64_t size) {
+  std::vector<char> buf(1 << 20);
+  for (std::uint64_t at = from; at < size;) {
+    const ssize_t n = ::pread(in, buf.data(), buf.size(), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;  // the content shrank under us
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::pwrite(out, buf.data() + done, static_cast<std::size_t>(n - done),
+                                 static_cast<off_t>(at + done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return errno;
+      done += w;
+    }
+    at += static_cast<std::uint64_t>(n);
+  }
+  return 0;
+}
+
+// Fills `out` with the `size` bytes of `in`; 0 or the errno.
+int Copy(int in, int out, std::uint64_t size, CopyMethod* method) {
+  if (size > 0 && ::ioctl(out, FICLONE, in) == 0) {
+    *method = CopyMethod::kClone;
+    return 0;
+  }
+  *method = CopyMethod::kCopyFileRange;
+  loff_t off_in = 0, off_out = 0;
+  while (static_cast<std::uint64_t>(off_in) < size) {
+    const ssize_t n =
+        ::copy_file_range(in, &off_in, out, &off_out, static_cast<std::size_t>(size - off_in), 0);
+    if (n > 0) continue;
+    if (n == 0) return EIO;  // the content shrank under us
+    if (errno == EINTR) continue;
+    if (!FallBack(errno) || off_in != 0) return errno;
+    *method = CopyMethod::kReadWrite;
+    return ReadWrite(in, out, 0, size);
+  }
+  return 0;
+}
+
+// The temp file for `name` in `dir`, created and locked: the engine's rule for temp files that
+// die with their owner (engine/temp_files.h). -1 with errno.
+int CreateTemp(int dir, const std::string& name, std::string* temp) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string tag = engine::Uuid::Random().ToString().substr(1, 8);
+    *temp = engine::TempName(name, tag, engine::kEphemeralTempSuffix);
+    Fd fd(::openat(dir, temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return -1;
+    }
+    // An engine cleaning the folder may take the lock first and delete the file: then the
+    // name is gone (or another inode) and another name is tried.
+    struct stat mine {
+    }, now{};
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0 && ::fstat(fd.get(), &mine) == 0 &&
+        ::fstatat(dir, temp->c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        mine.st_ino == now.st_ino && mine.st_dev == now.st_dev) {
+      return fd.Release();
+    }
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+}  // namespace
+
+hr::HResult Materialise(int content_fd, const std::string& destination, std::string* message,
+                        MaterialiseResult* result) {
+  std::string ignored;
+  if (message == nullptr) message = &ignored;
+  const std::size_t slash = destination.rfind('/');
+  const std::string dir_path = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : destination.substr(0, slash);
+  const std::string name = slash == std::string::npos ? destination : destination.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    *message = destination + ": not a file name";
+    return hr::kInvalidArg;
+  }
+  const hr::HResult checked = engine::CheckDestination(destination, message);
+  if (hr::Failed(checked)) return checked;
+  struct stat src {};
+  if (::fstat(content_fd, &src) != 0) return Fail(message, "the finished content", errno);
+  if (!S_ISREG(src.st_mode)) {
+    *message = "the finished content is not a regular file";
+    return hr::kInvalidArg;
+  }
+  const Fd dir(::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.get() < 0) {
+    const int err = errno;
+    struct stat st {};
+    // O_DIRECTORY|O_NOFOLLOW on a symlink to a folder says ENOTDIR (or ELOOP).
+    if ((err == ELOOP || err == ENOTDIR) && ::lstat(dir_path.c_str(), &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      *message = dir_path + " is a symbolic link: the folder of a job's file must be a folder";
+      return hr::kInvalidArg;
+    }
+    return Fail(message, dir_path, err);
+  }
+  std::string temp;
+  const Fd out(CreateTemp(dir.get(), name, &temp));
+  if (out.get() < 0) return Fail(message, dir_path + "/" + name + " (its temp file)", errno);
+  const auto size = static_cast<std::uint64_t>(src.st_size);
+  CopyMethod method = CopyMethod::kReadWrite;
+  int err = Copy(content_fd, out.get(), size, &method);
+  if (err == 0 && ::fsync(out.get()) != 0) err = errno;
+  hr::HResult h = hr::kOk;
+  if (err != 0) {
+    h = Fail(message, destination, err);
+  } else {
+    h = engine::MoveIntoPlaceAt(dir.get(), temp, name, message);
+    if (hr::Failed(h)) *message = dir_path + "/" + *message;
+  }
+  if (hr::Failed(h)) {
+    ::unlinkat(dir.get(), temp.c_str(), 0);
+    return h;
+  }
+  ::fsync(dir.get());  // the rename itself survives a crash
+  if (result != nullptr) *result = {method, size};
+  return hr::kOk;
+}
+
+}  // namespace shoal::service
