@@ -392,8 +392,13 @@ void Engine::Impl::StartFile(Job& job, int index) {
 }
 
 bool Engine::Impl::Lone(const Job& job) const {
-  return options_.peers.empty() && options_.trackers.empty() && !options_.enable_lsd &&
-         job.peer_connections == 0;
+  if (!options_.peers.empty() || !options_.trackers.empty() || !peer_sources_.empty() ||
+      job.peer_connections > 0) {
+    return false;
+  }
+  // LSD finds a LAN peer within its first announce's answers (the peers that hear it dial
+  // back at once): none by then, and there is nothing to wait for (decision 0012).
+  return !options_.enable_lsd || NowS() - job.queued_at_s >= kLsdWindowS;
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {
