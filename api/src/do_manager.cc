@@ -106,7 +106,7 @@ HRESULT ManagerObject::EnumDownloads(const DO_DOWNLOAD_ENUM_CATEGORY* category,
   return Guarded([&] {
     std::vector<IUnknown*> items;
     try {
-      for (const auto& job : core_->backend().ListJobs()) {
+      for (const auto& job : core_->backend().ListJobs(/*all_users=*/false)) {
         auto* download = new DownloadObject(core_->JobObjectFor(job));
         bool keep = category == nullptr;
         if (!keep) {
