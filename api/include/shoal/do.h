@@ -54,7 +54,6 @@ inline HRESULT VariantClear(VARIANT* v) {
   return S_OK;
 }
 
-
 typedef enum _DODownloadState {
   DODownloadState_Created = 0,
   DODownloadState_Transferring = 1,
