@@ -214,7 +214,8 @@ void Engine::Impl::PauseTorrents(Job& job) {
   http_->Stop(job);
   cdn_->Reset(job);  // late answers are dropped by generation
   for (JobFile& f : job.files) {
-    f.fetching = false;
+    f.fetching = false;    // late answers are dropped by generation
+    f.prefetched = false;  // so a later file's sidecar is fetched ahead again on resume
     if (f.torrent >= 0) swarm_->Pause(f.torrent);
   }
 }

@@ -54,8 +54,6 @@ inline HRESULT VariantClear(VARIANT* v) {
   return S_OK;
 }
 
-#define DO_LENGTH_TO_EOF ((UINT64)(-1))
-
 typedef enum _DODownloadState {
   DODownloadState_Created = 0,
   DODownloadState_Transferring = 1,
@@ -113,7 +111,7 @@ typedef struct _DO_DOWNLOAD_STATUS {
 
 typedef struct _DO_DOWNLOAD_RANGE {
   UINT64 Offset;
-  UINT64 Length;  // not 0; DO_LENGTH_TO_EOF for the rest
+  UINT64 Length;  // not 0; DO_LENGTH_TO_EOF (bits.h) for the rest
 } DO_DOWNLOAD_RANGE;
 
 typedef struct _DO_DOWNLOAD_RANGES_INFO {
