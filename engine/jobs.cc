@@ -10,6 +10,7 @@
 #include "engine/bandwidth.h"
 #include "engine/crash_point.h"
 #include "engine/destination.h"
+#include "engine/download_mode.h"
 #include "engine/engine_impl.h"
 #include "engine/log.h"
 #include "engine/metainfo.h"
@@ -364,7 +365,8 @@ void Engine::Impl::StartFile(Job& job, int index) {
 }
 
 bool Engine::Impl::Lone(const Job& job) const {
-  return options_.peers.empty() && options_.trackers.empty() && !options_.enable_lsd &&
+  return options_.peers.empty() && options_.trackers.empty() &&
+         !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) &&
          job.peer_connections == 0;
 }
 

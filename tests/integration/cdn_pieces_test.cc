@@ -116,7 +116,6 @@ TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
     engine::EngineOptions o;
     o.listen_interface = "127.0.0.1:0";
     o.peers = std::move(peers);
-    o.enable_lsd = false;  // on by default: LAN peers could be found, so no client is lone
     o.delay_foreground_download_from_http_s = 60;
     o.delay_background_download_from_http_s = 60;
     std::string error;
