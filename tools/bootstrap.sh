@@ -14,7 +14,7 @@ packages=(
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
-  iproute2                                           # ip(8): the download-mode test's network namespace
+  iproute2                                           # ip(8), tc(8): the download-mode test's namespace, `shoal sim`'s emulated site
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
 )
 
