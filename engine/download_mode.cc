@@ -75,6 +75,26 @@ std::vector<std::pair<std::string, std::string>> LocalNetworkRanges() {
   return ranges;
 }
 
+bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_interface) {
+  if (!enable_lsd || !DownloadModeAllowsPeers(mode)) return false;
+  // "ip:port" or "[v6]:port", possibly several, comma-separated: any non-loopback one will do.
+  std::size_t start = 0;
+  while (start <= listen_interface.size()) {
+    const std::size_t end = std::min(listen_interface.find(',', start), listen_interface.size());
+    std::string host = listen_interface.substr(start, end - start);
+    host = host.substr(0, host.rfind(':'));
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    unsigned char a[16];
+    const bool v4 = inet_pton(AF_INET, host.c_str(), a) == 1;
+    const bool v6 = !v4 && inet_pton(AF_INET6, host.c_str(), a) == 1;
+    const bool loopback =
+        (v4 && a[0] == 127) || (v6 && IN6_IS_ADDR_LOOPBACK(reinterpret_cast<in6_addr*>(a)));
+    if (!loopback) return true;  // an interface, a LAN address or 0.0.0.0 / ::
+    start = end + 1;
+  }
+  return false;
+}
+
 std::string UrlHost(const std::string& url) {
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return "";

@@ -30,6 +30,11 @@ std::vector<std::pair<std::string, std::string>> LocalNetworkRanges();
 // 10.1.2.0..10.1.2.255); empty strings for an unparsable address or prefix.
 std::pair<std::string, std::string> SubnetRange(const std::string& address, int prefix);
 
+// Whether LSD runs: enabled, a mode that allows peers, and a listen interface that is not
+// loopback only (LSD finds peers on the LAN; engines listening on 127.0.0.x, tests and
+// loopback simulations, do not multicast to each other).
+bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_interface);
+
 // The host of "scheme://[user@]host[:port]/...", brackets of an IPv6 literal removed; "" when
 // there is none.
 std::string UrlHost(const std::string& url);

@@ -10,6 +10,7 @@
 #include "engine/bandwidth.h"
 #include "engine/crash_point.h"
 #include "engine/destination.h"
+#include "engine/download_mode.h"
 #include "engine/engine_impl.h"
 #include "engine/log.h"
 #include "engine/metainfo.h"
@@ -397,9 +398,10 @@ bool Engine::Impl::Lone(const Job& job) const {
       job.peer_connections > 0) {
     return false;
   }
-  // LSD finds a LAN peer within its first announce's answers (the peers that hear it dial
-  // back at once): none by then, and there is nothing to wait for (decision 0012).
-  return !options_.enable_lsd || NowS() - job.queued_at_s >= kLsdWindowS;
+  // Where LSD runs, it finds a LAN peer within its first announce's answers (the peers that
+  // hear it dial back at once): none by then, and there is nothing to wait for (decision 0012).
+  return !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) ||
+         NowS() - job.queued_at_s >= kLsdWindowS;
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {

@@ -188,12 +188,14 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
     }
   }
   p.set_str(sp::outgoing_interfaces, outgoing);
-  // Nothing reaches outward unless asked: no DHT, UPnP, NAT-PMP; LSD only when enabled.
+  // Nothing reaches outward unless asked: no DHT, UPnP, NAT-PMP; LSD on the LAN (decision
+  // 0010): on by default where the mode allows peers, never on a loopback-only listen.
   p.set_bool(sp::enable_dht, false);
   p.set_str(sp::dht_bootstrap_nodes, "");
   p.set_bool(sp::enable_upnp, false);
   p.set_bool(sp::enable_natpmp, false);
-  p.set_bool(sp::enable_lsd, options.enable_lsd && p2p);
+  p.set_bool(sp::enable_lsd,
+             LsdRuns(options.enable_lsd, options.download_mode, options.listen_interface));
   // Trackers, a metainfo file's included, reach only what the download mode allows.
   p.set_bool(sp::apply_ip_filter_to_trackers, true);
   // uTP is far slower than TCP on a LAN (libtorrent-notes §2).

@@ -16,7 +16,7 @@ packages=(
   nginx-light                                        # the reference plain-HTTP origin of http_bench
   apt-utils                                          # apt-ftparchive: the apt method test's repository
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
-  iproute2                                           # ip(8): the download-mode test's network namespace
+  iproute2                                           # ip(8), tc(8): the download-mode test's namespace, `shoal sim`'s emulated site
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
   systemd libsystemd-dev                             # shoald: sd_notify, socket activation; `systemd-analyze verify` of its units
 )

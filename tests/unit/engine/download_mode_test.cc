@@ -33,5 +33,23 @@ TEST(LocalNetworkRanges, HoldLoopbackButNotAllOfRfc1918) {
             ranges.end());
 }
 
+TEST(LsdRuns, OnTheLanWhereTheModeAllowsPeers) {
+  EXPECT_TRUE(LsdRuns(true, kDownloadModeLan, "0.0.0.0:0"));
+  EXPECT_TRUE(LsdRuns(true, kDownloadModeGroup, "10.77.0.10:6881"));
+  EXPECT_TRUE(LsdRuns(true, kDownloadModeLan, "[::]:6881"));
+  EXPECT_TRUE(LsdRuns(true, kDownloadModeLan, "127.0.0.1:0,10.0.0.5:6881"));
+  EXPECT_TRUE(LsdRuns(true, kDownloadModeLan, "eth0:6881"));  // a device name
+}
+
+TEST(LsdRuns, NeverOffTheLanOrWhereTheSettingsOrModeSayNo) {
+  EXPECT_FALSE(LsdRuns(false, kDownloadModeLan, "0.0.0.0:0"));
+  for (auto mode : {kDownloadModeHttpOnly, kDownloadModeSimple, kDownloadModeBypass}) {
+    EXPECT_FALSE(LsdRuns(true, mode, "0.0.0.0:0")) << mode;
+  }
+  EXPECT_FALSE(LsdRuns(true, kDownloadModeLan, "127.0.0.1:0"));
+  EXPECT_FALSE(LsdRuns(true, kDownloadModeLan, "127.0.0.12:7000"));
+  EXPECT_FALSE(LsdRuns(true, kDownloadModeLan, "[::1]:0"));
+}
+
 }  // namespace
 }  // namespace shoal::engine

@@ -89,6 +89,34 @@ TEST_F(SimScenarioFile, ReadsEveryKnob) {
   EXPECT_EQ(s->peer_up_bytes_per_s, 2u << 20);
 }
 
+TEST_F(SimScenarioFile, ReadsTheEmulatedSiteKnobsAndLsdIsItsDefault) {
+  std::string error;
+  auto s = LoadScenario(Write(R"({"netns":true,"peers":4,"lan_mbit_s":100,"wan_latency_ms":30,
+                "far_peer":true})"),
+                        &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_TRUE(s->netns && s->lsd && s->far_peer);
+  EXPECT_EQ(s->lan_bits_per_s, 100000000u);
+  EXPECT_EQ(s->wan_latency_ms, 30u);
+  // Each peer's link caps both ways (12.5 MB/s): here F/d_min, 10.7 s, beats F/u_s, 8 s.
+  const Bound b = ComputeBound(*s, 512 << 10);
+  EXPECT_NEAR(b.t_min_s, 128.0 * (1 << 20) / 12.5e6, 0.01);
+  s = LoadScenario(Write(R"({"netns":true,"lsd":false})"), &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_FALSE(s->lsd);
+}
+
+TEST_F(SimScenarioFile, RejectsEmulatedSiteKnobsWithoutNetns) {
+  std::string error;
+  for (const char* json : {R"({"lsd":true})", R"({"far_peer":true})", R"({"wan_latency_ms":5})",
+                           R"({"lan_mbit_s":100})"}) {
+    EXPECT_FALSE(LoadScenario(Write(json), &error)) << json;
+    EXPECT_NE(error.find("need \"netns\": true"), std::string::npos) << error;
+  }
+  EXPECT_FALSE(LoadScenario(Write(R"({"netns":true,"lan_mbit_s":-1})"), &error));
+  EXPECT_NE(error.find("lan_mbit_s"), std::string::npos) << error;
+}
+
 TEST_F(SimScenarioFile, RejectsTyposBadPeersAndBadChurn) {
   std::string error;
   EXPECT_FALSE(LoadScenario(Write(R"({"peer":4})"), &error));
