@@ -21,6 +21,8 @@ constexpr std::size_t kInflightAlone = 4;
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
 constexpr double kStealAfterS = 2.0;
+// How long a piece may stay in the swarm's download queue before the CDN may take it.
+constexpr double kPeerStallS = 5.0;
 
 }  // namespace
 
@@ -121,6 +123,22 @@ void CdnPump::Pump(Job& job) {
         it = f.cdn.ban_lifts_at_s.erase(it);
       }
     }
+    // When each piece peers are downloading was first seen so: one that stays so for
+    // kPeerStallS is stuck on a peer that does not deliver (libtorrent gives up on a request
+    // only after its 60 s timeout), and the CDN may take it as if no peer had it.
+    for (std::size_t p = 0; p < status.downloading.size(); ++p) {
+      if (status.downloading[p]) f.cdn.downloading_since_s.emplace(static_cast<int>(p), now);
+    }
+    for (auto it = f.cdn.downloading_since_s.begin(); it != f.cdn.downloading_since_s.end();) {
+      const auto p = static_cast<std::size_t>(it->first);
+      it = p < status.downloading.size() && status.downloading[p]
+               ? std::next(it)
+               : f.cdn.downloading_since_s.erase(it);
+    }
+    auto stalled = [&](std::size_t p) {
+      const auto it = f.cdn.downloading_since_s.find(static_cast<int>(p));
+      return it != f.cdn.downloading_since_s.end() && now - it->second >= kPeerStallS;
+    };
     std::vector<bool> eligible(status.availability.size());
     enum Pass { kOwned, kUnavailable, kAny };
     auto fill = [&](Pass pass) {
@@ -129,10 +147,11 @@ void CdnPump::Pump(Job& job) {
         const int piece = static_cast<int>(p);
         // A piece being downloaded is the peers' unless no connected peer has it: a partial
         // piece whose sender left (or was banned) would otherwise wait forever.
-        const bool peers_busy = status.downloading[p] && status.availability[p] > 0;
+        const bool stuck = stalled(p);
+        const bool peers_busy = status.downloading[p] && status.availability[p] > 0 && !stuck;
         eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !peers_busy &&
                       f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
-                      (pass == kAny || status.availability[p] == 0) &&
+                      (pass == kAny || status.availability[p] == 0 || stuck) &&
                       (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
       }

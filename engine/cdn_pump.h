@@ -42,6 +42,8 @@ struct CdnFileState {
   // its answer was in flight, but a peer's bad blocks may have been in the same piece, so a ban
   // is not forever while peers may be the culprit (one more try per kBanS, never a loop).
   std::map<int, double> ban_lifts_at_s;
+  // Pieces the swarm is downloading from peers, and since when (CdnPump::Pump's stall rule).
+  std::map<int, double> downloading_since_s;
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;

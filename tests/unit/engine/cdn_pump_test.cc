@@ -386,9 +386,9 @@ TEST_F(CdnPumpTest, APartialPieceNoConnectedPeerHasIsTheCdns) {
   status.peers = {"10.0.0.2"};
   status.availability = {1, 0};
   status.downloading = {true, true};
-  control_.now_s = 100;  // past the steal delay: ownership does not matter
+  control_.now_s = 100;
   pump_.Pump(job);
-  control_.now_s = 200;
+  control_.now_s = 102;  // past the steal delay (ownership does not matter), not a stall yet
   pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 1u);
   EXPECT_EQ(fetcher_.pending.front().first.offset, kPiece);
@@ -408,6 +408,28 @@ TEST_F(CdnPumpTest, AnAnswerForAPiecePeersSuppliedMeanwhileFreesItsSlot) {
   control_.RunPosted();
   EXPECT_TRUE(swarm_.torrents[1].added_pieces.empty());
   EXPECT_EQ(CdnPump::InFlight(job.files[0]), 3u);
+}
+
+// A piece peers are downloading that stays so (a peer that does not deliver: libtorrent
+// re-requests only after its 60 s request timeout): after kPeerStallS the CDN takes it, though
+// a connected peer has it (the emulated site stalled a minute one piece short).
+TEST_F(CdnPumpTest, APieceStuckOnAPeerIsTheCdnsAfterAFewSeconds) {
+  Job& job = StartJob(2);
+  auto& status = swarm_.torrents[1].status;
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2"};
+  status.availability = {1, 1};
+  status.downloading = {false, true};
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);
+  control_.now_s = 100;
+  pump_.Pump(job);
+  control_.now_s = 103;  // downloading for 3 s: still the peers'
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = 105.5;  // 5.5 s
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, kPiece);
 }
 
 }  // namespace
