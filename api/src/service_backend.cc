@@ -336,7 +336,12 @@ void ServiceBackend::ReadEvents() {
     const int fd = ConnectUnix(client_.socket_path());
     if (fd >= 0) {
       {
+        // The destructor sets stop_ before it looks for stream_fd_: one of the two sees the other.
         std::lock_guard<std::mutex> lock(stream_mu_);
+        if (stop_) {
+          ::close(fd);
+          break;
+        }
         stream_fd_ = fd;
       }
       FdStream s(fd, -1);

@@ -72,5 +72,32 @@ TEST(ServiceCli, ListsWaitsAndCompletesAServiceJob) {
   EXPECT_NE(down.err.find("no shoald answers"), std::string::npos) << down.err;
 }
 
+TEST(ServiceCli, GetSubmitsToTheServiceWithService) {
+  TempDir dir;
+  std::string error;
+  auto origin = FaultOrigin::Start(&error);
+  ASSERT_TRUE(origin) << error;
+  const std::string data = RandomBytes(200 << 10, 5);
+  origin->Put("/g.bin", data);
+  ServiceProcess service(dir.path().string());
+  ASSERT_TRUE(service.Start(&error)) << error;
+  const std::string out = dir / "g.bin";
+  CliRun get =
+      Shoal(dir, service.socket(),
+            {"get", origin->Url("/g.bin"), "-o", out, "--http-only", "--service", "--json"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(nlohmann::json::parse(get.out)["state"], "complete");
+  EXPECT_EQ(ReadFile(out), data);
+  // The engine that fetched it was the service's: this command ran none.
+  EXPECT_EQ(get.err.find("cannot start the engine"), std::string::npos);
+  CliRun list = Shoal(dir, service.socket(), {"jobs", "--json"});
+  ASSERT_EQ(list.code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(list.out).empty()) << "completed: out of the queue";
+  EXPECT_FALSE(ListDir(service.cache_dir() + "/jobs").empty()) << "the store kept its copy";
+  CliRun down = Shoal(dir, dir / "none.sock",
+                      {"get", origin->Url("/g.bin"), "-o", dir / "h.bin", "--service"});
+  EXPECT_EQ(down.code, 1) << down.err;
+}
+
 }  // namespace
 }  // namespace shoal::testing

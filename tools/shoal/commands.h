@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/shoal/com_ptr.h"
 #include "tools/shoal/settings_flags.h"
 
 namespace shoal::cli {
@@ -39,6 +40,9 @@ struct GetArgs {
   // With no data_dir configured, use DefaultDataDir(): the job persists, and running the same
   // command again after an interruption continues it.
   bool resume = false;
+  // Submit to the machine-wide service (shoald) instead of an engine of this process: the job
+  // outlives the command, Ctrl-C suspends it and a rerun continues it.
+  bool service = false;
   // The engine's settings: file, SHOAL_*, then --listen, --peer, --data-dir... and --set.
   SettingsFlags settings;
 };
@@ -98,6 +102,10 @@ struct JobCommandArgs {
   bool json = false;
 };
 int RunJobCommand(const JobCommandArgs& args);
+
+// The service's manager through CoCreateInstance(CLSCTX_LOCAL_SERVER), never an engine in
+// process: kExitOk, or kExitFailed after saying that no shoald answers.
+int ConnectToService(ComPtr<IBackgroundCopyManager>* manager);
 
 // `shoal daemon ARGS...`: runs shoald with ARGS in this process's place.
 int RunDaemonCommand(const std::vector<std::string>& args);

@@ -110,9 +110,12 @@ int RunGet(const GetArgs& args) {
       return kExitBadInput;
     }
   }
-  const bool durable = !options.data_dir.empty();
+  // Service jobs are durable in the service's own state.
+  const bool durable = !options.data_dir.empty() || args.service;
   ComPtr<IBackgroundCopyManager> manager;
-  if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
+  if (args.service) {
+    if (const int code = ConnectToService(&manager); code != kExitOk) return code;
+  } else if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
     Complain("cannot start the engine: " + error);
     return kExitBadInput;
   }
@@ -175,6 +178,7 @@ int RunGet(const GetArgs& args) {
     }
     if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
     if (g_interrupted && durable) {
+      if (args.service) job.Suspend();  // else it would go on in the service
       Complain("interrupted; run the same command again to continue");
       return kExitInterrupted;
     }

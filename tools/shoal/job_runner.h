@@ -38,6 +38,7 @@ class JobRunner {
   HRESULT ErrorCode() const;
   HRESULT Complete() { return job_->Complete(); }
   HRESULT Cancel() { return job_->Cancel(); }
+  HRESULT Suspend() { return job_->Suspend(); }
   // The job's DO-style statistics (IShoalJob3); zeros if unavailable.
   SHOAL_TRANSFER_STATS Stats() const {
     SHOAL_TRANSFER_STATS s{};

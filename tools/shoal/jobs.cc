@@ -32,7 +32,9 @@ std::string PinSocket() {
   return path;
 }
 
-int Connect(ComPtr<IBackgroundCopyManager>* manager) {
+}  // namespace
+
+int ConnectToService(ComPtr<IBackgroundCopyManager>* manager) {
   const std::string socket = PinSocket();
   const HRESULT h = CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
                                      IID_IBackgroundCopyManager, manager->PutVoid());
@@ -43,6 +45,8 @@ int Connect(ComPtr<IBackgroundCopyManager>* manager) {
   }
   return kExitOk;
 }
+
+namespace {
 
 bool ParseGuid(const std::string& text, GUID* out) {
   std::string t = text;
@@ -95,7 +99,7 @@ nlohmann::json Describe(IBackgroundCopyJob* job) {
 
 int RunJobs(const JobsArgs& args) {
   ComPtr<IBackgroundCopyManager> manager;
-  if (const int code = Connect(&manager); code != kExitOk) return code;
+  if (const int code = ConnectToService(&manager); code != kExitOk) return code;
   ComPtr<IEnumBackgroundCopyJobs> jobs;
   const HRESULT h = manager->EnumJobs(args.all_users ? BG_JOB_ENUM_ALL_USERS : 0, jobs.Put());
   if (FAILED(h)) {
@@ -131,7 +135,7 @@ int RunJobCommand(const JobCommandArgs& args) {
     return kExitBadInput;
   }
   ComPtr<IBackgroundCopyManager> manager;
-  if (const int code = Connect(&manager); code != kExitOk) return code;
+  if (const int code = ConnectToService(&manager); code != kExitOk) return code;
   ComPtr<IBackgroundCopyJob> job;
   HRESULT h = manager->GetJob(id, job.Put());
   if (FAILED(h)) {

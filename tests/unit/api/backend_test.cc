@@ -345,5 +345,19 @@ TEST(CoreOverABackend, AFactoryThatFailsIsEFailWithItsReason) {
   EXPECT_EQ(core, nullptr);
 }
 
+TEST_F(OverFakeBackend, GetOwnerReportsTheRecordedOwner) {
+  LPWSTR owner = nullptr;
+  ASSERT_EQ(job_->GetOwner(&owner), S_OK);
+  EXPECT_EQ(std::wstring(owner), L"S-1-22-1-" + std::to_wstring(::getuid()))
+      << "no owner recorded: the user running the engine";
+  CoTaskMemFree(owner);
+  api::JobPropertiesPatch patch;
+  patch.owner_uid = 4242;  // as the service records its creator's SO_PEERCRED uid
+  ASSERT_EQ(fake_->SetProperties(id_, patch), hr::kOk);
+  ASSERT_EQ(job_->GetOwner(&owner), S_OK);
+  EXPECT_EQ(std::wstring(owner), L"S-1-22-1-4242");
+  CoTaskMemFree(owner);
+}
+
 }  // namespace
 }  // namespace shoal::apitest
