@@ -1,6 +1,12 @@
 #include "tools/shoal/job_runner.h"
 
 namespace shoal::cli {
+namespace {
+
+// The descriptions' language: en-US (BITS refuses LanguageId 0 with E_INVALIDARG).
+constexpr DWORD kLanguage = 0x0409;
+
+}  // namespace
 
 const char* StateName(BG_JOB_STATE s) {
   switch (s) {
@@ -46,7 +52,7 @@ HRESULT JobRunner::Start(IBackgroundCopyManager* manager, const JobSpec& spec,
     } else {
       LPWSTR text = nullptr;
       std::string why;
-      if (SUCCEEDED(manager->GetErrorDescription(hr, 0, &text))) why = " " + TakeString(text);
+      if (SUCCEEDED(manager->GetErrorDescription(hr, kLanguage, &text))) why = " " + TakeString(text);
       *error = "cannot add " + spec.path + ": " + DescribeHr(hr) + why;
     }
     return hr;
@@ -119,7 +125,7 @@ std::string JobRunner::ErrorText() const {
   err->GetError(&ctx, &code);
   LPWSTR desc = nullptr;
   std::string text = DescribeHr(code);
-  if (SUCCEEDED(err->GetErrorDescription(0, &desc))) text += " " + TakeString(desc);
+  if (SUCCEEDED(err->GetErrorDescription(kLanguage, &desc))) text += " " + TakeString(desc);
   return text;
 }
 
