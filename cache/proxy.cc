@@ -1,0 +1,443 @@
+#include "cache/proxy.h"
+
+#include <curl/curl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>  // before asio (Boost 1.74 under C++20)
+
+#include "cache/origin_fetch.h"
+#include "cache/pages.h"
+#include "cache/request_target.h"
+#include "origin/http_range.h"
+
+namespace shoal::cache {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Request = http::request<http::empty_body>;
+
+namespace {
+
+std::int64_t WallNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Head(int status, const std::string& extra) {
+  return "HTTP/1.1 " + std::to_string(status) + " " +
+         std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\r\n" + extra +
+         "Via: 1.1 shoal-cache\r\n\r\n";
+}
+
+bool Send(tcp::socket& s, const std::string& data) {
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(data), ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct CacheProxy::Impl {
+  ProxyOptions o;
+  std::unique_ptr<Store> store;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::thread accept_thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::set<int> conns;
+  int live = 0;
+  std::atomic<bool> stopping{false};
+  std::mutex fetch_mu;
+  std::map<std::string, std::shared_ptr<OriginFetch>> fetches;
+  std::atomic<std::uint64_t> requests{0}, hits{0}, misses{0}, revalidated{0}, passed{0},
+      from_store{0}, from_fill{0}, from_origin{0}, tunnels{0}, tunneled{0}, origin_fetches{0};
+
+  std::int64_t Now() const { return o.store.now ? o.store.now() : WallNow(); }
+
+  void AcceptLoop() {
+    for (;;) {
+      tcp::socket sock(io);
+      boost::system::error_code ec;
+      acceptor.accept(sock, ec);
+      if (stopping) return;
+      if (ec) continue;
+      std::unique_lock lock(mu);
+      if (live >= o.max_connections) {
+        lock.unlock();
+        Send(sock, Head(503, "Content-Length: 0\r\nConnection: close\r\n"));
+        continue;
+      }
+      ++live;
+      conns.insert(sock.native_handle());
+      lock.unlock();
+      std::thread([this, s = std::move(sock)]() mutable {
+        const int fd = s.native_handle();
+        Serve(s);
+        std::lock_guard l(mu);
+        conns.erase(fd);
+        --live;
+        cv.notify_all();
+      }).detach();
+    }
+  }
+
+  void Serve(tcp::socket& sock) {
+    timeval tv{o.idle_timeout_s, 0};
+    setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    boost::beast::flat_buffer buf;
+    while (!stopping) {
+      http::request_parser<http::empty_body> parser;
+      parser.header_limit(16 * 1024);
+      boost::system::error_code ec;
+      http::read(sock, buf, parser, ec);
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) return;
+      if (ec) {
+        const int status = ec == http::error::header_limit ? 431 : 400;
+        if (buf.size() > 0 || parser.got_some()) {
+          Send(sock, Head(status, "Content-Length: 0\r\nConnection: close\r\n"));
+        }
+        return;
+      }
+      ++requests;
+      const Request& req = parser.get();
+      if (req[http::field::via].find("shoal-cache") != boost::beast::string_view::npos) {
+        Send(sock, Head(508, "Content-Length: 0\r\nConnection: close\r\n"));
+        return;
+      }
+      const RequestTarget t = ResolveTarget(std::string(req.method_string()),
+                                            std::string(req.target()), o.connect_ports);
+      bool keep = req.keep_alive();
+      switch (t.kind) {
+        case RequestTarget::Kind::kError:
+          keep =
+              keep && Send(sock, Head(t.status, "Content-Type: text/plain\r\nContent-Length: " +
+                                                    std::to_string(t.message.size() + 1) + "\r\n") +
+                                     t.message + "\n");
+          break;
+        case RequestTarget::Kind::kTunnel:
+          Tunnel(sock, buf, t);
+          return;
+        case RequestTarget::Kind::kLocal:
+          keep = keep && Local(sock, req, t.path);
+          break;
+        case RequestTarget::Kind::kFetch:
+          keep = keep && Fetch(sock, req, t.url);
+          break;
+      }
+      if (!keep) return;
+    }
+  }
+
+  bool Local(tcp::socket& sock, const Request& req, const std::string& path) {
+    std::string body, type;
+    if (path == "/shoal/v1/stats") {
+      body = StatsToJson(Snapshot());
+      type = "application/json";
+    } else if (path == "/shoal/v1/status") {
+      body = StatusPageHtml();
+      type = "text/html; charset=utf-8";
+    } else {
+      return Send(sock, Head(404, "Content-Length: 0\r\n"));
+    }
+    const bool head = req.method() == http::verb::head;
+    return Send(sock, Head(200, "Content-Type: " + type + "\r\nCache-Control: no-store\r\n" +
+                                    "Content-Length: " + std::to_string(body.size()) + "\r\n") +
+                          (head ? "" : body));
+  }
+
+  std::shared_ptr<OriginFetch> StartFetch(const std::string& url, const EntryMeta* stale,
+                                          bool shared) {
+    FetchRequest r;
+    r.url = url;
+    if (stale) {
+      r.if_none_match = stale->etag;
+      r.if_modified_since = stale->last_modified;
+    }
+    r.upstream_proxy = o.upstream_proxy;
+    r.ca_file = o.ca_file;
+    r.rules = o.rules;
+    r.now = [this] { return Now(); };
+    ++origin_fetches;
+    auto forget = [this, url](OriginFetch& f) {
+      std::lock_guard lock(fetch_mu);
+      auto it = fetches.find(url);
+      if (it != fetches.end() && it->second.get() == &f) fetches.erase(it);
+    };
+    return OriginFetch::Start(
+        store.get(), r,
+        [forget, shared](OriginFetch& f) {
+          if (shared && !f.storable()) forget(f);  // not shared with later requests
+        },
+        [this, forget, shared](OriginFetch& f) {
+          from_origin += f.origin_bytes();
+          if (shared) forget(f);
+        });
+  }
+
+  bool Fetch(tcp::socket& sock, const Request& req, const std::string& url) {
+    for (int attempt = 0; attempt < 3 && !stopping; ++attempt) {
+      std::shared_ptr<Handle> h = store->Lookup(url);
+      if (h && h->meta().fresh_until > Now()) {
+        ++hits;
+        return ServeStored(sock, req, *h, "HIT");
+      }
+      std::shared_ptr<OriginFetch> f;
+      bool leader = false;
+      {
+        std::lock_guard lock(fetch_mu);
+        auto it = fetches.find(url);
+        if (it != fetches.end()) {
+          f = it->second;
+        } else {
+          f = StartFetch(url, h ? &h->meta() : nullptr, true);
+          fetches[url] = f;
+          leader = true;
+        }
+      }
+      if (!f->WaitHeaders()) {
+        const std::string msg = "origin unreachable: " + f->error() + "\n";
+        return Send(sock, Head(502, "Content-Type: text/plain\r\nContent-Length: " +
+                                        std::to_string(msg.size()) + "\r\n") +
+                              msg);
+      }
+      const int status = f->headers().status;
+      if (status == 304) {
+        if (!h) continue;  // someone else's revalidation: look again
+        ++hits;
+        ++revalidated;
+        return ServeStored(sock, req, *h, "REVALIDATED");
+      }
+      if (status == 200 && !f->storable() && !leader) {
+        f = StartFetch(url, nullptr, false);  // a private answer is not shared: fetch our own
+        if (!f->WaitHeaders()) return Send(sock, Head(502, "Content-Length: 0\r\n"));
+      }
+      if (f->storable()) {
+        ++misses;
+      } else {
+        ++passed;
+      }
+      return ServeFetch(sock, req, *f);
+    }
+    return Send(sock, Head(503, "Content-Length: 0\r\nRetry-After: 1\r\n"));
+  }
+
+  // Client validators matching the stored ones: 304.
+  static bool NotModified(const Request& req, const EntryMeta& m) {
+    const auto inm = req[http::field::if_none_match];
+    if (!inm.empty()) return !m.etag.empty() && std::string(inm) == m.etag;
+    const auto ims = req[http::field::if_modified_since];
+    return !ims.empty() && !m.last_modified.empty() && std::string(ims) == m.last_modified;
+  }
+
+  static std::string EntityHeaders(const std::string& type, const std::string& etag,
+                                   const std::string& modified, const std::string& cc) {
+    std::string s;
+    if (!type.empty()) s += "Content-Type: " + type + "\r\n";
+    if (!etag.empty()) s += "ETag: " + etag + "\r\n";
+    if (!modified.empty()) s += "Last-Modified: " + modified + "\r\n";
+    if (!cc.empty()) s += "Cache-Control: " + cc + "\r\n";
+    return s;
+  }
+
+  bool ServeStored(tcp::socket& sock, const Request& req, const Handle& h, const char* how) {
+    const EntryMeta& m = h.meta();
+    std::string extra = EntityHeaders(m.content_type, m.etag, m.last_modified, "") +
+                        "X-Cache: " + how + "\r\nAccept-Ranges: bytes\r\n";
+    if (NotModified(req, m)) return Send(sock, Head(304, extra));
+    return SendRanged(sock, req, extra, h.fd(), m.size, nullptr, &from_store);
+  }
+
+  bool ServeFetch(tcp::socket& sock, const Request& req, OriginFetch& f) {
+    const OriginHeaders& oh = f.headers();
+    std::string extra = EntityHeaders(oh.content_type, oh.etag, oh.last_modified, oh.cache_control);
+    if (oh.status != 200) {  // passed through as it comes, never stored
+      const std::uint64_t size = oh.content_length >= 0
+                                     ? static_cast<std::uint64_t>(oh.content_length)
+                                     : f.WaitBytes(UINT64_MAX);
+      const std::string head = Head(
+          oh.status, extra + "X-Cache: PASS\r\nContent-Length: " + std::to_string(size) + "\r\n");
+      if (!Send(sock, head)) return false;
+      return req.method() == http::verb::head || SendBody(sock, f.fd(), 0, size, &f, &from_fill);
+    }
+    extra += std::string("X-Cache: ") + (f.storable() ? "MISS" : "PASS") +
+             "\r\nAccept-Ranges: bytes\r\n";
+    if (oh.content_length >= 0) {
+      return SendRanged(sock, req, extra, f.fd(), static_cast<std::uint64_t>(oh.content_length), &f,
+                        &from_fill);
+    }
+    if (req[http::field::range].empty()) {  // length unknown: delimited by closing
+      if (!Send(sock, Head(200, extra + "Connection: close\r\n"))) return false;
+      if (req.method() != http::verb::head) SendBody(sock, f.fd(), 0, UINT64_MAX, &f, &from_fill);
+      return false;
+    }
+    f.WaitBytes(UINT64_MAX);  // returns once the fill ended
+    if (!f.Succeeded()) return false;
+    return SendRanged(sock, req, extra, f.fd(), f.WaitBytes(UINT64_MAX), &f, &from_fill);
+  }
+
+  bool SendRanged(tcp::socket& sock, const Request& req, std::string extra, int fd,
+                  std::uint64_t size, OriginFetch* f, std::atomic<std::uint64_t>* counter) {
+    origin::ByteRange r{0, size};
+    const auto range = req[http::field::range];
+    int status = 200;
+    if (!range.empty()) {
+      switch (origin::ParseRange(std::string(range), size, &r)) {
+        case origin::RangeResult::kFull:
+          r = {0, size};
+          break;
+        case origin::RangeResult::kPartial:
+          status = 206;
+          extra += "Content-Range: bytes " + std::to_string(r.first) + "-" +
+                   std::to_string(r.first + r.length - 1) + "/" + std::to_string(size) + "\r\n";
+          break;
+        case origin::RangeResult::kUnsatisfiable:
+          return Send(sock, Head(416, "Content-Range: bytes */" + std::to_string(size) +
+                                          "\r\nContent-Length: 0\r\n"));
+      }
+    }
+    if (!Send(sock, Head(status, extra + "Content-Length: " + std::to_string(r.length) + "\r\n"))) {
+      return false;
+    }
+    if (req.method() == http::verb::head) return true;
+    return SendBody(sock, fd, r.first, r.length, f, counter);
+  }
+
+  // Sends [first, first+length) of fd, waiting for a fill's bytes; false when cut short.
+  bool SendBody(tcp::socket& sock, int fd, std::uint64_t first, std::uint64_t length,
+                OriginFetch* f, std::atomic<std::uint64_t>* counter) {
+    std::vector<char> buf(256 * 1024);
+    std::uint64_t pos = first;
+    const std::uint64_t end = length == UINT64_MAX ? UINT64_MAX : first + length;
+    while (pos < end) {
+      std::uint64_t avail = end;
+      if (f) {
+        avail = f->WaitBytes(pos);
+        if (avail <= pos) return false;  // the fill ended before these bytes
+      }
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>({buf.size(), end - pos, avail - pos}));
+      const ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(pos));
+      if (n <= 0) return false;
+      boost::system::error_code ec;
+      asio::write(sock, asio::buffer(buf.data(), static_cast<std::size_t>(n)), ec);
+      if (ec) return false;
+      *counter += static_cast<std::uint64_t>(n);
+      pos += static_cast<std::uint64_t>(n);
+    }
+    return true;
+  }
+
+  void Tunnel(tcp::socket& sock, boost::beast::flat_buffer& buf, const RequestTarget& t);
+
+  ProxyStats Snapshot() const {
+    ProxyStats s;
+    s.requests = requests;
+    s.hits = hits;
+    s.misses = misses;
+    s.revalidated = revalidated;
+    s.passed_through = passed;
+    s.bytes_from_store = from_store;
+    s.bytes_from_fill = from_fill;
+    s.bytes_from_origin = from_origin;
+    s.tunnels = tunnels;
+    s.bytes_tunneled = tunneled;
+    s.origin_fetches = origin_fetches;
+    s.store = store->Counters();
+    return s;
+  }
+};
+
+void CacheProxy::Impl::Tunnel(tcp::socket& sock, boost::beast::flat_buffer& buf,
+                              const RequestTarget& t) {
+  ++tunnels;
+  tcp::socket up(io);
+  boost::system::error_code ec;
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(t.host, std::to_string(t.port), ec);
+  if (!ec) asio::connect(up, endpoints, ec);
+  if (ec) {
+    Send(sock, Head(502, "Content-Length: 0\r\nConnection: close\r\n"));
+    return;
+  }
+  if (!Send(sock, "HTTP/1.1 200 Connection Established\r\nVia: 1.1 shoal-cache\r\n\r\n")) return;
+  if (buf.size() > 0) asio::write(up, buf.data(), ec);  // bytes sent right behind the request
+  auto pump = [this](tcp::socket& from, tcp::socket& to) {
+    std::vector<char> b(64 * 1024);
+    boost::system::error_code e;
+    for (;;) {
+      const std::size_t n = from.read_some(asio::buffer(b), e);
+      if (e) break;
+      asio::write(to, asio::buffer(b.data(), n), e);
+      if (e) break;
+      tunneled += n;
+    }
+    ::shutdown(from.native_handle(), SHUT_RDWR);
+    ::shutdown(to.native_handle(), SHUT_RDWR);
+  };
+  std::thread other([&] { pump(up, sock); });
+  pump(sock, up);
+  other.join();
+}
+
+CacheProxy::CacheProxy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<CacheProxy> CacheProxy::Start(const ProxyOptions& options, std::string* error) {
+  static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  (void)curl_ready;
+  auto impl = std::make_unique<Impl>();
+  impl->o = options;
+  impl->store = Store::Open(options.store, error);
+  if (!impl->store) return nullptr;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options.bind_address, ec);
+  if (ec) {
+    *error = "bad bind address " + options.bind_address + ": " + ec.message();
+    return nullptr;
+  }
+  const tcp::endpoint ep(address, options.port);
+  impl->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(ep, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + options.bind_address + ":" + std::to_string(options.port) +
+             ": " + ec.message();
+    return nullptr;
+  }
+  Impl* p = impl.get();
+  impl->accept_thread = std::thread([p] { p->AcceptLoop(); });
+  return std::unique_ptr<CacheProxy>(new CacheProxy(std::move(impl)));
+}
+
+CacheProxy::~CacheProxy() {
+  impl_->stopping = true;
+  ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+  impl_->accept_thread.join();
+  {
+    std::lock_guard lock(impl_->mu);
+    for (int fd : impl_->conns) ::shutdown(fd, SHUT_RDWR);
+  }
+  OriginFetch::CancelAll();
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [this] { return impl_->live == 0; });
+}
+
+std::uint16_t CacheProxy::port() const { return impl_->acceptor.local_endpoint().port(); }
+ProxyStats CacheProxy::Stats() const { return impl_->Snapshot(); }
+std::string CacheProxy::StatsJson() const { return StatsToJson(impl_->Snapshot()); }
+Store& CacheProxy::store() { return *impl_->store; }
+
+}  // namespace shoal::cache
