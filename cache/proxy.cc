@@ -5,7 +5,10 @@
 #include <sys/time.h>
 
 #include <atomic>
-#include <boost/asio.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -14,7 +17,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-#include <utility>  // before asio (Boost 1.74 under C++20)
 
 #include "cache/origin_fetch.h"
 #include "cache/pages.h"
