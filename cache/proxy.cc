@@ -441,5 +441,9 @@ std::uint16_t CacheProxy::port() const { return impl_->acceptor.local_endpoint()
 ProxyStats CacheProxy::Stats() const { return impl_->Snapshot(); }
 std::string CacheProxy::StatsJson() const { return StatsToJson(impl_->Snapshot()); }
 Store& CacheProxy::store() { return *impl_->store; }
+int CacheProxy::FetchesInFlight() const {
+  std::lock_guard lock(impl_->fetch_mu);
+  return static_cast<int>(impl_->fetches.size());
+}
 
 }  // namespace shoal::cache

@@ -49,6 +49,8 @@ class CacheProxy {
   ProxyStats Stats() const;
   std::string StatsJson() const;
   Store& store();
+  // Shared origin fetches still running (a fill is committed before it leaves this count).
+  int FetchesInFlight() const;
 
   struct Impl;
 

@@ -78,6 +78,8 @@ class CacheNode : public ::testing::Test {
     r.status = std::atoi(code.c_str());
     if (fs::exists(out)) r.body = ReadFile(out);
     r.headers = ReadFile(hdr);
+    // The client has its bytes a moment before the node commits them to the store.
+    EXPECT_TRUE(WaitFor([&] { return node_->FetchesInFlight() == 0; }));
     return r;
   }
 
@@ -114,6 +116,7 @@ TEST_F(CacheNode, WgetThroughTheProxyAndTheConnectedCacheConvention) {
                             .c_str()),
             0);
   EXPECT_EQ(ReadFile(out), data);
+  ASSERT_TRUE(WaitFor([&] { return node_->FetchesInFlight() == 0; }));  // committed
   // A shoal client's form: the node's host in the URL, the origin's in cacheHostOrigin.
   const std::string host = origin_->BaseUrl().substr(7);
   const std::string cc = Proxy() + "/w.bin?cacheHostOrigin=" + host;
