@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: shoal-cache --root DIR [--bind ADDR] [--port N] [--high-watermark BYTES]\n"
     "                   [--low-watermark BYTES] [--max-age SECONDS] [--upstream-proxy URL]\n"
+    "                   [--signing-key ED25519_PEM]\n"
     "  Serves http_proxy=http://HOST:PORT clients and /path?cacheHostOrigin=host requests\n"
     "  from a store under DIR (default port 3144; stats at /shoal/v1/stats).\n";
 
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
       o.store.root = v;
     } else if (flag == "--bind") {
       o.bind_address = v;
+    } else if (flag == "--signing-key") {
+      o.signing_key = v;
     } else if (flag == "--upstream-proxy") {
       o.upstream_proxy = v;
     } else if (flag == "--port" && numeric && n <= 65535) {

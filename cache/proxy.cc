@@ -64,6 +64,9 @@ struct CacheProxy::Impl {
   std::atomic<bool> stopping{false};
   std::mutex fetch_mu;
   std::map<std::string, std::shared_ptr<OriginFetch>> fetches;
+  std::unique_ptr<MetainfoSigner> signer;
+  std::mutex meta_mu;
+  std::map<std::string, std::pair<std::string, std::string>> metainfo;  // sha -> torrent, sig
   std::atomic<std::uint64_t> requests{0}, hits{0}, misses{0}, revalidated{0}, passed{0},
       from_store{0}, from_fill{0}, from_origin{0}, tunnels{0}, tunneled{0}, origin_fetches{0};
 
@@ -133,7 +136,7 @@ struct CacheProxy::Impl {
           Tunnel(sock, buf, t);
           return;
         case RequestTarget::Kind::kLocal:
-          keep = keep && Local(sock, req, t.path);
+          keep = keep && Local(sock, req, t);
           break;
         case RequestTarget::Kind::kFetch:
           keep = keep && Fetch(sock, req, t.url);
@@ -143,9 +146,18 @@ struct CacheProxy::Impl {
     }
   }
 
-  bool Local(tcp::socket& sock, const Request& req, const std::string& path) {
-    std::string body, type;
-    if (path == "/shoal/v1/stats") {
+  bool Local(tcp::socket& sock, const Request& req, const RequestTarget& t) {
+    const std::string& path = t.path;
+    std::string body, type, extra;
+    if (path == "/shoal/v1/metainfo") {
+      std::string why;
+      if (!Metainfo(QueryValue(t.query, "url"), &body, &extra, &why)) {
+        return Send(sock, Head(404, "Content-Type: text/plain\r\nContent-Length: " +
+                                        std::to_string(why.size() + 1) + "\r\n") +
+                              why + "\n");
+      }
+      type = "application/x-bittorrent";
+    } else if (path == "/shoal/v1/stats") {
       body = StatsToJson(Snapshot());
       type = "application/json";
     } else if (path == "/shoal/v1/status") {
@@ -155,9 +167,37 @@ struct CacheProxy::Impl {
       return Send(sock, Head(404, "Content-Length: 0\r\n"));
     }
     const bool head = req.method() == http::verb::head;
-    return Send(sock, Head(200, "Content-Type: " + type + "\r\nCache-Control: no-store\r\n" +
-                                    "Content-Length: " + std::to_string(body.size()) + "\r\n") +
-                          (head ? "" : body));
+    return Send(sock,
+                Head(200, extra + "Content-Type: " + type + "\r\nCache-Control: no-store\r\n" +
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n") +
+                    (head ? "" : body));
+  }
+
+  // Signed metainfo for a stored URL: the torrent in *body, its signature header in *extra.
+  bool Metainfo(const std::string& url, std::string* body, std::string* extra, std::string* why) {
+    if (!signer) {
+      *why = "the metainfo service is off: no signing key configured";
+      return false;
+    }
+    std::shared_ptr<Handle> h = store->Lookup(url);
+    if (!h) {
+      *why = "not in the store: " + url;
+      return false;
+    }
+    const std::string& sha = h->meta().sha256;
+    std::lock_guard lock(meta_mu);
+    auto it = metainfo.find(sha + " " + url);
+    if (it == metainfo.end()) {
+      std::string torrent;
+      const std::string object = (o.store.root / "objects" / sha).string();
+      if (!MakeNodeMetainfo(object, url, (o.store.root / "tmp").string(), &torrent, why)) {
+        return false;
+      }
+      it = metainfo.emplace(sha + " " + url, std::make_pair(torrent, signer->Sign(torrent))).first;
+    }
+    *body = it->second.first;
+    *extra = "X-Shoal-Signature: ed25519=" + it->second.second + "\r\n";
+    return true;
   }
 
   std::shared_ptr<OriginFetch> StartFetch(const std::string& url, const EntryMeta* stale,
@@ -403,6 +443,10 @@ std::unique_ptr<CacheProxy> CacheProxy::Start(const ProxyOptions& options, std::
   impl->o = options;
   impl->store = Store::Open(options.store, error);
   if (!impl->store) return nullptr;
+  if (!options.signing_key.empty()) {
+    impl->signer = MetainfoSigner::Load(options.signing_key, error);
+    if (!impl->signer) return nullptr;
+  }
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.bind_address, ec);
   if (ec) {

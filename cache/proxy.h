@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cache/freshness.h"
+#include "cache/metainfo_service.h"
 #include "cache/store.h"
 
 namespace shoal::cache {
@@ -26,6 +27,8 @@ struct ProxyOptions {
   int idle_timeout_s = 60;     // a connection silent this long is closed
   std::string upstream_proxy;  // the node's own proxy to the origins ("" = direct)
   std::string ca_file;         // CA bundle for https origins ("" = the system's)
+  // Ed25519 private key (PEM) signing /shoal/v1/metainfo answers ("" = metainfo service off).
+  std::string signing_key;
 };
 
 struct ProxyStats {

@@ -90,6 +90,28 @@ std::string Url(const std::string& scheme, const std::string& host, std::uint16_
 
 }  // namespace
 
+std::string QueryValue(std::string_view query, std::string_view name) {
+  std::string q(query), raw;
+  if (!TakeParam(&q, name, &raw)) return "";
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '+') {
+      out += ' ';
+    } else if (raw[i] == '%') {
+      const std::string hex = raw.substr(i + 1, 2);
+      if (hex.size() != 2 || !std::isxdigit(static_cast<unsigned char>(hex[0])) ||
+          !std::isxdigit(static_cast<unsigned char>(hex[1]))) {
+        return "";
+      }
+      out += static_cast<char>(std::stoi(hex, nullptr, 16));
+      i += 2;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
 RequestTarget ResolveTarget(std::string_view method, std::string_view target,
                             const std::vector<std::uint16_t>& connect_ports) {
   if (target.empty()) return Error(400, "empty request target");
@@ -135,6 +157,7 @@ RequestTarget ResolveTarget(std::string_view method, std::string_view target,
     if (path.rfind("/shoal/", 0) == 0) {
       t.kind = RequestTarget::Kind::kLocal;
       t.path = path;
+      t.query = query;
       return t;
     }
     return Error(404, "not a proxy request: use an absolute http:// URL or ?cacheHostOrigin=");

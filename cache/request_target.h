@@ -17,8 +17,9 @@ struct RequestTarget {
   std::string url;   // kFetch: the origin URL, also the store's key (host lowercased)
   std::string host;  // kTunnel: host and port to connect to
   std::uint16_t port = 0;
-  std::string path;  // kLocal: the node's own path ("/shoal/v1/stats")
-  int status = 400;  // kError: the status to answer with, and why
+  std::string path;   // kLocal: the node's own path ("/shoal/v1/stats")
+  std::string query;  // kLocal: its query string, undecoded
+  int status = 400;   // kError: the status to answer with, and why
   std::string message;
 };
 
@@ -28,5 +29,8 @@ struct RequestTarget {
 // characters outside [A-Za-z0-9.-:[]] are errors.
 RequestTarget ResolveTarget(std::string_view method, std::string_view target,
                             const std::vector<std::uint16_t>& connect_ports);
+
+// The percent-decoded value of `name` in a query string ("" when absent or malformed).
+std::string QueryValue(std::string_view query, std::string_view name);
 
 }  // namespace shoal::cache

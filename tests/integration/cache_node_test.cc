@@ -286,5 +286,37 @@ TEST_F(CacheNode, ConnectTunnelsBytesThroughUncached) {
   EXPECT_EQ(node_->store().Counters().entries, 0u);
 }
 
+TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
+  const std::string key = dir_ / "node.pem";
+  ASSERT_EQ(
+      std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null").c_str()), 0);
+  node_.reset();
+  cache::ProxyOptions o;
+  o.bind_address = "127.0.0.1";
+  o.port = 0;
+  o.store.root = dir_.path() / "store";
+  o.signing_key = key;
+  std::string error;
+  node_ = cache::CacheProxy::Start(o, &error);
+  ASSERT_TRUE(node_) << error;
+  Publish("m.bin", 500000);
+  const std::string meta = Proxy() + "/shoal/v1/metainfo?url=" + Url("m.bin");
+  EXPECT_EQ(Curl(meta, "--noproxy '*'").status, 404);  // not held yet
+  ASSERT_EQ(Curl(Url("m.bin")).status, 200);
+  const Reply r = Curl(meta, "--noproxy '*'");
+  ASSERT_EQ(r.status, 200);
+  const std::size_t at = r.headers.find("X-Shoal-Signature: ed25519=");
+  ASSERT_NE(at, std::string::npos);
+  const std::string sig = r.headers.substr(at + 27, 128);
+  std::string error2;
+  auto signer = cache::MetainfoSigner::Load(key, &error2);
+  ASSERT_TRUE(signer) << error2;
+  EXPECT_TRUE(cache::VerifyMetainfo(r.body, sig, signer->PublicKeyPem()));
+  EXPECT_EQ(Curl(meta, "--noproxy '*'").body, r.body);
+  const Reply page = Curl(Proxy() + "/shoal/v1/status", "--noproxy '*'");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<canvas"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shoal::testing
