@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "cache/proxy.h"
 #include "origin/http_origin.h"
+#include "tests/support/child_process.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
 
@@ -316,6 +318,54 @@ TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
   const Reply page = Curl(Proxy() + "/shoal/v1/status", "--noproxy '*'");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<canvas"), std::string::npos);
+}
+
+// shoal-cache killed with SIGKILL mid-fill and after a fill: restarted on the same root, the
+// interrupted fill is gone and refetched whole, the finished one is a hit.
+TEST_F(CacheNode, KillNineMidFillLeavesAConsistentStore) {
+  node_.reset();
+  const std::string data = Publish("k.bin", 4 << 20);
+  origin_->SetRateLimit(1 << 20);  // a fill of about 4 s
+  const std::string root = dir_ / "kstore";
+  auto start = [&](std::unique_ptr<Child>* child, std::string* proxy) {
+    *child = std::make_unique<Child>(
+        std::vector<std::string>{SHOAL_CACHE, "--root", root, "--bind", "127.0.0.1", "--port", "0"},
+        dir_ / "node.err");
+    std::string line;
+    ASSERT_TRUE((*child)->Line(&line)) << ReadFile(dir_ / "node.err");
+    const std::size_t colon = line.rfind(':');
+    *proxy = "http://127.0.0.1:" + line.substr(colon + 1, line.size() - colon - 2);
+  };
+  auto fetch = [&](const std::string& proxy, const std::string& out) {
+    return Shell("curl -s --noproxy '' --max-time 30 -x " + proxy + " -o " + out +
+                 " -w '%{http_code}' " + Url("k.bin"));
+  };
+  std::unique_ptr<Child> child;
+  std::string proxy;
+  start(&child, &proxy);
+  std::thread client([&] { fetch(proxy, dir_ / "k.cut"); });
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& f : fs::directory_iterator(root + "/tmp")) {
+      if (fs::file_size(f.path()) > 0) return true;
+    }
+    return false;
+  }));
+  child->Signal(SIGKILL);
+  EXPECT_EQ(child->Wait(), 128 + SIGKILL);
+  client.join();
+  origin_->SetRateLimit(0);
+  start(&child, &proxy);
+  EXPECT_TRUE(fs::is_empty(root + "/tmp"));
+  EXPECT_EQ(fetch(proxy, dir_ / "k.1"), "200");
+  EXPECT_EQ(ReadFile(dir_ / "k.1"), data);
+  const std::uint64_t served = origin_->BytesServed("/k.bin");
+  ASSERT_TRUE(WaitFor([&] { return fs::is_empty(root + "/tmp"); }));  // committed
+  child->Signal(SIGKILL);
+  child->Wait();
+  start(&child, &proxy);
+  EXPECT_EQ(fetch(proxy, dir_ / "k.2"), "200");
+  EXPECT_EQ(ReadFile(dir_ / "k.2"), data);
+  EXPECT_EQ(origin_->BytesServed("/k.bin"), served);  // a hit after the restart
 }
 
 }  // namespace
