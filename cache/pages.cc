@@ -16,6 +16,33 @@ std::string StatsToJson(const ProxyStats& s) {
          kv("evictions", s.store.evictions) + kv("corrupt_dropped", s.store.corrupt, true) + "}";
 }
 
+std::string StatsToPrometheus(const ProxyStats& s) {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, std::uint64_t v) {
+    out += std::string("# TYPE shoal_cache_") + name + " " + type + "\nshoal_cache_" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  metric("requests_total", "counter", s.requests);
+  metric("hits_total", "counter", s.hits);
+  metric("misses_total", "counter", s.misses);
+  metric("revalidated_total", "counter", s.revalidated);
+  metric("passed_through_total", "counter", s.passed_through);
+  out += "# TYPE shoal_cache_client_bytes_total counter\n";
+  out += "shoal_cache_client_bytes_total{source=\"store\"} " + std::to_string(s.bytes_from_store) +
+         "\n";
+  out +=
+      "shoal_cache_client_bytes_total{source=\"fill\"} " + std::to_string(s.bytes_from_fill) + "\n";
+  metric("origin_bytes_total", "counter", s.bytes_from_origin);
+  metric("origin_fetches_total", "counter", s.origin_fetches);
+  metric("tunnels_total", "counter", s.tunnels);
+  metric("tunneled_bytes_total", "counter", s.bytes_tunneled);
+  metric("disk_bytes", "gauge", s.store.disk_bytes);
+  metric("entries", "gauge", s.store.entries);
+  metric("evictions_total", "counter", s.store.evictions);
+  metric("corrupt_dropped_total", "counter", s.store.corrupt);
+  return out;
+}
+
 std::string StatusPageHtml() {
   return R"(<!doctype html>
 <html><head><meta charset="utf-8"><title>shoal cache node</title>

@@ -146,6 +146,9 @@ struct CacheProxy::Impl {
     } else if (path == "/shoal/v1/stats") {
       body = StatsToJson(Snapshot());
       type = "application/json";
+    } else if (path == "/shoal/v1/metrics") {
+      body = StatsToPrometheus(Snapshot());
+      type = "text/plain; version=0.0.4";
     } else if (path == "/shoal/v1/status") {
       body = StatusPageHtml();
       type = "text/html; charset=utf-8";

@@ -318,6 +318,11 @@ TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
   const Reply page = Curl(Proxy() + "/shoal/v1/status", "--noproxy '*'");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<canvas"), std::string::npos);
+  const Reply metrics = Curl(Proxy() + "/shoal/v1/metrics", "--noproxy '*'");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("shoal_cache_origin_bytes_total 500000\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("shoal_cache_client_bytes_total{source=\"fill\"} 500000\n"),
+            std::string::npos);
 }
 
 // shoal-cache killed with SIGKILL mid-fill and after a fill: restarted on the same root, the
