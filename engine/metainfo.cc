@@ -100,6 +100,7 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
     int tier = 0;
     for (const auto& t : spec.trackers) ct.add_tracker(t, tier++);
     ct.set_creator("shoal");
+    if (spec.deterministic) ct.set_creation_date(0);
     lt::error_code ec;
     lt::set_piece_hashes(ct, path.parent_path().string(), ec);
     if (ec) {

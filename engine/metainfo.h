@@ -18,6 +18,9 @@ struct MetainfoSpec {
   int piece_size = 0;    // bytes; 0 = chosen from the file size (1-4 MiB)
   bool v2_only = false;  // default: hybrid (v1 + v2), readable by every client
   bool v1_only = false;  // v1 only: for clients that mishandle hybrids (aria2 1.36)
+  // No creation date: the same file, name, piece size and seeds give the same bytes (the
+  // cache node's metainfo, which every honest generator must reproduce).
+  bool deterministic = false;
 };
 
 hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::string* error);

@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev                                     # the durable job store (jobs.db)
   nlohmann-json3-dev libcli11-dev                    # CLI: JSON output, argument parsing
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
-  aria2 mktorrent curl                               # real peers and clients for interop checks and benchmarks
+  aria2 mktorrent curl wget                           # real peers and clients for interop checks and benchmarks
   openssl                                            # `openssl s_server` for the TLS tests
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   nginx-light                                        # the reference plain-HTTP origin of http_bench

@@ -152,6 +152,7 @@ struct FaultOrigin::Impl {
     if (f.status != 0) {
       std::string head = "HTTP/1.1 " + std::to_string(f.status) + " Scripted\r\n";
       if (!f.location.empty()) head += "Location: " + f.location + "\r\n";
+      head += f.headers;
       head += "Content-Length: 0\r\nConnection: close\r\n\r\n";
       SendAll(fd, head.data(), head.size());
       return;
@@ -183,6 +184,7 @@ struct FaultOrigin::Impl {
       head += "Content-Length: " + std::to_string(length + f.extra_length + f.extra_body) + "\r\n";
     }
     if (!f.content_encoding.empty()) head += "Content-Encoding: " + f.content_encoding + "\r\n";
+    head += f.headers;
     head += f.keep_alive ? "Accept-Ranges: bytes\r\n\r\n"
                          : "Accept-Ranges: bytes\r\nConnection: close\r\n\r\n";
     if (!SendAll(fd, head.data(), head.size())) return;

@@ -31,6 +31,7 @@ struct Fault {
   // own Content-Range.
   std::uint64_t extra_body = 0;
   std::string content_encoding;  // sent as Content-Encoding (the body itself is unchanged)
+  std::string headers;  // extra header lines, each ending in "\r\n" (e.g. "Cache-Control: no-store\r\n")
   bool keep_alive = false;       // keep the connection open and serve the next request on it
   std::string junk;              // reply with these bytes instead of an HTTP response, then close
   End end = End::kComplete;
