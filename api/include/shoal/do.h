@@ -72,7 +72,13 @@ typedef enum _DODownloadCostPolicy {
   DODownloadCostPolicy_NoCellular = 5,
 } DODownloadCostPolicy;
 
+// A fixed underlying type in C++: a caller may pass any number (an unknown id must get
+// E_INVALIDARG, not undefined behaviour).
+#ifdef __cplusplus
+typedef enum _DODownloadProperty : int {
+#else
 typedef enum _DODownloadProperty {
+#endif
   DODownloadProperty_Id = 0,
   DODownloadProperty_Uri = 1,
   DODownloadProperty_ContentId = 2,
