@@ -16,7 +16,7 @@ using api::Uuid;
 using api::wire::Json;
 namespace wire = api::wire;
 
-Response JsonReply(int status, const Json& body) { return {status, body.dump(), {}}; }
+Response JsonReply(int status, const Json& body) { return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}}; }
 
 // The path after "/v1/" split at '/', and the query after '?'.
 std::vector<std::string> Split(const std::string& path) {
@@ -329,7 +329,7 @@ Response Router::Content(const Uuid& id) {
     if (fd >= 0) out.fds.push_back(fd);
     list.push_back({{"index", i}, {"local_path", files[i].client_path}, {"passed", fd >= 0}});
   }
-  out.body = Json{{"hresult", "0x00000000"}, {"files", list}}.dump();
+  out.body = Json{{"hresult", "0x00000000"}, {"files", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;
 }
 

@@ -94,7 +94,7 @@ void Server::Serve(Router* router) {
     }
     if (active_.load() >= limits_.max_connections) {
       const std::string body =
-          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald").dump();
+          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
           "Connection: close\r\nContent-Length: " +
@@ -144,7 +144,7 @@ void Server::Session(int fd) {
                          : ec == http::error::header_limit ? 431
                                                            : 400;
       const std::string body =
-          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message()).dump();
+          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       WriteReply(stream, status, 11, false, body, ec);
       break;
     }
@@ -183,7 +183,7 @@ void Server::RunStream(int fd, std::int64_t uid) {
   }
   boost::system::error_code ec;
   auto send = [&](const Json& line) {
-    const std::string text = line.dump() + "\n";
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     boost::asio::write(out, boost::asio::buffer(text), ec);
     return !ec;
   };
@@ -209,7 +209,7 @@ void Server::RunStream(int fd, std::int64_t uid) {
       if (snap) {
         Json bare = *snap;
         bare.erase("owner_uid");
-        last[e.job.ToString()] = bare.dump();  // as the progress tick compares it
+        last[e.job.ToString()] = bare.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // as the progress tick compares it
       }
       ok = send(line);
     }
@@ -219,7 +219,7 @@ void Server::RunStream(int fd, std::int64_t uid) {
       for (const auto& job : router_->VisibleJobs(uid)) {
         Json snap = api::wire::ToJson(api::wire::Snap(*job));
         std::string& was = last[job->id().ToString()];
-        const std::string now = snap.dump();
+        const std::string now = snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         if (now == was) continue;
         was = now;
         ok = send({{"event", "progress"}, {"job", job->id().ToString()}, {"snapshot", snap}});

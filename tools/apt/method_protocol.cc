@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 namespace shoal::apt {
 namespace {
@@ -54,7 +55,10 @@ Message& Message::Set(std::string name, std::string value) {
 }
 
 std::string Format(const Message& m) {
-  std::string out = std::to_string(m.code) + " " + m.text + "\n";
+  // Always three digits: "060 ..." is how a code below 100 reads back.
+  char code[8];
+  std::snprintf(code, sizeof code, "%03d", m.code % 1000);
+  std::string out = std::string(code) + " " + m.text + "\n";
   for (const auto& [k, v] : m.fields) {
     // A value never carries a line break: it would start a field (or end the message).
     std::string value = v;
@@ -110,7 +114,7 @@ std::optional<Message> MessageReader::Next() {
     }
     if (line.empty()) continue;
     const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) {
+    if (colon == std::string_view::npos || Trim(line.substr(0, colon)).empty()) {
       error_ = "a field line without 'Name: value': '" + std::string(line.substr(0, 80)) + "'";
       return std::nullopt;
     }

@@ -110,6 +110,20 @@ TEST(AptAcquire, RefusesWhatCannotBeFetchedOrWritten) {
   }
 }
 
+// Found by tests/fuzz/apt_message_fuzz.cc: a code below 100 was written "60 ..." (unreadable),
+// and a field whose name is only a carriage return was read as an empty name.
+TEST(AptMessageFormat, ACodeBelow100IsWrittenWithThreeDigitsAndEmptyNamesAreRefused) {
+  MessageReader reader;
+  reader.Feed(Format(Message{60, "URI Acquire", {}}));
+  const auto back = reader.Next();
+  ASSERT_TRUE(back) << reader.error();
+  EXPECT_EQ(back->code, 60);
+  MessageReader empty_name;
+  empty_name.Feed("600 URI Acquire\n\r: value\n\n");
+  EXPECT_FALSE(empty_name.Next());
+  EXPECT_FALSE(empty_name.error().empty());
+}
+
 TEST(AptMessageFormat, WritesWhatAptReadsAndNoValueBreaksALine) {
   Message done{201, "URI Done", {}};
   done.Set("URI", "http://h/x").Set("Message", "two\nlines");
