@@ -1,7 +1,8 @@
-# What an installed shoal carries beside the program and the library (the man page, bash
+# What an installed shoal carries beside the program and the library (the man pages, bash
 # completion, the licence and changelog), and `make package`: CPack turns that install into
 # shoal_<version>_amd64.deb. The version is project(VERSION)'s, as everywhere else.
 install(FILES ${PROJECT_SOURCE_DIR}/docs/man/shoal.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/shoald.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${PROJECT_SOURCE_DIR}/tools/completion/shoal.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME shoal)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)

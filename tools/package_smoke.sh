@@ -51,6 +51,8 @@ head -c 300000 /dev/urandom >"$scratch/small.bin"
 page=$(man -w shoal) || fail "man -w shoal finds no page (is /usr/share/man excluded in /etc/dpkg/dpkg.cfg.d?)"
 [ "$page" = /usr/share/man/man1/shoal.1 ] || [ "$page" = /usr/share/man/man1/shoal.1.gz ] ||
   fail "man -w shoal gives $page, not the package's page"
+page=$(man -w 8 shoald) || fail "man -w 8 shoald finds no page"
+case "$page" in /usr/share/man/man8/shoald.8*) ;; *) fail "man -w 8 shoald gives $page";; esac
 completion=/usr/share/bash-completion/completions/shoal
 [ -f "$completion" ] || fail "$completion is missing"
 bash -c "source $completion && complete -p shoal" >/dev/null || fail "$completion does not load"
@@ -58,7 +60,8 @@ bash -c "source $completion && complete -p shoal" >/dev/null || fail "$completio
 
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq shoal >"$scratch/apt.log" 2>&1 ||
   { cat "$scratch/apt.log" >&2; fail "apt-get purge shoal"; }
-for f in /usr/bin/shoal /usr/share/man/man1/shoal.1 "$completion"; do
+for f in /usr/bin/shoal /usr/share/man/man1/shoal.1 /usr/share/man/man1/shoal.1.gz \
+         /usr/share/man/man8/shoald.8 /usr/share/man/man8/shoald.8.gz "$completion"; do
   [ ! -e "$f" ] || fail "$f is still there after the package was removed"
 done
 if ldconfig -p | grep -q 'libshoal\.so'; then fail "libshoal is still in the loader cache"; fi

@@ -51,7 +51,7 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_TRACE_LOADED_OBJECTS=1 ${full
 if(NOT loaded MATCHES "libshoal\\.so\\.0 => ${full}/")
   message(FATAL_ERROR "${full}/bin/shoal does not load ${full}'s libshoal.so.0:\n${loaded}")
 endif()
-foreach(f share/man/man1/shoal.1 share/bash-completion/completions/shoal
+foreach(f share/man/man1/shoal.1 share/man/man8/shoald.8 share/bash-completion/completions/shoal
           share/doc/shoal/copyright share/doc/shoal/CHANGELOG.md include/shoal/version.h)
   if(NOT EXISTS ${full}/${f})
     message(FATAL_ERROR "not installed: ${full}/${f}")
