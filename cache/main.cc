@@ -1,70 +1,49 @@
 // shoal-cache: the LAN cache node as a process of its own (shoald runs the same CacheProxy in
-// its cache role). Flags only; exits 2 on a bad flag, 1 when the node cannot start.
+// its cache role). Exits 2 on a bad flag, 1 when the node cannot start.
+#include <CLI/CLI.hpp>
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "cache/proxy.h"
-
-namespace {
-
-constexpr const char* kUsage =
-    "usage: shoal-cache --root DIR [--bind ADDR] [--port N] [--high-watermark BYTES]\n"
-    "                   [--low-watermark BYTES] [--max-age SECONDS] [--upstream-proxy URL]\n"
-    "                   [--signing-key ED25519_PEM]\n"
-    "  Serves http_proxy=http://HOST:PORT clients and /path?cacheHostOrigin=host requests\n"
-    "  from a store under DIR (default port 3144; stats at /shoal/v1/stats).\n";
-
-bool Number(const char* s, std::uint64_t* out) {
-  char* end = nullptr;
-  errno = 0;
-  *out = std::strtoull(s, &end, 10);
-  return errno == 0 && end != s && *end == '\0' && s[0] != '-';
-}
-
-}  // namespace
+#include "shoal/version.h"
 
 int main(int argc, char** argv) {
   shoal::cache::ProxyOptions o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (i + 1 >= argc) {
-      std::cerr << "shoal-cache: " << flag << " needs a value\n" << kUsage;
-      return 2;
-    }
-    const char* v = argv[++i];
-    std::uint64_t n = 0;
-    const bool numeric = Number(v, &n);
-    if (flag == "--root") {
-      o.store.root = v;
-    } else if (flag == "--bind") {
-      o.bind_address = v;
-    } else if (flag == "--signing-key") {
-      o.signing_key = v;
-    } else if (flag == "--upstream-proxy") {
-      o.upstream_proxy = v;
-    } else if (flag == "--port" && numeric && n <= 65535) {
-      o.port = static_cast<std::uint16_t>(n);
-    } else if (flag == "--high-watermark" && numeric) {
-      o.store.high_watermark_bytes = n;
-    } else if (flag == "--low-watermark" && numeric) {
-      o.store.low_watermark_bytes = n;
-    } else if (flag == "--max-age" && numeric) {
-      o.store.max_age_s = static_cast<std::int64_t>(n);
-    } else {
-      std::cerr << "shoal-cache: bad flag or value: " << flag << " " << v << "\n" << kUsage;
-      return 2;
-    }
+  CLI::App app{
+      "shoal-cache: the LAN cache node. Serves http_proxy=http://HOST:PORT clients and\n"
+      "/path?cacheHostOrigin=host requests from a store under --root (stats at /shoal/v1/stats)"};
+  app.set_version_flag("--version", std::string("shoal-cache ") + SHOAL_VERSION_STRING);
+  std::string root;
+  app.add_option("--root", root, "the store's folder")->required();
+  app.add_option("--bind", o.bind_address, "the address to listen on")->capture_default_str();
+  app.add_option("--port", o.port, "the port (0 = any free one)")->capture_default_str();
+  app.add_option("--high-watermark", o.store.high_watermark_bytes,
+                 "evict down to the low watermark above this many bytes (0 = no limit)");
+  app.add_option("--low-watermark", o.store.low_watermark_bytes,
+                 "where eviction stops (default: 3/4 of the high watermark)");
+  app.add_option("--max-age", o.store.max_age_s,
+                 "evict entries stored longer than this many seconds (0 = never)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--upstream-proxy", o.upstream_proxy, "the node's own proxy to the origins");
+  app.add_option("--ca-file", o.ca_file, "CA bundle for https origins (default: the system's)");
+  app.add_option("--signing-key", o.signing_key,
+                 "Ed25519 private key (PEM) signing the node's metainfo (unset: no metainfo)");
+  app.add_option("--allow-origin", o.origins.allowed_hosts,
+                 "only fetch from hosts matching HOST, *.DOMAIN or [IPv6], with an optional "
+                 ":PORT (repeatable; unset: any host)")
+      ->check([](const std::string& p) { return shoal::cache::OriginPolicy::CheckPattern(p); });
+  app.add_flag("--allow-local-origins", o.origins.allow_local,
+               "also reach loopback, link-local and unspecified addresses (the node's own "
+               "services: off unless the origin is on this machine)");
+  app.add_option("--connect-port", o.connect_ports, "ports CONNECT may reach (default 443)")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, a usage error 2
   }
-  if (o.store.root.empty()) {
-    std::cerr << "shoal-cache: --root is required\n" << kUsage;
-    return 2;
-  }
+  o.store.root = root;
   if (o.store.low_watermark_bytes == 0) {
     o.store.low_watermark_bytes = o.store.high_watermark_bytes / 4 * 3;
   }

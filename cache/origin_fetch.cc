@@ -1,9 +1,13 @@
 #include "cache/origin_fetch.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -21,7 +25,37 @@ std::string Trim(std::string s) {
   return s.substr(i);
 }
 
+// Every connection the transfer opens (the origin's addresses, each retry) passes the policy.
+curl_socket_t OpenSocket(void* self, curlsocktype, curl_sockaddr* a) {
+  if (!static_cast<OriginFetch*>(self)->MayConnect(&a->addr)) return CURL_SOCKET_BAD;
+  return ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 }  // namespace
+
+bool OriginFetch::MayConnect(const sockaddr* address) {
+  namespace ip = boost::asio::ip;
+  ip::address a;
+  if (address->sa_family == AF_INET) {
+    sockaddr_in in;
+    std::memcpy(&in, address, sizeof in);
+    a = ip::address_v4(ntohl(in.sin_addr.s_addr));
+  } else if (address->sa_family == AF_INET6) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, address, sizeof in6);
+    ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), in6.sin6_addr.s6_addr, b.size());
+    a = ip::address_v6(b, in6.sin6_scope_id);
+  } else {
+    refused_ = true;
+    return false;
+  }
+  if (request_.policy.AllowsAddress(a)) return true;
+  refused_ = true;
+  return false;
+}
+
+bool OriginFetch::refused() { return refused_; }
 
 std::shared_ptr<OriginFetch> OriginFetch::Start(Store* store, FetchRequest request,
                                                 std::function<void(OriginFetch&)> on_headers,
@@ -137,8 +171,17 @@ void OriginFetch::Run() {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OriginFetch::OnBody);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
+    if (request_.upstream_proxy.empty()) {  // else the node connects to its own proxy only
+      curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+      curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, this);
+    }
     rc = curl_easy_perform(c);
     err = msg[0] ? msg : curl_easy_strerror(rc);
+    if (rc != CURLE_OK && refused_) {
+      err =
+          "the origin's address is loopback, link-local or otherwise local to the node "
+          "(allow_local_origins)";
+    }
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
   } else {

@@ -12,7 +12,10 @@
 #include <string>
 
 #include "cache/freshness.h"
+#include "cache/origin_policy.h"
 #include "cache/store.h"
+
+struct sockaddr;
 
 namespace shoal::cache {
 
@@ -22,6 +25,7 @@ struct FetchRequest {
   std::string upstream_proxy;                    // "" = direct (proxy variables are ignored)
   std::string ca_file;                           // "" = the system's CA bundle
   FreshnessRules rules;
+  OriginPolicy policy;  // every address connected to is checked (not with an upstream proxy)
   std::function<std::int64_t()> now;
 };
 
@@ -43,6 +47,9 @@ class OriginFetch : public std::enable_shared_from_this<OriginFetch> {
   bool Done();
   bool Succeeded();  // the whole body arrived (after Done)
   std::string error();
+  bool refused();  // the origin's address is one the policy refuses (after WaitHeaders)
+  // For the transfer's socket callback: whether the policy lets it connect to `address`.
+  bool MayConnect(const sockaddr* address);
   int fd() const { return read_fd_; }  // pread the body here, up to WaitBytes' answer
   void Cancel() { cancel_ = true; }
   std::uint64_t origin_bytes() const { return origin_bytes_.load(); }
@@ -70,6 +77,7 @@ class OriginFetch : public std::enable_shared_from_this<OriginFetch> {
   std::mutex mu_;
   std::condition_variable cv_;
   bool headers_known_ = false, done_ = false, ok_ = false;
+  std::atomic<bool> refused_{false};
   std::uint64_t written_ = 0;
   std::string error_;
 };

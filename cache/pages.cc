@@ -11,9 +11,10 @@ std::string StatsToJson(const ProxyStats& s) {
          kv("bytes_to_clients_from_store", s.bytes_from_store) +
          kv("bytes_to_clients_from_fill", s.bytes_from_fill) +
          kv("bytes_from_origin", s.bytes_from_origin) + kv("origin_fetches", s.origin_fetches) +
-         kv("tunnels", s.tunnels) + kv("bytes_tunneled", s.bytes_tunneled) +
-         kv("disk_bytes", s.store.disk_bytes) + kv("entries", s.store.entries) +
-         kv("evictions", s.store.evictions) + kv("corrupt_dropped", s.store.corrupt, true) + "}";
+         kv("refused", s.refused) + kv("tunnels", s.tunnels) +
+         kv("bytes_tunneled", s.bytes_tunneled) + kv("disk_bytes", s.store.disk_bytes) +
+         kv("entries", s.store.entries) + kv("evictions", s.store.evictions) +
+         kv("corrupt_dropped", s.store.corrupt, true) + "}";
 }
 
 std::string StatsToPrometheus(const ProxyStats& s) {
@@ -34,6 +35,7 @@ std::string StatsToPrometheus(const ProxyStats& s) {
       "shoal_cache_client_bytes_total{source=\"fill\"} " + std::to_string(s.bytes_from_fill) + "\n";
   metric("origin_bytes_total", "counter", s.bytes_from_origin);
   metric("origin_fetches_total", "counter", s.origin_fetches);
+  metric("refused_total", "counter", s.refused);
   metric("tunnels_total", "counter", s.tunnels);
   metric("tunneled_bytes_total", "counter", s.bytes_tunneled);
   metric("disk_bytes", "gauge", s.store.disk_bytes);

@@ -54,7 +54,8 @@ struct CacheProxy::Impl {
   std::mutex meta_mu;
   std::map<std::string, std::pair<std::string, std::string>> metainfo;  // sha -> torrent, sig
   std::atomic<std::uint64_t> requests{0}, hits{0}, misses{0}, revalidated{0}, passed{0},
-      from_store{0}, from_fill{0}, from_origin{0}, tunnels{0}, tunneled{0}, origin_fetches{0};
+      from_store{0}, from_fill{0}, from_origin{0}, tunnels{0}, tunneled{0}, origin_fetches{0},
+      refused{0};
 
   std::int64_t Now() const { return o.store.now ? o.store.now() : WallNow(); }
 
@@ -111,12 +112,19 @@ struct CacheProxy::Impl {
       const RequestTarget t = ResolveTarget(std::string(req.method_string()),
                                             std::string(req.target()), o.connect_ports);
       bool keep = req.keep_alive();
+      if ((t.kind == RequestTarget::Kind::kFetch || t.kind == RequestTarget::Kind::kTunnel) &&
+          !o.origins.AllowsHost(t.host, t.port)) {
+        ++refused;
+        keep = keep && SendText(sock, 403,
+                                "refused: the node does not fetch from " + t.host + ":" +
+                                    std::to_string(t.port) +
+                                    " (allow_origins, allow_local_origins: docs/cache.md)");
+        if (!keep) return;
+        continue;
+      }
       switch (t.kind) {
         case RequestTarget::Kind::kError:
-          keep =
-              keep && Send(sock, Head(t.status, "Content-Type: text/plain\r\nContent-Length: " +
-                                                    std::to_string(t.message.size() + 1) + "\r\n") +
-                                     t.message + "\n");
+          keep = keep && SendText(sock, t.status, t.message);
           break;
         case RequestTarget::Kind::kTunnel:
           Tunnel(sock, buf, t);
@@ -138,9 +146,7 @@ struct CacheProxy::Impl {
     if (path == "/shoal/v1/metainfo") {
       std::string why;
       if (!Metainfo(QueryValue(t.query, "url"), &body, &extra, &why)) {
-        return Send(sock, Head(404, "Content-Type: text/plain\r\nContent-Length: " +
-                                        std::to_string(why.size() + 1) + "\r\n") +
-                              why + "\n");
+        return SendText(sock, 404, why);
       }
       type = "application/x-bittorrent";
     } else if (path == "/shoal/v1/stats") {
@@ -199,6 +205,7 @@ struct CacheProxy::Impl {
     }
     r.upstream_proxy = o.upstream_proxy;
     r.ca_file = o.ca_file;
+    r.policy = o.origins;
     r.rules = o.rules;
     r.now = [this] { return Now(); };
     ++origin_fetches;
@@ -239,10 +246,9 @@ struct CacheProxy::Impl {
         }
       }
       if (!f->WaitHeaders()) {
-        const std::string msg = "origin unreachable: " + f->error() + "\n";
-        return Send(sock, Head(502, "Content-Type: text/plain\r\nContent-Length: " +
-                                        std::to_string(msg.size()) + "\r\n") +
-                              msg);
+        if (f->refused()) ++refused;
+        return SendText(sock, f->refused() ? 403 : 502,
+                        (f->refused() ? "refused: " : "origin unreachable: ") + f->error());
       }
       const int status = f->headers().status;
       if (status == 304) {
@@ -280,6 +286,7 @@ struct CacheProxy::Impl {
     s.tunnels = tunnels;
     s.bytes_tunneled = tunneled;
     s.origin_fetches = origin_fetches;
+    s.refused = refused;
     s.store = store->Counters();
     return s;
   }
@@ -291,9 +298,19 @@ void CacheProxy::Impl::Tunnel(tcp::socket& sock, boost::beast::flat_buffer& buf,
   tcp::socket up(io);
   boost::system::error_code ec;
   tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(t.host, std::to_string(t.port), ec);
-  if (!ec) asio::connect(up, endpoints, ec);
-  if (ec) {
+  std::vector<tcp::endpoint> allowed;
+  bool any_refused = false;
+  for (const auto& e : resolver.resolve(t.host, std::to_string(t.port), ec)) {
+    (o.origins.AllowsAddress(e.endpoint().address()) ? allowed.push_back(e.endpoint())
+                                                     : void(any_refused = true));
+  }
+  if (allowed.empty() && any_refused) {
+    ++refused;
+    SendText(sock, 403, "refused: " + t.host + " resolves only to addresses local to the node");
+    return;
+  }
+  if (!ec) asio::connect(up, allowed, ec);
+  if (ec || allowed.empty()) {
     Send(sock, Head(502, "Content-Length: 0\r\nConnection: close\r\n"));
     return;
   }

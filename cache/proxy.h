@@ -11,6 +11,7 @@
 
 #include "cache/freshness.h"
 #include "cache/metainfo_service.h"
+#include "cache/origin_policy.h"
 #include "cache/store.h"
 
 namespace shoal::cache {
@@ -23,6 +24,7 @@ struct ProxyOptions {
   StoreOptions store;
   FreshnessRules rules;
   std::vector<std::uint16_t> connect_ports = {443};
+  OriginPolicy origins;        // which hosts fetches and tunnels may reach (default: any but local)
   int max_connections = 256;   // more get 503
   int idle_timeout_s = 60;     // a connection silent this long is closed
   std::string upstream_proxy;  // the node's own proxy to the origins ("" = direct)
@@ -38,6 +40,7 @@ struct ProxyStats {
   std::uint64_t bytes_from_origin = 0;  // body bytes the node fetched from origins
   std::uint64_t tunnels = 0, bytes_tunneled = 0;
   std::uint64_t origin_fetches = 0;
+  std::uint64_t refused = 0;  // requests for origins the policy refuses (403)
   StoreCounters store;
 };
 

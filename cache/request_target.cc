@@ -146,6 +146,8 @@ RequestTarget ResolveTarget(std::string_view method, std::string_view target,
     if (path[0] == '?') path = "/" + path;
     t.kind = RequestTarget::Kind::kFetch;
     t.url = Url("http", host, port, path);
+    t.host = Lower(host);
+    t.port = port;
     return t;
   }
   if (target[0] != '/') return Error(400, "the target is neither absolute nor a path");
@@ -174,6 +176,8 @@ RequestTarget ResolveTarget(std::string_view method, std::string_view target,
   }
   t.kind = RequestTarget::Kind::kFetch;
   t.url = Url(scheme, host, port, query.empty() ? path : path + "?" + query);
+  t.host = Lower(host);
+  t.port = port;
   return t;
 }
 

@@ -15,7 +15,7 @@ struct RequestTarget {
   enum class Kind { kFetch, kTunnel, kLocal, kError };
   Kind kind = Kind::kError;
   std::string url;   // kFetch: the origin URL, also the store's key (host lowercased)
-  std::string host;  // kTunnel: host and port to connect to
+  std::string host;  // kTunnel and kFetch: the host (lowercased) and port to connect to
   std::uint16_t port = 0;
   std::string path;   // kLocal: the node's own path ("/shoal/v1/stats")
   std::string query;  // kLocal: its query string, undecoded

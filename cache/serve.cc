@@ -21,6 +21,12 @@ bool Send(tcp::socket& s, const std::string& data) {
   return !ec;
 }
 
+bool SendText(tcp::socket& s, int status, const std::string& message) {
+  return Send(s, Head(status, "Content-Type: text/plain\r\nContent-Length: " +
+                                  std::to_string(message.size() + 1) + "\r\n") +
+                     message + "\n");
+}
+
 bool SendBody(tcp::socket& sock, int fd, std::uint64_t first, std::uint64_t length, OriginFetch* f,
               std::atomic<std::uint64_t>* counter);
 bool SendRanged(tcp::socket& sock, const Request& req, std::string extra, int fd,

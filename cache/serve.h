@@ -20,6 +20,8 @@ using Request = boost::beast::http::request<boost::beast::http::empty_body>;
 // A status line, `extra` header lines (each ending "\r\n"), Via, and the blank line.
 std::string Head(int status, const std::string& extra);
 bool Send(tcp::socket& s, const std::string& data);  // false: the client went away
+// A short text/plain answer: `message` and a newline.
+bool SendText(tcp::socket& s, int status, const std::string& message);
 
 // Each returns whether the connection may serve another request; body bytes sent are added
 // to *counter. `how` is the X-Cache value (HIT, REVALIDATED).

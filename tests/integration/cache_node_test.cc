@@ -48,11 +48,20 @@ class CacheNode : public ::testing::Test {
     StartNode();
   }
 
-  void StartNode() {
+  void StartNode() { StartNode(Options()); }
+
+  // The test's origin is on loopback: the node must be allowed to reach it.
+  cache::ProxyOptions Options() {
     cache::ProxyOptions o;
     o.bind_address = "127.0.0.1";
     o.port = 0;
     o.store.root = dir_.path() / "store";
+    o.origins.allow_local = true;
+    return o;
+  }
+
+  void StartNode(cache::ProxyOptions o) {
+    node_.reset();
     o.store.now = [this] { return static_cast<std::int64_t>(time(nullptr)) + skew_.load(); };
     std::string error;
     node_ = cache::CacheProxy::Start(o, &error);
@@ -277,6 +286,7 @@ TEST_F(CacheNode, ConnectTunnelsBytesThroughUncached) {
     po.bind_address = "127.0.0.1";
     po.port = 0;
     po.store.root = dir_.path() / "store";
+    po.origins.allow_local = true;
     po.connect_ports = {origin_->port()};
     std::string error;
     node_ = cache::CacheProxy::Start(po, &error);
@@ -297,6 +307,7 @@ TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
   o.bind_address = "127.0.0.1";
   o.port = 0;
   o.store.root = dir_.path() / "store";
+  o.origins.allow_local = true;
   o.signing_key = key;
   std::string error;
   node_ = cache::CacheProxy::Start(o, &error);
@@ -334,7 +345,8 @@ TEST_F(CacheNode, KillNineMidFillLeavesAConsistentStore) {
   const std::string root = dir_ / "kstore";
   auto start = [&](std::unique_ptr<Child>* child, std::string* proxy) {
     *child = std::make_unique<Child>(
-        std::vector<std::string>{SHOAL_CACHE, "--root", root, "--bind", "127.0.0.1", "--port", "0"},
+        std::vector<std::string>{SHOAL_CACHE, "--root", root, "--bind", "127.0.0.1", "--port", "0",
+                                 "--allow-local-origins"},
         dir_ / "node.err");
     std::string line;
     ASSERT_TRUE((*child)->Line(&line)) << ReadFile(dir_ / "node.err");
@@ -371,6 +383,49 @@ TEST_F(CacheNode, KillNineMidFillLeavesAConsistentStore) {
   EXPECT_EQ(fetch(proxy, dir_ / "k.2"), "200");
   EXPECT_EQ(ReadFile(dir_ / "k.2"), data);
   EXPECT_EQ(origin_->BytesServed("/k.bin"), served);  // a hit after the restart
+}
+
+// A node is not an open door to its own machine: by default a client cannot make it fetch
+// from (or tunnel to) loopback, whether the URL names 127.0.0.1 or a name that resolves there,
+// and an allow-list refuses every other host. Each refusal is a 403 with no origin byte.
+TEST_F(CacheNode, RefusesLocalOriginsByDefault) {
+  Publish("secret.bin", 1000);
+  cache::ProxyOptions o = Options();
+  o.origins.allow_local = false;
+  o.connect_ports = {origin_->port()};
+  StartNode(o);
+  const std::string port = std::to_string(origin_->port());
+  for (const std::string& host : {"127.0.0.1", "localhost", "[::1]", "127.1.2.3"}) {
+    const Reply r = Curl("http://" + host + ":" + port + "/secret.bin");
+    EXPECT_EQ(r.status, 403) << host;
+    EXPECT_NE(r.body.find("refused"), std::string::npos) << host << ": " << r.body;
+  }
+  const Reply via_origin_param =
+      Curl(Proxy() + "/secret.bin?cacheHostOrigin=localhost:" + port, "--noproxy '*'");
+  EXPECT_EQ(via_origin_param.status, 403);
+  const std::string tunnel =
+      Shell("curl -s --noproxy '' -p -x " + Proxy() +
+            " -o /dev/null -w '%{http_connect}' http://127.0.0.1:" + port + "/secret.bin");
+  EXPECT_EQ(tunnel, "403");
+  EXPECT_EQ(origin_->BytesServed("/secret.bin"), 0u);
+  EXPECT_EQ(node_->Stats().tunnels, 0u);
+  EXPECT_GE(node_->Stats().refused, 6u);
+}
+
+TEST_F(CacheNode, AnAllowListRefusesOtherHosts) {
+  const std::string data = Publish("a.bin", 2000);
+  const std::string port = std::to_string(origin_->port());
+  cache::ProxyOptions o = Options();
+  o.origins.allowed_hosts = {"127.0.0.1:" + port};
+  StartNode(o);
+  EXPECT_EQ(Curl("http://127.0.0.1:" + port + "/a.bin").body, data);
+  const Reply other_port = Curl("http://127.0.0.1:1/a.bin");
+  EXPECT_EQ(other_port.status, 403);
+  const Reply other_name = Curl("http://localhost:" + port + "/a.bin");
+  EXPECT_EQ(other_name.status, 403);
+  EXPECT_NE(other_name.body.find("does not fetch from localhost"), std::string::npos)
+      << other_name.body;
+  EXPECT_EQ(origin_->BytesServed("/a.bin"), data.size());  // only the allowed request
 }
 
 }  // namespace

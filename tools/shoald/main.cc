@@ -34,7 +34,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   shoal::cli::SettingsFlags settings;
   settings.Add(&app, shoal::cli::NetShortcuts());
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, a usage error 2
+  }
 
   shoal::service::DaemonConfig config;
   if (user || (!system && ::geteuid() != 0)) {
