@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "api/src/service_paths.h"
@@ -26,9 +27,12 @@ ServiceProcess::~ServiceProcess() {
 
 bool ServiceProcess::Start(std::string* why) {
   std::vector<std::string> args = {
-      SHOALD,        "--system",    "--socket",    socket_,
-      "--state-dir", state_,        "--cache-dir", cache_,
-      "--listen",    "127.0.0.1:0", "--set",       "delay_foreground_download_from_http_s=0"};
+      SHOALD, "--system",    "--socket", socket_, "--state-dir",
+      state_, "--cache-dir", cache_,     "--set", "delay_foreground_download_from_http_s=0"};
+  // A machine of its own in the tests gives its own --listen address.
+  if (std::find(extra_.begin(), extra_.end(), "--listen") == extra_.end()) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  }
   args.insert(args.end(), extra_.begin(), extra_.end());
   child_ = std::make_unique<Child>(args, base_ + "/shoald.log");
   const bool up = WaitFor([&] {

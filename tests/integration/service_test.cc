@@ -11,6 +11,7 @@
 #include "api/src/service_backend.h"
 #include "api/src/service_client.h"
 #include "engine/job_store.h"
+#include "engine/metainfo.h"
 #include "tests/integration/service_fixture.h"
 #include "tests/support/fault_origin.h"
 
@@ -261,6 +262,79 @@ TEST_F(ServiceTest, KillNineOfTheServiceMidTransfer) {
   EXPECT_GT(persisted, 0u);
   EXPECT_LE(fetched, kSize - persisted) << "nothing verified is fetched again";
   EXPECT_LE(fetched, kSize - seen) << "plain HTTP continues from every byte it counted";
+}
+
+// Issue 10: "finished content is served to a second machine (another service on another
+// 127.0.0.x) after the first machine's `shoal get` has exited". Machine A's client fetches the
+// file through A's service, completes it and exits; the origin then stops serving it; machine
+// B's service, told only of A as a peer, gets every byte from A.
+TEST_F(ServiceTest, FinishedContentIsServedToASecondMachineAfterItsClientExited) {
+  constexpr std::size_t kSize = 3 << 20;
+  const std::string src = dir_ / "src.bin";
+  const std::string data = WriteRandomFile(src, kSize, 21);
+  origin_->Put("/m.bin", data);
+  engine::MetainfoSpec ms;
+  ms.path = src;
+  ms.web_seeds = {origin_->Url("/m.bin")};
+  std::string torrent, error;
+  ASSERT_EQ(engine::CreateMetainfo(ms, &torrent, &error), hr::kOk) << error;
+  const int port_a = ClosedLoopbackPort(), port_b = ClosedLoopbackPort();
+  const std::string a_listen = "127.0.0.2:" + std::to_string(port_a);
+  std::filesystem::create_directories(dir_ / "a");
+  std::filesystem::create_directories(dir_ / "b");
+  ServiceProcess a(dir_ / "a", {"--listen", a_listen});
+  ASSERT_TRUE(a.Start(&error)) << error;
+  const std::string out_a = dir_ / "a.bin", out_b = dir_ / "b.bin";
+  const Json file = {{"remote_url", origin_->Url("/m.bin")},
+                     {"metainfo_hex", engine::ToHex(torrent)}};
+  // Machine A's `shoal get`: its own process, gone before machine B asks.
+  const int code = InChild([&] {
+    api::ServiceClient client(a.socket());
+    Json reply;
+    if (client.Call("POST", "/v1/jobs", {{"display_name", "a"}}, &reply) != hr::kOk) return 1;
+    const std::string id = reply.at("job").at("id").get<std::string>();
+    Json f = file;
+    f["local_path"] = out_a;
+    if (client.Call("POST", "/v1/jobs/" + id + "/files", {{"files", {f}}}, &reply) != hr::kOk) {
+      return 2;
+    }
+    if (client.Call("POST", "/v1/jobs/" + id + "/resume", nullptr, &reply) != hr::kOk) return 3;
+    for (int i = 0; i < 600; ++i) {
+      if (client.Call("GET", "/v1/jobs/" + id, nullptr, &reply) != hr::kOk) return 4;
+      if (reply.at("job").at("state") == "TRANSFERRED") return 0;
+      ::usleep(50 * 1000);
+    }
+    return 5;
+  });
+  ASSERT_EQ(code, 0) << a.Log();
+  Fault gone;
+  gone.status = 404;
+  origin_->Put("/m.bin", data, {gone});  // from now on only machine A has the content
+  const std::uint64_t sent_before = origin_->BytesSent("/m.bin");
+
+  ServiceProcess b(dir_ / "b",
+                   {"--listen", "127.0.0.3:" + std::to_string(port_b), "--peer", a_listen});
+  ASSERT_TRUE(b.Start(&error)) << error;
+  auto backend = api::ConnectServiceBackend(b.socket(), &events_, &error);
+  ASSERT_TRUE(backend) << error;
+  std::shared_ptr<const api::JobHandle> job;
+  ASSERT_EQ(backend->CreateJob("b", &job), hr::kOk);
+  api::FileSpec spec;
+  spec.remote_url = origin_->Url("/m.bin");
+  spec.local_path = out_b;
+  spec.metainfo = torrent;
+  ASSERT_EQ(backend->AddFiles(job->id(), {spec}), hr::kOk);
+  ASSERT_EQ(backend->Resume(job->id()), hr::kOk);
+  ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; },
+                      std::chrono::seconds(60)))
+      << "machine B:\n"
+      << b.Log() << "\nmachine A:\n"
+      << a.Log();
+  EXPECT_EQ(job->Sources().from_peers, kSize);
+  EXPECT_EQ(job->Sources().from_http, 0u);
+  ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
+  EXPECT_EQ(ReadFile(out_b), data);
+  EXPECT_EQ(origin_->BytesSent("/m.bin"), sent_before) << "the origin sent machine B nothing";
 }
 
 }  // namespace
