@@ -4,8 +4,11 @@
 // the method as shoal+http: apt's own hash checks must pass and every .deb be byte-exact.
 // Half the packages have a .torrent sidecar (the swarm path); one sidecar describes other
 // bytes, so shoal fails on it and the method must fall back to plain HTTP (apt still succeeds).
+// The same run through a real shoald, the method sandboxed as _apt (issue 12: "each file is a
+// job in the local service"), and with the service down (everything plain, apt unaffected).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +16,7 @@
 #include <string>
 
 #include "origin/http_origin.h"
+#include "tests/integration/service_fixture.h"
 #include "tests/support/fixtures.h"
 
 namespace shoal::testing {
@@ -72,9 +76,10 @@ class AptMethod : public ::testing::Test {
     }
   }
 
-  // apt-get with its state, cache and sources in `dir` and the method as shoal+http.
-  std::string AptGet(const std::string& dir) {
-    return "apt-get -q -o Dir::Etc::sourcelist=" + dir + "/sources.list" +
+  // apt-get with its state, cache and sources in `dir` and the method as shoal+http; `env`
+  // goes before it (e.g. "SHOAL_SOCKET=... ").
+  std::string AptGet(const std::string& dir, const std::string& env = "") {
+    return env + "apt-get -q -o Dir::Etc::sourcelist=" + dir + "/sources.list" +
            " -o Dir::Etc::sourceparts=- -o Dir::Etc::preferencesparts=- -o Dir::Etc::parts=-" +
            " -o Dir::State=" + dir + "/state -o Dir::State::status=" + dir + "/status" +
            " -o Dir::Cache=" + dir + "/cache -o Dir::Log=" + dir +
@@ -89,6 +94,48 @@ class AptMethod : public ::testing::Test {
         << "deb [trusted=yes] shoal+" << origin_->BaseUrl() << "/ ./\n";
   }
 
+  // `apt-get update` and `install --download-only` of every package, `env` before each; apt's
+  // log. Each .deb must then be byte-exact in the client's archives.
+  std::string UpdateAndInstall(const std::string& client, const std::string& env = "") {
+    const std::string log = work_ / "apt.log";
+    EXPECT_EQ(Shell(AptGet(client, env) + " update >" + log + " 2>&1"), 0) << ReadFile(log);
+    std::string packages;
+    for (int i = 0; i < kPackages; ++i) packages += " " + Package(i);
+    EXPECT_EQ(Shell(AptGet(client, env) + " install --download-only -y" + packages + " >" + log +
+                    " 2>&1"),
+              0)
+        << ReadFile(log);
+    const std::string text = ReadFile(log);
+    EXPECT_EQ(text.find("Hash Sum mismatch"), std::string::npos) << text;
+    for (int i = 0; i < kPackages; ++i) {
+      SCOPED_TRACE(DebName(i));
+      const std::string got = client + "/cache/archives/" + DebName(i);
+      EXPECT_TRUE(fs::exists(got)) << text;
+      if (fs::exists(got)) {
+        EXPECT_TRUE(ReadFile(got) == ReadFile(work_ / ("repo/pool/" + DebName(i))));
+      }
+    }
+    EXPECT_TRUE(ListDir(client + "/cache/archives/partial").empty()) << "nothing left behind";
+    return text;
+  }
+
+  // The swarm path really ran: every sidecar was asked for (and read: its bytes served).
+  void ExpectSidecarsRead() {
+    for (const auto& [deb, source] : sidecars_) {
+      EXPECT_GT(origin_->BytesServed("/pool/" + fs::path(deb).filename().string() + ".torrent"), 0u)
+          << deb;
+    }
+  }
+
+  // Lets _apt traverse the folders down to `dir` (as it can /var/cache/apt on a real machine),
+  // so that apt keeps the download sandboxed.
+  void OpenToApt(const std::string& dir) {
+    for (fs::path p = dir;; p = p.parent_path()) {
+      fs::permissions(p, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+      if (p == work_.path() || p == p.root_path()) break;
+    }
+  }
+
   TempDir work_;
   std::unique_ptr<origin::HttpOrigin> origin_;
   std::vector<std::pair<std::string, std::string>> sidecars_;  // .deb, what its .torrent describes
@@ -97,29 +144,47 @@ class AptMethod : public ::testing::Test {
 TEST_F(AptMethod, AptInstallsDownloadOnlyThroughTheMethodByteExact) {
   const std::string client = work_ / "client";
   MakeClient(client);
-  const std::string log = work_ / "apt.log";
-  ASSERT_EQ(Shell(AptGet(client) + " update >" + log + " 2>&1"), 0) << ReadFile(log);
-  std::string packages;
-  for (int i = 0; i < kPackages; ++i) packages += " " + Package(i);
-  ASSERT_EQ(Shell(AptGet(client) + " install --download-only -y" + packages + " >" + log + " 2>&1"),
-            0)
-      << ReadFile(log);
-  EXPECT_EQ(ReadFile(log).find("Hash Sum mismatch"), std::string::npos) << ReadFile(log);
-  for (int i = 0; i < kPackages; ++i) {
-    SCOPED_TRACE(DebName(i));
-    const std::string got = client + "/cache/archives/" + DebName(i);
-    ASSERT_TRUE(fs::exists(got)) << ReadFile(log);
-    EXPECT_TRUE(ReadFile(got) == ReadFile(work_ / ("repo/pool/" + DebName(i))));
-  }
-  // The swarm path really ran: every sidecar was asked for (and read: its bytes served).
-  for (const auto& [deb, source] : sidecars_) {
-    EXPECT_GT(origin_->BytesServed("/pool/" + fs::path(deb).filename().string() + ".torrent"), 0u)
-        << deb;
-  }
+  const std::string text = UpdateAndInstall(client);
+  ExpectSidecarsRead();
   // Package 0's sidecar is for other bytes: shoal failed it, the method fetched it plainly.
-  EXPECT_NE(ReadFile(log).find("fetching it plainly"), std::string::npos) << ReadFile(log);
-  // Nothing is left behind in apt's partial directory.
-  EXPECT_TRUE(ListDir(client + "/cache/archives/partial").empty());
+  EXPECT_NE(text.find("fetching it plainly"), std::string::npos) << text;
+}
+
+// Through the machine's shoald ($SHOAL_SOCKET names the test's), the method sandboxed as _apt
+// as apt asks (apt's folders reachable by _apt: apt does not fall back to root). The service
+// ran the jobs and keeps the content for the LAN.
+TEST_F(AptMethod, ThroughTheServiceSandboxedAsApt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: apt sandboxes only root's downloads";
+  ServiceProcess service(work_ / "svc");
+  fs::create_directories(work_ / "svc");
+  std::string error;
+  ASSERT_TRUE(service.Start(&error)) << error;
+  const std::string client = work_ / "client";
+  MakeClient(client);
+  OpenToApt(client + "/cache/archives/partial");
+  OpenToApt(client + "/state/lists/partial");
+  OpenToApt(work_ / "svc/run");
+  const std::string text = UpdateAndInstall(client, "SHOAL_SOCKET=" + service.socket() + " ");
+  EXPECT_EQ(text.find("unsandboxed"), std::string::npos) << text;
+  EXPECT_EQ(text.find("no shoal service"), std::string::npos) << text;
+  ExpectSidecarsRead();
+  // The service holds what it fetched, to seed: every sidecar'd package but package 0.
+  const api::wire::Json stats = BodyOf(RawExchange(
+      service.socket(), "GET /v1/stats HTTP/1.1\r\nHost: shoald\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(stats.at("stats").at("cached_files").get<int>(), static_cast<int>(sidecars_.size()) - 1)
+      << stats.dump() << service.Log();
+}
+
+// The service named but down: every .deb is fetched plainly, and apt succeeds as plain apt.
+TEST_F(AptMethod, WithTheServiceDownAptStillSucceeds) {
+  const std::string client = work_ / "client";
+  MakeClient(client);
+  const std::string text = UpdateAndInstall(client, "SHOAL_SOCKET=" + (work_ / "none.sock") + " ");
+  EXPECT_NE(text.find("no shoal service or engine"), std::string::npos) << text;
+  for (const auto& [deb, source] : sidecars_) {
+    EXPECT_EQ(origin_->BytesServed("/pool/" + fs::path(deb).filename().string() + ".torrent"), 0u)
+        << deb << ": no job, no sidecar";
+  }
 }
 
 }  // namespace

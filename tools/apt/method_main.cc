@@ -1,8 +1,10 @@
-// `shoal+http` / `shoal+https`: an apt acquire method (apt runs it, as _apt, with the protocol
-// of method_protocol.h on stdin and stdout). .deb files (an Expected-SHA256 and no
-// Index-File) become shoal jobs; indexes go as plain HTTP with If-Modified-Since; anything
-// shoal cannot finish is fetched plainly, so apt never fails where plain apt would not.
-// Acquires are handled concurrently (apt pipelines them), replies written whole under a lock.
+// `shoal+http` / `shoal+https`: an apt acquire method (apt runs it with the protocol of
+// method_protocol.h on stdin and stdout; it drops to APT::Sandbox::User, _apt, as apt's own
+// methods do). .deb files (an Expected-SHA256 and no Index-File) become jobs of the machine's
+// shoald (or, when none answers, of an engine in this process); indexes go as plain HTTP with
+// If-Modified-Since; anything shoal cannot finish is fetched plainly, so apt never fails where
+// plain apt would not. Acquires are handled concurrently (apt pipelines them), replies written
+// whole under a lock.
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -14,9 +16,12 @@
 #include <thread>
 #include <vector>
 
+#include "shoal/activation.h"
+#include "shoal/bits.h"
 #include "shoal/shoal.h"
 #include "tools/apt/fetch.h"
 #include "tools/apt/method_protocol.h"
+#include "tools/apt/sandbox.h"
 #include "tools/shoal/com_ptr.h"
 
 namespace shoal::apt {
@@ -31,7 +36,6 @@ class Method {
              .Set("Version", "1.2")
              .Set("Pipeline", "true")
              .Set("Send-Config", "true"));
-    for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
     MessageReader reader;
     char buf[8192];
     int code = 0;
@@ -40,7 +44,13 @@ class Method {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // apt closed the pipe: finish what is queued, then exit
       reader.Feed(std::string_view(buf, static_cast<std::size_t>(n)));
-      while (auto m = reader.Next()) Handle(*m);
+      while (auto m = reader.Next()) {
+        if (!Handle(*m)) {
+          code = 100;
+          break;
+        }
+      }
+      if (code != 0) break;
       if (!reader.error().empty()) {
         Send(Message{401, "General Failure", {}}.Set("Message",
                                                      "bad input from apt: " + reader.error()));
@@ -58,9 +68,11 @@ class Method {
   }
 
  private:
-  void Handle(const Message& m) {
-    if (m.code == 601) return;  // Configuration: nothing of apt's is needed yet
-    if (m.code != 600) return;  // other messages are not for methods
+  // False when the method must stop (it could not drop its rights).
+  bool Handle(const Message& m) {
+    if (m.code == 601) return Configure(m);
+    if (m.code != 600) return true;                          // other messages are not for methods
+    if (!sandboxed_ && !Configure(Message{})) return false;  // no 601: nothing to drop to
     std::string error;
     auto req = ParseAcquire(m, &error);
     if (!req) {
@@ -68,13 +80,36 @@ class Method {
                .Set("URI", m.Get("URI"))
                .Set("Message", error)
                .Set("FailReason", "BadRequest"));
-      return;
+      return true;
     }
     {
       std::lock_guard lock(mu_);
       queue_.push_back(std::move(*req));
     }
     cv_.notify_one();
+    return true;
+  }
+
+  // apt's `601 Configuration`: drop to its sandbox user, then start the workers (one thread
+  // until then: the drop applies to the whole process).
+  bool Configure(const Message& m) {
+    if (sandboxed_) return true;
+    // apt sends APT::Sandbox::User (`_apt`) when the download may be sandboxed, and leaves it
+    // out when it runs the download as root (its folders are not reachable by that user).
+    std::string user;
+    for (const auto& [name, value] : m.fields) {
+      constexpr std::string_view kKey = "APT::Sandbox::User=";
+      if (name == "Config-Item" && value.rfind(kKey, 0) == 0) user = value.substr(kKey.size());
+    }
+    std::string note, error;
+    if (!DropToSandboxUser(user, &note, &error)) {
+      Send(Message{401, "General Failure", {}}.Set("Message", "shoal: " + error));
+      return false;
+    }
+    if (!note.empty()) std::fprintf(stderr, "shoal: %s\n", note.c_str());
+    sandboxed_ = true;
+    for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
+    return true;
   }
 
   void Work() {
@@ -135,16 +170,18 @@ class Method {
     Send(Message{102, "Status", {}}.Set("URI", req.uri).Set("Message", text));
   }
 
-  // The engine, started on the first .deb (an index-only run never starts one).
+  // The machine's shoald (its socket, or $SHOAL_SOCKET), else an engine in this process, on
+  // the first .deb (an index-only run asks for neither). The service sees the method's uid.
   IBackgroundCopyManager* Manager() {
     std::lock_guard lock(manager_mu_);
     if (!manager_tried_) {
       manager_tried_ = true;
-      shoal::Options options;
-      std::string error;
-      if (FAILED(shoal::LoadOptions(&options, &error)) ||
-          FAILED(shoal::CreateBackgroundCopyManager(options, manager_.Put(), &error))) {
-        std::fprintf(stderr, "shoal: no engine (%s); fetching plainly\n", error.c_str());
+      const HRESULT hr =
+          CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+                           IID_IBackgroundCopyManager, reinterpret_cast<void**>(manager_.Put()));
+      if (FAILED(hr)) {
+        std::fprintf(stderr, "shoal: no shoal service or engine (%s); fetching plainly\n",
+                     cli::DescribeHr(hr).c_str());
         manager_ = {};
       }
     }
@@ -162,6 +199,7 @@ class Method {
   std::condition_variable cv_;
   std::deque<AcquireRequest> queue_;
   bool closing_ = false;
+  bool sandboxed_ = false;  // Configure ran: the rights are dropped and the workers started
   std::vector<std::thread> workers_;
   std::mutex out_mu_;
   std::mutex manager_mu_;

@@ -82,12 +82,13 @@ std::optional<Message> MessageReader::Next() {
   const std::size_t end_crlf = buf_.find("\r\n\r\n", start);
   const std::size_t stop = std::min(end, end_crlf);
   if (stop == std::string::npos) {
-    if (buf_.size() - start > kMaxMessageBytes) error_ = "a message longer than 64 KiB";
+    if (buf_.size() - start > kMaxMessageBytes)
+      error_ = "a message longer than " + std::to_string(kMaxMessageBytes / 1024) + " KiB";
     if (start > 0) buf_.erase(0, start);
     return std::nullopt;
   }
   if (stop - start > kMaxMessageBytes) {
-    error_ = "a message longer than 64 KiB";
+    error_ = "a message longer than " + std::to_string(kMaxMessageBytes / 1024) + " KiB";
     return std::nullopt;
   }
   const std::string_view text(buf_.data() + start, stop - start);
@@ -119,7 +120,7 @@ std::optional<Message> MessageReader::Next() {
       return std::nullopt;
     }
     if (m.fields.size() >= kMaxFields) {
-      error_ = "a message with more than 256 fields";
+      error_ = "a message with more than " + std::to_string(kMaxFields) + " fields";
       return std::nullopt;
     }
     m.fields.emplace_back(std::string(Trim(line.substr(0, colon))),

@@ -31,8 +31,10 @@ std::string Format(const Message& m);
 
 class MessageReader {
  public:
-  static constexpr std::size_t kMaxMessageBytes = 64 * 1024;
-  static constexpr std::size_t kMaxFields = 256;
+  // apt's 601 Configuration carries its whole configuration (130 items and 10 KiB on a bare
+  // Debian 12, far more with many apt.conf.d snippets): room for that, still bounded.
+  static constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
+  static constexpr std::size_t kMaxFields = 16384;
 
   // Appends bytes read from apt.
   void Feed(std::string_view bytes);

@@ -58,13 +58,29 @@ TEST(AptMessageReader, BoundsMessagesAndFields) {
   MessageReader big;
   big.Feed("600 URI Acquire\nURI: " + std::string(MessageReader::kMaxMessageBytes, 'a'));
   EXPECT_FALSE(big.Next());
-  EXPECT_NE(big.error().find("64 KiB"), std::string::npos);
+  EXPECT_NE(big.error().find("1024 KiB"), std::string::npos);
   std::string many = "600 URI Acquire\n";
   for (std::size_t i = 0; i <= MessageReader::kMaxFields; ++i) many += "F: v\n";
   MessageReader fields;
   fields.Feed(many + "\n");
   EXPECT_FALSE(fields.Next());
-  EXPECT_NE(fields.error().find("256 fields"), std::string::npos);
+  EXPECT_NE(fields.error().find("16384 fields"), std::string::npos);
+}
+
+// apt sends its whole configuration in one 601 (apt-pkg's acquire-worker.cc, SendConfiguration):
+// a machine with many apt.conf.d snippets has thousands of items, which must not end the method.
+TEST(AptMessageReader, AWholeConfigurationIsOneMessage) {
+  std::string config = "601 Configuration\n";
+  for (int i = 0; i < 3000; ++i) {
+    config +=
+        "Config-Item: Some::Long::Option::Name" + std::to_string(i) + "=a value of some length\n";
+  }
+  MessageReader reader;
+  reader.Feed(config + "\n");
+  const auto m = reader.Next();
+  ASSERT_TRUE(m) << reader.error();
+  EXPECT_EQ(m->code, 601);
+  EXPECT_EQ(m->fields.size(), 3000u);
 }
 
 TEST(AptAcquire, ReadsTheFieldsAptSends) {
