@@ -211,6 +211,7 @@ void CdnPump::Fetch(Job& job, int index, int piece) {
     return OnAnswer(job.view->id, index, piece, job.generation, f.torrent, std::move(r));
   }
   RangeRequest request{f.spec.remote_url, ext.file_offset, ext.length};
+  request.headers = job.props.custom_headers;
   // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
   // by the requests a file may have in flight.
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {

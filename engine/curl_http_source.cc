@@ -171,6 +171,8 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   const std::string range = std::to_string(a.offset) + "-";
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  const CurlHeaders headers(req.headers);
+  headers.Apply(curl);
   if (a.offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
   SetProxy(curl, req.use_proxy, options.proxy, options.no_proxy);
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);

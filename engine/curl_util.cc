@@ -16,31 +16,44 @@ void CurlGlobalInit() {
 
 CurlError FromCurl(CURLcode c, bool https_origin, long http_status) {
   switch (c) {
-    case CURLE_OK: return {hr::kOk, false};
+    case CURLE_OK:
+      return {hr::kOk, false};
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return {hr::kInternetNameNotResolved, true};
-    case CURLE_COULDNT_CONNECT: return {hr::kInternetCannotConnect, true};
-    case CURLE_OPERATION_TIMEDOUT: return {hr::kInternetTimeout, true};
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return {hr::kInternetNameNotResolved, true};
+    case CURLE_COULDNT_CONNECT:
+      return {hr::kInternetCannotConnect, true};
+    case CURLE_OPERATION_TIMEDOUT:
+      return {hr::kInternetTimeout, true};
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING: return {hr::kInternetConnectionReset, true};
-    case CURLE_PARTIAL_FILE: return {hr::kInternetConnectionAborted, true};
+    case CURLE_GOT_NOTHING:
+      return {hr::kInternetConnectionReset, true};
+    case CURLE_PARTIAL_FILE:
+      return {hr::kInternetConnectionAborted, true};
     case CURLE_UNSUPPORTED_PROTOCOL:
       // Only http(s) URLs get this far, so after a 3xx the protocol came from its Location.
       // Without one the reply was not HTTP (curl calls it HTTP/0.9): junk left on a kept-alive
       // connection, or a broken server; a new connection may well do.
       if (http_status < 300 || http_status > 399) return {hr::kHttpInvalidServerResponse, true};
       return {https_origin ? hr::kInternetHttpsToHttpOnRedir : hr::kHttpRedirectFailed, false};
-    case CURLE_TOO_MANY_REDIRECTS: return {hr::kHttpRedirectFailed, false};
-    case CURLE_URL_MALFORMAT: return {hr::kInvalidArg, false};
-    case CURLE_PEER_FAILED_VERIFICATION: return {hr::kInternetInvalidCa, false};
+    case CURLE_TOO_MANY_REDIRECTS:
+      return {hr::kHttpRedirectFailed, false};
+    case CURLE_URL_MALFORMAT:
+      return {hr::kInvalidArg, false};
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return {hr::kInternetInvalidCa, false};
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE: return {hr::kInternetSecureFailure, false};
-    case CURLE_OUT_OF_MEMORY: return {hr::kOutOfMemory, false};
-    case CURLE_WEIRD_SERVER_REPLY: return {hr::kHttpInvalidServerResponse, true};
-    default: return {hr::kFail, true};  // unknown transport trouble: retry rather than give up
+    case CURLE_SSL_CACERT_BADFILE:
+      return {hr::kInternetSecureFailure, false};
+    case CURLE_OUT_OF_MEMORY:
+      return {hr::kOutOfMemory, false};
+    case CURLE_WEIRD_SERVER_REPLY:
+      return {hr::kHttpInvalidServerResponse, true};
+    default:
+      return {hr::kFail, true};  // unknown transport trouble: retry rather than give up
   }
 }
 
@@ -52,6 +65,18 @@ void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string&
   if (proxy.empty()) return;
   curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
   if (!no_proxy.empty()) curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy.c_str());
+}
+
+CurlHeaders::CurlHeaders(const std::string& custom) {
+  if (custom.empty()) return;
+  list_ = curl_slist_append(nullptr, "Accept-Encoding: identity");
+  std::size_t start = 0;
+  while (start < custom.size()) {
+    std::size_t end = custom.find("\r\n", start);
+    if (end == std::string::npos) end = custom.size();
+    if (end > start) list_ = curl_slist_append(list_, custom.substr(start, end - start).c_str());
+    start = end + 2;
+  }
 }
 
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
@@ -91,9 +116,10 @@ std::string BodyEncoding(CURL* curl) {
 void Pacer::Account(std::uint64_t bytes, const std::atomic<bool>* cancel) {
   if (rate_ == 0) return;
   bytes_ += bytes;
-  const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(static_cast<double>(bytes_) /
-                                                              static_cast<double>(rate_)));
+  const auto due =
+      start_ +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(bytes_) / static_cast<double>(rate_)));
   while (std::chrono::steady_clock::now() < due && !(cancel != nullptr && cancel->load())) {
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
         due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));

@@ -35,6 +35,24 @@ void SetProxy(CURL* curl, bool use, const std::string& proxy, const std::string&
 void SetSecureDefaults(CURL* curl, const std::string& url, const std::string& ca_file,
                        long max_redirects);
 
+// A handle's request headers when its job set custom ones: "Accept-Encoding: identity" and
+// each CRLF-terminated line of `custom` (IBackgroundCopyJobHttpOptions::SetCustomHeaders).
+// Apply does nothing for "" (SetSecureDefaults' list stays); the object must outlive the
+// transfer, as libcurl reads the list while it runs.
+class CurlHeaders {
+ public:
+  explicit CurlHeaders(const std::string& custom);
+  ~CurlHeaders() { curl_slist_free_all(list_); }
+  CurlHeaders(const CurlHeaders&) = delete;
+  CurlHeaders& operator=(const CurlHeaders&) = delete;
+  void Apply(CURL* curl) const {
+    if (list_ != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list_);
+  }
+
+ private:
+  curl_slist* list_ = nullptr;
+};
+
 // The response's Content-Encoding when it is not identity (a server that ignored
 // "Accept-Encoding: identity"), else "". Such a body is not the content's bytes.
 std::string BodyEncoding(CURL* curl);

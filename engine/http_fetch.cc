@@ -34,7 +34,7 @@ static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
-                    const std::atomic<bool>* cancel) {
+                    const std::atomic<bool>* cancel, const std::string& headers) {
   CurlGlobalInit();
   FetchResult r;
   CURL* curl = curl_easy_init();
@@ -47,6 +47,8 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   char err[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   SetSecureDefaults(curl, url, options.ca_file, options.max_redirects);
+  const CurlHeaders custom(headers);
+  custom.Apply(curl);
   SetProxy(curl, true, options.proxy, options.no_proxy);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
@@ -78,9 +80,10 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   return r;
 }
 
-void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done) {
-  queue_.Run([this, url = std::move(url), done = std::move(done)] {
-    FetchResult r = HttpGet(url, options_, &queue_.stopping());
+void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done,
+                        std::string headers) {
+  queue_.Run([this, url = std::move(url), done = std::move(done), headers = std::move(headers)] {
+    FetchResult r = HttpGet(url, options_, &queue_.stopping(), headers);
     if (!queue_.stopping()) done(std::move(r));
   });
 }

@@ -25,13 +25,14 @@ struct FetchOptions {
   std::uint64_t max_bytes = 64ull << 20;
   std::string ca_file;  // extra CA bundle beside the system store
   long max_redirects = 10;
-  std::string proxy;     // empty: the standard proxy environment
+  std::string proxy;  // empty: the standard proxy environment
   std::string no_proxy;
 };
 
 // Performs one GET synchronously (any thread).
+// `headers`: custom CRLF-terminated header lines to send ("" for none).
 FetchResult HttpGet(const std::string& url, const FetchOptions& options,
-                    const std::atomic<bool>* cancel = nullptr);
+                    const std::atomic<bool>* cancel = nullptr, const std::string& headers = "");
 
 class HttpFetcher {
  public:
@@ -39,7 +40,7 @@ class HttpFetcher {
   // Abandons queued fetches (their callbacks are not called) and aborts the running one.
   ~HttpFetcher() = default;
   // `done` runs on the fetcher's thread.
-  void Fetch(std::string url, std::function<void(FetchResult)> done);
+  void Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers = "");
 
  private:
   const FetchOptions options_;

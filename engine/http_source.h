@@ -22,6 +22,7 @@ struct HttpRequest {
   std::uint64_t expected_size = kSizeUnknown;  // the size an earlier response announced
   bool use_proxy = true;  // BG_JOB_PROXY_USAGE_PRECONFIG; false (NO_PROXY): connect directly
   std::uint64_t max_bytes_s = 0;  // receive rate cap for the whole transfer (0 = none)
+  std::string headers;  // the job's custom header lines, CRLF-terminated ("" for none)
 };
 
 // How a transfer ended. `transient` says whether BITS would retry it.

@@ -56,6 +56,7 @@ void HttpTransfers::Start(Job& job, int index, int fd) {
   req.expected_size = job.tracker.FileSize(index);
   req.use_proxy = job.props.proxy_usage != 1;  // BG_JOB_PROXY_USAGE_NO_PROXY
   req.max_bytes_s = control_.RateFor(job);
+  req.headers = job.props.custom_headers;
   const int token = ++f.http.attempt;
   const Uuid id = job.view->id;
   auto reports = std::make_shared<ByteReports>();

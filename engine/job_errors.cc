@@ -34,6 +34,7 @@ void Engine::Impl::TransientError(Job& job, hr::HResult code, ErrorContext conte
   RecordError(job, code, context, file, std::move(message));
   if (OnTransientError(job.retry, clock_->Now(), job.props)) {
     // No retry allowed, or the window is spent: the error is final (JobError fires).
+    if (job.error) job.error->no_progress = true;
     Apply(job, JobAction::kFatalError);
     return;
   }
@@ -45,6 +46,7 @@ void Engine::Impl::RunTimers(Job& job) {
     case RetryDue::kNotYet:
       return;
     case RetryDue::kTimedOut:
+      if (job.error) job.error->no_progress = true;
       Apply(job, JobAction::kNoProgressTimeout);
       return;
     case RetryDue::kRetry:

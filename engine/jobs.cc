@@ -280,11 +280,14 @@ void Engine::Impl::FetchMetainfo(Job& job, int index) {
   f.fetching = true;
   const Uuid id = job.view->id;
   const int generation = job.generation;
-  fetcher_->Fetch(f.spec.remote_url + ".torrent", [this, id, index, generation](FetchResult r) {
-    Post([this, id, index, generation, r = std::move(r)]() mutable {
-      OnMetainfo(id, index, generation, std::move(r));
-    });
-  });
+  fetcher_->Fetch(
+      f.spec.remote_url + ".torrent",
+      [this, id, index, generation](FetchResult r) {
+        Post([this, id, index, generation, r = std::move(r)]() mutable {
+          OnMetainfo(id, index, generation, std::move(r));
+        });
+      },
+      job.props.custom_headers);
 }
 
 void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchResult r) {

@@ -54,6 +54,8 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
+  const CurlHeaders headers(req.headers);
+  headers.Apply(curl);
   SetProxy(curl, true, options.proxy, options.no_proxy);
   long timeout_s = static_cast<long>(options.timeout_s);
   if (req.max_bytes_s > 0) {

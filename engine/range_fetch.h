@@ -26,6 +26,7 @@ struct RangeRequest {
   // `body`; it ends with a stall, not a total, timeout.
   bool whole_file = false;
   std::function<void(std::string bytes)> on_bytes;
+  std::string headers;  // the job's custom header lines, CRLF-terminated ("" for none)
 };
 
 // The seam the CDN pump fetches pieces through (RangeFetcher; a fake in tests).

@@ -22,7 +22,13 @@ CREATE TABLE IF NOT EXISTS jobs(
   creation_ns INTEGER, modification_ns INTEGER, completion_ns INTEGER, error_count INTEGER,
   err_code INTEGER, err_context INTEGER, err_file INTEGER, err_message TEXT, err_protocol TEXT,
   completing INTEGER NOT NULL DEFAULT 0, stalled_since_ns INTEGER NOT NULL DEFAULT 0,
-  owner_uid INTEGER NOT NULL DEFAULT -1);
+  owner_uid INTEGER NOT NULL DEFAULT -1,
+  notify_program TEXT NOT NULL DEFAULT '', notify_parameters TEXT NOT NULL DEFAULT '',
+  custom_headers TEXT NOT NULL DEFAULT '', security_flags INTEGER NOT NULL DEFAULT 0,
+  file_acl_flags INTEGER NOT NULL DEFAULT 0, peer_caching_flags INTEGER NOT NULL DEFAULT 3,
+  max_download_time INTEGER NOT NULL DEFAULT 7776000,
+  cost_flags INTEGER NOT NULL DEFAULT 2147483903, notification_clsid TEXT NOT NULL DEFAULT '',
+  err_no_progress INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS files(
   job BLOB NOT NULL, idx INTEGER NOT NULL, remote_url TEXT, local_path TEXT, temp_name TEXT,
   metainfo BLOB, sha256 BLOB, http_only INTEGER, http INTEGER, verified INTEGER,
@@ -50,7 +56,31 @@ constexpr AddedColumn kAddedColumns[] = {
     {"files", "to_peers", "INTEGER NOT NULL DEFAULT 0"},
     {"jobs", "owner_uid", "INTEGER NOT NULL DEFAULT -1"},
     {"files", "client_path", "TEXT NOT NULL DEFAULT ''"},
+    {"jobs", "notify_program", "TEXT NOT NULL DEFAULT ''"},
+    {"jobs", "notify_parameters", "TEXT NOT NULL DEFAULT ''"},
+    {"jobs", "custom_headers", "TEXT NOT NULL DEFAULT ''"},
+    {"jobs", "security_flags", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "file_acl_flags", "INTEGER NOT NULL DEFAULT 0"},
+    {"jobs", "peer_caching_flags", "INTEGER NOT NULL DEFAULT 3"},
+    {"jobs", "max_download_time", "INTEGER NOT NULL DEFAULT 7776000"},
+    {"jobs", "cost_flags", "INTEGER NOT NULL DEFAULT 2147483903"},
+    {"jobs", "notification_clsid", "TEXT NOT NULL DEFAULT ''"},
+    {"jobs", "err_no_progress", "INTEGER NOT NULL DEFAULT 0"},
 };
+
+// The later BITS properties' columns (IBackgroundCopyJob2-5, HttpOptions), in the order
+// ReadJobs selects them from index kExtFirstColumn on, each with what an older row reads as.
+struct ExtColumn {
+  const char* name;
+  const char* fallback;
+};
+constexpr ExtColumn kExtColumns[] = {
+    {"notify_program", "''"},         {"notify_parameters", "''"},  {"custom_headers", "''"},
+    {"security_flags", "0"},          {"file_acl_flags", "0"},      {"peer_caching_flags", "3"},
+    {"max_download_time", "7776000"}, {"cost_flags", "2147483903"}, {"notification_clsid", "''"},
+    {"err_no_progress", "0"},
+};
+constexpr int kExtFirstColumn = 23;
 
 bool HasColumn(sqlite3* db, const char* table, const char* column) {
   sqlite3_stmt* s = nullptr;
@@ -228,12 +258,16 @@ class SqliteJobStore : public JobStore {
     const std::string stalled =
         HasColumn(db, "jobs", "stalled_since_ns") ? "stalled_since_ns" : "0";
     const std::string owner = HasColumn(db, "jobs", "owner_uid") ? "owner_uid" : "-1";
+    std::string ext;
+    for (const ExtColumn& c : kExtColumns) {
+      ext += std::string(",") + (HasColumn(db, "jobs", c.name) ? c.name : c.fallback);
+    }
     const std::string sql =
         "SELECT id,state,display_name,description,priority,notify_flags,retry_delay,"
         "no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,creation_ns,"
         "modification_ns,completion_ns,error_count,err_code,err_context,err_file,"
         "err_message,err_protocol," +
-        completing + "," + stalled + "," + owner + " FROM jobs ORDER BY creation_ns, rowid";
+        completing + "," + stalled + "," + owner + ext + " FROM jobs ORDER BY creation_ns, rowid";
     Stmt s(db, sql.c_str());
     if (!s) {
       *warnings += std::string("cannot read jobs: ") + sqlite3_errmsg(db) + "\n";
@@ -269,11 +303,25 @@ class SqliteJobStore : public JobStore {
         e.file_index = sqlite3_column_int(r, 17);
         e.message = Text(r, 18);
         e.protocol = Text(r, 19);
+        e.no_progress = sqlite3_column_int(r, kExtFirstColumn + 9) != 0;
         j.error = e;
       }
       j.completing = sqlite3_column_int(r, 20) != 0;
       j.stalled_since_ns = sqlite3_column_int64(r, 21);
       j.props.owner_uid = sqlite3_column_int64(r, 22);
+      constexpr int x = kExtFirstColumn;
+      const auto u32 = [r](int col) {
+        return static_cast<std::uint32_t>(sqlite3_column_int64(r, col));
+      };
+      j.props.notify_program = Text(r, x);
+      j.props.notify_parameters = Text(r, x + 1);
+      j.props.custom_headers = Text(r, x + 2);
+      j.props.security_flags = u32(x + 3);
+      j.props.file_acl_flags = u32(x + 4);
+      j.props.peer_caching_flags = u32(x + 5);
+      j.props.maximum_download_time_s = u32(x + 6);
+      j.props.cost_flags = u32(x + 7);
+      j.props.notification_clsid = Text(r, x + 8);
       if (!ReadFiles(db, &j, warnings)) continue;
       out.push_back(std::move(j));
     }
@@ -333,8 +381,10 @@ class SqliteJobStore : public JobStore {
            "INSERT OR REPLACE INTO jobs(id,state,display_name,description,priority,"
            "notify_flags,retry_delay,no_progress_timeout,proxy_usage,proxy_list,proxy_bypass,"
            "creation_ns,modification_ns,completion_ns,error_count,err_code,err_context,"
-           "err_file,err_message,err_protocol,completing,stalled_since_ns,owner_uid) "
-           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "err_file,err_message,err_protocol,completing,stalled_since_ns,owner_uid,"
+           "notify_program,notify_parameters,custom_headers,security_flags,file_acl_flags,"
+           "peer_caching_flags,max_download_time,cost_flags,notification_clsid,err_no_progress) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return Fail(error);
     s.Blob(1, id);
     s.Int(2, static_cast<int>(j.state));
@@ -361,6 +411,16 @@ class SqliteJobStore : public JobStore {
     s.Int(21, j.completing);
     s.Int(22, j.stalled_since_ns);
     s.Int(23, j.props.owner_uid);
+    s.Str(24, j.props.notify_program);
+    s.Str(25, j.props.notify_parameters);
+    s.Str(26, j.props.custom_headers);
+    s.Int(27, j.props.security_flags);
+    s.Int(28, j.props.file_acl_flags);
+    s.Int(29, j.props.peer_caching_flags);
+    s.Int(30, j.props.maximum_download_time_s);
+    s.Int(31, j.props.cost_flags);
+    s.Str(32, j.props.notification_clsid);
+    s.Int(33, j.error && j.error->no_progress);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return Fail(error);
     Stmt del(db_, "DELETE FROM files WHERE job=?");
     if (!del) return Fail(error);

@@ -138,6 +138,21 @@ struct JobProperties {
   // Set by the machine-wide service from the caller's SO_PEERCRED (decision 0010), never by a
   // client's request.
   std::int64_t owner_uid = -1;
+  // IBackgroundCopyJob2::SetNotifyCmdLine: the program run (no shell) when the job enters
+  // ERROR or TRANSFERRED, and its whole command line (argv[0] first); "" for none.
+  std::string notify_program;
+  std::string notify_parameters;
+  // IBackgroundCopyJobHttpOptions::SetCustomHeaders: CRLF-terminated header lines sent with
+  // every HTTP request made for the job's files; "" for none.
+  std::string custom_headers;
+  std::uint32_t security_flags = 0;  // IBackgroundCopyJobHttpOptions::SetSecurityFlags
+  // Kept and returned as set (IBackgroundCopyJob3/4/5); the engine does not act on them
+  // (docs/api.md).
+  std::uint32_t file_acl_flags = 0;
+  std::uint32_t peer_caching_flags = 0x3;           // BG_JOB_ENABLE_PEERCACHING_CLIENT | _SERVER
+  std::uint32_t maximum_download_time_s = 7776000;  // 90 days
+  std::uint32_t cost_flags = 0x800000ffu;           // BITS_JOB_TRANSFER_POLICY_ALWAYS
+  std::string notification_clsid;                   // braced GUID; "" for none
 };
 
 // One file of a job. `metainfo` is a bencoded .torrent for the content; empty means "fetch the
@@ -170,6 +185,8 @@ struct JobErrorInfo {
   int file_index = -1;   // -1: the error concerns no single file
   std::string message;   // English, for GetErrorDescription
   std::string protocol;  // "http", "https", "bittorrent" or empty
+  // ERROR because transient errors ran out of NoProgressTimeout (DO: DO_E_DOWNLOAD_NO_PROGRESS).
+  bool no_progress = false;
 };
 
 enum class JobEvent { kTransferred, kError, kModification };

@@ -140,6 +140,7 @@ std::unique_ptr<HttpOrigin> HttpOrigin::Start(const HttpOriginOptions& options,
   impl.shared->bucket.SetRate(options.rate_limit_bytes_per_s);
   impl.shared->per_connection_rate = options.per_connection_bytes_per_s;
   impl.shared->latency_ms = options.latency_ms;
+  impl.shared->record_header = options.record_header;
   impl.endpoint = tcp::endpoint(address, options.port);
   impl.host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   if (!impl.Listen(error)) return nullptr;
@@ -163,6 +164,10 @@ std::uint64_t HttpOrigin::BytesServed(const std::string& url_path) const {
 }
 
 std::uint64_t HttpOrigin::Requests() const { return impl_->shared->requests.load(); }
+
+std::vector<std::string> HttpOrigin::RecordedHeaders() const {
+  return impl_->shared->RecordedHeaders();
+}
 
 void HttpOrigin::SetPerConnectionRateLimit(std::uint64_t bytes_per_s) {
   impl_->shared->per_connection_rate = bytes_per_s;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace shoal::origin {
 
@@ -21,6 +22,9 @@ struct HttpOriginOptions {
   // Delay before each response's header goes out (0 = none): the round trip to a far CDN.
   std::uint32_t latency_ms = 0;
   int threads = 1;  // io threads; values below 1 mean 1
+  // A request header to record (case-insensitive name; "" records nothing): see
+  // RecordedHeaders.
+  std::string record_header;
 };
 
 // What it serves: GET and HEAD of regular files under `root` (percent-decoded paths; "..",
@@ -50,6 +54,9 @@ class HttpOrigin {
   // The same for one decoded URL path, e.g. "/big.bin" (query strings are not part of it).
   std::uint64_t BytesServed(const std::string& url_path) const;
   std::uint64_t Requests() const;  // requests parsed, whatever their answer
+  // For each request parsed, in order: "<target> <value of record_header>" ("<target> " when
+  // the request lacked it). Empty unless options.record_header was set.
+  std::vector<std::string> RecordedHeaders() const;
 
   // Takes effect for the next chunk of every connection (chunks are ~20 ms of the rate).
   void SetRateLimit(std::uint64_t bytes_per_s);

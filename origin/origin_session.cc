@@ -98,6 +98,12 @@ class Session final : public OriginSession, public std::enable_shared_from_this<
       return WriteHeader();
     }
     ++shared_->requests;
+    if (!shared_->record_header.empty()) {
+      const auto& req = parser_->get();
+      const auto it = req.find(shared_->record_header);
+      shared_->RecordHeader(std::string(req.target()) + " " +
+                            (it == req.end() ? std::string() : std::string(it->value())));
+    }
     Respond(parser_->get());
   }
 
@@ -330,6 +336,16 @@ std::uint64_t OriginShared::BytesServed(const std::string& url_path) const {
   engine::MutexLock lock(mu_);
   auto it = per_path_.find(url_path);
   return it == per_path_.end() ? 0 : it->second->load();
+}
+
+void OriginShared::RecordHeader(std::string entry) {
+  engine::MutexLock lock(mu_);
+  recorded_.push_back(std::move(entry));
+}
+
+std::vector<std::string> OriginShared::RecordedHeaders() const {
+  engine::MutexLock lock(mu_);
+  return recorded_;
 }
 
 std::uint64_t OriginShared::Register(const std::shared_ptr<OriginSession>& session) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/mutex.h"
 #include "origin/token_bucket.h"
@@ -27,6 +28,10 @@ struct OriginShared {
   std::atomic<bool> available{true};
   std::atomic<std::uint64_t> bytes_served{0};
   std::atomic<std::uint64_t> requests{0};
+  std::string record_header;  // set before serving; "" records nothing
+
+  void RecordHeader(std::string entry);
+  std::vector<std::string> RecordedHeaders() const;
 
   // The counter of one decoded URL path; created on first use, stable for the origin's life.
   std::atomic<std::uint64_t>* PathCounter(const std::string& url_path);
@@ -41,6 +46,7 @@ struct OriginShared {
   std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> per_path_ GUARDED_BY(mu_);
   std::map<std::uint64_t, std::weak_ptr<OriginSession>> sessions_ GUARDED_BY(mu_);
   std::uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::vector<std::string> recorded_ GUARDED_BY(mu_);
 };
 
 // One accepted connection. Sessions read requests one at a time and answer each fully before

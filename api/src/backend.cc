@@ -14,6 +14,13 @@ constexpr std::uint32_t kMinRetryDelayS = 5;
 // DISABLE | JOB_MODIFICATION | FILE_TRANSFERRED | FILE_RANGES_TRANSFERRED.
 constexpr std::uint32_t kSupportedNotifyFlags = 0x3F;
 constexpr std::int32_t kProxyUsageOverride = 2;
+// IBackgroundCopyJob2::SetNotifyCmdLine: MAX_PATH and 4,000 characters.
+constexpr std::size_t kMaxNotifyProgramChars = 260;
+constexpr std::size_t kMaxNotifyParametersChars = 4000;
+// IBackgroundCopyJobHttpOptions::SetCustomHeaders: 16,384 characters with the terminator.
+constexpr std::size_t kMaxCustomHeadersChars = 16383;
+constexpr std::uint32_t kPeerCachingFlags = 0x7;  // CLIENT | SERVER | DISABLE_BRANCH_CACHE
+constexpr std::uint32_t kFileAclFlags = 0xF;      // BG_COPY_FILE_ALL
 constexpr std::int32_t kProxyUsageAutodetect = 3;
 
 std::size_t CodePoints(const std::string& utf8) {
@@ -34,6 +41,24 @@ bool Valid(const JobProperties& p) {
     return false;
   }
   if (p.owner_uid < -1 || p.owner_uid > 0xffffffffLL) return false;
+  if (CodePoints(p.notify_program) > kMaxNotifyProgramChars ||
+      CodePoints(p.notify_parameters) > kMaxNotifyParametersChars ||
+      (p.notify_program.empty() && !p.notify_parameters.empty())) {
+    return false;
+  }
+  if (CodePoints(p.custom_headers) > kMaxCustomHeadersChars) return false;
+  // Header lines travel to HTTP requests: no NUL, and every CR belongs to a CRLF.
+  for (std::size_t i = 0; i < p.custom_headers.size(); ++i) {
+    const char c = p.custom_headers[i];
+    if (c == '\0') return false;
+    if (c == '\r' && (i + 1 >= p.custom_headers.size() || p.custom_headers[i + 1] != '\n')) {
+      return false;
+    }
+    if (c == '\n' && (i == 0 || p.custom_headers[i - 1] != '\r')) return false;
+  }
+  if ((p.peer_caching_flags & ~kPeerCachingFlags) != 0) return false;
+  if ((p.file_acl_flags & ~kFileAclFlags) != 0) return false;
+  if (!p.notification_clsid.empty() && p.notification_clsid.size() != 38) return false;
   return CodePoints(p.proxy_list) <= kMaxProxyListChars &&
          CodePoints(p.proxy_bypass_list) <= kMaxProxyListChars;
 }
@@ -57,6 +82,15 @@ hr::HResult ApplyPatch(const JobPropertiesPatch& patch, JobProperties* props) {
   Set(patch.proxy_list, &next.proxy_list);
   Set(patch.proxy_bypass_list, &next.proxy_bypass_list);
   Set(patch.owner_uid, &next.owner_uid);
+  Set(patch.notify_program, &next.notify_program);
+  Set(patch.notify_parameters, &next.notify_parameters);
+  Set(patch.custom_headers, &next.custom_headers);
+  Set(patch.security_flags, &next.security_flags);
+  Set(patch.file_acl_flags, &next.file_acl_flags);
+  Set(patch.peer_caching_flags, &next.peer_caching_flags);
+  Set(patch.maximum_download_time_s, &next.maximum_download_time_s);
+  Set(patch.cost_flags, &next.cost_flags);
+  Set(patch.notification_clsid, &next.notification_clsid);
   if (!Valid(next)) return hr::kInvalidArg;
   *props = std::move(next);
   return hr::kOk;

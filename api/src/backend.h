@@ -106,6 +106,15 @@ struct JobPropertiesPatch {
   // Set only by the machine-wide service from the caller's SO_PEERCRED uid (a job's creator,
   // or TakeOwnership); never read from a client's request (decision 0010).
   std::optional<std::int64_t> owner_uid;
+  std::optional<std::string> notify_program;
+  std::optional<std::string> notify_parameters;
+  std::optional<std::string> custom_headers;
+  std::optional<std::uint32_t> security_flags;
+  std::optional<std::uint32_t> file_acl_flags;
+  std::optional<std::uint32_t> peer_caching_flags;
+  std::optional<std::uint32_t> maximum_download_time_s;
+  std::optional<std::uint32_t> cost_flags;
+  std::optional<std::string> notification_clsid;
 };
 
 // What a backend does with a patch where it is applied (it cannot trust the caller's checks:

@@ -1,14 +1,18 @@
 #include "api/src/callback_dispatcher.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/error.h"
+#include "api/src/file.h"
 #include "api/src/job.h"
+#include "api/src/notify_cmd.h"
 #include "engine/mutex.h"
 #include "shoal/bits.h"
 
@@ -48,16 +52,78 @@ struct CallbackDispatcher::State {
   std::deque<Event> queue GUARDED_BY(mu);
   std::set<Uuid, UuidLess> pending_modification GUARDED_BY(mu);  // coalesces progress events
   std::map<Uuid, Clock::time_point, UuidLess> error_retries GUARDED_BY(mu);
+  // Per job, which files FileTransferred was called for (by index).
+  std::map<Uuid, std::vector<bool>, UuidLess> files_reported GUARDED_BY(mu);
 };
 
 namespace {
 
-// Calls the client for one event. Returns true when JobError must be called again.
-bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
+// The job's notify command line, for a TRANSFERRED or ERROR event no interface took
+// (IBackgroundCopyJob2::SetNotifyCmdLine: "only if the interface isn't registered or the
+// callback methods fail"), when the job is still in that state and its flags ask for it.
+void RunCommandLine(Core& core, const Event& ev) {
+  if (ev.kind != JobEvent::kTransferred && ev.kind != JobEvent::kError) return;
+  const std::shared_ptr<const JobHandle> job = core.backend().FindJob(ev.job);
+  if (!job) return;
+  const JobState want =
+      ev.kind == JobEvent::kTransferred ? JobState::kTransferred : JobState::kError;
+  if (job->State() != want) return;
+  JobProperties props;
+  if (FAILED(core.backend().GetProperties(ev.job, &props)) || props.notify_program.empty()) return;
+  const std::uint32_t flag =
+      ev.kind == JobEvent::kTransferred ? BG_NOTIFY_JOB_TRANSFERRED : BG_NOTIFY_JOB_ERROR;
+  if ((props.notify_flags & BG_NOTIFY_DISABLE) != 0 || (props.notify_flags & flag) == 0) return;
+  StartNotifyProgram(props.notify_program, props.notify_parameters);
+}
+
+// IBackgroundCopyCallback2::FileTransferred for each file done since the last call, in file
+// order, once per file.
+void ReportFiles(CallbackDispatcher::State& s, Core& core, const Registration& reg,
+                 IBackgroundCopyCallback* cb, IBackgroundCopyJob* job_itf) {
+  if ((reg.flags & BG_NOTIFY_FILE_TRANSFERRED) == 0) return;
+  IBackgroundCopyCallback2* cb2 = nullptr;
+  if (FAILED(cb->QueryInterface(IID_IBackgroundCopyCallback2, reinterpret_cast<void**>(&cb2))) ||
+      cb2 == nullptr) {
+    return;
+  }
+  ScopedRelease<IBackgroundCopyCallback2> hold(cb2);
+  const std::size_t count = reg.job->FileCount();
+  std::vector<std::size_t> due;
+  {
+    engine::MutexLock lock(s.mu);
+    std::vector<bool>& reported = s.files_reported[reg.job->id()];
+    reported.resize(std::max(reported.size(), count), false);
+    for (std::size_t i = 0; i < count; ++i) {
+      const FileProgress p = reg.job->GetFileProgress(i);
+      if (reported[i] || p.bytes_total == engine::kSizeUnknown ||
+          p.bytes_transferred != p.bytes_total) {
+        continue;
+      }
+      reported[i] = true;
+      due.push_back(i);
+    }
+  }
+  if (due.empty()) return;
+  std::vector<FileInfo> files;
+  if (FAILED(core.backend().GetFiles(reg.job->id(), &files))) return;
+  for (const std::size_t i : due) {
+    if (i >= files.size()) break;
+    auto* file = new FileObject(reg.job, i, files[i]);
+    ScopedRelease<FileObject> hold_file(file);
+    cb2->FileTransferred(job_itf, static_cast<IBackgroundCopyFile5*>(file));
+  }
+}
+
+// Calls the client for one event (`repeat`: a JobError called again). Returns true when
+// JobError must be called again.
+bool Deliver(CallbackDispatcher::State& s, const Event& ev, bool repeat) {
   std::shared_ptr<Core> core = s.core.lock();
   if (!core) return false;
   Registration reg;
-  if (!core->GetRegistration(ev.job, &reg)) return false;
+  if (!core->GetRegistration(ev.job, &reg)) {
+    if (!repeat) RunCommandLine(*core, ev);
+    return false;
+  }
   ScopedRelease<IUnknown> hold_registration(reg.callback);
   if ((reg.flags & BG_NOTIFY_DISABLE) != 0) return false;
 
@@ -65,6 +131,7 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
   if (FAILED(reg.callback->QueryInterface(IID_IBackgroundCopyCallback,
                                           reinterpret_cast<void**>(&cb))) ||
       cb == nullptr) {
+    if (!repeat) RunCommandLine(*core, ev);
     return false;
   }
   ScopedRelease<IBackgroundCopyCallback> hold_callback(cb);
@@ -75,10 +142,14 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
   // Client code may throw; it must not end this thread.
   try {
     switch (ev.kind) {
-      case JobEvent::kTransferred:
-        if ((reg.flags & BG_NOTIFY_JOB_TRANSFERRED) != 0) cb->JobTransferred(job_itf);
+      case JobEvent::kTransferred: {
+        ReportFiles(s, *core, reg, cb, job_itf);  // the last files before the job
+        if ((reg.flags & BG_NOTIFY_JOB_TRANSFERRED) == 0) return false;
+        if (FAILED(cb->JobTransferred(job_itf))) RunCommandLine(*core, ev);
         return false;
+      }
       case JobEvent::kModification:
+        ReportFiles(s, *core, reg, cb, job_itf);
         if ((reg.flags & BG_NOTIFY_JOB_MODIFICATION) != 0) cb->JobModification(job_itf, 0);
         return false;
       case JobEvent::kError: {
@@ -88,10 +159,13 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev) {
         if (FAILED(core->backend().GetError(ev.job, &info))) return false;
         ErrorObject* error = ErrorObject::Create(core, reg.job, info);
         ScopedRelease<ErrorObject> hold_error(error);
-        return cb->JobError(job_itf, error) != S_OK;
+        const bool again = cb->JobError(job_itf, error) != S_OK;
+        if (again && !repeat) RunCommandLine(*core, ev);
+        return again;
       }
     }
   } catch (...) {
+    if (!repeat && ev.kind != JobEvent::kModification) RunCommandLine(*core, ev);
     return ev.kind == JobEvent::kError;
   }
   return false;
@@ -102,6 +176,7 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
   for (;;) {
     if (s->stop) return;
     Event ev;
+    bool repeat = false;
     if (!s->queue.empty()) {
       ev = s->queue.front();
       s->queue.pop_front();
@@ -116,13 +191,15 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
         continue;
       }
       ev = {due->first, JobEvent::kError};
+      repeat = true;
       s->error_retries.erase(due);
     } else {
       s->cv.Wait(s->mu);
       continue;
     }
     s->mu.Unlock();
-    const bool again = Deliver(*s, ev);  // may destroy the Core (and call Stop) on this thread
+    const bool again =
+        Deliver(*s, ev, repeat);  // may destroy the Core (and call Stop) on this thread
     s->mu.Lock();
     if (again && !s->stop) s->error_retries[ev.job] = Clock::now() + JobErrorRetryInterval();
   }

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "api/src/error.h"
 #include "shoal/activation.h"
 
 namespace shoal::api {
@@ -176,8 +177,15 @@ HRESULT DownloadObject::GetStatus(DO_DOWNLOAD_STATUS* status) {
         BG_ERROR_CONTEXT context;
         HRESULT code = S_OK;
         error->GetError(&context, &code);
-        // DO: a real failure sets Error; a transient one (retried) only ExtendedError.
-        (s == BG_JOB_STATE_ERROR ? status->Error : status->ExtendedError) = code;
+        // DO: a real failure sets Error; a transient one (retried) only ExtendedError. Retries
+        // that ran out of NoProgressTimeout are DO_E_DOWNLOAD_NO_PROGRESS, with the last
+        // failure as ExtendedError. (job_ is always a JobObject: its errors are ErrorObjects.)
+        if (s == BG_JOB_STATE_ERROR && static_cast<ErrorObject*>(error)->info().no_progress) {
+          status->Error = DO_E_DOWNLOAD_NO_PROGRESS;
+          status->ExtendedError = code;
+        } else {
+          (s == BG_JOB_STATE_ERROR ? status->Error : status->ExtendedError) = code;
+        }
       }
     }
     return S_OK;

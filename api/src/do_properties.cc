@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "api/src/do_download.h"
+#include "shoal/activation.h"
 
 namespace shoal::api {
 namespace {
@@ -76,6 +77,20 @@ HRESULT DownloadObject::GetProperty(DODownloadProperty propId, VARIANT* propVal)
         propVal->vt = VT_UNKNOWN;
         propVal->punkVal = callback_;
         return S_OK;
+      case DODownloadProperty_HttpCustomHeaders: {
+        // The job's IBackgroundCopyJobHttpOptions headers: S_FALSE there is "never set".
+        IBackgroundCopyJobHttpOptions* http = nullptr;
+        HRESULT h = job_->QueryInterface(IID_IBackgroundCopyJobHttpOptions,
+                                         reinterpret_cast<void**>(&http));
+        if (FAILED(h)) return h;
+        ScopedRelease<IBackgroundCopyJobHttpOptions> hold(http);
+        LPWSTR headers = nullptr;
+        h = http->GetCustomHeaders(&headers);
+        if (h != S_OK) return FAILED(h) ? h : E_NOT_SET;
+        h = Bstr(headers, propVal);
+        CoTaskMemFree(headers);
+        return h;
+      }
       case DODownloadProperty_TotalSizeBytes: {
         BG_JOB_PROGRESS p{};
         const HRESULT h = job_->GetProgress(&p);
@@ -91,7 +106,6 @@ HRESULT DownloadObject::GetProperty(DODownloadProperty propId, VARIANT* propVal)
       case DODownloadProperty_IntegrityCheckInfo:
         return DO_E_WRITE_ONLY_PROPERTY;
       case DODownloadProperty_ContentId:
-      case DODownloadProperty_HttpCustomHeaders:
       case DODownloadProperty_StreamInterface:
       case DODownloadProperty_CorrelationVector:
       case DODownloadProperty_IntegrityCheckMandatory:
@@ -170,8 +184,18 @@ HRESULT DownloadObject::SetProperty(DODownloadProperty propId, const VARIANT* pr
       case DODownloadProperty_CallbackInterface:
         if (vt != VT_UNKNOWN) return E_INVALIDARG;
         return SetCallback(propVal->punkVal);
+      case DODownloadProperty_HttpCustomHeaders: {
+        // Sent with every HTTP request of the download, as the job's custom headers.
+        if (vt != VT_BSTR || propVal->bstrVal == nullptr) return E_INVALIDARG;
+        IBackgroundCopyJobHttpOptions* http = nullptr;
+        const HRESULT h = job_->QueryInterface(IID_IBackgroundCopyJobHttpOptions,
+                                               reinterpret_cast<void**>(&http));
+        if (FAILED(h)) return h;
+        ScopedRelease<IBackgroundCopyJobHttpOptions> hold(http);
+        return http->SetCustomHeaders(propVal->bstrVal);
+      }
       default:
-        // ContentId, custom headers, streams, security and integrity settings, decryption:
+        // ContentId, streams, security and integrity settings, decryption:
         // not implemented (docs/api.md).
         return E_NOTIMPL;
     }

@@ -1,5 +1,6 @@
-// Enumerator<>: IEnumBackgroundCopyJobs / IEnumBackgroundCopyFiles over a snapshot of items
-// taken at creation (each item holds one reference). Thread-safe (the cursor is locked).
+// Enumerator<>: IEnumBackgroundCopyJobs / IEnumBackgroundCopyFiles / IEnumUnknown over a
+// snapshot of items taken at creation (each item holds one reference). Thread-safe (the cursor
+// is locked).
 #pragma once
 
 #include <algorithm>
@@ -8,11 +9,26 @@
 #include "api/src/com_object.h"
 #include "engine/mutex.h"
 #include "shoal/bits.h"
+#include "shoal/do.h"
 
 namespace shoal::api {
 
+// GetCount, for the enumerator interfaces that declare it (the BITS ones; IEnumUnknown does not).
+template <typename EnumI, typename Self, bool = requires { &EnumI::GetCount; }
+> class WithCount : public EnumI {};
+template <typename EnumI, typename Self>
+class WithCount<EnumI, Self, true> : public EnumI {
+ public:
+  HRESULT STDMETHODCALLTYPE GetCount(ULONG* puCount) override {
+    if (puCount == nullptr) return E_POINTER;
+    *puCount = static_cast<ULONG>(static_cast<const Self*>(this)->size());
+    return S_OK;
+  }
+};
+
 template <typename EnumI, typename ItemI, const IID& kIid>
-class Enumerator final : public EnumI, public RefCounted {
+class Enumerator final : public WithCount<EnumI, Enumerator<EnumI, ItemI, kIid>>,
+                         public RefCounted {
  public:
   // Takes over one reference of each item.
   explicit Enumerator(std::vector<ItemI*> items, std::size_t position = 0)
@@ -71,11 +87,7 @@ class Enumerator final : public EnumI, public RefCounted {
     });
   }
 
-  HRESULT STDMETHODCALLTYPE GetCount(ULONG* puCount) override {
-    if (puCount == nullptr) return E_POINTER;
-    *puCount = static_cast<ULONG>(items_.size());
-    return S_OK;
-  }
+  std::size_t size() const { return items_.size(); }
 
  private:
   ~Enumerator() override {
@@ -91,5 +103,6 @@ using JobEnumerator =
     Enumerator<IEnumBackgroundCopyJobs, IBackgroundCopyJob, IID_IEnumBackgroundCopyJobs>;
 using FileEnumerator =
     Enumerator<IEnumBackgroundCopyFiles, IBackgroundCopyFile, IID_IEnumBackgroundCopyFiles>;
+using UnknownEnumerator = Enumerator<IEnumUnknown, IUnknown, IID_IEnumUnknown>;
 
 }  // namespace shoal::api

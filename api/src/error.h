@@ -30,6 +30,8 @@ class ErrorObject final : public IBackgroundCopyError, public RefCounted {
                                                        LPWSTR* pContextDescription) override;
   HRESULT STDMETHODCALLTYPE GetProtocol(LPWSTR* pProtocol) override;
 
+  const JobErrorInfo& info() const { return info_; }
+
  private:
   ErrorObject(const JobErrorInfo& info, IBackgroundCopyFile* file);
   ~ErrorObject() override;

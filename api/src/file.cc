@@ -15,8 +15,16 @@ FileObject::FileObject(std::shared_ptr<const JobHandle> job, std::size_t index,
 HRESULT FileObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyFile || riid == IID_IBackgroundCopyFile2 ||
-      riid == IID_IBackgroundCopyFile3 || riid == IID_IBackgroundCopyFile4) {
-    *ppv = static_cast<IBackgroundCopyFile4*>(this);
+      riid == IID_IBackgroundCopyFile3 || riid == IID_IBackgroundCopyFile4 ||
+      riid == IID_IBackgroundCopyFile5) {
+    *ppv = static_cast<IBackgroundCopyFile5*>(this);
+    AddRef();
+    return S_OK;
+  }
+  if (riid == IID_IDeliveryOptimizationFile || riid == IID_IDeliveryOptimizationFile2) {
+    *ppv = riid == IID_IDeliveryOptimizationFile
+               ? static_cast<void*>(static_cast<IDeliveryOptimizationFile*>(this))
+               : static_cast<void*>(static_cast<IDeliveryOptimizationFile2*>(this));
     AddRef();
     return S_OK;
   }

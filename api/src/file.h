@@ -1,4 +1,5 @@
-// FileObject: IBackgroundCopyFile4 (and 1-3) over one file of a job — names fixed at creation,
+// FileObject: IBackgroundCopyFile5 (and 1-4), IDeliveryOptimizationFile and
+// IDeliveryOptimizationFile2 over one file of a job — names fixed at creation,
 // progress and per-source bytes read from the job's JobHandle. Thread-safe.
 #pragma once
 
@@ -9,10 +10,14 @@
 #include "api/src/backend.h"
 #include "api/src/com_object.h"
 #include "shoal/bits.h"
+#include "shoal/do_file.h"
 
 namespace shoal::api {
 
-class FileObject final : public IBackgroundCopyFile4, public RefCounted {
+class FileObject final : public IBackgroundCopyFile5,
+                         public IDeliveryOptimizationFile,
+                         public IDeliveryOptimizationFile2,
+                         public RefCounted {
  public:
   FileObject(std::shared_ptr<const JobHandle> job, std::size_t index, const FileInfo& info);
 
@@ -33,6 +38,16 @@ class FileObject final : public IBackgroundCopyFile4, public RefCounted {
   HRESULT STDMETHODCALLTYPE IsDownloadedFromPeer(BOOL* pVal) override;
   // IBackgroundCopyFile4
   HRESULT STDMETHODCALLTYPE GetPeerDownloadStats(PUINT64 pFromOrigin, PUINT64 pFromPeers) override;
+  // IBackgroundCopyFile5 (file_v5.cc)
+  HRESULT STDMETHODCALLTYPE SetProperty(BITS_FILE_PROPERTY_ID PropertyId,
+                                        BITS_FILE_PROPERTY_VALUE PropertyValue) override;
+  HRESULT STDMETHODCALLTYPE GetProperty(BITS_FILE_PROPERTY_ID PropertyId,
+                                        BITS_FILE_PROPERTY_VALUE* PropertyValue) override;
+  // IDeliveryOptimizationFile (file_v5.cc)
+  HRESULT STDMETHODCALLTYPE GetStats(DOSwarmStats* stats) override;
+  // IDeliveryOptimizationFile2 (file_v5.cc)
+  HRESULT STDMETHODCALLTYPE GetProperty(DOFilePropertyId propId, VARIANT* propValue) override;
+  HRESULT STDMETHODCALLTYPE SetProperty(DOFilePropertyId propId, const VARIANT* propValue) override;
 
  private:
   const std::shared_ptr<const JobHandle> job_;

@@ -49,6 +49,11 @@ HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyJob) {
     *ppv = static_cast<IBackgroundCopyJob*>(this);
+  } else if (riid == IID_IBackgroundCopyJob2 || riid == IID_IBackgroundCopyJob3 ||
+             riid == IID_IBackgroundCopyJob4 || riid == IID_IBackgroundCopyJob5) {
+    *ppv = static_cast<IBackgroundCopyJob5*>(this);
+  } else if (riid == IID_IBackgroundCopyJobHttpOptions) {
+    *ppv = static_cast<IBackgroundCopyJobHttpOptions*>(this);
   } else if (riid == IID_IShoalJob || riid == IID_IShoalJob2 || riid == IID_IShoalJob3) {
     *ppv = static_cast<IShoalJob3*>(this);
   } else {

@@ -1,6 +1,7 @@
-// JobObject: IBackgroundCopyJob (+ IShoalJob3) as a handle — the Core and the job's
-// JobHandle. State, progress and times are read lock-free from the handle; everything else is
-// a Backend call. Core keeps one live object per job (IUnknown identity). Thread-safe.
+// JobObject: IBackgroundCopyJob5 (and 1-4), IBackgroundCopyJobHttpOptions and IShoalJob3 as a
+// handle — the Core and the job's JobHandle. State, progress and times are read lock-free from the
+// handle; everything else is a Backend call. Core keeps one live object per job (IUnknown
+// identity). Thread-safe.
 #pragma once
 
 #include <memory>
@@ -17,7 +18,10 @@ namespace shoal::api {
 
 class Core;
 
-class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public RefCounted {
+class JobObject final : public IBackgroundCopyJob5,
+                        public IBackgroundCopyJobHttpOptions,
+                        public IShoalJob3,
+                        public RefCounted {
  public:
   JobObject(std::shared_ptr<Core> core, std::shared_ptr<const JobHandle> job);
 
@@ -62,6 +66,50 @@ class JobObject final : public IBackgroundCopyJob, public IShoalJob3, public Ref
   HRESULT STDMETHODCALLTYPE GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pProxyList,
                                              LPWSTR* pProxyBypassList) override;
   HRESULT STDMETHODCALLTYPE TakeOwnership() override;
+
+  // IBackgroundCopyJob2 (job_v2.cc)
+  HRESULT STDMETHODCALLTYPE SetNotifyCmdLine(LPCWSTR Program, LPCWSTR Parameters) override;
+  HRESULT STDMETHODCALLTYPE GetNotifyCmdLine(LPWSTR* pProgram, LPWSTR* pParameters) override;
+  HRESULT STDMETHODCALLTYPE GetReplyProgress(BG_JOB_REPLY_PROGRESS* pProgress) override;
+  HRESULT STDMETHODCALLTYPE GetReplyData(BYTE** ppBuffer, UINT64* pLength) override;
+  HRESULT STDMETHODCALLTYPE SetReplyFileName(LPCWSTR ReplyFileName) override;
+  HRESULT STDMETHODCALLTYPE GetReplyFileName(LPWSTR* pReplyFileName) override;
+  HRESULT STDMETHODCALLTYPE SetCredentials(BG_AUTH_CREDENTIALS* credentials) override;
+  HRESULT STDMETHODCALLTYPE RemoveCredentials(BG_AUTH_TARGET Target,
+                                              BG_AUTH_SCHEME Scheme) override;
+  // IBackgroundCopyJob3 (job_v2.cc)
+  HRESULT STDMETHODCALLTYPE ReplaceRemotePrefix(LPCWSTR OldPrefix, LPCWSTR NewPrefix) override;
+  HRESULT STDMETHODCALLTYPE AddFileWithRanges(LPCWSTR RemoteUrl, LPCWSTR LocalName,
+                                              DWORD RangeCount, BG_FILE_RANGE Ranges[]) override;
+  HRESULT STDMETHODCALLTYPE SetFileACLFlags(DWORD Flags) override;
+  HRESULT STDMETHODCALLTYPE GetFileACLFlags(DWORD* Flags) override;
+  // IBackgroundCopyJob4 (job_v2.cc)
+  HRESULT STDMETHODCALLTYPE SetPeerCachingFlags(DWORD Flags) override;
+  HRESULT STDMETHODCALLTYPE GetPeerCachingFlags(DWORD* pFlags) override;
+  HRESULT STDMETHODCALLTYPE GetOwnerIntegrityLevel(ULONG* pLevel) override;
+  HRESULT STDMETHODCALLTYPE GetOwnerElevationState(BOOL* pElevated) override;
+  HRESULT STDMETHODCALLTYPE SetMaximumDownloadTime(ULONG Timeout) override;
+  HRESULT STDMETHODCALLTYPE GetMaximumDownloadTime(ULONG* pTimeout) override;
+  // IBackgroundCopyJob5 (job_v2.cc)
+  HRESULT STDMETHODCALLTYPE SetProperty(BITS_JOB_PROPERTY_ID PropertyId,
+                                        BITS_JOB_PROPERTY_VALUE PropertyValue) override;
+  HRESULT STDMETHODCALLTYPE GetProperty(BITS_JOB_PROPERTY_ID PropertyId,
+                                        BITS_JOB_PROPERTY_VALUE* PropertyValue) override;
+  // IBackgroundCopyJobHttpOptions (http_options.cc)
+  HRESULT STDMETHODCALLTYPE SetClientCertificateByID(BG_CERT_STORE_LOCATION StoreLocation,
+                                                     LPCWSTR StoreName,
+                                                     BYTE* pCertHashBlob) override;
+  HRESULT STDMETHODCALLTYPE SetClientCertificateByName(BG_CERT_STORE_LOCATION StoreLocation,
+                                                       LPCWSTR StoreName,
+                                                       LPCWSTR SubjectName) override;
+  HRESULT STDMETHODCALLTYPE RemoveClientCertificate() override;
+  HRESULT STDMETHODCALLTYPE GetClientCertificate(BG_CERT_STORE_LOCATION* pStoreLocation,
+                                                 LPWSTR* pStoreName, BYTE** ppCertHashBlob,
+                                                 LPWSTR* pSubjectName) override;
+  HRESULT STDMETHODCALLTYPE SetCustomHeaders(LPCWSTR RequestHeaders) override;
+  HRESULT STDMETHODCALLTYPE GetCustomHeaders(LPWSTR* pRequestHeaders) override;
+  HRESULT STDMETHODCALLTYPE SetSecurityFlags(ULONG Flags) override;
+  HRESULT STDMETHODCALLTYPE GetSecurityFlags(ULONG* pFlags) override;
 
   // IShoalJob (job.cc)
   HRESULT STDMETHODCALLTYPE AddFileWithMetainfo(LPCWSTR RemoteUrl, LPCWSTR LocalName,

@@ -17,9 +17,10 @@ constexpr std::size_t kMaxDisplayNameChars = 256;
 constexpr std::size_t kMaxDescriptionChars = 1024;
 constexpr std::size_t kMaxProxyListChars = 32767;
 constexpr ULONG kMinRetryDelayS = 5;
-// Every flag IBackgroundCopyJob::SetNotifyFlags documents is accepted and stored. FILE_TRANSFERRED
-// and FILE_RANGES_TRANSFERRED name IBackgroundCopyCallback2/3 methods shoal does not call (BITS
-// too sends FILE_RANGES only to on-demand jobs): they are kept, as Windows keeps them.
+// Every flag IBackgroundCopyJob::SetNotifyFlags documents is accepted and stored.
+// FILE_TRANSFERRED calls IBackgroundCopyCallback2::FileTransferred; FILE_RANGES_TRANSFERRED
+// names an IBackgroundCopyCallback3 method shoal does not call (BITS too sends it only to
+// on-demand jobs): it is kept, as Windows keeps it.
 constexpr ULONG kSupportedNotifyFlags =
     BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_DISABLE |
     BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED | BG_NOTIFY_FILE_RANGES_TRANSFERRED;
@@ -154,6 +155,11 @@ HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
     // registered (the event happened before anyone listened); the flags decide, as ever.
     if (SUCCEEDED(patched) && Val != nullptr && job_->State() == JobState::kTransferred) {
       core_->Redeliver({job_->id(), JobEvent::kTransferred});
+    }
+    // Likewise JobError for a job already in ERROR (IBackgroundCopyCallback::JobError is
+    // called for the job's error state, whenever the interface arrives).
+    if (SUCCEEDED(patched) && Val != nullptr && job_->State() == JobState::kError) {
+      core_->Redeliver({job_->id(), JobEvent::kError});
     }
     return patched;
   });

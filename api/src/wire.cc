@@ -188,7 +188,16 @@ Json ToJson(const JobProperties& p) {
           {"proxy_usage", p.proxy_usage},
           {"proxy_list", p.proxy_list},
           {"proxy_bypass_list", p.proxy_bypass_list},
-          {"owner_uid", p.owner_uid}};
+          {"owner_uid", p.owner_uid},
+          {"notify_program", p.notify_program},
+          {"notify_parameters", p.notify_parameters},
+          {"custom_headers", p.custom_headers},
+          {"security_flags", p.security_flags},
+          {"file_acl_flags", p.file_acl_flags},
+          {"peer_caching_flags", p.peer_caching_flags},
+          {"maximum_download_time_s", p.maximum_download_time_s},
+          {"cost_flags", p.cost_flags},
+          {"notification_clsid", p.notification_clsid}};
 }
 
 JobProperties PropertiesFrom(const Json& j) {
@@ -204,6 +213,15 @@ JobProperties PropertiesFrom(const Json& j) {
   p.proxy_list = Get<std::string>(j, "proxy_list");
   p.proxy_bypass_list = Get<std::string>(j, "proxy_bypass_list");
   p.owner_uid = Get<std::int64_t>(j, "owner_uid");
+  p.notify_program = Get<std::string>(j, "notify_program");
+  p.notify_parameters = Get<std::string>(j, "notify_parameters");
+  p.custom_headers = Get<std::string>(j, "custom_headers");
+  p.security_flags = Get<std::uint32_t>(j, "security_flags");
+  p.file_acl_flags = Get<std::uint32_t>(j, "file_acl_flags");
+  p.peer_caching_flags = Get<std::uint32_t>(j, "peer_caching_flags");
+  p.maximum_download_time_s = Get<std::uint32_t>(j, "maximum_download_time_s");
+  p.cost_flags = Get<std::uint32_t>(j, "cost_flags");
+  p.notification_clsid = Get<std::string>(j, "notification_clsid");
   return p;
 }
 
@@ -218,6 +236,15 @@ Json ToJson(const JobPropertiesPatch& p) {
   if (p.proxy_usage) j["proxy_usage"] = *p.proxy_usage;
   if (p.proxy_list) j["proxy_list"] = *p.proxy_list;
   if (p.proxy_bypass_list) j["proxy_bypass_list"] = *p.proxy_bypass_list;
+  if (p.notify_program) j["notify_program"] = *p.notify_program;
+  if (p.notify_parameters) j["notify_parameters"] = *p.notify_parameters;
+  if (p.custom_headers) j["custom_headers"] = *p.custom_headers;
+  if (p.security_flags) j["security_flags"] = *p.security_flags;
+  if (p.file_acl_flags) j["file_acl_flags"] = *p.file_acl_flags;
+  if (p.peer_caching_flags) j["peer_caching_flags"] = *p.peer_caching_flags;
+  if (p.maximum_download_time_s) j["maximum_download_time_s"] = *p.maximum_download_time_s;
+  if (p.cost_flags) j["cost_flags"] = *p.cost_flags;
+  if (p.notification_clsid) j["notification_clsid"] = *p.notification_clsid;
   return j;
 }
 
@@ -233,6 +260,15 @@ JobPropertiesPatch PatchFrom(const Json& j) {
   OptIf(j, "proxy_usage", &p.proxy_usage);
   OptIf(j, "proxy_list", &p.proxy_list);
   OptIf(j, "proxy_bypass_list", &p.proxy_bypass_list);
+  OptIf(j, "notify_program", &p.notify_program);
+  OptIf(j, "notify_parameters", &p.notify_parameters);
+  OptIf(j, "custom_headers", &p.custom_headers);
+  OptIf(j, "security_flags", &p.security_flags);
+  OptIf(j, "file_acl_flags", &p.file_acl_flags);
+  OptIf(j, "peer_caching_flags", &p.peer_caching_flags);
+  OptIf(j, "maximum_download_time_s", &p.maximum_download_time_s);
+  OptIf(j, "cost_flags", &p.cost_flags);
+  OptIf(j, "notification_clsid", &p.notification_clsid);
   return p;
 }
 
@@ -272,11 +308,9 @@ FileInfo FileInfoFrom(const Json& j) {
 }
 
 Json ToJson(const JobErrorInfo& e) {
-  return {{"code", HResultText(e.code)},
-          {"context", static_cast<int>(e.context)},
-          {"file_index", e.file_index},
-          {"message", e.message},
-          {"protocol", e.protocol}};
+  return {{"code", HResultText(e.code)}, {"context", static_cast<int>(e.context)},
+          {"file_index", e.file_index},  {"message", e.message},
+          {"protocol", e.protocol},      {"no_progress", e.no_progress}};
 }
 
 JobErrorInfo ErrorInfoFrom(const Json& j) {
@@ -287,6 +321,7 @@ JobErrorInfo ErrorInfoFrom(const Json& j) {
   e.file_index = Get<int>(j, "file_index");
   e.message = Get<std::string>(j, "message");
   e.protocol = Get<std::string>(j, "protocol");
+  e.no_progress = Get<bool>(j, "no_progress");
   return e;
 }
 

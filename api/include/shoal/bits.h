@@ -257,3 +257,7 @@ SHOAL_DECLARE_UUID(IEnumBackgroundCopyFiles, IID_IEnumBackgroundCopyFiles)
 SHOAL_DECLARE_UUID(IEnumBackgroundCopyJobs, IID_IEnumBackgroundCopyJobs)
 SHOAL_DECLARE_UUID(BackgroundCopyManager, CLSID_BackgroundCopyManager)
 SHOAL_DECLARE_UUID(DeliveryOptimization, CLSID_DeliveryOptimization)
+
+// BITS 1.5-5.0: IBackgroundCopyJob2-5, IBackgroundCopyJobHttpOptions, IBackgroundCopyFile5,
+// IBackgroundCopyCallback2.
+#include "shoal/bits_ext.h"  // IWYU pragma: export

@@ -6,6 +6,7 @@
 #include "shoal/activation.h"
 #include "shoal/bits.h"
 #include "shoal/do.h"
+#include "shoal/do_file.h"
 #include "shoal/hresults.h"
 #include "shoal/shoal.h"
 #include "shoal/version.h"

@@ -21,9 +21,19 @@ StoredJob SampleJob() {
   j.props.notify_flags = 0xB;
   j.props.minimum_retry_delay_s = 60;
   j.props.no_progress_timeout_s = 3600;
+  j.props.notify_program = "/usr/bin/touch";
+  j.props.notify_parameters = "touch \"/tmp/a b\"";
+  j.props.custom_headers = "X-A: 1\r\n";
+  j.props.security_flags = 0x100;
+  j.props.file_acl_flags = 5;
+  j.props.peer_caching_flags = 1;
+  j.props.maximum_download_time_s = 60;
+  j.props.cost_flags = 0x8000007f;
+  j.props.notification_clsid = "{00000000-0000-4000-8000-000000000001}";
   j.times = {100, 200, 0};
   j.error_count = 3;
-  j.error = JobErrorInfo{hr::HResult(0x80190194), ErrorContext::kRemoteFile, 0, "404", "http"};
+  j.error = JobErrorInfo{hr::HResult(0x80190194), ErrorContext::kRemoteFile, 0, "404", "http",
+                         /*no_progress=*/true};
   StoredFile f;
   f.spec.remote_url = "http://127.0.0.1/a.bin";
   f.spec.local_path = "/tmp/a.bin";
@@ -69,6 +79,17 @@ TEST(SqliteJobStore, RoundTripsEveryField) {
   ASSERT_TRUE(j.error);
   EXPECT_EQ(j.error->code, hr::HResult(0x80190194));
   EXPECT_EQ(j.error->context, ErrorContext::kRemoteFile);
+  EXPECT_TRUE(j.error->no_progress);
+  // The later BITS properties (IBackgroundCopyJob2-5, IBackgroundCopyJobHttpOptions).
+  EXPECT_EQ(j.props.notify_program, in.props.notify_program);
+  EXPECT_EQ(j.props.notify_parameters, in.props.notify_parameters);
+  EXPECT_EQ(j.props.custom_headers, in.props.custom_headers);
+  EXPECT_EQ(j.props.security_flags, 0x100u);
+  EXPECT_EQ(j.props.file_acl_flags, 5u);
+  EXPECT_EQ(j.props.peer_caching_flags, 1u);
+  EXPECT_EQ(j.props.maximum_download_time_s, 60u);
+  EXPECT_EQ(j.props.cost_flags, 0x8000007fu);
+  EXPECT_EQ(j.props.notification_clsid, in.props.notification_clsid);
   ASSERT_EQ(j.files.size(), 2u);
   EXPECT_EQ(j.files[0].spec.metainfo, in.files[0].spec.metainfo);
   EXPECT_EQ(j.files[0].spec.sha256, in.files[0].spec.sha256);
@@ -111,6 +132,10 @@ TEST(SqliteJobStore, DatabaseFromBeforeTheCompletingColumnIsOpenedAndGainsIt) {
   EXPECT_EQ(jobs[0].props.display_name, "from before");
   EXPECT_EQ(jobs[0].state, JobState::kTransferred);
   EXPECT_FALSE(jobs[0].completing) << "existing rows take the default";
+  EXPECT_EQ(jobs[0].props.maximum_download_time_s, 7776000u) << "and the BITS defaults";
+  EXPECT_EQ(jobs[0].props.cost_flags, 0x800000ffu);
+  EXPECT_EQ(jobs[0].props.peer_caching_flags, 3u);
+  EXPECT_EQ(jobs[0].props.custom_headers, "");
   jobs[0].completing = true;
   ASSERT_TRUE(store->Put(jobs[0], &error)) << error;
   store.reset();
