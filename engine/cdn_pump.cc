@@ -149,7 +149,8 @@ void CdnPump::Pump(Job& job) {
         // piece whose sender left (or was banned) would otherwise wait forever.
         const bool stuck = stalled(p);
         const bool peers_busy = status.downloading[p] && status.availability[p] > 0 && !stuck;
-        eligible[p] = !job.tracker.PieceCounted(f.tracked, piece) && !peers_busy &&
+        eligible[p] = job.tracker.PieceWanted(f.tracked, piece) &&
+                      !job.tracker.PieceCounted(f.tracked, piece) && !peers_busy &&
                       f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
                       (pass == kAny || status.availability[p] == 0 || stuck) &&
                       (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
@@ -187,7 +188,9 @@ void CdnPump::LogStall(Job& job, int index, const PieceStatus& status, double no
   int count = 0;
   for (std::size_t p = 0; p < status.availability.size(); ++p) {
     const int piece = static_cast<int>(p);
-    if (job.tracker.PieceCounted(f.tracked, piece)) continue;
+    if (job.tracker.PieceCounted(f.tracked, piece) || !job.tracker.PieceWanted(f.tracked, piece)) {
+      continue;
+    }
     if (++count > 8) continue;
     missing += " " + std::to_string(piece) + "(avail " + std::to_string(status.availability[p]) +
                (status.downloading[p] ? ", downloading" : "") +
@@ -337,7 +340,8 @@ void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
     const std::string file_bytes = f.cdn.stream_buf.substr(0, ext.length);
     f.cdn.stream_buf.erase(0, ext.length);
     ++f.cdn.stream_piece;
-    if (!job.tracker.PieceCounted(f.tracked, piece) && f.cdn.inflight.count(piece) == 0) {
+    if (job.tracker.PieceWanted(f.tracked, piece) && !job.tracker.PieceCounted(f.tracked, piece) &&
+        f.cdn.inflight.count(piece) == 0) {
       Deliver(job, index, piece, file_bytes);
       if (!IsActive(job.state)) return;
     }

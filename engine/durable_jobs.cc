@@ -29,7 +29,8 @@ StoredJob ToStored(const Job& job, std::int64_t stalled_since_ns) {
     sf.http = f.http.plain;
     sf.verified = f.integrity.verified;
     const FileProgress p = job.tracker.File(i);
-    sf.bytes_total = p.bytes_total;
+    // With ranges: the content's size (the ranges and it give the wanted bytes back).
+    sf.bytes_total = f.spec.ranges.empty() ? p.bytes_total : job.tracker.FileSize(i);
     sf.verified_bytes = p.bytes_transferred;
     sf.sources = f.sources;
     s.files.push_back(std::move(sf));
@@ -160,12 +161,20 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
     f.http.plain = sf.http;
     f.spec = std::move(sf.spec);
     const int index = job.tracker.AddFile(sf.bytes_total);
+    job.tracker.SetFileRanges(index, f.spec.ranges);
+    const bool ranged = !f.spec.ranges.empty();
+    const std::uint64_t want = job.tracker.File(index).bytes_total;  // the ranges' bytes
     const std::int64_t disk = StampFile(f.temp_path()).size;
     f.temp_created = disk >= 0;
     const std::uint64_t on_disk = disk < 0 ? 0 : static_cast<std::uint64_t>(disk);
-    bool whole = sf.bytes_total != kSizeUnknown && on_disk == sf.bytes_total &&
-                 sf.verified_bytes == sf.bytes_total;
-    if (f.http.plain) {
+    // A temp file with ranges holds them at their own offsets: its length says little.
+    bool whole = sf.bytes_total != kSizeUnknown &&
+                 (ranged ? disk >= 0 : on_disk == sf.bytes_total) && sf.verified_bytes == want;
+    if (f.http.plain && ranged) {
+      // Fetched again range by range unless whole (ranged_http.cc keeps no ledger on disk).
+      f.sources = sf.sources;
+      job.tracker.SetStreamedBytes(index, whole ? want : 0);
+    } else if (f.http.plain) {
       // Bytes reach the temp file in order: what is on disk is what was received.
       f.http.bytes = f.http.high_water =
           sf.bytes_total == kSizeUnknown ? on_disk : std::min(on_disk, sf.bytes_total);
@@ -182,15 +191,15 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
     if (job.completing) {
       // Complete's intent is stored: the files it found ready are renamed (temp file gone,
       // the final file whole) or about to be (temp file whole). Any other temp file is damaged.
-      const bool ready = sf.bytes_total != kSizeUnknown && sf.verified_bytes == sf.bytes_total &&
+      const bool ready = sf.bytes_total != kSizeUnknown && sf.verified_bytes == want &&
                          (f.spec.sha256.empty() || sf.verified);
-      if (ready && disk >= 0 && on_disk != sf.bytes_total) {
+      if (ready && disk >= 0 && !ranged && on_disk != sf.bytes_total) {
         job.completing = false;
         warnings_ +=
             "job " + s.id.ToString() + ": a temp file changed during Complete; fetching again\n";
       } else if (ready) {
         f.integrity.verified = sf.verified;
-        job.tracker.SetStreamedBytes(index, sf.bytes_total);
+        job.tracker.SetStreamedBytes(index, want);
         whole = true;
       }
     }

@@ -73,6 +73,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   seeds_ = std::make_unique<SeedCache>(options_, store, *swarm_, *resume_, *clock_);
   cdn_ = std::make_unique<CdnPump>(*swarm_, *ranges_, *this, std::random_device{}());
   http_ = std::make_unique<HttpTransfers>(*http_source_, *this);
+  ranged_ = std::make_unique<RangedHttp>(*ranges_, *this);
   integrity_ = std::make_unique<IntegrityChecker>(*this);
   TaskLoop::Hooks hooks;
   hooks.on_start = [this] { Restore(); };  // restored jobs are there before any caller asks
@@ -368,7 +369,8 @@ hr::HResult Engine::GetFiles(const Uuid& id, std::vector<FileInfo>* out) const {
       [&](Job& job, Impl::Reply reply) {
         out->clear();
         for (const JobFile& f : job.files) {
-          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path(), f.spec.client_path});
+          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path(), f.spec.client_path,
+                          f.spec.ranges});
         }
         reply(hr::kOk);
       },

@@ -20,6 +20,7 @@
 #include "engine/job_control.h"
 #include "engine/job_table.h"
 #include "engine/range_fetch.h"
+#include "engine/ranged_http.h"
 #include "engine/resume_book.h"
 #include "engine/seed_cache.h"
 #include "engine/swarm.h"
@@ -132,6 +133,7 @@ class Engine::Impl final : public JobControl {
   std::unique_ptr<SeedCache> seeds_;
   std::unique_ptr<CdnPump> cdn_;
   std::unique_ptr<HttpTransfers> http_;
+  std::unique_ptr<RangedHttp> ranged_;  // plain HTTP with byte ranges
   std::unique_ptr<IntegrityChecker> integrity_;
   // Without a data_dir: the temp files that die with this engine, held under flock so a later
   // engine can tell a killed one's leftovers (temp_files.h).

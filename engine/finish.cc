@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine/byte_ranges.h"
 #include "engine/crash_point.h"
 #include "engine/destination.h"
 #include "engine/engine_impl.h"
@@ -46,6 +47,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
   ++job.generation;
   job.busy = true;
   http_->Stop(job);
+  ranged_->Stop(job);
   SetState(job, JobState::kCancelled);
   RemoveTorrents(job, [this, &job, reply] {
     CrashPoint("cancel.stored");  // test hook: CANCELLED is stored, the temp files remain
@@ -68,6 +70,7 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
   ++job.generation;
   job.busy = true;
   http_->Stop(job);
+  ranged_->Stop(job);
   RemoveTorrents(job, [this, &job, reply] {
     const hr::HResult h = FinishComplete(job);
     job.busy = false;
@@ -97,10 +100,23 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
     // or the run a crash interrupted).
     if (f.temp_created) {
       std::string why;
-      if (const hr::HResult h = MoveIntoPlace(f.temp_path(), f.spec.local_path, &why);
-          hr::Failed(h)) {
+      // With byte ranges the local file holds them packed, in the caller's order
+      // (IBackgroundCopyJob3::AddFileWithRanges): the packed copy is what moves into place.
+      std::string from = f.temp_path();
+      if (!f.spec.ranges.empty()) {
+        from += ".packed";
+        if (const hr::HResult h = PackRanges(f.temp_path(), from, job.tracker.Resolved(i), &why);
+            hr::Failed(h)) {
+          Logf(LogLevel::kWarning, "jobs", "cannot pack the ranges of %s: %s",
+               f.spec.local_path.c_str(), why.c_str());
+          return h;
+        }
+      }
+      if (const hr::HResult h = MoveIntoPlace(from, f.spec.local_path, &why); hr::Failed(h)) {
+        if (from != f.temp_path()) ::unlink(from.c_str());
         return h;
       }
+      if (from != f.temp_path()) ::unlink(f.temp_path().c_str());
       f.temp_created = false;
       CrashPoint("complete.renamed");
     }
@@ -111,7 +127,8 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
   if (options_.seed_after_complete) {
     for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
       const JobFile& f = job.files[i];
-      if (!FileReady(job, i) || f.spec.metainfo.empty()) continue;  // plain HTTP
+      // Plain HTTP, or ranges only (the local file is not the content): nothing to serve.
+      if (!FileReady(job, i) || f.spec.metainfo.empty() || !f.spec.ranges.empty()) continue;
       Swarm::AddParams params;
       params.metainfo = f.spec.metainfo;
       params.save_dir = f.dir;
@@ -144,7 +161,10 @@ void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, 
 void Engine::Impl::Shutdown() {
   for (auto& [key, seed] : pending_seeds_) seed.reply(hr::kDoENoService);
   pending_seeds_.clear();
-  for (const auto& job : jobs_.all()) http_->Stop(*job);
+  for (const auto& job : jobs_.all()) {
+    http_->Stop(*job);
+    ranged_->Stop(*job);
+  }
   if (durable_) {
     // Durable: the store has every job as of now, and temp files stay for the next run.
     resume_->SaveForShutdown();

@@ -63,6 +63,8 @@ inline constexpr HResult kBgEInsufficientHttpSupport = Make(0x80200012);
 inline constexpr HResult kBgEInsufficientRangeSupport = Make(0x80200013);
 inline constexpr HResult kBgERemoteNotSupported = Make(0x80200014);
 inline constexpr HResult kBgEStringTooLong = Make(0x80200021);
+inline constexpr HResult kBgEInvalidRange = Make(0x8020002B);
+inline constexpr HResult kBgEOverlappingRanges = Make(0x8020002C);
 inline constexpr HResult kBgETooManyJobsPerUser = Make(0x80200049);
 inline constexpr HResult kBgETooManyFilesInJob = Make(0x80200051);
 inline constexpr HResult kBgEValidationFailed = Make(0x80200053);
@@ -77,7 +79,9 @@ inline constexpr HResult kDoEJobEmpty = Make(0x80D02004);
 inline constexpr HResult kDoEFileNotAvailable = Make(0x80D02010);
 inline constexpr HResult kDoEInvalidState = Make(0x80D02013);
 inline constexpr HResult kDoEErrorInformationUnavailable = Make(0x80D02014);
+inline constexpr HResult kDoEInvalidRange = Make(0x80D05010);
 inline constexpr HResult kDoEInsufficientRangeSupport = Make(0x80D05011);
+inline constexpr HResult kDoEOverlappingRanges = Make(0x80D05012);
 inline constexpr HResult kDoEFatalCoreError = Make(0x80D06802);
 
 // English text for an HRESULT (empty when unknown).

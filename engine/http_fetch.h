@@ -9,6 +9,7 @@
 
 #include "engine/background_queue.h"
 #include "engine/hresult.h"
+#include "engine/types.h"
 
 namespace shoal::engine {
 
@@ -17,7 +18,8 @@ struct FetchResult {
   long http_status = 0;
   bool transient = false;  // BITS would retry this failure (connection, timeout, 5xx)
   std::string body;
-  std::string message;  // English, when code failed
+  std::string message;                 // English, when code failed
+  std::uint64_t total = kSizeUnknown;  // a range answer's complete length (Content-Range)
 };
 
 struct FetchOptions {

@@ -16,6 +16,7 @@
 #include "engine/integrity.h"
 #include "engine/job_state.h"
 #include "engine/progress.h"
+#include "engine/ranged_http.h"
 #include "engine/retry_timers.h"
 
 namespace shoal::engine {
@@ -40,6 +41,7 @@ struct JobFile {
   SourceBytes sources;
   CdnFileState cdn;          // cdn_pump.cc
   HttpFileState http;        // http_transfers.cc
+  RangedHttpState ranged;    // ranged_http.cc: plain HTTP with byte ranges
   IntegrityState integrity;  // integrity.cc
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/bandwidth.h"
+#include "engine/byte_ranges.h"
 #include "engine/crash_point.h"
 #include "engine/destination.h"
 #include "engine/download_mode.h"
@@ -158,6 +159,9 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
       if (summary.num_files != 1) return hr::kInvalidData;
       size = summary.total_size;
     }
+    if (!spec.ranges.empty()) {
+      if (const hr::HResult h = ValidateRanges(spec.ranges, size); hr::Failed(h)) return h;
+    }
     JobFile f;
     f.dir = local.parent_path().string();
     f.final_name = local.filename().string();
@@ -171,7 +175,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     sizes.push_back(size);
   }
   for (std::size_t i = 0; i < added.size(); ++i) {
-    job.tracker.AddFile(sizes[i]);
+    const int file = job.tracker.AddFile(sizes[i]);
+    job.tracker.SetFileRanges(file, added[i].spec.ranges);
     job.files.push_back(std::move(added[i]));
   }
   Publish(job);
@@ -213,6 +218,7 @@ hr::HResult Engine::Impl::Suspend(Job& job) {
 
 void Engine::Impl::PauseTorrents(Job& job) {
   http_->Stop(job);
+  ranged_->Stop(job);
   cdn_->Reset(job);  // late answers are dropped by generation
   for (JobFile& f : job.files) {
     f.fetching = false;    // late answers are dropped by generation
@@ -254,9 +260,13 @@ void Engine::Impl::Schedule(Job& job) {
       swarm_->Resume(f.torrent);
     } else if (f.http.plain) {
       waiting = true;
-      if (!HttpTransfers::Busy(job)) {
+      if (!HttpTransfers::Busy(job) && !RangedHttp::Busy(job)) {
         const int fd = OpenTemp(job, i);
-        if (fd >= 0) http_->Start(job, i, fd);
+        if (fd >= 0 && !f.spec.ranges.empty()) {
+          ranged_->Start(job, i, fd);  // only the ranges, with Range requests
+        } else if (fd >= 0) {
+          http_->Start(job, i, fd);
+        }
       }
     } else if (!f.spec.metainfo.empty()) {
       StartFile(job, i);
@@ -326,6 +336,11 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
     if (ahead) return;
     return Fail(*job, h, ErrorContext::kRemoteFile, index, sidecar + ": " + error);
   }
+  if (const std::string why = RangesOutside(f.spec.ranges, summary.total_size); !why.empty()) {
+    if (ahead) return;
+    return Fail(*job, hr::kBgEInvalidRange, ErrorContext::kRemoteFile, index,
+                f.spec.remote_url + ": " + why);
+  }
   f.spec.metainfo = std::move(r.body);
   job->tracker.SetFileSize(index, summary.total_size);
   Publish(*job);
@@ -366,6 +381,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   params.job_file = index;
   params.resume = resume_->For(f.temp_path());
   params.origin_url = f.spec.remote_url;
+  params.ranges = f.spec.ranges;
   TorrentLayout layout;
   std::string error;
   int key = -1;

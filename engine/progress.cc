@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/byte_ranges.h"
+
 namespace shoal::engine {
 
 int ProgressTracker::AddFile(std::uint64_t size) {
@@ -12,7 +14,55 @@ int ProgressTracker::AddFile(std::uint64_t size) {
 void ProgressTracker::SetFileSize(int file, std::uint64_t size) {
   FileAcc& f = files_[file];
   f.size = size;
-  if (size != kSizeUnknown && f.verified > size) f.verified = size;
+  Resolve(f);
+}
+
+void ProgressTracker::SetFileRanges(int file, std::vector<ByteRange> ranges) {
+  FileAcc& f = files_[file];
+  f.ranges = std::move(ranges);
+  Resolve(f);
+}
+
+std::uint64_t ProgressTracker::FileAcc::wanted() const {
+  if (size == kSizeUnknown || ranges.empty()) return size;
+  return RangeBytes(ranges, size);
+}
+
+void ProgressTracker::Resolve(FileAcc& f) {
+  f.resolved.clear();
+  // Ranges past the real size: the job fails with BG_E_INVALID_RANGE (jobs.cc); until then the
+  // ranges inside it count.
+  if (f.size != kSizeUnknown && !f.ranges.empty()) {
+    for (const ByteRange& r : f.ranges) {
+      if (r.offset >= f.size) continue;
+      const std::uint64_t len =
+          r.length == kLengthToEof ? f.size - r.offset : std::min(r.length, f.size - r.offset);
+      f.resolved.push_back({r.offset, len});
+    }
+  }
+  const std::uint64_t want = f.wanted();
+  if (want != kSizeUnknown && f.verified > want) f.verified = want;
+}
+
+bool ProgressTracker::PieceWanted(int torrent, int piece) const {
+  const Torrent& t = torrents_[torrent];
+  if (piece < 0 || piece >= static_cast<int>(t.counted.size())) return false;
+  const std::uint64_t begin = static_cast<std::uint64_t>(piece) * t.layout.piece_length;
+  const std::uint64_t end = std::min(begin + t.layout.piece_length, t.total);
+  for (std::size_t i = 0; i < t.layout.files.size(); ++i) {
+    const int job_file = t.layout.files[i].job_file;
+    if (job_file < 0) continue;
+    const std::uint64_t f_begin = t.file_offsets[i];
+    const std::uint64_t f_end = f_begin + t.layout.files[i].size;
+    const std::uint64_t lo = std::max(begin, f_begin);
+    const std::uint64_t hi = std::min(end, f_end);
+    if (lo >= hi) continue;
+    const FileAcc& acc = files_[job_file];
+    if (acc.ranges.empty() || CoveredBytes(acc.resolved, lo - f_begin, hi - f_begin) > 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 int ProgressTracker::AddTorrent(const TorrentLayout& layout) {
@@ -69,12 +119,17 @@ std::uint64_t ProgressTracker::OnPieceVerified(int torrent, int piece) {
   for (; i < t.layout.files.size() && t.file_offsets[i] < end; ++i) {
     const std::uint64_t f_begin = t.file_offsets[i];
     const std::uint64_t f_end = f_begin + t.layout.files[i].size;
-    const std::uint64_t overlap = std::min(end, f_end) - std::max(begin, f_begin);
+    std::uint64_t overlap = std::min(end, f_end) - std::max(begin, f_begin);
     const int job_file = t.layout.files[i].job_file;
     if (job_file < 0 || f_end <= begin) continue;
     FileAcc& acc = files_[job_file];
-    // Never above the file's size, whatever the layout claims.
-    const std::uint64_t room = acc.size == kSizeUnknown ? overlap : acc.size - acc.verified;
+    if (!acc.ranges.empty()) {
+      overlap = CoveredBytes(acc.resolved, std::max(begin, f_begin) - f_begin,
+                             std::min(end, f_end) - f_begin);
+    }
+    // Never above the file's wanted bytes, whatever the layout claims.
+    const std::uint64_t want = acc.wanted();
+    const std::uint64_t room = want == kSizeUnknown ? overlap : want - acc.verified;
     const std::uint64_t add = std::min(overlap, room);
     acc.verified += add;
     added += add;
@@ -92,7 +147,8 @@ void ProgressTracker::ResetTorrent(int torrent) {
 
 void ProgressTracker::SetStreamedBytes(int file, std::uint64_t bytes) {
   FileAcc& f = files_[file];
-  f.verified = f.size == kSizeUnknown ? bytes : std::min(bytes, f.size);
+  const std::uint64_t want = f.wanted();
+  f.verified = want == kSizeUnknown ? bytes : std::min(bytes, want);
 }
 
 JobProgress ProgressTracker::Progress() const {
@@ -100,11 +156,12 @@ JobProgress ProgressTracker::Progress() const {
   p.files_total = static_cast<std::uint32_t>(files_.size());
   bool unknown = false;
   for (const auto& f : files_) {
-    if (f.size == kSizeUnknown) {
+    const std::uint64_t want = f.wanted();
+    if (want == kSizeUnknown) {
       unknown = true;
     } else {
-      p.bytes_total += f.size;
-      if (f.verified == f.size) ++p.files_transferred;
+      p.bytes_total += want;
+      if (f.verified == want) ++p.files_transferred;
     }
     p.bytes_transferred += f.verified;
   }
@@ -114,12 +171,13 @@ JobProgress ProgressTracker::Progress() const {
 
 FileProgress ProgressTracker::File(int file) const {
   const FileAcc& f = files_[file];
-  return {f.size, f.verified, false};
+  return {f.wanted(), f.verified, false};
 }
 
 bool ProgressTracker::FileDone(int file) const {
   const FileAcc& f = files_[file];
-  return f.size != kSizeUnknown && f.verified == f.size;
+  const std::uint64_t want = f.wanted();
+  return want != kSizeUnknown && f.verified == want;
 }
 
 }  // namespace shoal::engine

@@ -26,6 +26,14 @@ class ProgressTracker {
   // Adds a job file of `size` bytes (kSizeUnknown until metainfo says). Returns its index.
   int AddFile(std::uint64_t size = kSizeUnknown);
   void SetFileSize(int file, std::uint64_t size);
+  // Only these bytes of the file are wanted (validated; empty: all): its totals become their
+  // sum once its size is known, and a verified piece counts only the bytes it has of them.
+  void SetFileRanges(int file, std::vector<ByteRange> ranges);
+  // The wanted ranges resolved against the known size (empty: whole file or size unknown).
+  const std::vector<ByteRange>& Resolved(int file) const { return files_[file].resolved; }
+  bool HasRanges(int file) const { return !files_[file].ranges.empty(); }
+  // Whether the piece holds any wanted byte of a job file (all pieces are, without ranges).
+  bool PieceWanted(int torrent, int piece) const;
   // Registers a torrent whose files map to job files. Returns its key, or -1 if malformed.
   int AddTorrent(const TorrentLayout& layout);
   int num_pieces(int torrent) const;
@@ -61,7 +69,12 @@ class ProgressTracker {
   struct FileAcc {
     std::uint64_t size = kSizeUnknown;
     std::uint64_t verified = 0;
+    std::vector<ByteRange> ranges;    // as the caller gave them
+    std::vector<ByteRange> resolved;  // against `size`, once known
+    // The bytes wanted: the ranges' sum, or the whole size (kSizeUnknown until known).
+    std::uint64_t wanted() const;
   };
+  void Resolve(FileAcc& f);
   struct Torrent {
     TorrentLayout layout;
     std::vector<std::uint64_t> file_offsets;  // start of each layout file

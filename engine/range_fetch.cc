@@ -84,6 +84,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
       r.http_status == 206 &&
       curl_easy_header(curl, "Content-Range", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
     got = ParseContentRange(h->value);
+    if (got) r.total = got->total;
   }
   if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));

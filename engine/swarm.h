@@ -68,6 +68,9 @@ class Swarm {
     bool seed_mode = false;  // content known good: skip the check
     std::string resume;      // resume data from SaveResume, trusted ("" = check the file)
     std::string origin_url;  // the job's URL: its host is let through the download mode
+    // Byte ranges of the payload file (its own offsets; validated): only the pieces holding
+    // one of their bytes are downloaded from peers. Empty: every piece.
+    std::vector<ByteRange> ranges;
   };
   // Adds a torrent; fills the layout for progress tracking. Single-file payload required when
   // job_file >= 0.

@@ -323,6 +323,29 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     layout->files.push_back(
         {static_cast<std::uint64_t>(fs.file_size(f)), pad ? -1 : params.job_file});
   }
+  // Byte ranges: only the pieces holding a wanted byte are downloaded (resume data's own
+  // priorities give way to the job's).
+  atp.piece_priorities.clear();
+  if (!params.ranges.empty() && params.job_file >= 0) {
+    atp.piece_priorities.assign(static_cast<std::size_t>(info->num_pieces()), lt::dont_download);
+    const std::int64_t piece_length = info->piece_length();
+    for (lt::file_index_t f : fs.file_range()) {
+      if (fs.pad_file_at(f)) continue;
+      const std::int64_t base = fs.file_offset(f);
+      const std::int64_t size = fs.file_size(f);
+      for (const ByteRange& r : params.ranges) {
+        if (r.length == 0 || r.offset >= static_cast<std::uint64_t>(size)) continue;
+        const std::int64_t begin = base + static_cast<std::int64_t>(r.offset);
+        const std::int64_t end =
+            base + static_cast<std::int64_t>(std::min<std::uint64_t>(
+                       r.offset + std::min(r.length, static_cast<std::uint64_t>(size) - r.offset),
+                       static_cast<std::uint64_t>(size)));
+        for (std::int64_t p = begin / piece_length; p * piece_length < end; ++p) {
+          atp.piece_priorities[static_cast<std::size_t>(p)] = lt::default_priority;
+        }
+      }
+    }
+  }
   lt::torrent_handle h = impl_->session->add_torrent(std::move(atp), ec);
   if (ec) {
     *error = "cannot add torrent: " + ec.message();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/hresult.h"
 
@@ -160,6 +161,15 @@ struct JobProperties {
 // over plain HTTP. `http_only` skips the sidecar: plain HTTP from the start. `sha256` (32 raw
 // bytes, or empty) is the whole file's expected digest, checked before the file counts as
 // transferred; a mismatch fails the job and the file is never exposed.
+// A byte range of a file's content (BG_FILE_RANGE, DO_DOWNLOAD_RANGE). `length` kLengthToEof:
+// to the end of the file.
+inline constexpr std::uint64_t kLengthToEof = ~std::uint64_t{0};  // BG_LENGTH_TO_EOF
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  friend bool operator==(const ByteRange&, const ByteRange&) = default;
+};
+
 struct FileSpec {
   std::string remote_url;
   std::string local_path;
@@ -170,13 +180,17 @@ struct FileSpec {
   // writes `local_path` in the service's store; the client materialises the content here on
   // Complete. Empty in process.
   std::string client_path;
+  // Only these bytes are fetched, in the caller's order; the local file holds them packed one
+  // after another in that order (IBackgroundCopyJob3::AddFileWithRanges). Empty: the whole file.
+  std::vector<ByteRange> ranges;
 };
 
 struct FileInfo {
   std::string remote_url;
   std::string local_path;  // the final name; the content lives at temp_path until Complete
   std::string temp_path;
-  std::string client_path;  // FileSpec::client_path
+  std::string client_path;        // FileSpec::client_path
+  std::vector<ByteRange> ranges;  // FileSpec::ranges
 };
 
 struct JobErrorInfo {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/src/fd_passing.h"
+#include "engine/byte_ranges.h"
 #include "shoal/version.h"
 
 namespace shoal::service {
@@ -322,7 +323,10 @@ Response Router::Content(const Uuid& id) {
     const bool whole =
         p.bytes_total != engine::kSizeUnknown && p.bytes_transferred == p.bytes_total;
     int fd = -1;
-    if (whole) {
+    if (whole && !files[i].ranges.empty()) {
+      fd = engine::OpenPacked(files[i].temp_path, files[i].ranges);  // the ranges, packed
+      if (fd < 0) fd = ::open(files[i].local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    } else if (whole) {
       fd = ::open(files[i].temp_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) fd = ::open(files[i].local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     }

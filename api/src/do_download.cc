@@ -3,6 +3,7 @@
 #include "api/src/do_download.h"
 
 #include <cstdio>
+#include <vector>
 
 #include "api/src/error.h"
 #include "shoal/activation.h"
@@ -91,11 +92,18 @@ DODownloadState DownloadObject::State() {
 }
 
 HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
-  if (ranges != nullptr) return E_NOTIMPL;  // byte ranges: docs/api.md
+  // IDODownload::Start: a pointer to an empty DO_DOWNLOAD_RANGES_INFO (RangeCount 0) asks for
+  // the whole file, a non-empty one for those ranges; nullptr resumes without changing them.
+  const bool with_ranges = ranges != nullptr && ranges->RangeCount > 0;
   return Guarded([&] {
     const DODownloadState state = State();
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted) {
       return DO_E_INVALID_STATE;
+    }
+    if (ranges != nullptr && state != DODownloadState_Created) {
+      // Another portion once started (new ranges, or the whole file after ranges) is not
+      // supported yet: said so rather than ignored (docs/api.md).
+      if (!SameRanges(ranges)) return E_NOTIMPL;
     }
     if (state == DODownloadState_Transferring || state == DODownloadState_Transferred) {
       return S_OK;
@@ -110,7 +118,21 @@ HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
         uri = *uri_;
         local = *local_path_;
       }
-      const HRESULT h = job_->AddFile(uri.c_str(), local.c_str());
+      HRESULT h = S_OK;
+      if (with_ranges) {
+        IDeliveryOptimizationJob* ranged = nullptr;
+        h = job_->QueryInterface(IID_IDeliveryOptimizationJob, reinterpret_cast<void**>(&ranged));
+        if (FAILED(h)) return h;
+        ScopedRelease<IDeliveryOptimizationJob> hold(ranged);
+        std::vector<BG_FILE_RANGE> list(ranges->RangeCount);
+        for (UINT i = 0; i < ranges->RangeCount; ++i) {
+          list[i] = {ranges->Ranges[i].Offset, ranges->Ranges[i].Length};
+        }
+        h = ranged->AddFileWithRanges(nullptr, uri.c_str(), local.c_str(), ranges->RangeCount,
+                                      list.data(), DO_UNKNOWN_FILE_SIZE);
+      } else {
+        h = job_->AddFile(uri.c_str(), local.c_str());
+      }
       if (FAILED(h)) return h;
     }
     {
@@ -125,6 +147,30 @@ HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
     GetStatus(&status);
     return FAILED(status.Error) ? status.Error : S_OK;
   });
+}
+
+bool DownloadObject::SameRanges(const DO_DOWNLOAD_RANGES_INFO* ranges) {
+  IEnumBackgroundCopyFiles* files = nullptr;
+  if (FAILED(job_->EnumFiles(&files))) return false;
+  ScopedRelease<IEnumBackgroundCopyFiles> hold(files);
+  IBackgroundCopyFile* file = nullptr;
+  if (files->Next(1, &file, nullptr) != S_OK) return false;
+  ScopedRelease<IBackgroundCopyFile> hold_file(file);
+  IBackgroundCopyFile2* file2 = nullptr;
+  if (FAILED(file->QueryInterface(IID_IBackgroundCopyFile2, reinterpret_cast<void**>(&file2)))) {
+    return false;
+  }
+  ScopedRelease<IBackgroundCopyFile2> hold_file2(file2);
+  DWORD count = 0;
+  BG_FILE_RANGE* have = nullptr;
+  if (FAILED(file2->GetFileRanges(&count, &have))) return false;
+  bool same = count == ranges->RangeCount;
+  for (DWORD i = 0; same && i < count; ++i) {
+    same = have[i].InitialOffset == ranges->Ranges[i].Offset &&
+           have[i].Length == ranges->Ranges[i].Length;
+  }
+  CoTaskMemFree(have);
+  return same;
 }
 
 HRESULT DownloadObject::Pause() {

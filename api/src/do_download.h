@@ -73,6 +73,8 @@ class DownloadObject final : public IDODownload, public RefCounted {
   ~DownloadObject() override;
 
   DODownloadState State();
+  // Whether `ranges` are those the download's file has (RangeCount 0: none).
+  bool SameRanges(const DO_DOWNLOAD_RANGES_INFO* ranges);
   HRESULT SetCallback(IUnknown* callback);
 
   IBackgroundCopyJob* const job_;

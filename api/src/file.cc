@@ -1,6 +1,7 @@
 #include "api/src/file.h"
 
 #include "api/src/strings.h"
+#include "shoal/activation.h"
 
 namespace shoal::api {
 
@@ -10,7 +11,8 @@ FileObject::FileObject(std::shared_ptr<const JobHandle> job, std::size_t index,
       index_(index),
       remote_url_(info.remote_url),
       local_path_(info.local_path),
-      temp_path_(info.temp_path) {}
+      temp_path_(info.temp_path),
+      ranges_(info.ranges) {}
 
 HRESULT FileObject::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
@@ -53,10 +55,19 @@ HRESULT FileObject::GetProgress(BG_FILE_PROGRESS* pVal) {
 
 HRESULT FileObject::GetFileRanges(DWORD* RangeCount, BG_FILE_RANGE** Ranges) {
   if (RangeCount == nullptr || Ranges == nullptr) return E_POINTER;
-  // Files are always fetched whole (shoal has no ranged AddFile): BITS' "no ranges" answer.
   *RangeCount = 0;
   *Ranges = nullptr;
-  return S_FALSE;
+  if (ranges_.empty()) return S_FALSE;  // a whole file: "no ranges were specified"
+  // As given (a range to the end of the file keeps BG_LENGTH_TO_EOF); CoTaskMemFree'd.
+  auto* out = static_cast<BG_FILE_RANGE*>(CoTaskMemAlloc(ranges_.size() * sizeof(BG_FILE_RANGE)));
+  if (out == nullptr) return E_OUTOFMEMORY;
+  for (std::size_t i = 0; i < ranges_.size(); ++i) {
+    out[i].InitialOffset = ranges_[i].offset;
+    out[i].Length = ranges_[i].length;
+  }
+  *RangeCount = static_cast<DWORD>(ranges_.size());
+  *Ranges = out;
+  return S_OK;
 }
 
 HRESULT FileObject::SetRemoteName(LPCWSTR Val) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/src/backend.h"
 #include "api/src/com_object.h"
@@ -28,7 +29,8 @@ class FileObject final : public IBackgroundCopyFile5,
   HRESULT STDMETHODCALLTYPE GetRemoteName(LPWSTR* pVal) override;
   HRESULT STDMETHODCALLTYPE GetLocalName(LPWSTR* pVal) override;
   HRESULT STDMETHODCALLTYPE GetProgress(BG_FILE_PROGRESS* pVal) override;
-  // IBackgroundCopyFile2: no ranges (S_FALSE); SetRemoteName is not supported (E_NOTIMPL).
+  // IBackgroundCopyFile2: the ranges given at AddFileWithRanges (S_FALSE without);
+  // SetRemoteName is not supported (E_NOTIMPL).
   HRESULT STDMETHODCALLTYPE GetFileRanges(DWORD* RangeCount, BG_FILE_RANGE** Ranges) override;
   HRESULT STDMETHODCALLTYPE SetRemoteName(LPCWSTR Val) override;
   // IBackgroundCopyFile3
@@ -55,6 +57,7 @@ class FileObject final : public IBackgroundCopyFile5,
   const std::string remote_url_;
   const std::string local_path_;
   const std::string temp_path_;
+  const std::vector<engine::ByteRange> ranges_;
   std::atomic<bool> validated_{false};  // SetValidationState(TRUE) on this handle
 };
 

@@ -5,6 +5,7 @@
 #include <cwchar>
 
 #include "api/src/core.h"
+#include "api/src/do_job.h"
 #include "api/src/enums.h"
 #include "api/src/error.h"
 #include "api/src/file.h"
@@ -56,6 +57,8 @@ HRESULT JobObject::QueryInterface(REFIID riid, void** ppv) {
     *ppv = static_cast<IBackgroundCopyJobHttpOptions*>(this);
   } else if (riid == IID_IShoalJob || riid == IID_IShoalJob2 || riid == IID_IShoalJob3) {
     *ppv = static_cast<IShoalJob3*>(this);
+  } else if (riid == IID_IDeliveryOptimizationJob || riid == IID_IDeliveryOptimizationJob2) {
+    return QueryDoJob(this, riid, ppv);  // a tear-off (do_job.h)
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;

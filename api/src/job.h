@@ -122,7 +122,15 @@ class JobObject final : public IBackgroundCopyJob5,
   HRESULT STDMETHODCALLTYPE GetStats(SHOAL_TRANSFER_STATS* Stats) override;
   HRESULT STDMETHODCALLTYPE GetFileStats(ULONG FileIndex, SHOAL_TRANSFER_STATS* Stats) override;
 
+  // IBackgroundCopyJob3::AddFileWithRanges' body, shared with IDeliveryOptimizationJob
+  // (job_ranges.cc): checks the pair and the ranges (in offset order; `file_size` known or
+  // BG_SIZE_UNKNOWN) and adds the file. BITS' codes: E_INVALIDARG (no ranges, a bad name),
+  // BG_E_INVALID_RANGE, BG_E_OVERLAPPING_RANGES, BG_E_INVALID_STATE.
+  HRESULT AddFileWithRangesImpl(LPCWSTR remote_url, LPCWSTR local_name, DWORD range_count,
+                                const BG_FILE_RANGE* ranges, UINT64 file_size);
+
   const Uuid& id() const { return job_->id(); }
+  const std::shared_ptr<Core>& core() const { return core_; }
 
  private:
   ~JobObject() override;

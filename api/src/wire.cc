@@ -272,12 +272,37 @@ JobPropertiesPatch PatchFrom(const Json& j) {
   return p;
 }
 
+// Byte ranges as [{"offset","length"}], length 18446744073709551615 for "to the end".
+Json RangesJson(const std::vector<engine::ByteRange>& ranges) {
+  Json list = Json::array();
+  for (const engine::ByteRange& r : ranges)
+    list.push_back({{"offset", r.offset}, {"length", r.length}});
+  return list;
+}
+
+std::vector<engine::ByteRange> RangesFrom(const Json& j) {
+  if (!j.is_array()) throw WireError("ranges: expected an array");
+  std::vector<engine::ByteRange> out;
+  for (const Json& r : j) {
+    Object(r);
+    const Json& offset = r.at("offset");
+    const Json& length = r.at("length");
+    if (!offset.is_number_unsigned() || !length.is_number_unsigned()) {
+      throw WireError("ranges: offset and length must be unsigned integers");
+    }
+    out.push_back({offset.get<std::uint64_t>(), length.get<std::uint64_t>()});
+  }
+  return out;
+}
+
 Json ToJson(const FileSpec& f) {
-  return {{"remote_url", f.remote_url},
-          {"local_path", f.local_path},
-          {"metainfo_hex", engine::ToHex(f.metainfo)},
-          {"http_only", f.http_only},
-          {"sha256_hex", engine::ToHex(f.sha256)}};
+  Json j = {{"remote_url", f.remote_url},
+            {"local_path", f.local_path},
+            {"metainfo_hex", engine::ToHex(f.metainfo)},
+            {"http_only", f.http_only},
+            {"sha256_hex", engine::ToHex(f.sha256)}};
+  if (!f.ranges.empty()) j["ranges"] = RangesJson(f.ranges);
+  return j;
 }
 
 FileSpec FileSpecFrom(const Json& j) {
@@ -292,11 +317,14 @@ FileSpec FileSpecFrom(const Json& j) {
   GetIf(j, "sha256_hex", &hex);
   f.sha256 = FromHex(hex);
   GetIf(j, "http_only", &f.http_only);
+  if (j.contains("ranges")) f.ranges = RangesFrom(j.at("ranges"));
   return f;
 }
 
 Json ToJson(const FileInfo& f) {
-  return {{"remote_url", f.remote_url}, {"local_path", f.local_path}};
+  Json j = {{"remote_url", f.remote_url}, {"local_path", f.local_path}};
+  if (!f.ranges.empty()) j["ranges"] = RangesJson(f.ranges);
+  return j;
 }
 
 FileInfo FileInfoFrom(const Json& j) {
@@ -304,6 +332,7 @@ FileInfo FileInfoFrom(const Json& j) {
   FileInfo f;
   f.remote_url = Get<std::string>(j, "remote_url");
   f.local_path = Get<std::string>(j, "local_path");
+  if (j.contains("ranges")) f.ranges = RangesFrom(j.at("ranges"));
   return f;
 }
 

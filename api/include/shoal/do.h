@@ -168,7 +168,40 @@ struct IDOManager : public IUnknown {
                                                   IEnumUnknown** ppEnum) = 0;
 };
 
+// The DO-only extensions of the BITS-compatible job (Delivery Optimization's
+// IDeliveryOptimizationJob / IDeliveryOptimizationJob2 pages): QueryInterface them from an
+// IBackgroundCopyJob. Both derive from IUnknown.
+#define DO_UNKNOWN_FILE_SIZE ((UINT64)-1)  // value UNCONFIRMED (docs/api.md)
+#ifdef __cplusplus
+typedef enum _DOJobPropertyId : int {
+#else
+typedef enum _DOJobPropertyId {
+#endif
+  DOJobPropertyId_ExtendedErrorInfo = 0,  // VT_BSTR, read-only; value UNCONFIRMED
+} DOJobPropertyId;
+
+// {EE2584CF-A69C-4848-B633-2649962B3EF7}
+extern "C" SHOAL_API const IID IID_IDeliveryOptimizationJob;
+// {18995A26-BF59-4ABE-9F8B-D5092D5A2405}
+extern "C" SHOAL_API const IID IID_IDeliveryOptimizationJob2;
+
+struct IDeliveryOptimizationJob : public IUnknown {
+  virtual HRESULT STDMETHODCALLTYPE AddFileWithRanges(LPCWSTR fileId, LPCWSTR remoteUrl,
+                                                      LPCWSTR localName, DWORD rangeCount,
+                                                      BG_FILE_RANGE ranges[], ULONG64 fileSize) = 0;
+};
+
+struct IDeliveryOptimizationJob2 : public IUnknown {
+  virtual HRESULT STDMETHODCALLTYPE AddFile(LPCWSTR fileId, LPCWSTR remoteUrl, DWORD rangeCount,
+                                            BG_FILE_RANGE ranges[], REFIID riid, void** object) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetProperty(DOJobPropertyId propId, VARIANT* propValue) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetProperty(DOJobPropertyId propId,
+                                                const VARIANT* propValue) = 0;
+};
+
 SHOAL_DECLARE_UUID(IEnumUnknown, IID_IEnumUnknown)
+SHOAL_DECLARE_UUID(IDeliveryOptimizationJob, IID_IDeliveryOptimizationJob)
+SHOAL_DECLARE_UUID(IDeliveryOptimizationJob2, IID_IDeliveryOptimizationJob2)
 SHOAL_DECLARE_UUID(IDODownload, IID_IDODownload)
 SHOAL_DECLARE_UUID(IDODownloadStatusCallback, IID_IDODownloadStatusCallback)
 SHOAL_DECLARE_UUID(IDOManager, IID_IDOManager)
