@@ -127,12 +127,9 @@ HRESULT JobObject::ReplaceRemotePrefix(LPCWSTR OldPrefix, LPCWSTR NewPrefix) {
 
 HRESULT JobObject::AddFileWithRanges(LPCWSTR RemoteUrl, LPCWSTR LocalName, DWORD RangeCount,
                                      BG_FILE_RANGE Ranges[]) {
-  // wired to AddFileWithRangesImpl at merge (branch ranges)
-  (void)RemoteUrl;
-  (void)LocalName;
-  (void)RangeCount;
-  (void)Ranges;
-  return E_NOTIMPL;
+  // BITS' own codes (BG_E_INVALID_RANGE, BG_E_OVERLAPPING_RANGES); IDeliveryOptimizationJob
+  // maps them to DO's (api/src/do_job.cc). The size is learnt from the metainfo or server.
+  return AddFileWithRangesImpl(RemoteUrl, LocalName, RangeCount, Ranges, BG_SIZE_UNKNOWN);
 }
 
 HRESULT JobObject::SetFileACLFlags(DWORD Flags) {
