@@ -93,9 +93,33 @@ TEST_F(BitsExt, Job3FlagsAndNotImplementedParts) {
   EXPECT_EQ(flags, static_cast<DWORD>(BG_COPY_FILE_OWNER | BG_COPY_FILE_DACL));
   EXPECT_EQ(job5_->SetFileACLFlags(0x10), E_INVALIDARG);
   EXPECT_EQ(job5_->ReplaceRemotePrefix(L"http://a", L"http://b"), E_NOTIMPL);
-  BG_FILE_RANGE range{0, 10};
-  EXPECT_EQ(job5_->AddFileWithRanges(L"http://127.0.0.1:1/x", W(dir_ / "y").c_str(), 1, &range),
-            E_NOTIMPL);
+  // IBackgroundCopyJob3::AddFileWithRanges: E_INVALIDARG for RangeCount 0,
+  // BG_E_OVERLAPPING_RANGES when ranges overlap; the ranges are then the file's (GetFileRanges).
+  BG_FILE_RANGE overlapping[2] = {{0, 10}, {5, 10}};
+  EXPECT_EQ(
+      job5_->AddFileWithRanges(L"http://127.0.0.1:1/x", W(dir_ / "y").c_str(), 0, overlapping),
+      E_INVALIDARG);
+  EXPECT_EQ(
+      job5_->AddFileWithRanges(L"http://127.0.0.1:1/x", W(dir_ / "y").c_str(), 2, overlapping),
+      BG_E_OVERLAPPING_RANGES);
+  BG_FILE_RANGE ranges[2] = {{0, 10}, {100, BG_LENGTH_TO_EOF}};
+  ASSERT_EQ(job5_->AddFileWithRanges(L"http://127.0.0.1:1/x", W(dir_ / "y").c_str(), 2, ranges),
+            S_OK);
+  Com<IEnumBackgroundCopyFiles> files;
+  ASSERT_EQ(job5_->EnumFiles(files.Put()), S_OK);
+  Com<IBackgroundCopyFile> file;
+  ASSERT_EQ(files->Next(1, file.Put(), nullptr), S_OK);
+  Com<IBackgroundCopyFile2> file2;
+  ASSERT_EQ(file->QueryInterface(IID_IBackgroundCopyFile2, file2.PutVoid()), S_OK);
+  DWORD count = 0;
+  BG_FILE_RANGE* got = nullptr;
+  ASSERT_EQ(file2->GetFileRanges(&count, &got), S_OK);
+  ASSERT_EQ(count, 2u);
+  EXPECT_EQ(got[0].InitialOffset, 0u);
+  EXPECT_EQ(got[0].Length, 10u);
+  EXPECT_EQ(got[1].InitialOffset, 100u);
+  EXPECT_EQ(got[1].Length, BG_LENGTH_TO_EOF);
+  CoTaskMemFree(got);
 }
 
 // GetMaximumDownloadTime: "The default is 7,776,000 seconds (90 days)"; DO's
@@ -163,7 +187,7 @@ TEST_F(BitsExt, CustomHeadersLimits) {
   EXPECT_EQ(http->GetCustomHeaders(nullptr), RPC_X_NULL_REF_POINTER);
   EXPECT_EQ(http->SetCustomHeaders(std::wstring(16384, L'a').c_str()), BG_E_STRING_TOO_LONG);
   EXPECT_EQ(http->SetCustomHeaders(L"A: 1\nB: 2\r\n"), E_INVALIDARG);  // a bare LF
-  ASSERT_EQ(http->SetCustomHeaders(L"A: 1"), S_OK);                   // CRLF added
+  ASSERT_EQ(http->SetCustomHeaders(L"A: 1"), S_OK);                    // CRLF added
   ASSERT_EQ(http->GetCustomHeaders(&headers), S_OK);
   EXPECT_EQ(Take(headers), L"A: 1\r\n");
   ASSERT_EQ(http->SetCustomHeaders(nullptr), S_OK);
@@ -205,13 +229,11 @@ TEST_F(BitsExt, FileReachesFile5AndTheDeliveryOptimizationFiles) {
   EXPECT_EQ(std::wstring(value.bstrVal), W(dir_ / "x.bin"));
   VariantClear(&value);
   EXPECT_EQ(do2->GetProperty(DOFilePropertyId_TotalSizeBytes, &value), E_NOT_SET);  // unknown
-  EXPECT_EQ(do2->GetProperty(DOFilePropertyId_DecryptionInfo, &value),
-            DO_E_WRITE_ONLY_PROPERTY);
+  EXPECT_EQ(do2->GetProperty(DOFilePropertyId_DecryptionInfo, &value), DO_E_WRITE_ONLY_PROPERTY);
   EXPECT_EQ(do2->GetProperty(static_cast<DOFilePropertyId>(7), &value), DO_E_UNKNOWN_PROPERTY_ID);
   EXPECT_EQ(do2->SetProperty(static_cast<DOFilePropertyId>(7), &value), DO_E_UNKNOWN_PROPERTY_ID);
   ASSERT_EQ(job_->Cancel(), S_OK);
-  EXPECT_EQ(do2->SetProperty(DOFilePropertyId_IntegrityCheckMandatory, &value),
-            DO_E_INVALID_STATE);
+  EXPECT_EQ(do2->SetProperty(DOFilePropertyId_IntegrityCheckMandatory, &value), DO_E_INVALID_STATE);
 }
 
 TEST(NotifyCmdLine, SplitsAsCommandLineToArgvW) {
