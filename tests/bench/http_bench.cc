@@ -175,16 +175,34 @@ bool Compare(const char* origin_name, bool external_origin, const std::string& u
   std::printf("%-24s %10s %12s %8s   (origin: %s)\n", "plain HTTP, loopback", "seconds", "MiB/s",
               "CPU s", origin_name);
   for (int r = 0; r < rounds; ++r) {
-    double cpu = CpuSeconds(RUSAGE_CHILDREN);
-    const double c = Curl(url, out / "curl.bin");
-    curl_cpu.push_back(CpuSeconds(RUSAGE_CHILDREN) - cpu);
-    fs::remove(out / "curl.bin");
-    cpu = CpuSeconds(RUSAGE_SELF);
-    const double s = Shoal(engine, url, out / "shoal.bin");
-    shoal_cpu.push_back(CpuSeconds(RUSAGE_SELF) - cpu);
-    fs::remove(out / "shoal.bin");
-    const double h = SourceOnly(source, url, out / "source.bin");
-    fs::remove(out / "source.bin");
+    // Each file removed, and the disk let settle, before the next transfer starts; the order
+    // turns every round, so neither side always follows the same one.
+    auto settled = [&](const char* name) {
+      fs::remove(out / name);
+      ::sync();
+    };
+    double c = 0, s = 0, h = 0;
+    auto run_curl = [&] {
+      const double cpu = CpuSeconds(RUSAGE_CHILDREN);
+      c = Curl(url, out / "curl.bin");
+      curl_cpu.push_back(CpuSeconds(RUSAGE_CHILDREN) - cpu);
+      settled("curl.bin");
+    };
+    auto run_shoal = [&] {
+      const double cpu = CpuSeconds(RUSAGE_SELF);
+      s = Shoal(engine, url, out / "shoal.bin");
+      shoal_cpu.push_back(CpuSeconds(RUSAGE_SELF) - cpu);
+      settled("shoal.bin");
+      h = SourceOnly(source, url, out / "source.bin");
+      settled("source.bin");
+    };
+    if (r % 2 == 0) {
+      run_curl();
+      run_shoal();
+    } else {
+      run_shoal();
+      run_curl();
+    }
     if (c <= 0 || s <= 0 || h <= 0) {
       std::fprintf(stderr, "%s: round %d failed (curl %.2f, shoal %.2f)\n", origin_name, r, c, s);
       return false;
