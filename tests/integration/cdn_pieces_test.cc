@@ -1,6 +1,7 @@
 // CDN pieces through a real torrent session: a torrent whose layout pads the file (pad files
 // before and after it) finishes byte-exact from a CDN that holds only the file's bytes, and a
-// CDN that serves bytes failing the hash check fails the job after a bounded number of tries.
+// CDN that serves bytes failing the hash check fails the job after a bounded number of tries;
+// a client is lone (CDN at once) only with no peer to wait for, a tracker's answer included.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/sha.h>
