@@ -32,7 +32,7 @@ bench: build
 	@$(BUILD)/tests/bench/progress_bench
 	@$(BUILD)/tests/bench/service_progress_bench
 	@$(BUILD)/tests/bench/transfer_bench
-	@$(BUILD)/tests/bench/http_bench
+	@$(BUILD)/tests/bench/http_bench 1024 5  # issue 14: 1 GiB, nginx ratio
 	@$(BUILD)/tests/bench/first_minute_bench
 	@$(BUILD)/tests/bench/restart_bench
 	@$(BUILD)/tools/shoal sim tools/sim/scenarios/default.json --out $(BUILD)/bench-sim

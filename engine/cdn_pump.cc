@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "engine/job.h"
@@ -23,6 +24,25 @@ constexpr double kCdnRetryS = 5.0;
 constexpr double kStealAfterS = 2.0;
 // How long a piece may stay in the swarm's download queue before the CDN may take it.
 constexpr double kPeerStallS = 5.0;
+
+// Of the pieces a late peer may take over (no peer has them), leaves out each owner's last
+// kInflightWithPeers: most likely in flight at their owner, which no other peer can see. Of the
+// rest it keeps those this peer is next in line for, so two late peers do not take the same.
+void LeaveOwnersTheirLastPieces(const PieceStatus& status, std::vector<bool>* eligible) {
+  std::vector<std::string> owner(eligible->size());
+  std::vector<int> rank(eligible->size(), -1);
+  std::map<std::string, std::size_t> left;
+  for (std::size_t p = 0; p < eligible->size(); ++p) {
+    if (!(*eligible)[p] || status.availability[p] > 0) continue;  // stuck on a peer: not this
+    rank[p] = CdnPieceRank(status.self, status.peers, static_cast<int>(p), &owner[p]);
+    ++left[owner[p]];
+  }
+  for (std::size_t p = 0; p < eligible->size(); ++p) {
+    if (rank[p] >= 0 && (rank[p] != 1 || left[owner[p]] <= kInflightWithPeers)) {
+      (*eligible)[p] = false;
+    }
+  }
+}
 
 }  // namespace
 
@@ -168,6 +188,11 @@ void CdnPump::Pump(Job& job) {
       const bool late = now - f.cdn.own_done_at_s >= kStealAfterS;
       if (late && fill(kUnavailable)) {
         cap = 1;
+        // Owners finish their own last pieces; a stuck one's are anyone's kPeerStallS later.
+        if (now - f.cdn.own_done_at_s < kStealAfterS + kPeerStallS) {
+          LeaveOwnersTheirLastPieces(status, &eligible);
+          if (std::none_of(eligible.begin(), eligible.end(), [](bool e) { return e; })) continue;
+        }
       } else if (!(job.cdn.any && fill(kAny))) {
         continue;
       }

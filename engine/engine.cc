@@ -35,6 +35,22 @@ void Engine::Impl::AssertEngineThread(const char* where) const {
   std::abort();
 }
 
+namespace {
+
+// What every HTTP client of the engine (sidecars, CDN pieces, plain files) takes from the
+// same settings: the extra CA bundle, the redirect bound and the proxy.
+template <typename Options>
+Options HttpClientOptions(const EngineOptions& settings) {
+  Options o;
+  o.ca_file = settings.ca_file;
+  o.max_redirects = settings.http_max_redirects;
+  o.proxy = settings.http_proxy;
+  o.no_proxy = settings.http_no_proxy;
+  return o;
+}
+
+}  // namespace
+
 double Engine::Impl::NowS() const {
   return std::chrono::duration<double>(clock_->Now() - start_).count();
 }
@@ -47,24 +63,16 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   swarm_ = TorrentSession::Create(
       options_, [this] { loop_.Wake(); }, error);
   if (!swarm_) return false;
-  FetchOptions fetch;
+  auto fetch = HttpClientOptions<FetchOptions>(options_);
   fetch.timeout_s = options_.http_timeout_s;
-  fetch.ca_file = options_.ca_file;
-  fetch.max_redirects = options_.http_max_redirects;
-  fetch.proxy = options_.http_proxy;
-  fetch.no_proxy = options_.http_no_proxy;
   fetcher_ = std::make_unique<HttpFetcher>(fetch);
   ranges_ = std::make_unique<RangeFetcher>(fetch, kCdnWorkers);
   if (seams.http_source) {
     http_source_ = std::move(seams.http_source);
   } else {
-    HttpSourceOptions http;
-    http.ca_file = options_.ca_file;
+    auto http = HttpClientOptions<HttpSourceOptions>(options_);
     http.connect_timeout_s = options_.http_connect_timeout_s;
     http.stall_timeout_s = options_.http_stall_timeout_s;
-    http.max_redirects = options_.http_max_redirects;
-    http.proxy = options_.http_proxy;
-    http.no_proxy = options_.http_no_proxy;
     http_source_ = MakeCurlHttpSource(http);
   }
   peer_sources_ = std::move(seams.peer_sources);

@@ -88,10 +88,9 @@ class Engine::Impl final : public JobControl {
   void Notify(Job& job, JobEvent event);
   void Persist(Job& job);
   void StartFile(Job& job, int index);
-  // No peer can exist for the job: none configured or connected, no tracker, no LSD. Then the
-  // CDN need not wait out the delay meant for finding peers.
-  // No peer can come: none configured, no tracker, no peer source, none connected, and LSD
-  // (when on) silent for kLsdWindowS since the job was queued.
+  // No peer can come: none configured, no tracker, no peer source, none connected, the
+  // metainfo's trackers answered without naming any (or failed), and LSD (when on) silent for
+  // kLsdWindowS since the job was queued.
   bool Lone(const Job& job) const;
   static constexpr double kLsdWindowS = 0.5;
   // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1

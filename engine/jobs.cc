@@ -419,6 +419,11 @@ bool Engine::Impl::Lone(const Job& job) const {
   }
   // Where LSD runs, it finds a LAN peer within its first announce's answers (the peers that
   // hear it dial back at once): none by then, and there is nothing to wait for (decision 0012).
+  // A tracker in the metainfo is a way to find peers: lone only once it has answered with
+  // none (or failed), else the CDN would race the peers it is about to name.
+  for (const JobFile& f : job.files) {
+    if (f.torrent >= 0 && swarm_->Poll(f.torrent).discovering) return false;
+  }
   return !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) ||
          NowS() - job.queued_at_s >= kLsdWindowS;
 }

@@ -54,6 +54,25 @@ bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers
   return true;
 }
 
+int CdnPieceRank(const std::string& self, const std::vector<std::string>& peers, int piece,
+                 std::string* owner) {
+  const std::uint64_t mine = Score(self, piece);
+  std::uint64_t best = mine;
+  int rank = 0;
+  if (owner != nullptr) *owner = self;
+  for (const std::string& p : peers) {
+    if (p == self) continue;
+    const std::uint64_t score = Score(p, piece);
+    if (score <= mine) continue;
+    ++rank;
+    if (score > best) {
+      best = score;
+      if (owner != nullptr) *owner = p;
+    }
+  }
+  return rank;
+}
+
 int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* cursor) {
   const int n = static_cast<int>(eligible.size());
   if (*cursor >= 0 && *cursor < n && eligible[*cursor]) return (*cursor)++;

@@ -53,4 +53,10 @@ int PickCdnPiece(const std::vector<bool>& eligible, std::uint64_t random, int* c
 // owners. True when `self` is an owner.
 bool OwnsCdnPiece(const std::string& self, const std::vector<std::string>& peers, int piece);
 
+// `self`'s place in the piece's rendezvous order among itself and `peers`: 0 = an owner, 1 =
+// next after the owner (the peer that takes the piece over first), and so on. `owner`, if not
+// null, receives the highest-scoring id (self when it is an owner).
+int CdnPieceRank(const std::string& self, const std::vector<std::string>& peers, int piece,
+                 std::string* owner = nullptr);
+
 }  // namespace shoal::engine

@@ -42,6 +42,9 @@ struct TorrentEvent {
 struct TorrentStats {
   double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
   int peers = 0;                 // connected BitTorrent peers
+  // Peers may still turn up: a tracker of the torrent has not answered its first announce yet
+  // (neither peers nor an error), or it named peers that are not connected yet.
+  bool discovering = false;
 };
 
 // What the site has of a torrent, for choosing the pieces to fetch from the CDN.

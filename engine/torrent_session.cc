@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/announce_entry.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/ip_filter.hpp>
 #include <libtorrent/peer_info.hpp>
@@ -496,6 +497,16 @@ TorrentStats TorrentSession::Poll(int key) {
     s.peer_rate_bytes_s += p.payload_down_speed;
     ++s.peers;
   }
+  bool trackers = false, answered = false;
+  for (const lt::announce_entry& t : e->handle.trackers()) {
+    trackers = true;
+    for (const lt::announce_endpoint& ep : t.endpoints) {
+      for (const lt::announce_infohash& ih : ep.info_hashes) {
+        answered = answered || ih.start_sent || ih.fails > 0;
+      }
+    }
+  }
+  s.discovering = (trackers && !answered) || e->handle.status({}).list_peers > s.peers;
   return s;
 }
 

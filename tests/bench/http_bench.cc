@@ -1,12 +1,14 @@
 // One large file over plain HTTP from a loopback origin: shoal's HTTP source (an engine job
 // with no metainfo, and the source alone) against `curl -o` from the same origin, alternating,
 // in the same run; first from shoal's own origin, then from nginx (the reference).
-// Prints each round and the throughput ratios (1.00 = as fast as curl).
-//   http_bench [MiB] [rounds]
+// Prints each round, the throughput ratios (1.00 = as fast as curl) and, against nginx, the
+// ratio of CPU time (which the other load on a shared machine moves far less than wall time).
+//   http_bench [MiB] [rounds] [nginx]      ("nginx": skip the rounds against shoal's origin)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,6 +79,15 @@ double SourceOnly(shoal::engine::HttpSource& source, const std::string& url,
   auto transfer = source.Start(std::move(req), std::move(cb));
   const bool ok = done.get_future().get();
   return ok ? Seconds(start) : -1;
+}
+
+// CPU seconds (user + system) of this process (`who` = RUSAGE_SELF) or of its waited-for
+// children (RUSAGE_CHILDREN), so far.
+double CpuSeconds(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 double Median(std::vector<double> v) {
@@ -154,22 +165,44 @@ class Nginx {
 
 // curl against shoal (an engine job, and the HTTP source alone) from one origin, alternating.
 // Returns false if a round failed.
-bool Compare(const char* origin_name, const std::string& url, std::size_t mib, int rounds,
-             shoal::engine::Engine& engine, shoal::engine::HttpSource& source,
+bool Compare(const char* origin_name, bool external_origin, const std::string& url, std::size_t mib,
+             int rounds, shoal::engine::Engine& engine, shoal::engine::HttpSource& source,
              const shoal::testing::TempDir& out) {
   // Warm the origin's page cache so neither side pays for the first read.
   Curl(url, out / "warm.bin");
   fs::remove(out / "warm.bin");
-  std::vector<double> curl_s, shoal_s, source_s;
-  std::printf("%-24s %10s %12s   (origin: %s)\n", "plain HTTP, loopback", "seconds", "MiB/s",
-              origin_name);
+  std::vector<double> curl_s, shoal_s, source_s, curl_cpu, shoal_cpu;
+  std::printf("%-24s %10s %12s %8s   (origin: %s)\n", "plain HTTP, loopback", "seconds", "MiB/s",
+              "CPU s", origin_name);
   for (int r = 0; r < rounds; ++r) {
-    const double c = Curl(url, out / "curl.bin");
-    fs::remove(out / "curl.bin");
-    const double s = Shoal(engine, url, out / "shoal.bin");
-    fs::remove(out / "shoal.bin");
-    const double h = SourceOnly(source, url, out / "source.bin");
-    fs::remove(out / "source.bin");
+    // Each file removed, and the disk let settle, before the next transfer starts; the order
+    // turns every round, so neither side always follows the same one.
+    auto settled = [&](const char* name) {
+      fs::remove(out / name);
+      ::sync();
+    };
+    double c = 0, s = 0, h = 0;
+    auto run_curl = [&] {
+      const double cpu = CpuSeconds(RUSAGE_CHILDREN);
+      c = Curl(url, out / "curl.bin");
+      curl_cpu.push_back(CpuSeconds(RUSAGE_CHILDREN) - cpu);
+      settled("curl.bin");
+    };
+    auto run_shoal = [&] {
+      const double cpu = CpuSeconds(RUSAGE_SELF);
+      s = Shoal(engine, url, out / "shoal.bin");
+      shoal_cpu.push_back(CpuSeconds(RUSAGE_SELF) - cpu);
+      settled("shoal.bin");
+      h = SourceOnly(source, url, out / "source.bin");
+      settled("source.bin");
+    };
+    if (r % 2 == 0) {
+      run_curl();
+      run_shoal();
+    } else {
+      run_shoal();
+      run_curl();
+    }
     if (c <= 0 || s <= 0 || h <= 0) {
       std::fprintf(stderr, "%s: round %d failed (curl %.2f, shoal %.2f)\n", origin_name, r, c, s);
       return false;
@@ -177,14 +210,21 @@ bool Compare(const char* origin_name, const std::string& url, std::size_t mib, i
     curl_s.push_back(c);
     shoal_s.push_back(s);
     source_s.push_back(h);
-    std::printf("%-24s %10.2f %12.1f\n", "curl -o", c, mib / c);
-    std::printf("%-24s %10.2f %12.1f\n", "shoal (engine job)", s, mib / s);
+    std::printf("%-24s %10.2f %12.1f %8.2f\n", "curl -o", c, mib / c, curl_cpu.back());
+    std::printf("%-24s %10.2f %12.1f %8.2f\n", "shoal (engine job)", s, mib / s, shoal_cpu.back());
     std::printf("%-24s %10.2f %12.1f\n", "HttpSource alone", h, mib / h);
   }
   std::printf("%s: throughput ratio shoal/curl (medians of %d rounds, %zu MiB): %.2f\n",
               origin_name, rounds, mib, Median(curl_s) / Median(shoal_s));
   std::printf("%s: throughput ratio HttpSource alone/curl: %.2f\n", origin_name,
               Median(curl_s) / Median(source_s));
+  // Wall time on a shared machine swings with the other load; CPU time per byte does not. It
+  // is like for like only when the origin runs in another process (nginx): shoal's own origin
+  // runs in this one and its sending is counted with shoal.
+  if (external_origin) {
+    std::printf("%s: CPU ratio curl/shoal (medians; > 1: shoal costs less): %.2f\n", origin_name,
+                Median(curl_cpu) / Median(shoal_cpu));
+  }
   return true;
 }
 
@@ -193,6 +233,7 @@ bool Compare(const char* origin_name, const std::string& url, std::size_t mib, i
 int main(int argc, char** argv) {
   const std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 512;
   const int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
+  const bool nginx_only = argc > 3 && std::string(argv[3]) == "nginx";
   shoal::testing::TempDir root;
   shoal::testing::TempDir out;
   shoal::testing::TempDir nginx_dir;
@@ -215,8 +256,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto source = shoal::engine::MakeCurlHttpSource({});
-  if (!Compare("shoal's origin", origin->BaseUrl() + "/big.bin", mib, rounds, *engine, *source,
-               out)) {
+  if (!nginx_only && !Compare("shoal's origin", false, origin->BaseUrl() + "/big.bin", mib, rounds,
+                              *engine, *source, out)) {
     return 1;
   }
   const Nginx nginx(root.path(), nginx_dir.path());
@@ -224,5 +265,6 @@ int main(int argc, char** argv) {
     std::printf("nginx: not installed or did not start (tools/bootstrap.sh installs it)\n");
     return 1;
   }
-  return Compare("nginx", nginx.url() + "/big.bin", mib, rounds, *engine, *source, out) ? 0 : 1;
+  return Compare("nginx", true, nginx.url() + "/big.bin", mib, rounds, *engine, *source, out) ? 0
+                                                                                              : 1;
 }

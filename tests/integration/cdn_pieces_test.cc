@@ -1,7 +1,12 @@
 // CDN pieces through a real torrent session: a torrent whose layout pads the file (pad files
 // before and after it) finishes byte-exact from a CDN that holds only the file's bytes, and a
-// CDN that serves bytes failing the hash check fails the job after a bounded number of tries.
+// CDN that serves bytes failing the hash check fails the job after a bounded number of tries;
+// a client is lone (CDN at once) only with no peer to wait for, a tracker's answer included.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <future>
 
@@ -18,7 +23,8 @@ std::string Str(const std::string& s) { return std::to_string(s.size()) + ":" + 
 // Bencoded v1 metainfo of one file `name` of `data`, with `pad_before` and `pad_after` bytes of
 // pad files around it (BEP 47 attr "p"), piece hashes over the padded layout.
 std::string PaddedTorrent(const std::string& name, const std::string& data,
-                          std::uint64_t pad_before, std::uint64_t pad_after) {
+                          std::uint64_t pad_before, std::uint64_t pad_after,
+                          const std::string& announce = "") {
   auto pad = [](std::uint64_t n) {
     return "d4:attr1:p6:lengthi" + std::to_string(n) + "e4:pathl" + Str(".pad") +
            Str(std::to_string(n)) + "ee";
@@ -36,8 +42,9 @@ std::string PaddedTorrent(const std::string& name, const std::string& data,
     SHA1(reinterpret_cast<const unsigned char*>(payload.data() + at), n, digest);
     pieces.append(reinterpret_cast<const char*>(digest), SHA_DIGEST_LENGTH);
   }
-  return "d4:infod5:files" + files + "4:name" + Str("content") + "12:piece lengthi" +
-         std::to_string(kPiece) + "e6:pieces" + Str(pieces) + "ee";
+  return (announce.empty() ? "d" : "d8:announce" + Str(announce)) + "4:infod5:files" + files +
+         "4:name" + Str("content") + "12:piece lengthi" + std::to_string(kPiece) + "e6:pieces" +
+         Str(pieces) + "ee";
 }
 
 class CdnPieces : public HttpSource {
@@ -156,6 +163,71 @@ TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
   // A configured peer that never answers: the job waits for it as the policy says.
   EXPECT_FALSE(run({"127.0.0.9:1"}, work_ / "b.bin"));
   EXPECT_EQ(origin_->Requests("/p.bin"), before);
+}
+
+// A loopback TCP port that accepts connections (the kernel's backlog) and never answers; with
+// `listening` false the port is closed again, so connecting is refused at once.
+class SilentPort {
+ public:
+  explicit SilentPort(bool listening) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    if (listening) {
+      EXPECT_EQ(::listen(fd_, 16), 0);
+    } else {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~SilentPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A tracker named in the metainfo is a way to find peers: until it has answered, the client
+// is not lone and waits as the policy says (its CDN requests would race the peers the tracker
+// is about to name). A tracker that cannot be reached has answered: the CDN starts at once.
+TEST_F(CdnPieces, ALoneClientWaitsForItsTrackersFirstAnswer) {
+  const std::string data = RandomBytes(8 * kPiece, 13);
+  origin_->Put("/p.bin", data);
+  auto run = [&](const std::string& announce, const fs::path& out) {
+    engine::EngineSeams seams;
+    seams.clock = clock_;  // never advanced: the 60 s delay is never over by the clock
+    engine::EngineOptions o;
+    o.listen_interface = "127.0.0.1:0";
+    o.delay_foreground_download_from_http_s = 60;
+    o.delay_background_download_from_http_s = 60;
+    std::string error;
+    auto e = engine::Engine::Start(o, nullptr, &error, std::move(seams));
+    EXPECT_TRUE(e) << error;
+    std::shared_ptr<const engine::JobView> job;
+    EXPECT_EQ(e->CreateJob("lone", &job), hr::kOk);
+    const std::string torrent = PaddedTorrent("p.bin", data, 0, 0, announce);
+    EXPECT_EQ(e->AddFiles(job->id, {{origin_->Url("/p.bin"), out, torrent}}), hr::kOk);
+    EXPECT_EQ(e->Resume(job->id), hr::kOk);
+    const bool done =
+        WaitFor([&] { return job->state.load() == JobState::kTransferred; }, seconds(3));
+    e->Cancel(job->id);
+    return done;
+  };
+  const SilentPort silent(/*listening=*/true);
+  EXPECT_FALSE(run(silent.Url("/announce"), work_ / "a.bin"));
+  EXPECT_EQ(origin_->Requests("/p.bin"), 0);
+  const SilentPort closed(/*listening=*/false);
+  EXPECT_TRUE(run(closed.Url("/announce"), work_ / "b.bin"));
 }
 
 }  // namespace

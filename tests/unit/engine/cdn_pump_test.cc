@@ -383,12 +383,13 @@ TEST_F(CdnPumpTest, APartialPieceNoConnectedPeerHasIsTheCdns) {
   Job& job = StartJob(2);
   auto& status = swarm_.torrents[1].status;
   status.self = "10.0.0.1";
-  status.peers = {"10.0.0.2"};
+  // A peer that makes this one the piece's owner, so no steal delay applies.
+  for (int i = 2; status.peers.empty() || !OwnsCdnPiece(status.self, status.peers, 1); ++i) {
+    status.peers = {"10.0.0." + std::to_string(i)};
+  }
   status.availability = {1, 0};
   status.downloading = {true, true};
-  control_.now_s = 100;
-  pump_.Pump(job);
-  control_.now_s = 102;  // past the steal delay (ownership does not matter), not a stall yet
+  control_.now_s = 100;  // not a stall: nothing was downloading before
   pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 1u);
   EXPECT_EQ(fetcher_.pending.front().first.offset, kPiece);
@@ -430,6 +431,59 @@ TEST_F(CdnPumpTest, APieceStuckOnAPeerIsTheCdnsAfterAFewSeconds) {
   pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 1u);
   EXPECT_EQ(fetcher_.pending.front().first.offset, kPiece);
+}
+
+// A late peer takes over other peers' unfetched pieces, but not an owner's last two (most likely
+// in flight at their owner, where no other peer sees them: the site's tail fetched them twice),
+// and only pieces it is next in line for (two late peers took the same ones); a stuck owner's
+// last pieces are anyone's after kPeerStallS more.
+TEST_F(CdnPumpTest, ALatePeerLeavesOwnersTheirLastPiecesAndTakesOnlyItsTurn) {
+  constexpr int kPieces = 60;
+  Job& job = StartJob(kPieces);
+  auto& status = swarm_.torrents[1].status;
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2", "10.0.0.3"};
+  const int tracked = job.files[0].tracked;
+  std::map<std::string, std::vector<int>> share;  // each other owner's pieces
+  for (int p = 0; p < kPieces; ++p) {
+    std::string owner;
+    CdnPieceRank(status.self, status.peers, p, &owner);
+    if (owner == status.self) {
+      job.tracker.OnPieceVerified(tracked, p);  // this peer's own share is done
+    } else {
+      share[owner].push_back(p);
+    }
+  }
+  ASSERT_EQ(share.size(), 2u);
+  control_.now_s = 100;
+  pump_.Pump(job);  // own share done now
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = 102.5;  // late
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const int taken = static_cast<int>(fetcher_.pending.front().first.offset / kPiece);
+  EXPECT_EQ(CdnPieceRank(status.self, status.peers, taken), 1) << "piece " << taken;
+  AnswerAll();
+  job.tracker.OnPieceVerified(tracked, taken);
+  pump_.OnVerified(job.files[0], taken);
+  // Each owner has two pieces left (and has the rest): both are left to it.
+  for (auto& [owner, pieces] : share) {
+    std::vector<int> left;
+    for (int p : pieces) {
+      if (p != taken && left.size() < 2) {
+        left.push_back(p);
+      } else if (p != taken) {
+        status.availability[static_cast<std::size_t>(p)] = 1;
+        job.tracker.OnPieceVerified(tracked, p);
+      }
+    }
+  }
+  control_.now_s = 103;
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = 107.5;  // the owners are stuck: kStealAfterS + kPeerStallS after
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 1u);
 }
 
 }  // namespace

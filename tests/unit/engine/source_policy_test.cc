@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 namespace shoal::engine {
 namespace {
@@ -158,6 +159,29 @@ TEST(OwnsCdnPiece, APeerThatLeavesHandsItsPiecesToTheOthers) {
     }
   }
   EXPECT_TRUE(OwnsCdnPiece("10.0.0.1", {}, 7));  // alone: everything is its own
+}
+
+// Every peer of a site agrees on each piece's order: one owner (rank 0), one next in line
+// (rank 1) who takes it over first, and the owner named alike by all.
+TEST(CdnPieceRank, EachPieceHasOneOwnerAndOnePeerNextInLine) {
+  const std::vector<std::string> site = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
+  for (int piece = 0; piece < 1000; ++piece) {
+    std::vector<int> count(site.size(), 0);
+    std::set<std::string> owners;
+    for (std::size_t i = 0; i < site.size(); ++i) {
+      std::vector<std::string> others = site;
+      others.erase(others.begin() + static_cast<long>(i));
+      std::string owner;
+      const int rank = CdnPieceRank(site[i], others, piece, &owner);
+      ASSERT_GE(rank, 0);
+      ASSERT_LT(rank, static_cast<int>(site.size()));
+      ++count[static_cast<std::size_t>(rank)];
+      EXPECT_EQ(rank == 0, OwnsCdnPiece(site[i], others, piece));
+      owners.insert(owner);
+    }
+    for (int c : count) ASSERT_EQ(c, 1) << "piece " << piece;
+    EXPECT_EQ(owners.size(), 1u) << "piece " << piece;
+  }
 }
 
 }  // namespace
