@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -75,11 +76,17 @@ struct CacheProxy::Impl {
       ++live;
       conns.insert(sock.native_handle());
       lock.unlock();
-      std::thread([this, s = std::move(sock)]() mutable {
-        const int fd = s.native_handle();
-        Serve(s);
+      // The socket belongs to `io`: it must be gone before `live` lets the destructor free
+      // the io_context, not when the detached thread's lambda is destroyed after that.
+      std::thread([this, s = std::optional<tcp::socket>(std::move(sock))]() mutable {
+        const int fd = s->native_handle();
+        Serve(*s);
+        {
+          std::lock_guard l(mu);
+          conns.erase(fd);  // before the close: the destructor never shuts down a reused fd
+        }
+        s.reset();
         std::lock_guard l(mu);
-        conns.erase(fd);
         --live;
         cv.notify_all();
       }).detach();
