@@ -160,6 +160,8 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
       size = summary.total_size;
     }
     if (!spec.ranges.empty()) {
+      // A whole file's digest cannot be checked against some of its bytes.
+      if (!spec.sha256.empty()) return hr::kInvalidArg;
       if (const hr::HResult h = ValidateRanges(spec.ranges, size); hr::Failed(h)) return h;
     }
     JobFile f;

@@ -333,14 +333,12 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     for (lt::file_index_t f : fs.file_range()) {
       if (fs.pad_file_at(f)) continue;
       const std::int64_t base = fs.file_offset(f);
-      const std::int64_t size = fs.file_size(f);
+      const auto size = static_cast<std::uint64_t>(fs.file_size(f));
       for (const ByteRange& r : params.ranges) {
-        if (r.length == 0 || r.offset >= static_cast<std::uint64_t>(size)) continue;
+        if (r.length == 0 || r.offset >= size) continue;
         const std::int64_t begin = base + static_cast<std::int64_t>(r.offset);
         const std::int64_t end =
-            base + static_cast<std::int64_t>(std::min<std::uint64_t>(
-                       r.offset + std::min(r.length, static_cast<std::uint64_t>(size) - r.offset),
-                       static_cast<std::uint64_t>(size)));
+            begin + static_cast<std::int64_t>(std::min(r.length, size - r.offset));
         for (std::int64_t p = begin / piece_length; p * piece_length < end; ++p) {
           atp.piece_priorities[static_cast<std::size_t>(p)] = lt::default_priority;
         }

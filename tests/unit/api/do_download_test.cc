@@ -178,7 +178,7 @@ TEST_F(DoDownloads, PropertiesAnswerWithDosHresults) {
   EXPECT_EQ(std::wstring(v.bstrVal), L"shown");
   VariantClear(&v);
   DO_DOWNLOAD_RANGES_INFO ranges{1, {{0, 10}}};
-  EXPECT_EQ(d->Start(&ranges), E_NOTIMPL);
+  EXPECT_EQ(d->Start(&ranges), DO_E_DOWNLOAD_NO_URI) << "ranges need a Uri as much";
   EXPECT_EQ(d->Abort(), S_OK);
   EXPECT_EQ(Set(d.get(), DODownloadProperty_DisplayName, "late"), DO_E_INVALID_STATE);
 }

@@ -179,6 +179,65 @@ TEST(SqliteJobStore, FilesFromBeforeTheToPeersColumnKeepTheirBytesAndGainIt) {
   EXPECT_EQ(warnings, "");
 }
 
+// Byte ranges (AddFileWithRanges) are part of the job: they survive a restart, and a files
+// table from before the ranges column loads with whole files and gains it.
+TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {
+  TempDir dir;
+  std::string warnings, error;
+  StoredJob in = SampleJob();
+  in.files[0].spec.ranges = {{900, kLengthToEof}, {100, 100}};
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Put(in, &error)) << error;
+    const std::vector<StoredJob> out = store->LoadAll(&warnings);
+    ASSERT_EQ(out.size(), 1u) << warnings;
+    EXPECT_EQ(out[0].files[0].spec.ranges, in.files[0].spec.ranges);
+    EXPECT_TRUE(out[0].files[1].spec.ranges.empty());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "jobs.db").string().c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE files DROP COLUMN ranges", nullptr, nullptr, &msg),
+              SQLITE_OK)
+        << msg;
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  std::vector<StoredJob> out = store->LoadAll(&warnings);
+  ASSERT_EQ(out.size(), 1u) << warnings;
+  EXPECT_TRUE(out[0].files[0].spec.ranges.empty()) << "existing rows are whole files";
+  ASSERT_TRUE(store->Put(in, &error)) << error;
+  out = store->LoadAll(&warnings);
+  ASSERT_EQ(out.size(), 1u) << warnings;
+  EXPECT_EQ(out[0].files[0].spec.ranges, in.files[0].spec.ranges);
+  EXPECT_EQ(warnings, "");
+}
+
+TEST(SqliteJobStore, AFileRowWithMalformedRangesIsSkippedAndSaidSo) {
+  TempDir dir;
+  std::string warnings, error;
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Put(SampleJob(), &error)) << error;
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "jobs.db").string().c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE files SET ranges='5:0'", nullptr, nullptr, &msg), SQLITE_OK)
+        << msg;
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_TRUE(store->LoadAll(&warnings).empty());
+  EXPECT_NE(warnings.find("malformed file row"), std::string::npos) << warnings;
+}
+
 TEST(SqliteJobStore, PutReplacesAndRemoveDeletes) {
   TempDir dir;
   std::string warnings, error;

@@ -141,3 +141,54 @@ TEST(ProgressTracker, StreamedBytesCountUpToTheSizeAndMayRestart) {
 
 }  // namespace
 }  // namespace shoal::engine
+
+namespace shoal::engine {
+namespace {
+
+// do-api.md §6.2 (BG_JOB_PROGRESS with ranges, IBackgroundCopyJob3::AddFileWithRanges):
+// "With ranges, totals are range sums"; a file with ranges is transferred once they all are.
+TEST(ProgressTrackerRanges, TotalsAreTheRangeSumsAndOnlyWantedBytesCount) {
+  ProgressTracker t;
+  const int f = t.AddFile();
+  t.SetFileRanges(f, {{2000, kLengthToEof}, {100, 50}});
+  EXPECT_EQ(t.File(f).bytes_total, kSizeUnknown);  // the end is not known yet
+  t.SetFileSize(f, 2500);
+  EXPECT_EQ(t.File(f).bytes_total, 550u);
+  EXPECT_EQ(t.Progress().bytes_total, 550u);
+  const int key = t.AddTorrent({1024, {{2500, f}}});
+  ASSERT_GE(key, 0);
+  EXPECT_TRUE(t.PieceWanted(key, 0));  // 100-149
+  EXPECT_TRUE(t.PieceWanted(key, 1));  // 2000-2047
+  EXPECT_TRUE(t.PieceWanted(key, 2));  // 2048-2499
+  EXPECT_EQ(t.OnPieceVerified(key, 1), 48u);
+  EXPECT_FALSE(t.FileDone(f));
+  EXPECT_EQ(t.OnPieceVerified(key, 0), 50u);
+  EXPECT_EQ(t.OnPieceVerified(key, 2), 452u);
+  EXPECT_TRUE(t.FileDone(f));
+  const JobProgress p = t.Progress();
+  EXPECT_EQ(p.bytes_transferred, 550u);
+  EXPECT_EQ(p.files_transferred, 1u);
+}
+
+TEST(ProgressTrackerRanges, PiecesWithoutAWantedByteAreNotWanted) {
+  ProgressTracker t;
+  const int f = t.AddFile(10 * 1024);
+  t.SetFileRanges(f, {{5 * 1024 + 7, 10}});
+  const int key = t.AddTorrent({1024, {{10 * 1024, f}}});
+  for (int p = 0; p < t.num_pieces(key); ++p) EXPECT_EQ(t.PieceWanted(key, p), p == 5) << p;
+  EXPECT_EQ(t.OnPieceVerified(key, 4), 0u);  // verified, but nothing wanted in it
+  EXPECT_EQ(t.OnPieceVerified(key, 5), 10u);
+  EXPECT_TRUE(t.FileDone(f));
+}
+
+TEST(ProgressTrackerRanges, StreamedBytesStopAtTheRangeSum) {
+  ProgressTracker t;
+  const int f = t.AddFile(1000);
+  t.SetFileRanges(f, {{0, 10}, {500, 20}});
+  t.SetStreamedBytes(f, 999);
+  EXPECT_EQ(t.File(f).bytes_transferred, 30u);
+  EXPECT_TRUE(t.FileDone(f));
+}
+
+}  // namespace
+}  // namespace shoal::engine
