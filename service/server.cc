@@ -94,7 +94,8 @@ void Server::Serve(Router* router) {
     }
     if (active_.load() >= limits_.max_connections) {
       const std::string body =
-          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald")
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
           "Connection: close\r\nContent-Length: " +
@@ -144,7 +145,8 @@ void Server::Session(int fd) {
                          : ec == http::error::header_limit ? 431
                                                            : 400;
       const std::string body =
-          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message())
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       WriteReply(stream, status, 11, false, body, ec);
       break;
     }
@@ -160,8 +162,7 @@ void Server::Session(int fd) {
     Request r{method, target, std::move(req.body()), uid};
     Response res = router_->Handle(r);
     if (method == "POST" && EndsWith(target, "/content") && res.status == 200) {
-      std::string why;
-      const bool sent = api::SendFds(fd, '\0', res.fds, &why);
+      const bool sent = api::SendWithFds(fd, std::string_view("\0", 1), res.fds) == 0;
       for (int f : res.fds) ::close(f);
       if (!sent) break;
     } else {
@@ -183,7 +184,8 @@ void Server::RunStream(int fd, std::int64_t uid) {
   }
   boost::system::error_code ec;
   auto send = [&](const Json& line) {
-    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const std::string text =
+        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     boost::asio::write(out, boost::asio::buffer(text), ec);
     return !ec;
   };
@@ -209,7 +211,9 @@ void Server::RunStream(int fd, std::int64_t uid) {
       if (snap) {
         Json bare = *snap;
         bare.erase("owner_uid");
-        last[e.job.ToString()] = bare.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // as the progress tick compares it
+        last[e.job.ToString()] = bare.dump(
+            -1, ' ', false,
+            nlohmann::json::error_handler_t::replace);  // as the progress tick compares it
       }
       ok = send(line);
     }

@@ -272,44 +272,27 @@ hr::HResult ServiceBackend::Complete(const Uuid& id) {
   hr::HResult h = client_.CallForFds(JobPath(id, "/content"), &reply, &fds);
   if (hr::Failed(h)) return h;
   // The content reaches its final names only once the service has completed the job.
-  std::vector<std::pair<std::string, std::string>> moves;  // temp, final
-  auto drop = [&] {
-    for (int fd : fds) ::close(fd);
-    for (auto& [temp, final_path] : moves) ::unlink(temp.c_str());
-  };
+  std::vector<StagedFile> staged;  // removed unless moved into place
   std::size_t next_fd = 0;
   std::string message;
   try {
     for (const Json& f : reply.at("files")) {
       if (!f.at("passed").get<bool>()) continue;
       if (next_fd >= fds.size()) throw wire::WireError("fewer descriptors than files");
-      const std::string final_path = f.at("local_path").get<std::string>();
-      std::string temp;
-      const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(next_fd);
-      h = CopyBeside(fds[next_fd++], final_path, tag, &temp, &message);
-      if (hr::Failed(h)) {
-        drop();
-        return h;
-      }
-      moves.emplace_back(temp, final_path);
+      staged.emplace_back();
+      h = Stage(fds[next_fd++], f.at("local_path").get<std::string>(), &staged.back(), &message);
+      if (hr::Failed(h)) break;
     }
   } catch (const std::exception&) {
-    drop();
-    return hr::kFail;
+    h = hr::kFail;
   }
   for (int fd : fds) ::close(fd);
-  fds.clear();
+  if (hr::Failed(h)) return h;
   h = client_.Call("POST", JobPath(id, "/complete"), nullptr, nullptr);
-  if (hr::Failed(h)) {
-    drop();
-    return h;
-  }
-  for (const auto& [temp, final_path] : moves) {
-    const hr::HResult m = engine::MoveIntoPlace(temp, final_path, &message);
-    if (hr::Failed(m)) {
-      ::unlink(temp.c_str());
-      h = m;
-    }
+  if (hr::Failed(h)) return h;
+  for (StagedFile& file : staged) {
+    const hr::HResult m = file.MoveIntoPlace(&message);
+    if (hr::Failed(m)) h = m;
   }
   Finish(id, JobState::kAcknowledged, true);
   return h;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "service/fd_passing.h"
+#include "api/src/fd_passing.h"
 #include "service/progress_page.h"
 #include "tests/support/cells_handle.h"
 
@@ -72,7 +72,7 @@ class RemoteWriter {
     auto* buf = reinterpret_cast<char*>(refs_.data());
     const std::size_t want = jobs * sizeof(SlotRef);
     for (std::size_t at = 0; at < want; at += got) {
-      if (shoal::service::RecvWithFds(sock_, {buf + at, want - at}, &got, &fds, 8, &error) != 0) {
+      if (shoal::api::RecvWithFds(sock_, {buf + at, want - at}, &got, &fds, 8, &error) != 0) {
         Die(error);
       }
       if (got == 0) Die("writer process ended early");
@@ -104,7 +104,7 @@ class RemoteWriter {
       if (w.Allocate(::getuid(), ids[i], &refs[i]) != shoal::hr::kOk) ::_exit(2);
     }
     const std::string msg(reinterpret_cast<const char*>(refs.data()), refs.size() * sizeof refs[0]);
-    if (shoal::service::SendWithFds(sock, msg, w.SegmentFds(::getuid())) != 0) ::_exit(3);
+    if (shoal::api::SendWithFds(sock, msg, w.SegmentFds(::getuid())) != 0) ::_exit(3);
     shoal::service::JobFigures f;
     f.state = shoal::engine::JobState::kTransferring;
     WriterLoop(

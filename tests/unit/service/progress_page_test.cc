@@ -12,13 +12,15 @@
 #include <cstring>
 #include <thread>
 
-#include "service/fd_passing.h"
+#include "api/src/fd_passing.h"
 #include "tests/support/cells_handle.h"
 
 namespace shoal::service {
 namespace {
 
 using engine::FileProgress;
+using api::RecvWithFds;
+using api::SendWithFds;
 
 // A reader with every segment of `uid` mapped (each fd dup'd: the writer keeps its own).
 void MapAll(const ProgressPageWriter& w, uid_t uid, ProgressPageReader* r) {
