@@ -4,6 +4,24 @@
 
 #include "engine/metainfo.h"
 
+// Each struct's fields, listed once: nlohmann's to_json/from_json (from_json needs every
+// field: a missing one throws), found by argument-dependent lookup.
+namespace shoal::engine {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceBytes, from_peers, from_http, from_cache_server, to_peers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobProgress, bytes_total, bytes_transferred, files_total,
+                                   files_transferred)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobTimes, creation_ns, modification_ns, transfer_completion_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobActivity, peer_connections, http_connections,
+                                   download_duration_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FileProgress, bytes_total, bytes_transferred, completed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobProperties, display_name, description, priority, notify_flags,
+                                   minimum_retry_delay_s, no_progress_timeout_s, proxy_usage,
+                                   proxy_list, proxy_bypass_list, owner_uid)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FileInfo, remote_url, local_path)  // the names the user gave
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EngineStats, bytes, peer_connections, peer_connections_made,
+                                   torrents, cached_files, checks_resumed, checks_hashed)
+}  // namespace shoal::engine
+
 namespace shoal::api::wire {
 namespace {
 
@@ -27,17 +45,18 @@ const Json& Object(const Json& j) {
   return j;
 }
 
-Json ToJson(const SourceBytes& b) {
-  return {{"from_peers", b.from_peers},
-          {"from_http", b.from_http},
-          {"from_cache_server", b.from_cache_server},
-          {"to_peers", b.to_peers}};
-}
-
-SourceBytes BytesFrom(const Json& j) {
-  Object(j);
-  return {Get<std::uint64_t>(j, "from_peers"), Get<std::uint64_t>(j, "from_http"),
-          Get<std::uint64_t>(j, "from_cache_server"), Get<std::uint64_t>(j, "to_peers")};
+// A patch's fields: each one is sent only when set (owner_uid never: the service sets it).
+template <typename F>
+void ForEachPatchField(F&& f) {
+  f("display_name", &JobPropertiesPatch::display_name);
+  f("description", &JobPropertiesPatch::description);
+  f("priority", &JobPropertiesPatch::priority);
+  f("notify_flags", &JobPropertiesPatch::notify_flags);
+  f("minimum_retry_delay_s", &JobPropertiesPatch::minimum_retry_delay_s);
+  f("no_progress_timeout_s", &JobPropertiesPatch::no_progress_timeout_s);
+  f("proxy_usage", &JobPropertiesPatch::proxy_usage);
+  f("proxy_list", &JobPropertiesPatch::proxy_list);
+  f("proxy_bypass_list", &JobPropertiesPatch::proxy_bypass_list);
 }
 
 int HexDigit(char c) {
@@ -122,31 +141,18 @@ std::string FromHex(const std::string& hex) {
 Json ToJson(const JobSnapshot& s) {
   Json files = Json::array();
   for (std::size_t i = 0; i < s.files.size(); ++i) {
-    const FileProgress& f = s.files[i];
-    files.push_back(
-        {{"bytes_total", f.bytes_total},
-         {"bytes_transferred", f.bytes_transferred},
-         {"completed", f.completed},
-         {"sources", ToJson(i < s.file_sources.size() ? s.file_sources[i] : SourceBytes{})}});
+    Json f = s.files[i];
+    f["sources"] = i < s.file_sources.size() ? s.file_sources[i] : SourceBytes{};
+    files.push_back(std::move(f));
   }
   return {{"id", s.id.ToString()},
           {"state", engine::ToString(s.state)},
           {"state_code", static_cast<int>(s.state)},
           {"error_count", s.error_count},
-          {"progress",
-           {{"bytes_total", s.progress.bytes_total},
-            {"bytes_transferred", s.progress.bytes_transferred},
-            {"files_total", s.progress.files_total},
-            {"files_transferred", s.progress.files_transferred}}},
-          {"sources", ToJson(s.sources)},
-          {"times",
-           {{"creation_ns", s.times.creation_ns},
-            {"modification_ns", s.times.modification_ns},
-            {"transfer_completion_ns", s.times.transfer_completion_ns}}},
-          {"activity",
-           {{"peer_connections", s.activity.peer_connections},
-            {"http_connections", s.activity.http_connections},
-            {"download_duration_ns", s.activity.download_duration_ns}}},
+          {"progress", s.progress},
+          {"sources", s.sources},
+          {"times", s.times},
+          {"activity", s.activity},
           {"files", files}};
 }
 
@@ -158,81 +164,33 @@ JobSnapshot SnapshotFrom(const Json& j) {
   if (state < 0 || state > static_cast<int>(JobState::kCancelled)) throw WireError("bad state");
   s.state = static_cast<JobState>(state);
   s.error_count = Get<std::uint32_t>(j, "error_count");
-  const Json& p = Object(j.at("progress"));
-  s.progress = {Get<std::uint64_t>(p, "bytes_total"), Get<std::uint64_t>(p, "bytes_transferred"),
-                Get<std::uint32_t>(p, "files_total"), Get<std::uint32_t>(p, "files_transferred")};
-  s.sources = BytesFrom(j.at("sources"));
-  const Json& t = Object(j.at("times"));
-  s.times = {Get<std::int64_t>(t, "creation_ns"), Get<std::int64_t>(t, "modification_ns"),
-             Get<std::int64_t>(t, "transfer_completion_ns")};
-  const Json& a = Object(j.at("activity"));
-  s.activity = {Get<std::uint32_t>(a, "peer_connections"),
-                Get<std::uint32_t>(a, "http_connections"),
-                Get<std::int64_t>(a, "download_duration_ns")};
+  s.progress = Get<JobProgress>(j, "progress");
+  s.sources = Get<SourceBytes>(j, "sources");
+  s.times = Get<JobTimes>(j, "times");
+  s.activity = Get<JobActivity>(j, "activity");
   for (const Json& f : j.at("files")) {
-    Object(f);
-    s.files.push_back({Get<std::uint64_t>(f, "bytes_total"),
-                       Get<std::uint64_t>(f, "bytes_transferred"), Get<bool>(f, "completed")});
-    s.file_sources.push_back(BytesFrom(f.at("sources")));
+    s.files.push_back(Object(f).get<FileProgress>());
+    s.file_sources.push_back(Get<SourceBytes>(f, "sources"));
   }
   return s;
 }
 
-Json ToJson(const JobProperties& p) {
-  return {{"display_name", p.display_name},
-          {"description", p.description},
-          {"priority", static_cast<int>(p.priority)},
-          {"notify_flags", p.notify_flags},
-          {"minimum_retry_delay_s", p.minimum_retry_delay_s},
-          {"no_progress_timeout_s", p.no_progress_timeout_s},
-          {"proxy_usage", p.proxy_usage},
-          {"proxy_list", p.proxy_list},
-          {"proxy_bypass_list", p.proxy_bypass_list},
-          {"owner_uid", p.owner_uid}};
-}
+Json ToJson(const JobProperties& p) { return p; }
 
-JobProperties PropertiesFrom(const Json& j) {
-  Object(j);
-  JobProperties p;
-  p.display_name = Get<std::string>(j, "display_name");
-  p.description = Get<std::string>(j, "description");
-  p.priority = static_cast<Priority>(Get<int>(j, "priority"));
-  p.notify_flags = Get<std::uint32_t>(j, "notify_flags");
-  p.minimum_retry_delay_s = Get<std::uint32_t>(j, "minimum_retry_delay_s");
-  p.no_progress_timeout_s = Get<std::uint32_t>(j, "no_progress_timeout_s");
-  p.proxy_usage = Get<std::int32_t>(j, "proxy_usage");
-  p.proxy_list = Get<std::string>(j, "proxy_list");
-  p.proxy_bypass_list = Get<std::string>(j, "proxy_bypass_list");
-  p.owner_uid = Get<std::int64_t>(j, "owner_uid");
-  return p;
-}
+JobProperties PropertiesFrom(const Json& j) { return Object(j).get<JobProperties>(); }
 
 Json ToJson(const JobPropertiesPatch& p) {
   Json j = Json::object();
-  if (p.display_name) j["display_name"] = *p.display_name;
-  if (p.description) j["description"] = *p.description;
-  if (p.priority) j["priority"] = static_cast<int>(*p.priority);
-  if (p.notify_flags) j["notify_flags"] = *p.notify_flags;
-  if (p.minimum_retry_delay_s) j["minimum_retry_delay_s"] = *p.minimum_retry_delay_s;
-  if (p.no_progress_timeout_s) j["no_progress_timeout_s"] = *p.no_progress_timeout_s;
-  if (p.proxy_usage) j["proxy_usage"] = *p.proxy_usage;
-  if (p.proxy_list) j["proxy_list"] = *p.proxy_list;
-  if (p.proxy_bypass_list) j["proxy_bypass_list"] = *p.proxy_bypass_list;
+  ForEachPatchField([&](const char* key, auto member) {
+    if (const auto& v = p.*member) j[key] = *v;
+  });
   return j;
 }
 
 JobPropertiesPatch PatchFrom(const Json& j) {
   Object(j);
   JobPropertiesPatch p;
-  OptIf(j, "display_name", &p.display_name);
-  OptIf(j, "description", &p.description);
-  if (j.contains("priority")) p.priority = static_cast<Priority>(Get<int>(j, "priority"));
-  OptIf(j, "notify_flags", &p.notify_flags);
-  OptIf(j, "minimum_retry_delay_s", &p.minimum_retry_delay_s);
-  OptIf(j, "no_progress_timeout_s", &p.no_progress_timeout_s);
-  OptIf(j, "proxy_usage", &p.proxy_usage);
-  OptIf(j, "proxy_list", &p.proxy_list);
-  OptIf(j, "proxy_bypass_list", &p.proxy_bypass_list);
+  ForEachPatchField([&](const char* key, auto member) { OptIf(j, key, &(p.*member)); });
   return p;
 }
 
@@ -259,17 +217,9 @@ FileSpec FileSpecFrom(const Json& j) {
   return f;
 }
 
-Json ToJson(const FileInfo& f) {
-  return {{"remote_url", f.remote_url}, {"local_path", f.local_path}};
-}
+Json ToJson(const FileInfo& f) { return f; }
 
-FileInfo FileInfoFrom(const Json& j) {
-  Object(j);
-  FileInfo f;
-  f.remote_url = Get<std::string>(j, "remote_url");
-  f.local_path = Get<std::string>(j, "local_path");
-  return f;
-}
+FileInfo FileInfoFrom(const Json& j) { return Object(j).get<FileInfo>(); }
 
 Json ToJson(const JobErrorInfo& e) {
   return {{"code", HResultText(e.code)},
@@ -290,28 +240,9 @@ JobErrorInfo ErrorInfoFrom(const Json& j) {
   return e;
 }
 
-Json ToJson(const EngineStats& s) {
-  return {{"bytes", ToJson(s.bytes)},
-          {"peer_connections", s.peer_connections},
-          {"peer_connections_made", s.peer_connections_made},
-          {"torrents", s.torrents},
-          {"cached_files", s.cached_files},
-          {"checks_resumed", s.checks_resumed},
-          {"checks_hashed", s.checks_hashed}};
-}
+Json ToJson(const EngineStats& s) { return s; }
 
-EngineStats StatsFrom(const Json& j) {
-  Object(j);
-  EngineStats s;
-  s.bytes = BytesFrom(j.at("bytes"));
-  s.peer_connections = Get<std::uint32_t>(j, "peer_connections");
-  s.peer_connections_made = Get<std::uint64_t>(j, "peer_connections_made");
-  s.torrents = Get<std::uint32_t>(j, "torrents");
-  s.cached_files = Get<std::uint32_t>(j, "cached_files");
-  s.checks_resumed = Get<std::uint32_t>(j, "checks_resumed");
-  s.checks_hashed = Get<std::uint32_t>(j, "checks_hashed");
-  return s;
-}
+EngineStats StatsFrom(const Json& j) { return Object(j).get<EngineStats>(); }
 
 Json ErrorBody(hr::HResult h, const std::string& message) {
   return {{"hresult", HResultText(h)}, {"message", message}};
