@@ -204,6 +204,59 @@ TEST(ServiceCli, GetDetachLeavesTheJobAndARerunFinishesIt) {
   EXPECT_EQ(origin->Ranges("/d.bin").size(), 1u) << "fetched once";
 }
 
+// Ctrl-C of `shoal get` suspends its service job; the same command continues it, fetching only
+// what was not verified yet.
+TEST(ServiceCli, CtrlCSuspendsAndARerunContinues) {
+  TempDir dir;
+  std::string error;
+  auto origin = FaultOrigin::Start(&error);
+  ASSERT_TRUE(origin) << error;
+  constexpr std::size_t kSize = 2 << 20;
+  const std::string data = RandomBytes(kSize, 4);
+  Fault drip;
+  drip.drip_bytes = 8 << 10;
+  drip.drip_delay = std::chrono::milliseconds(10);
+  origin->Put("/c.bin", data, {}, drip);
+  ServiceProcess service(dir.path().string());
+  ASSERT_TRUE(service.Start(&error)) << error;
+  const std::string out = dir / "c.bin";
+  const std::vector<std::string> get = {SHOAL_CLI, "get", origin->Url("/c.bin"),
+                                        "-o",      out,   "--http-only"};
+  std::uint64_t seen = 0;
+  {
+    std::vector<std::string> first = get;
+    first.push_back("--progress-jsonl");
+    Child run(first, dir / "first.err", {"SHOAL_SOCKET=" + service.socket()});
+    std::string line;
+    while (seen < kSize / 4 && run.Line(&line)) {
+      const auto at = line.find("\"bytes\":");
+      if (at != std::string::npos) seen = std::stoull(line.substr(at + 8));
+    }
+    ASSERT_GE(seen, kSize / 4) << ReadFile(dir / "first.err");
+    run.Signal(SIGINT);
+    EXPECT_EQ(run.Wait(), 130) << ReadFile(dir / "first.err");
+  }
+  EXPECT_NE(ReadFile(dir / "first.err").find("suspended in shoald"), std::string::npos);
+  CliRun list = Shoal(dir, service.socket(), {"jobs", "--json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  const auto jobs = nlohmann::json::parse(list.out);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["state"], "SUSPENDED");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  origin->Put("/c.bin", data);  // full speed now
+  CliRun rerun =
+      Shoal(dir, service.socket(), {"get", origin->Url("/c.bin"), "-o", out, "--http-only"});
+  ASSERT_EQ(rerun.code, 0) << rerun.err;
+  EXPECT_NE(rerun.err.find("continuing"), std::string::npos) << rerun.err;
+  EXPECT_EQ(ReadFile(out), data);
+  const std::vector<std::string> ranges = origin->Ranges("/c.bin");
+  ASSERT_FALSE(ranges.empty());  // the log restarted with the second Put: the rerun's requests
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    ASSERT_EQ(ranges[i].rfind("bytes=", 0), 0u) << "the rerun asked for the rest only";
+    EXPECT_GE(std::stoull(ranges[i].substr(6)), seen) << "nothing counted is fetched again";
+  }
+}
+
 TEST(ServiceCli, GetSubmitsToTheServiceByDefault) {
   TempDir dir;
   std::string error;
