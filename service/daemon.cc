@@ -4,12 +4,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "api/src/in_process_backend.h"
+#include "service/metrics.h"
 #include "service/router.h"
 
 namespace shoal::service {
@@ -18,6 +22,26 @@ namespace {
 int Fail(const std::string& why) {
   std::fprintf(stderr, "shoald: %s\n", why.c_str());
   return 1;
+}
+
+// The store's size on disk: every regular file under `dir`.
+std::uint64_t StoreBytes(const std::string& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code e;
+    if (it->is_regular_file(e)) total += it->file_size(e);
+  }
+  return total;
+}
+
+MetricsSnapshot Measure(api::Backend& backend, const std::string& store) {
+  MetricsSnapshot s;
+  s.engine = backend.GetStats();
+  for (const auto& job : backend.ListJobs(true)) s.CountJob(job->State());
+  s.cache_bytes = StoreBytes(store);
+  return s;
 }
 
 }  // namespace
@@ -44,6 +68,9 @@ int RunDaemon(DaemonConfig config) {
   if (listen_fd < 0) return Fail(error);
   Server server(listen_fd, config.limits);
   config.settings.data_dir = paths.state_dir;
+  // max_jobs is per user (the router counts each uid's jobs); the engine holds them all.
+  const std::uint32_t max_jobs_per_user = config.settings.max_jobs;
+  config.settings.max_jobs = std::numeric_limits<std::uint32_t>::max();
   // Declared after the server, so destroyed first: the server is its event sink.
   std::unique_ptr<api::Backend> backend =
       api::StartInProcessBackend(config.settings, &server, &error);
@@ -51,7 +78,34 @@ int RunDaemon(DaemonConfig config) {
     ::unlink(paths.socket.c_str());
     return Fail("the engine did not start: " + error);
   }
-  Router router(*backend, paths.cache_dir, static_cast<std::int64_t>(::geteuid()));
+  Router router(*backend, paths.cache_dir, static_cast<std::int64_t>(::geteuid()),
+                max_jobs_per_user);
+  // Metrics only when asked for (metrics_listen), refreshed every second.
+  Metrics metrics;
+  std::unique_ptr<MetricsListener> metrics_listener;
+  std::mutex metrics_mu;
+  std::condition_variable metrics_stop;
+  bool stopped = false;  // guarded by metrics_mu
+  std::thread metrics_updater;
+  if (!config.settings.metrics_listen.empty()) {
+    metrics.Update(Measure(*backend, paths.cache_dir));
+    metrics_listener = MetricsListener::Start(config.settings.metrics_listen, &metrics, &error);
+    if (!metrics_listener) {
+      backend.reset();
+      ::unlink(paths.socket.c_str());
+      return Fail(error);
+    }
+    std::fprintf(stderr, "shoald: metrics on http://%s/metrics\n",
+                 metrics_listener->Endpoint().c_str());
+    metrics_updater = std::thread([&] {
+      std::unique_lock<std::mutex> lock(metrics_mu);
+      while (!metrics_stop.wait_for(lock, std::chrono::seconds(1), [&] { return stopped; })) {
+        lock.unlock();
+        metrics.Update(Measure(*backend, paths.cache_dir));
+        lock.lock();
+      }
+    });
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -63,6 +117,13 @@ int RunDaemon(DaemonConfig config) {
                paths.cache_dir.c_str(), backend->ListenEndpoint().c_str());
   server.Serve(&router);
   waiter.join();
+  {
+    std::lock_guard<std::mutex> lock(metrics_mu);
+    stopped = true;
+  }
+  metrics_stop.notify_all();
+  if (metrics_updater.joinable()) metrics_updater.join();
+  metrics_listener.reset();
   ::unlink(paths.socket.c_str());  // ours: bound by this process
   backend.reset();
   std::fprintf(stderr, "shoald: stopped\n");

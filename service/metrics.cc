@@ -1,11 +1,18 @@
 #include "service/metrics.h"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <sstream>
 #include <thread>
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 
 namespace shoal::service {
 namespace {
@@ -22,8 +29,11 @@ constexpr const char* kStateLabels[] = {"queued",      "connecting",   "transfer
 static_assert(std::size(kStateLabels) ==
               std::tuple_size_v<decltype(MetricsSnapshot::jobs_by_state)>);
 
-void Family(std::ostringstream& out, const char* name, const char* type, const char* help) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+// A counter showing `total`, a running figure the engine keeps (prometheus-cpp's counters only
+// go up: by the difference).
+void Show(prometheus::Counter& c, double total) {
+  const double now = c.Value();
+  if (total > now) c.Increment(total - now);
 }
 
 // One connection: read a request (5 s at most), answer it, close.
@@ -82,42 +92,102 @@ void MetricsSnapshot::CountJob(engine::JobState state) {
   if (i < jobs_by_state.size()) ++jobs_by_state[i];
 }
 
-void Metrics::Update(const MetricsSnapshot& snapshot) {
-  engine::MutexLock lock(mu_);
-  last_ = snapshot;
+// The families, built once in the registry; each Update sets their samples.
+struct Metrics::Families {
+  explicit Families(prometheus::Registry& r)
+      : jobs(prometheus::BuildGauge()
+                 .Name("shoal_jobs")
+                 .Help("Jobs of the service in each BITS state.")
+                 .Register(r)),
+        downloaded(prometheus::BuildCounter()
+                       .Name("shoal_downloaded_bytes_total")
+                       .Help("Hash-verified payload bytes received, by source.")
+                       .Register(r)),
+        uploaded(prometheus::BuildCounter()
+                     .Name("shoal_uploaded_bytes_total")
+                     .Help("Payload bytes uploaded to peers.")
+                     .Register(r)
+                     .Add({})),
+        cache_size(prometheus::BuildGauge()
+                       .Name("shoal_cache_size_bytes")
+                       .Help("Size of the content store on disk.")
+                       .Register(r)
+                       .Add({})),
+        cache_files(prometheus::BuildGauge()
+                        .Name("shoal_cache_files")
+                        .Help("Finished files served to peers from the cache.")
+                        .Register(r)
+                        .Add({})),
+        evictions(prometheus::BuildCounter()
+                      .Name("shoal_cache_evictions_total")
+                      .Help("Content evicted from the store.")
+                      .Register(r)
+                      .Add({})),
+        peers(prometheus::BuildGauge()
+                  .Name("shoal_peer_connections")
+                  .Help("Peer connections open now.")
+                  .Register(r)
+                  .Add({})),
+        peers_made(prometheus::BuildCounter()
+                       .Name("shoal_peer_connections_made_total")
+                       .Help("Peer connections made.")
+                       .Register(r)
+                       .Add({})),
+        torrents(prometheus::BuildGauge()
+                     .Name("shoal_torrents")
+                     .Help("Torrents in the engine, seeds included.")
+                     .Register(r)
+                     .Add({})),
+        from_peers(downloaded.Add({{"source", "peers"}})),
+        from_http(downloaded.Add({{"source", "http"}})),
+        from_cache_server(downloaded.Add({{"source", "cache_server"}})) {
+    for (std::size_t i = 0; i < by_state.size(); ++i) {
+      by_state[i] = &jobs.Add({{"state", kStateLabels[i]}});
+    }
+  }
+
+  prometheus::Family<prometheus::Gauge>& jobs;
+  prometheus::Family<prometheus::Counter>& downloaded;
+  prometheus::Counter& uploaded;
+  prometheus::Gauge& cache_size;
+  prometheus::Gauge& cache_files;
+  prometheus::Counter& evictions;
+  prometheus::Gauge& peers;
+  prometheus::Counter& peers_made;
+  prometheus::Gauge& torrents;
+  prometheus::Counter& from_peers;
+  prometheus::Counter& from_http;
+  prometheus::Counter& from_cache_server;
+  std::array<prometheus::Gauge*, std::size(kStateLabels)> by_state{};
+};
+
+Metrics::Metrics()
+    : registry_(std::make_unique<prometheus::Registry>()),
+      families_(std::make_unique<Families>(*registry_)) {}
+
+Metrics::~Metrics() = default;
+
+void Metrics::Update(const MetricsSnapshot& s) {
+  engine::MutexLock lock(mu_);  // one update at a time: the counters move by differences
+  Families& f = *families_;
+  for (std::size_t i = 0; i < s.jobs_by_state.size(); ++i) {
+    f.by_state[i]->Set(s.jobs_by_state[i]);
+  }
+  Show(f.from_peers, static_cast<double>(s.engine.bytes.from_peers));
+  Show(f.from_http, static_cast<double>(s.engine.bytes.from_http));
+  Show(f.from_cache_server, static_cast<double>(s.engine.bytes.from_cache_server));
+  Show(f.uploaded, static_cast<double>(s.engine.bytes.to_peers));
+  f.cache_size.Set(static_cast<double>(s.cache_bytes));
+  f.cache_files.Set(s.engine.cached_files);
+  Show(f.evictions, static_cast<double>(s.cache_evictions));
+  f.peers.Set(s.engine.peer_connections);
+  Show(f.peers_made, static_cast<double>(s.engine.peer_connections_made));
+  f.torrents.Set(s.engine.torrents);
 }
 
 std::string Metrics::Exposition() const {
-  MetricsSnapshot s;
-  {
-    engine::MutexLock lock(mu_);
-    s = last_;
-  }
   std::ostringstream out;
-  Family(out, "shoal_jobs", "gauge", "Jobs of the service in each BITS state.");
-  for (std::size_t i = 0; i < s.jobs_by_state.size(); ++i) {
-    out << "shoal_jobs{state=\"" << kStateLabels[i] << "\"} " << s.jobs_by_state[i] << '\n';
-  }
-  Family(out, "shoal_downloaded_bytes_total", "counter",
-         "Hash-verified payload bytes received, by source.");
-  out << "shoal_downloaded_bytes_total{source=\"peers\"} " << s.engine.bytes.from_peers << '\n'
-      << "shoal_downloaded_bytes_total{source=\"http\"} " << s.engine.bytes.from_http << '\n'
-      << "shoal_downloaded_bytes_total{source=\"cache_server\"} "
-      << s.engine.bytes.from_cache_server << '\n';
-  Family(out, "shoal_uploaded_bytes_total", "counter", "Payload bytes uploaded to peers.");
-  out << "shoal_uploaded_bytes_total " << s.engine.bytes.to_peers << '\n';
-  Family(out, "shoal_cache_size_bytes", "gauge", "Size of the content store on disk.");
-  out << "shoal_cache_size_bytes " << s.cache_bytes << '\n';
-  Family(out, "shoal_cache_files", "gauge", "Finished files served to peers from the cache.");
-  out << "shoal_cache_files " << s.engine.cached_files << '\n';
-  Family(out, "shoal_cache_evictions_total", "counter", "Content evicted from the store.");
-  out << "shoal_cache_evictions_total " << s.cache_evictions << '\n';
-  Family(out, "shoal_peer_connections", "gauge", "Peer connections open now.");
-  out << "shoal_peer_connections " << s.engine.peer_connections << '\n';
-  Family(out, "shoal_peer_connections_made_total", "counter", "Peer connections made.");
-  out << "shoal_peer_connections_made_total " << s.engine.peer_connections_made << '\n';
-  Family(out, "shoal_torrents", "gauge", "Torrents in the engine, seeds included.");
-  out << "shoal_torrents " << s.engine.torrents << '\n';
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());  // thread-safe
   return out.str();
 }
 

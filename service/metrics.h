@@ -1,7 +1,8 @@
-// The service's metrics in the Prometheus text format (0.0.4): jobs by state, bytes by source,
-// uploads, the content store's size and evictions, peers; fed by the service from
-// engine::EngineStats and its jobs' states, served by MetricsListener on an opt-in endpoint
-// (the `metrics_listen` setting; loopback unless told otherwise). Both classes thread-safe.
+// The service's metrics in the Prometheus text format (0.0.4), kept in a prometheus-cpp
+// Registry and written by its TextSerializer: jobs by state, bytes by source, uploads, the
+// content store's size and evictions, peers; fed by the service from engine::EngineStats and
+// its jobs' states, served by MetricsListener on an opt-in endpoint (the `metrics_listen`
+// setting; loopback unless told otherwise). Both classes thread-safe.
 #pragma once
 
 #include <array>
@@ -11,6 +12,10 @@
 
 #include "engine/mutex.h"
 #include "engine/types.h"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
 
 namespace shoal::service {
 
@@ -27,14 +32,19 @@ struct MetricsSnapshot {
 
 class Metrics {
  public:
-  // Replaces the figures the next scrape shows (the service calls it periodically).
+  Metrics();
+  ~Metrics();
+  // Replaces the figures the next scrape shows (the service calls it periodically). The
+  // counters never go back: a total lower than the last one shown keeps the last.
   void Update(const MetricsSnapshot& snapshot);
   // The exposition: HELP and TYPE for each metric family, then its samples.
   std::string Exposition() const;
 
  private:
+  struct Families;
+  const std::unique_ptr<prometheus::Registry> registry_;
   mutable engine::Mutex mu_;
-  MetricsSnapshot last_ GUARDED_BY(mu_);
+  const std::unique_ptr<Families> families_ PT_GUARDED_BY(mu_);
 };
 
 // An HTTP listener answering GET /metrics with the exposition (404 for any other path, 405

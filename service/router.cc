@@ -8,6 +8,7 @@
 
 #include "api/src/fd_passing.h"
 #include "engine/byte_ranges.h"
+#include "engine/log.h"
 #include "shoal/version.h"
 
 namespace shoal::service {
@@ -17,7 +18,9 @@ using api::Uuid;
 using api::wire::Json;
 namespace wire = api::wire;
 
-Response JsonReply(int status, const Json& body) { return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}}; }
+Response JsonReply(int status, const Json& body) {
+  return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+}
 
 // The path after "/v1/" split at '/', and the query after '?'.
 std::vector<std::string> Split(const std::string& path) {
@@ -71,8 +74,12 @@ Response Error(hr::HResult h, const std::string& message) {
   return JsonReply(StatusFor(h), wire::ErrorBody(h, message));
 }
 
-Router::Router(api::Backend& backend, std::string store, std::int64_t service_uid)
-    : backend_(backend), store_(std::move(store)), service_uid_(service_uid) {}
+Router::Router(api::Backend& backend, std::string store, std::int64_t service_uid,
+               std::uint32_t max_jobs_per_user)
+    : backend_(backend),
+      store_(std::move(store)),
+      service_uid_(service_uid),
+      max_jobs_per_user_(max_jobs_per_user) {}
 
 std::string Router::JobDir(const Uuid& id) const {
   const std::string braced = id.ToString();
@@ -107,10 +114,87 @@ bool Router::CanSee(std::int64_t uid, const Uuid& id) { return hr::Succeeded(Che
 std::optional<Json> Router::SnapshotJson(const Uuid& id) {
   auto handle = backend_.FindJob(id);
   if (!handle) return std::nullopt;
-  Json j = wire::ToJson(wire::Snap(*handle));
   std::int64_t owner = -1;
-  if (OwnerOf(id, &owner)) j["owner_uid"] = owner;
+  if (!OwnerOf(id, &owner)) return wire::ToJson(wire::Snap(*handle));
+  return Snapshot(handle, owner);
+}
+
+Json Router::SnapshotOf(const std::shared_ptr<const api::JobHandle>& job) {
+  std::int64_t owner = -1;
+  if (!OwnerOf(job->id(), &owner)) return wire::ToJson(wire::Snap(*job));
+  return Snapshot(job, owner);
+}
+
+Json Router::Snapshot(const std::shared_ptr<const api::JobHandle>& job, std::int64_t owner) {
+  Json j = wire::ToJson(wire::Snap(*job));
+  j["owner_uid"] = owner;
+  std::lock_guard<std::mutex> lock(page_mu_);
+  auto it = published_.find(job->id());
+  if (it == published_.end() && !api::IsFinal(job->State())) {
+    api::SlotRef slot;
+    std::string why;
+    if (hr::Failed(page_.Allocate(static_cast<uid_t>(owner), job->id(), &slot, &why))) {
+      engine::Log(engine::LogLevel::kWarning, "service", "no progress slot: " + why);
+    } else {
+      it = published_.emplace(job->id(), Published{slot, job}).first;
+    }
+  }
+  if (it == published_.end()) return j;
+  page_.Publish(it->second.slot, api::ReadFigures(*job));
+  const api::SlotRef& s = it->second.slot;
+  j["slot"] = {{"uid", s.uid},
+               {"segment", s.segment},
+               {"index", s.index},
+               {"generation", s.generation},
+               {"instance", s.instance}};
   return j;
+}
+
+void Router::PublishProgress() {
+  std::lock_guard<std::mutex> lock(page_mu_);
+  for (auto it = published_.begin(); it != published_.end();) {
+    const api::JobFigures f = api::ReadFigures(*it->second.job);
+    page_.Publish(it->second.slot, f);
+    if (api::IsFinal(f.state)) {
+      page_.Free(it->second.slot);  // its last figures stay readable until reused
+      it = published_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Router::Unpublish(const Uuid& id) {
+  std::lock_guard<std::mutex> lock(page_mu_);
+  auto it = published_.find(id);
+  if (it == published_.end()) return;
+  page_.Publish(it->second.slot, api::ReadFigures(*it->second.job));
+  page_.Free(it->second.slot);
+  published_.erase(it);
+}
+
+Response Router::ProgressPage(std::int64_t uid) {
+  // Only the caller's own page set (root: every set): another user's figures never reach it.
+  std::vector<uid_t> uids;
+  if (uid == 0) {
+    uids = page_.Uids();
+  } else {
+    uids.push_back(static_cast<uid_t>(uid));
+  }
+  Response out;
+  out.pass_fds = true;
+  Json segments = Json::array();
+  for (uid_t u : uids) {
+    for (int fd : page_.SegmentFds(u)) {
+      if (out.fds.size() >= api::kMaxFds) break;
+      const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0) continue;
+      out.fds.push_back(copy);
+      segments.push_back({{"uid", u}});
+    }
+  }
+  out.body = Json{{"hresult", "0x00000000"}, {"segments", segments}}.dump();
+  return out;
 }
 
 std::vector<std::shared_ptr<const api::JobHandle>> Router::VisibleJobs(std::int64_t uid) {
@@ -146,6 +230,9 @@ Response Router::Handle(const Request& r) {
       Json body = {{"hresult", "0x00000000"}, {"stats", wire::ToJson(backend_.GetStats())}};
       body["listen_endpoint"] = backend_.ListenEndpoint();
       return JsonReply(200, body);
+    }
+    if (parts.size() == 1 && parts[0] == "progress-page" && r.method == "POST") {
+      return ProgressPage(r.uid);
     }
     if (parts.size() == 1 && parts[0] == "seeds" && r.method == "POST") {
       // The service reads the folder with its own rights: only root may name one.
@@ -190,9 +277,7 @@ Response Router::Jobs(const Request& r, const std::string& query) {
       std::int64_t owner = -1;
       if (!OwnerOf(job->id(), &owner)) continue;  // went final meanwhile
       if (!all && owner != r.uid) continue;
-      Json j = wire::ToJson(wire::Snap(*job));
-      j["owner_uid"] = owner;
-      jobs.push_back(std::move(j));
+      jobs.push_back(Snapshot(job, owner));
     }
     return JsonReply(200, {{"hresult", "0x00000000"}, {"jobs", jobs}});
   }
@@ -200,6 +285,17 @@ Response Router::Jobs(const Request& r, const std::string& query) {
   const Json body = ParseBody(r.body);
   std::string name;
   if (body.contains("display_name")) name = body.at("display_name").get<std::string>();
+  std::lock_guard<std::mutex> create(create_mu_);
+  std::uint32_t held = 0;
+  for (const auto& other : backend_.ListJobs(true)) {
+    std::int64_t owner = -1;
+    if (OwnerOf(other->id(), &owner) && owner == r.uid) ++held;
+  }
+  if (held >= max_jobs_per_user_) {
+    return Error(hr::kBgETooManyJobsPerUser,
+                 "uid " + std::to_string(r.uid) + " has " + std::to_string(held) +
+                     " jobs in the queue (max_jobs: " + std::to_string(max_jobs_per_user_) + ")");
+  }
   std::shared_ptr<const api::JobHandle> job;
   hr::HResult h = backend_.CreateJob(name, &job);
   if (hr::Failed(h)) return Error(h, "the job was not created");
@@ -254,6 +350,7 @@ Response Router::OnJob(const Request& r, const Uuid& id, const std::string& acti
   if (m == "POST" && (action == "cancel" || action == "complete")) {
     const hr::HResult h = action == "cancel" ? backend_.Cancel(id) : backend_.Complete(id);
     if (hr::Failed(h)) return Error(h, "the engine refused to " + action + " the job");
+    Unpublish(id);  // the client reads CANCELLED / ACKNOWLEDGED before the reply
     Json body = {{"hresult", wire::HResultText(h)}};
     std::error_code ec;
     if (action == "cancel") std::filesystem::remove(JobDir(id), ec);  // only when empty
@@ -317,6 +414,7 @@ Response Router::Content(const Uuid& id) {
   }
   if (files.size() > api::kMaxFds) return Error(hr::kBgETooManyFilesInJob, "too many files");
   Response out;
+  out.pass_fds = true;
   Json list = Json::array();
   for (std::size_t i = 0; i < files.size(); ++i) {
     const api::FileProgress p = job->GetFileProgress(i);
@@ -333,7 +431,8 @@ Response Router::Content(const Uuid& id) {
     if (fd >= 0) out.fds.push_back(fd);
     list.push_back({{"index", i}, {"local_path", files[i].client_path}, {"passed", fd >= 0}});
   }
-  out.body = Json{{"hresult", "0x00000000"}, {"files", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.body = Json{{"hresult", "0x00000000"}, {"files", list}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;
 }
 

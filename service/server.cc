@@ -78,12 +78,25 @@ void Server::Stop() {
   if (stopping_.exchange(true)) return;
   ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
   std::lock_guard<std::mutex> lock(mu_);
+  idle_.notify_all();
   for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
   for (const auto& s : streams_) s->cv.notify_all();
 }
 
 void Server::Serve(Router* router) {
   router_ = router;
+  // The progress page: every job's figures copied from the engine's cells a few times a
+  // tick, so clients read them in their own memory.
+  std::thread publisher([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      router_->PublishProgress();
+      lock.lock();
+      idle_.wait_for(lock, std::chrono::milliseconds(limits_.page_interval_ms),
+                     [&] { return stopping_.load(); });
+    }
+  });
   while (!stopping_) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
@@ -94,7 +107,8 @@ void Server::Serve(Router* router) {
     }
     if (active_.load() >= limits_.max_connections) {
       const std::string body =
-          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald")
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
           "Connection: close\r\nContent-Length: " +
@@ -118,6 +132,11 @@ void Server::Serve(Router* router) {
       idle_.notify_all();
     }).detach();
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.notify_all();  // the publisher sees stopping_
+  }
+  publisher.join();
   std::unique_lock<std::mutex> lock(mu_);
   idle_.wait(lock, [&] { return active_.load() == 0; });
 }
@@ -144,7 +163,8 @@ void Server::Session(int fd) {
                          : ec == http::error::header_limit ? 431
                                                            : 400;
       const std::string body =
-          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          api::wire::ErrorBody(hr::kInvalidArg, "malformed HTTP request: " + ec.message())
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       WriteReply(stream, status, 11, false, body, ec);
       break;
     }
@@ -159,9 +179,8 @@ void Server::Session(int fd) {
     }
     Request r{method, target, std::move(req.body()), uid};
     Response res = router_->Handle(r);
-    if (method == "POST" && EndsWith(target, "/content") && res.status == 200) {
-      std::string why;
-      const bool sent = api::SendFds(fd, '\0', res.fds, &why);
+    if (res.pass_fds && res.status == 200) {
+      const bool sent = api::SendWithFds(fd, std::string_view("\0", 1), res.fds) == 0;
       for (int f : res.fds) ::close(f);
       if (!sent) break;
     } else {
@@ -183,7 +202,8 @@ void Server::RunStream(int fd, std::int64_t uid) {
   }
   boost::system::error_code ec;
   auto send = [&](const Json& line) {
-    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const std::string text =
+        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     boost::asio::write(out, boost::asio::buffer(text), ec);
     return !ec;
   };
@@ -209,7 +229,9 @@ void Server::RunStream(int fd, std::int64_t uid) {
       if (snap) {
         Json bare = *snap;
         bare.erase("owner_uid");
-        last[e.job.ToString()] = bare.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // as the progress tick compares it
+        last[e.job.ToString()] = bare.dump(
+            -1, ' ', false,
+            nlohmann::json::error_handler_t::replace);  // as the progress tick compares it
       }
       ok = send(line);
     }
@@ -217,7 +239,8 @@ void Server::RunStream(int fd, std::int64_t uid) {
       next_tick = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(limits_.progress_interval_ms);
       for (const auto& job : router_->VisibleJobs(uid)) {
-        Json snap = api::wire::ToJson(api::wire::Snap(*job));
+        Json snap = router_->SnapshotOf(job);
+        snap.erase("owner_uid");  // as the events' snapshots are compared
         std::string& was = last[job->id().ToString()];
         const std::string now = snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         if (now == was) continue;

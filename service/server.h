@@ -25,6 +25,7 @@ struct ServerLimits {
   int idle_timeout_ms = 60'000;  // a connection silent this long is closed
   std::size_t max_connections = 256;
   int progress_interval_ms = 250;  // how often streams push changed progress
+  int page_interval_ms = 20;       // how often the progress page is written
 };
 
 class Server final : public api::BackendEvents {

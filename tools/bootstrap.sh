@@ -19,6 +19,7 @@ packages=(
   iproute2                                           # ip(8), tc(8): the download-mode test's namespace, `shoal sim`'s emulated site
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
   systemd libsystemd-dev                             # shoald: sd_notify, socket activation; `systemd-analyze verify` of its units
+  prometheus-cpp-dev                                 # shoald's metrics: registry and text exposition
 )
 
 missing=()

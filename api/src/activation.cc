@@ -1,7 +1,8 @@
 // COM activation: per-thread CoInitializeEx bookkeeping, and CoCreateInstance of the
 // process-wide manager: CLSCTX_INPROC_SERVER (alone or with others) an engine in this process
 // configured by shoal::LoadOptions; CLSCTX_LOCAL_SERVER alone the machine-wide service
-// (decision 0010), falling back to the in-process engine when none answers unless
+// (decision 0010: the system one, else the user's, else a user-mode shoald started on demand;
+// service_start.h), falling back to the in-process engine when none answers unless
 // $SHOAL_SOCKET names the one to use. Each process Core is held while any thread has COM
 // initialized, and otherwise only by the objects using it.
 #include "shoal/activation.h"
@@ -15,6 +16,7 @@
 #include "api/src/manager.h"
 #include "api/src/service_backend.h"
 #include "api/src/service_paths.h"
+#include "api/src/service_start.h"
 #include "engine/log.h"
 #include "engine/mutex.h"
 #include "shoal/bits.h"
@@ -35,11 +37,14 @@ std::shared_ptr<Core> g_core_held GUARDED_BY(g_mu);   // while COM is initialize
 std::weak_ptr<Core> g_service_core GUARDED_BY(g_mu);  // the service client's
 std::shared_ptr<Core> g_service_core_held GUARDED_BY(g_mu);
 
-// The service client's Core: DO_E_NO_SERVICE (0x80D01001) when nothing answers.
-HRESULT ServiceCore(std::shared_ptr<Core>* out) REQUIRES(g_mu) {
+// The service client's Core: DO_E_NO_SERVICE (0x80D01001) when nothing answers (*pinned: and
+// $SHOAL_SOCKET named the one to use).
+HRESULT ServiceCore(std::shared_ptr<Core>* out, bool* pinned, std::string* why) REQUIRES(g_mu) {
   std::shared_ptr<Core> core = g_service_core.lock();
+  *pinned = false;
   if (!core) {
-    const std::string socket = ClientSocketPath();
+    const std::string socket = FindOrStartService(pinned, why);
+    if (socket.empty()) return hr::kDoENoService;
     std::string error;
     const HRESULT h =
         Core::Create([&](BackendEvents* events,
@@ -56,12 +61,12 @@ HRESULT ServiceCore(std::shared_ptr<Core>* out) REQUIRES(g_mu) {
 HRESULT ProcessCore(DWORD context, std::shared_ptr<Core>* out) {
   engine::MutexLock lock(g_mu);
   if ((context & CLSCTX_INPROC_SERVER) == 0 && (context & CLSCTX_LOCAL_SERVER) != 0) {
-    const HRESULT h = ServiceCore(out);
-    const char* forced = std::getenv("SHOAL_SOCKET");
-    if (SUCCEEDED(h) || (forced != nullptr && *forced != '\0')) return h;
-    engine::Logf(engine::LogLevel::kInfo, "api",
-                 "no shoald answers at %s: using an engine in this process",
-                 ClientSocketPath().c_str());
+    bool pinned = false;
+    std::string why;
+    const HRESULT h = ServiceCore(out, &pinned, &why);
+    if (SUCCEEDED(h) || pinned) return h;
+    engine::Logf(engine::LogLevel::kInfo, "api", "%s: using an engine in this process",
+                 why.empty() ? "no shoald answers" : why.c_str());
   }
   std::shared_ptr<Core> core = g_core.lock();
   if (!core) {

@@ -56,12 +56,12 @@ class JobHandle {
   virtual ~JobHandle() = default;
 
   const Uuid& id() const { return id_; }
-  JobState State() const { return cells_.state->load(); }
-  JobProgress Progress() const { return cells_.progress->Load(); }
-  JobTimes Times() const { return cells_.times->Load(); }
-  SourceBytes Sources() const { return cells_.sources->Load(); }
-  JobActivity Activity() const { return cells_.activity->Load(); }
-  std::uint32_t ErrorCount() const { return cells_.error_count->load(std::memory_order_relaxed); }
+  JobState State() const { return Cells().state->load(); }
+  JobProgress Progress() const { return Cells().progress->Load(); }
+  JobTimes Times() const { return Cells().times->Load(); }
+  SourceBytes Sources() const { return Cells().sources->Load(); }
+  JobActivity Activity() const { return Cells().activity->Load(); }
+  std::uint32_t ErrorCount() const { return Cells().error_count->load(std::memory_order_relaxed); }
   // Per file, by index in AddFile order; a default record past the end.
   virtual std::size_t FileCount() const = 0;
   virtual FileProgress GetFileProgress(std::size_t index) const = 0;
@@ -69,11 +69,18 @@ class JobHandle {
 
  protected:
   // Every cell must be set and outlive the handle (the implementation owns what holds them).
-  JobHandle(const Uuid& id, const JobCells& cells) : id_(id), cells_(cells) {}
+  JobHandle(const Uuid& id, const JobCells& cells) : id_(id), first_(cells), cells_(&first_) {}
+  // Reads go to `cells` from now on (a service client's job whose page slot moved: the service
+  // restarted, or the job left the queue). The cells read before must stay valid for the
+  // handle's life: a reader may still be in them.
+  void Repoint(const JobCells* cells) const { cells_.store(cells, std::memory_order_release); }
 
  private:
+  const JobCells& Cells() const { return *cells_.load(std::memory_order_acquire); }
+
   const Uuid id_;
-  const JobCells cells_;
+  const JobCells first_;
+  mutable std::atomic<const JobCells*> cells_;
 };
 
 // One job event, as a value.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/write.hpp>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "api/src/com_object.h"
 #include "api/src/materialise.h"
+#include "api/src/progress_page.h"
 #include "api/src/service_client.h"
 #include "api/src/service_paths.h"
 #include "api/src/wire.h"
@@ -23,6 +25,8 @@ namespace {
 
 using wire::Json;
 
+// Cells of the client's own: a job's last figures once it left the queue (its page slot may
+// be given to another job), or zeros while no page slot could be mapped.
 struct OwnCells {
   std::atomic<JobState> state{JobState::kSuspended};
   std::atomic<std::uint32_t> error_count{0};
@@ -30,35 +34,46 @@ struct OwnCells {
   SeqLocked<SourceBytes> sources;
   SeqLocked<JobTimes> times;
   SeqLocked<JobActivity> activity;
+
+  JobCells Pointers() const {
+    return {&state, &error_count, &progress, &sources, &times, &activity};
+  }
 };
 
-JobCells Pointers(const OwnCells& c) {
-  return {&c.state, &c.error_count, &c.progress, &c.sources, &c.times, &c.activity};
-}
-
-// A job's handle over cells of its own, refreshed from the service's snapshots.
+// A job's handle: the job-wide figures read in place from the service's progress page (mapped
+// read-only), the per-file records refreshed from the service's snapshots.
 class ClientHandle final : public JobHandle {
  public:
-  ClientHandle(const Uuid& id, std::unique_ptr<OwnCells> cells)
-      : JobHandle(id, Pointers(*cells)), cells_(std::move(cells)) {}
+  ClientHandle(const Uuid& id, const JobCells& cells, const SlotRef& slot,
+               std::shared_ptr<const ProgressPageReader> page)
+      : JobHandle(id, cells), page_(std::move(page)), slot_(slot) {}
 
-  void Update(const wire::JobSnapshot& s) const {
-    std::lock_guard<std::mutex> lock(mu_);  // one writer at a time; readers never lock
-    cells_->progress.Store(s.progress);
-    cells_->sources.Store(s.sources);
-    cells_->times.Store(s.times);
-    cells_->activity.Store(s.activity);
-    cells_->error_count.store(s.error_count, std::memory_order_relaxed);
-    cells_->state.store(s.state, std::memory_order_release);
+  // The slot the service now names for the job (it moves when the service restarted).
+  const SlotRef& slot() const { return slot_; }
+  void MoveTo(const SlotRef& slot, const JobCells& cells) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    slot_ = slot;
+    Repoint(&history_.emplace_back(cells));  // a deque: earlier cells stay where they are
+  }
+  void UpdateFiles(const wire::JobSnapshot& s) const {
+    std::lock_guard<std::mutex> lock(mu_);
     files_ = s.files;
     file_sources_ = s.file_sources;
   }
+  // The job left the queue: its last figures move to cells of the handle's own.
   void SetFinal(JobState state, bool completed) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (completed) {
       for (FileProgress& f : files_) f.completed = f.bytes_transferred == f.bytes_total;
     }
-    cells_->state.store(state, std::memory_order_release);
+    auto& own = final_.emplace_back();
+    own.progress.Store(Progress());
+    own.sources.Store(Sources());
+    own.times.Store(Times());
+    own.activity.Store(Activity());
+    own.error_count.store(ErrorCount(), std::memory_order_relaxed);
+    own.state.store(state, std::memory_order_release);
+    Repoint(&history_.emplace_back(own.Pointers()));
   }
 
   std::size_t FileCount() const override {
@@ -75,11 +90,26 @@ class ClientHandle final : public JobHandle {
   }
 
  private:
-  const std::unique_ptr<OwnCells> cells_;
+  const std::shared_ptr<const ProgressPageReader> page_;  // the mapping the cells are in
   mutable std::mutex mu_;
+  mutable SlotRef slot_;
+  mutable std::deque<JobCells> history_;  // every cell set pointed at, kept for the readers
+  mutable std::deque<OwnCells> final_;
   mutable std::vector<FileProgress> files_;
   mutable std::vector<SourceBytes> file_sources_;
 };
+
+// A snapshot's page slot; false when it names none.
+bool SlotFrom(const Json& snapshot, SlotRef* slot) {
+  if (!snapshot.is_object() || !snapshot.contains("slot")) return false;
+  const Json& j = snapshot.at("slot");
+  slot->uid = j.at("uid").get<std::uint32_t>();
+  slot->segment = j.at("segment").get<std::uint32_t>();
+  slot->index = j.at("index").get<std::uint32_t>();
+  slot->generation = j.at("generation").get<std::uint64_t>();
+  slot->instance = j.at("instance").get<std::uint64_t>();
+  return true;
+}
 
 std::string JobPath(const Uuid& id, const std::string& tail = "") {
   return std::string(wire::kApiPrefix) + "/jobs/" + id.ToString() + tail;
@@ -136,7 +166,7 @@ class ServiceBackend final : public Backend {
     const std::string target = all_users ? "/v1/jobs?all_users=1" : "/v1/jobs";
     if (hr::Failed(client_.Call("GET", target, nullptr, &reply))) return out;
     try {
-      for (const Json& j : reply.at("jobs")) out.push_back(Apply(wire::SnapshotFrom(j)));
+      for (const Json& j : reply.at("jobs")) out.push_back(Apply(j));
     } catch (const std::exception&) {
     }
     return out;
@@ -223,20 +253,44 @@ class ServiceBackend final : public Backend {
   std::shared_ptr<const ClientHandle> Refresh(const Json& reply) const {
     std::shared_ptr<const ClientHandle> out;
     Decode([&] {
-      if (reply.contains("job")) out = Apply(wire::SnapshotFrom(reply.at("job")));
+      if (reply.contains("job")) out = Apply(reply.at("job"));
     });
     return out;
   }
 
-  std::shared_ptr<const ClientHandle> Apply(const wire::JobSnapshot& s) const {
-    std::shared_ptr<const ClientHandle> handle;
-    {
+  // The cells of `slot` in the progress page, mapping the caller's page set again when the
+  // slot is in a segment not mapped yet (a new one, or a restarted service's).
+  bool PageCells(const SlotRef& slot, JobCells* cells) const {
+    if (page_->Cells(slot, cells)) return true;
+    Json reply;
+    std::vector<int> fds;
+    if (hr::Failed(client_.CallForFds("/v1/progress-page", &reply, &fds))) return false;
+    for (int fd : fds) page_->Map(fd);  // takes the descriptor
+    return page_->Cells(slot, cells);
+  }
+
+  // Applies a snapshot (throws on a malformed one): the handle of its job, created or moved to
+  // the slot the snapshot names, its per-file records refreshed.
+  std::shared_ptr<const ClientHandle> Apply(const Json& j) const {
+    const wire::JobSnapshot s = wire::SnapshotFrom(j);
+    SlotRef slot;
+    bool has_slot = SlotFrom(j, &slot);
+    std::shared_ptr<const ClientHandle> handle = Known(s.id);
+    if (!handle || (has_slot && !(handle->slot() == slot))) {
+      static const OwnCells no_cells;  // a job whose slot could not be mapped reads zeros
+      JobCells cells = no_cells.Pointers();
+      if (has_slot && !PageCells(slot, &cells)) has_slot = false;
       std::lock_guard<std::mutex> lock(mu_);
-      auto& slot = handles_[s.id];
-      if (!slot) slot = std::make_shared<const ClientHandle>(s.id, std::make_unique<OwnCells>());
-      handle = slot;
+      auto& entry = handles_[s.id];
+      if (!entry) {
+        entry =
+            std::make_shared<const ClientHandle>(s.id, cells, has_slot ? slot : SlotRef{}, page_);
+      } else if (has_slot && !(entry->slot() == slot)) {
+        entry->MoveTo(slot, cells);
+      }
+      handle = entry;
     }
-    handle->Update(s);
+    handle->UpdateFiles(s);
     return handle;
   }
 
@@ -259,6 +313,8 @@ class ServiceBackend final : public Backend {
   BackendEvents* const events_;
   mutable std::mutex mu_;
   mutable std::map<Uuid, std::shared_ptr<const ClientHandle>, UuidLess> handles_;
+  // The service's progress page, mapped read-only; each handle keeps it mapped.
+  const std::shared_ptr<ProgressPageReader> page_ = std::make_shared<ProgressPageReader>();
   std::atomic<bool> stop_{false};
   std::mutex stream_mu_;
   std::condition_variable wake_;
@@ -272,44 +328,27 @@ hr::HResult ServiceBackend::Complete(const Uuid& id) {
   hr::HResult h = client_.CallForFds(JobPath(id, "/content"), &reply, &fds);
   if (hr::Failed(h)) return h;
   // The content reaches its final names only once the service has completed the job.
-  std::vector<std::pair<std::string, std::string>> moves;  // temp, final
-  auto drop = [&] {
-    for (int fd : fds) ::close(fd);
-    for (auto& [temp, final_path] : moves) ::unlink(temp.c_str());
-  };
+  std::vector<StagedFile> staged;  // removed unless moved into place
   std::size_t next_fd = 0;
   std::string message;
   try {
     for (const Json& f : reply.at("files")) {
       if (!f.at("passed").get<bool>()) continue;
       if (next_fd >= fds.size()) throw wire::WireError("fewer descriptors than files");
-      const std::string final_path = f.at("local_path").get<std::string>();
-      std::string temp;
-      const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(next_fd);
-      h = CopyBeside(fds[next_fd++], final_path, tag, &temp, &message);
-      if (hr::Failed(h)) {
-        drop();
-        return h;
-      }
-      moves.emplace_back(temp, final_path);
+      staged.emplace_back();
+      h = Stage(fds[next_fd++], f.at("local_path").get<std::string>(), &staged.back(), &message);
+      if (hr::Failed(h)) break;
     }
   } catch (const std::exception&) {
-    drop();
-    return hr::kFail;
+    h = hr::kFail;
   }
   for (int fd : fds) ::close(fd);
-  fds.clear();
+  if (hr::Failed(h)) return h;
   h = client_.Call("POST", JobPath(id, "/complete"), nullptr, nullptr);
-  if (hr::Failed(h)) {
-    drop();
-    return h;
-  }
-  for (const auto& [temp, final_path] : moves) {
-    const hr::HResult m = engine::MoveIntoPlace(temp, final_path, &message);
-    if (hr::Failed(m)) {
-      ::unlink(temp.c_str());
-      h = m;
-    }
+  if (hr::Failed(h)) return h;
+  for (StagedFile& file : staged) {
+    const hr::HResult m = file.MoveIntoPlace(&message);
+    if (hr::Failed(m)) h = m;
   }
   Finish(id, JobState::kAcknowledged, true);
   return h;
@@ -321,9 +360,13 @@ void ServiceBackend::OnLine(const std::string& line) {
   Uuid id;
   if (!wire::ParseUuid(j["job"].get<std::string>(), &id)) return;
   const std::string event = j["event"].get<std::string>();
-  if (j.contains("snapshot") && j["snapshot"].is_object()) {
+  if (j.contains("snapshot") && j["snapshot"].is_null()) {
+    // The job left the queue (another process completed or cancelled it): its handle keeps
+    // the last figures, in cells of its own, before the slot is given to another job.
+    if (auto h = Known(id)) Finish(id, h->State(), false);
+  } else if (j.contains("snapshot") && j["snapshot"].is_object()) {
     // Only jobs this client has heard of get cells; the others are not its concern yet.
-    if (Known(id)) Decode([&] { Apply(wire::SnapshotFrom(j["snapshot"])); });
+    if (Known(id)) Decode([&] { Apply(j["snapshot"]); });
   }
   if (event == "transferred") events_->OnJobEvent({id, JobEvent::kTransferred});
   if (event == "error") events_->OnJobEvent({id, JobEvent::kError});

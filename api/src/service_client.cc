@@ -99,8 +99,13 @@ hr::HResult ServiceClient::CallForFds(const std::string& target, wire::Json* rep
   boost::asio::write(*conn, boost::asio::buffer(request), ec);
   if (ec || !conn->Wait(POLLIN, ec)) return kNoService;
   char marker = 0;
-  std::string why;
-  if (!ReceiveFds(conn->fd(), &marker, fds, &why)) return kNoService;
+  std::size_t got = 0;
+  fds->clear();
+  if (RecvWithFds(conn->fd(), {&marker, 1}, &got, fds, kMaxFds) != 0 || got != 1) {
+    for (int fd : *fds) ::close(fd);
+    fds->clear();
+    return kNoService;
+  }
   // A refusal is a plain reply: its first byte, "H" of "HTTP/1.1", was the marker.
   const std::string prefix = marker == '\0' ? "" : std::string(1, marker);
   const hr::HResult h = Exchange(*conn, "", prefix, reply, message);

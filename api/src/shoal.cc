@@ -4,12 +4,25 @@
 #include "api/src/com_object.h"
 #include "api/src/core.h"
 #include "api/src/manager.h"
+#include "api/src/service_start.h"
 #include "engine/job_store.h"
 #include "engine/metainfo.h"
 
 namespace shoal {
 
 std::string DefaultDataDir() { return engine::DefaultDataDir(); }
+
+std::string FindService(std::string* error) {
+  bool pinned = false;
+  std::string why;
+  std::string socket = api::FindOrStartService(&pinned, &why);
+  if (pinned && !api::ServiceAnswers(socket)) {
+    why = "no shoald answers at " + socket + " ($SHOAL_SOCKET)";
+    socket.clear();
+  }
+  if (error != nullptr) *error = why;
+  return socket;
+}
 
 HRESULT CreateBackgroundCopyManager(const Options& options, IBackgroundCopyManager** manager,
                                     std::string* error) {

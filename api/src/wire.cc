@@ -4,6 +4,26 @@
 
 #include "engine/metainfo.h"
 
+// Each struct's fields, listed once: nlohmann's to_json/from_json (from_json needs every
+// field: a missing one throws), found by argument-dependent lookup.
+namespace shoal::engine {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceBytes, from_peers, from_http, from_cache_server, to_peers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobProgress, bytes_total, bytes_transferred, files_total,
+                                   files_transferred)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobTimes, creation_ns, modification_ns, transfer_completion_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobActivity, peer_connections, http_connections,
+                                   download_duration_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FileProgress, bytes_total, bytes_transferred, completed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobProperties, display_name, description, priority, notify_flags,
+                                   minimum_retry_delay_s, no_progress_timeout_s, proxy_usage,
+                                   proxy_list, proxy_bypass_list, owner_uid, notify_program,
+                                   notify_parameters, custom_headers, security_flags,
+                                   file_acl_flags, peer_caching_flags, maximum_download_time_s,
+                                   cost_flags, notification_clsid)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EngineStats, bytes, peer_connections, peer_connections_made,
+                                   torrents, cached_files, checks_resumed, checks_hashed)
+}  // namespace shoal::engine
+
 namespace shoal::api::wire {
 namespace {
 
@@ -27,17 +47,50 @@ const Json& Object(const Json& j) {
   return j;
 }
 
-Json ToJson(const SourceBytes& b) {
-  return {{"from_peers", b.from_peers},
-          {"from_http", b.from_http},
-          {"from_cache_server", b.from_cache_server},
-          {"to_peers", b.to_peers}};
+// A patch's fields: each one is sent only when set (owner_uid never: the service sets it).
+template <typename F>
+void ForEachPatchField(F&& f) {
+  f("display_name", &JobPropertiesPatch::display_name);
+  f("description", &JobPropertiesPatch::description);
+  f("priority", &JobPropertiesPatch::priority);
+  f("notify_flags", &JobPropertiesPatch::notify_flags);
+  f("minimum_retry_delay_s", &JobPropertiesPatch::minimum_retry_delay_s);
+  f("no_progress_timeout_s", &JobPropertiesPatch::no_progress_timeout_s);
+  f("proxy_usage", &JobPropertiesPatch::proxy_usage);
+  f("proxy_list", &JobPropertiesPatch::proxy_list);
+  f("proxy_bypass_list", &JobPropertiesPatch::proxy_bypass_list);
+  f("notify_program", &JobPropertiesPatch::notify_program);
+  f("notify_parameters", &JobPropertiesPatch::notify_parameters);
+  f("custom_headers", &JobPropertiesPatch::custom_headers);
+  f("security_flags", &JobPropertiesPatch::security_flags);
+  f("file_acl_flags", &JobPropertiesPatch::file_acl_flags);
+  f("peer_caching_flags", &JobPropertiesPatch::peer_caching_flags);
+  f("maximum_download_time_s", &JobPropertiesPatch::maximum_download_time_s);
+  f("cost_flags", &JobPropertiesPatch::cost_flags);
+  f("notification_clsid", &JobPropertiesPatch::notification_clsid);
 }
 
-SourceBytes BytesFrom(const Json& j) {
-  Object(j);
-  return {Get<std::uint64_t>(j, "from_peers"), Get<std::uint64_t>(j, "from_http"),
-          Get<std::uint64_t>(j, "from_cache_server"), Get<std::uint64_t>(j, "to_peers")};
+// Byte ranges as [{"offset","length"}], length 18446744073709551615 for "to the end".
+Json RangesJson(const std::vector<engine::ByteRange>& ranges) {
+  Json list = Json::array();
+  for (const engine::ByteRange& r : ranges)
+    list.push_back({{"offset", r.offset}, {"length", r.length}});
+  return list;
+}
+
+std::vector<engine::ByteRange> RangesFrom(const Json& j) {
+  if (!j.is_array()) throw WireError("ranges: expected an array");
+  std::vector<engine::ByteRange> out;
+  for (const Json& r : j) {
+    Object(r);
+    const Json& offset = r.at("offset");
+    const Json& length = r.at("length");
+    if (!offset.is_number_unsigned() || !length.is_number_unsigned()) {
+      throw WireError("ranges: offset and length must be unsigned integers");
+    }
+    out.push_back({offset.get<std::uint64_t>(), length.get<std::uint64_t>()});
+  }
+  return out;
 }
 
 int HexDigit(char c) {
@@ -122,31 +175,18 @@ std::string FromHex(const std::string& hex) {
 Json ToJson(const JobSnapshot& s) {
   Json files = Json::array();
   for (std::size_t i = 0; i < s.files.size(); ++i) {
-    const FileProgress& f = s.files[i];
-    files.push_back(
-        {{"bytes_total", f.bytes_total},
-         {"bytes_transferred", f.bytes_transferred},
-         {"completed", f.completed},
-         {"sources", ToJson(i < s.file_sources.size() ? s.file_sources[i] : SourceBytes{})}});
+    Json f = s.files[i];
+    f["sources"] = i < s.file_sources.size() ? s.file_sources[i] : SourceBytes{};
+    files.push_back(std::move(f));
   }
   return {{"id", s.id.ToString()},
           {"state", engine::ToString(s.state)},
           {"state_code", static_cast<int>(s.state)},
           {"error_count", s.error_count},
-          {"progress",
-           {{"bytes_total", s.progress.bytes_total},
-            {"bytes_transferred", s.progress.bytes_transferred},
-            {"files_total", s.progress.files_total},
-            {"files_transferred", s.progress.files_transferred}}},
-          {"sources", ToJson(s.sources)},
-          {"times",
-           {{"creation_ns", s.times.creation_ns},
-            {"modification_ns", s.times.modification_ns},
-            {"transfer_completion_ns", s.times.transfer_completion_ns}}},
-          {"activity",
-           {{"peer_connections", s.activity.peer_connections},
-            {"http_connections", s.activity.http_connections},
-            {"download_duration_ns", s.activity.download_duration_ns}}},
+          {"progress", s.progress},
+          {"sources", s.sources},
+          {"times", s.times},
+          {"activity", s.activity},
           {"files", files}};
 }
 
@@ -158,141 +198,34 @@ JobSnapshot SnapshotFrom(const Json& j) {
   if (state < 0 || state > static_cast<int>(JobState::kCancelled)) throw WireError("bad state");
   s.state = static_cast<JobState>(state);
   s.error_count = Get<std::uint32_t>(j, "error_count");
-  const Json& p = Object(j.at("progress"));
-  s.progress = {Get<std::uint64_t>(p, "bytes_total"), Get<std::uint64_t>(p, "bytes_transferred"),
-                Get<std::uint32_t>(p, "files_total"), Get<std::uint32_t>(p, "files_transferred")};
-  s.sources = BytesFrom(j.at("sources"));
-  const Json& t = Object(j.at("times"));
-  s.times = {Get<std::int64_t>(t, "creation_ns"), Get<std::int64_t>(t, "modification_ns"),
-             Get<std::int64_t>(t, "transfer_completion_ns")};
-  const Json& a = Object(j.at("activity"));
-  s.activity = {Get<std::uint32_t>(a, "peer_connections"),
-                Get<std::uint32_t>(a, "http_connections"),
-                Get<std::int64_t>(a, "download_duration_ns")};
+  s.progress = Get<JobProgress>(j, "progress");
+  s.sources = Get<SourceBytes>(j, "sources");
+  s.times = Get<JobTimes>(j, "times");
+  s.activity = Get<JobActivity>(j, "activity");
   for (const Json& f : j.at("files")) {
-    Object(f);
-    s.files.push_back({Get<std::uint64_t>(f, "bytes_total"),
-                       Get<std::uint64_t>(f, "bytes_transferred"), Get<bool>(f, "completed")});
-    s.file_sources.push_back(BytesFrom(f.at("sources")));
+    s.files.push_back(Object(f).get<FileProgress>());
+    s.file_sources.push_back(Get<SourceBytes>(f, "sources"));
   }
   return s;
 }
 
-Json ToJson(const JobProperties& p) {
-  return {{"display_name", p.display_name},
-          {"description", p.description},
-          {"priority", static_cast<int>(p.priority)},
-          {"notify_flags", p.notify_flags},
-          {"minimum_retry_delay_s", p.minimum_retry_delay_s},
-          {"no_progress_timeout_s", p.no_progress_timeout_s},
-          {"proxy_usage", p.proxy_usage},
-          {"proxy_list", p.proxy_list},
-          {"proxy_bypass_list", p.proxy_bypass_list},
-          {"owner_uid", p.owner_uid},
-          {"notify_program", p.notify_program},
-          {"notify_parameters", p.notify_parameters},
-          {"custom_headers", p.custom_headers},
-          {"security_flags", p.security_flags},
-          {"file_acl_flags", p.file_acl_flags},
-          {"peer_caching_flags", p.peer_caching_flags},
-          {"maximum_download_time_s", p.maximum_download_time_s},
-          {"cost_flags", p.cost_flags},
-          {"notification_clsid", p.notification_clsid}};
-}
+Json ToJson(const JobProperties& p) { return p; }
 
-JobProperties PropertiesFrom(const Json& j) {
-  Object(j);
-  JobProperties p;
-  p.display_name = Get<std::string>(j, "display_name");
-  p.description = Get<std::string>(j, "description");
-  p.priority = static_cast<Priority>(Get<int>(j, "priority"));
-  p.notify_flags = Get<std::uint32_t>(j, "notify_flags");
-  p.minimum_retry_delay_s = Get<std::uint32_t>(j, "minimum_retry_delay_s");
-  p.no_progress_timeout_s = Get<std::uint32_t>(j, "no_progress_timeout_s");
-  p.proxy_usage = Get<std::int32_t>(j, "proxy_usage");
-  p.proxy_list = Get<std::string>(j, "proxy_list");
-  p.proxy_bypass_list = Get<std::string>(j, "proxy_bypass_list");
-  p.owner_uid = Get<std::int64_t>(j, "owner_uid");
-  p.notify_program = Get<std::string>(j, "notify_program");
-  p.notify_parameters = Get<std::string>(j, "notify_parameters");
-  p.custom_headers = Get<std::string>(j, "custom_headers");
-  p.security_flags = Get<std::uint32_t>(j, "security_flags");
-  p.file_acl_flags = Get<std::uint32_t>(j, "file_acl_flags");
-  p.peer_caching_flags = Get<std::uint32_t>(j, "peer_caching_flags");
-  p.maximum_download_time_s = Get<std::uint32_t>(j, "maximum_download_time_s");
-  p.cost_flags = Get<std::uint32_t>(j, "cost_flags");
-  p.notification_clsid = Get<std::string>(j, "notification_clsid");
-  return p;
-}
+JobProperties PropertiesFrom(const Json& j) { return Object(j).get<JobProperties>(); }
 
 Json ToJson(const JobPropertiesPatch& p) {
   Json j = Json::object();
-  if (p.display_name) j["display_name"] = *p.display_name;
-  if (p.description) j["description"] = *p.description;
-  if (p.priority) j["priority"] = static_cast<int>(*p.priority);
-  if (p.notify_flags) j["notify_flags"] = *p.notify_flags;
-  if (p.minimum_retry_delay_s) j["minimum_retry_delay_s"] = *p.minimum_retry_delay_s;
-  if (p.no_progress_timeout_s) j["no_progress_timeout_s"] = *p.no_progress_timeout_s;
-  if (p.proxy_usage) j["proxy_usage"] = *p.proxy_usage;
-  if (p.proxy_list) j["proxy_list"] = *p.proxy_list;
-  if (p.proxy_bypass_list) j["proxy_bypass_list"] = *p.proxy_bypass_list;
-  if (p.notify_program) j["notify_program"] = *p.notify_program;
-  if (p.notify_parameters) j["notify_parameters"] = *p.notify_parameters;
-  if (p.custom_headers) j["custom_headers"] = *p.custom_headers;
-  if (p.security_flags) j["security_flags"] = *p.security_flags;
-  if (p.file_acl_flags) j["file_acl_flags"] = *p.file_acl_flags;
-  if (p.peer_caching_flags) j["peer_caching_flags"] = *p.peer_caching_flags;
-  if (p.maximum_download_time_s) j["maximum_download_time_s"] = *p.maximum_download_time_s;
-  if (p.cost_flags) j["cost_flags"] = *p.cost_flags;
-  if (p.notification_clsid) j["notification_clsid"] = *p.notification_clsid;
+  ForEachPatchField([&](const char* key, auto member) {
+    if (const auto& v = p.*member) j[key] = *v;
+  });
   return j;
 }
 
 JobPropertiesPatch PatchFrom(const Json& j) {
   Object(j);
   JobPropertiesPatch p;
-  OptIf(j, "display_name", &p.display_name);
-  OptIf(j, "description", &p.description);
-  if (j.contains("priority")) p.priority = static_cast<Priority>(Get<int>(j, "priority"));
-  OptIf(j, "notify_flags", &p.notify_flags);
-  OptIf(j, "minimum_retry_delay_s", &p.minimum_retry_delay_s);
-  OptIf(j, "no_progress_timeout_s", &p.no_progress_timeout_s);
-  OptIf(j, "proxy_usage", &p.proxy_usage);
-  OptIf(j, "proxy_list", &p.proxy_list);
-  OptIf(j, "proxy_bypass_list", &p.proxy_bypass_list);
-  OptIf(j, "notify_program", &p.notify_program);
-  OptIf(j, "notify_parameters", &p.notify_parameters);
-  OptIf(j, "custom_headers", &p.custom_headers);
-  OptIf(j, "security_flags", &p.security_flags);
-  OptIf(j, "file_acl_flags", &p.file_acl_flags);
-  OptIf(j, "peer_caching_flags", &p.peer_caching_flags);
-  OptIf(j, "maximum_download_time_s", &p.maximum_download_time_s);
-  OptIf(j, "cost_flags", &p.cost_flags);
-  OptIf(j, "notification_clsid", &p.notification_clsid);
+  ForEachPatchField([&](const char* key, auto member) { OptIf(j, key, &(p.*member)); });
   return p;
-}
-
-// Byte ranges as [{"offset","length"}], length 18446744073709551615 for "to the end".
-Json RangesJson(const std::vector<engine::ByteRange>& ranges) {
-  Json list = Json::array();
-  for (const engine::ByteRange& r : ranges)
-    list.push_back({{"offset", r.offset}, {"length", r.length}});
-  return list;
-}
-
-std::vector<engine::ByteRange> RangesFrom(const Json& j) {
-  if (!j.is_array()) throw WireError("ranges: expected an array");
-  std::vector<engine::ByteRange> out;
-  for (const Json& r : j) {
-    Object(r);
-    const Json& offset = r.at("offset");
-    const Json& length = r.at("length");
-    if (!offset.is_number_unsigned() || !length.is_number_unsigned()) {
-      throw WireError("ranges: offset and length must be unsigned integers");
-    }
-    out.push_back({offset.get<std::uint64_t>(), length.get<std::uint64_t>()});
-  }
-  return out;
 }
 
 Json ToJson(const FileSpec& f) {
@@ -321,6 +254,7 @@ FileSpec FileSpecFrom(const Json& j) {
   return f;
 }
 
+// The names the user gave, and the file's ranges when it has any.
 Json ToJson(const FileInfo& f) {
   Json j = {{"remote_url", f.remote_url}, {"local_path", f.local_path}};
   if (!f.ranges.empty()) j["ranges"] = RangesJson(f.ranges);
@@ -354,28 +288,9 @@ JobErrorInfo ErrorInfoFrom(const Json& j) {
   return e;
 }
 
-Json ToJson(const EngineStats& s) {
-  return {{"bytes", ToJson(s.bytes)},
-          {"peer_connections", s.peer_connections},
-          {"peer_connections_made", s.peer_connections_made},
-          {"torrents", s.torrents},
-          {"cached_files", s.cached_files},
-          {"checks_resumed", s.checks_resumed},
-          {"checks_hashed", s.checks_hashed}};
-}
+Json ToJson(const EngineStats& s) { return s; }
 
-EngineStats StatsFrom(const Json& j) {
-  Object(j);
-  EngineStats s;
-  s.bytes = BytesFrom(j.at("bytes"));
-  s.peer_connections = Get<std::uint32_t>(j, "peer_connections");
-  s.peer_connections_made = Get<std::uint64_t>(j, "peer_connections_made");
-  s.torrents = Get<std::uint32_t>(j, "torrents");
-  s.cached_files = Get<std::uint32_t>(j, "cached_files");
-  s.checks_resumed = Get<std::uint32_t>(j, "checks_resumed");
-  s.checks_hashed = Get<std::uint32_t>(j, "checks_hashed");
-  return s;
-}
+EngineStats StatsFrom(const Json& j) { return Object(j).get<EngineStats>(); }
 
 Json ErrorBody(hr::HResult h, const std::string& message) {
   return {{"hresult", HResultText(h)}, {"message", message}};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "shoal/deliveryoptimization.h"
+#include "tests/bench/ratio_reporter.h"
 
 namespace {
 
@@ -70,36 +71,17 @@ void BM_Baseline_StructCopy(benchmark::State& state) {
 }
 BENCHMARK(BM_Baseline_StructCopy)->Arg(1)->Arg(1000);
 
-// Prints the console table, then GetProgress / baseline per job count.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Iteration) ns_[r.benchmark_name()] = r.GetAdjustedCPUTime();
-    }
-  }
-  void PrintRatios() const {
-    for (const char* n : {"1", "1000"}) {
-      const auto shoal = ns_.find(std::string("BM_GetProgress/") + n);
-      const auto base = ns_.find(std::string("BM_Baseline_StructCopy/") + n);
-      if (shoal == ns_.end() || base == ns_.end() || base->second <= 0) continue;
-      std::printf("GetProgress with %s job(s): %.2f ns/call, %.1f x a plain struct copy\n", n,
-                  shoal->second, shoal->second / base->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> ns_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
+  shoal::bench::RatioReporter reporter;
+  for (const char* n : {"1", "1000"}) {
+    reporter.Compare(std::string("BM_GetProgress/") + n, std::string("BM_Baseline_StructCopy/") + n,
+                     [n](double shoal, double base) {
+                       std::printf(
+                           "GetProgress with %s job(s): %.2f ns/call, %.1f x a plain struct copy\n",
+                           n, shoal, shoal / base);
+                     });
+  }
+  return shoal::bench::RunWithRatios(argc, argv, reporter);
 }

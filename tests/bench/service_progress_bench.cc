@@ -20,16 +20,17 @@
 #include <thread>
 #include <vector>
 
+#include "api/src/fd_passing.h"
+#include "api/src/progress_page.h"
 #include "engine/engine.h"
-#include "service/fd_passing.h"
-#include "service/progress_page.h"
+#include "tests/bench/ratio_reporter.h"
 #include "tests/support/cells_handle.h"
 
 namespace {
 
+using shoal::api::SlotRef;
 using shoal::engine::JobProgress;
 using shoal::engine::Uuid;
-using shoal::service::SlotRef;
 
 [[noreturn]] void Die(const std::string& why) {
   std::fprintf(stderr, "service_progress_bench: %s\n", why.c_str());
@@ -72,7 +73,7 @@ class RemoteWriter {
     auto* buf = reinterpret_cast<char*>(refs_.data());
     const std::size_t want = jobs * sizeof(SlotRef);
     for (std::size_t at = 0; at < want; at += got) {
-      if (shoal::service::RecvWithFds(sock_, {buf + at, want - at}, &got, &fds, 8, &error) != 0) {
+      if (shoal::api::RecvWithFds(sock_, {buf + at, want - at}, &got, &fds, 8, &error) != 0) {
         Die(error);
       }
       if (got == 0) Die("writer process ended early");
@@ -98,14 +99,14 @@ class RemoteWriter {
  private:
   [[noreturn]] static void RunChild(int sock, const std::vector<Uuid>& ids, bool paced) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    shoal::service::ProgressPageWriter w;
+    shoal::api::ProgressPageWriter w;
     std::vector<SlotRef> refs(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (w.Allocate(::getuid(), ids[i], &refs[i]) != shoal::hr::kOk) ::_exit(2);
     }
     const std::string msg(reinterpret_cast<const char*>(refs.data()), refs.size() * sizeof refs[0]);
-    if (shoal::service::SendWithFds(sock, msg, w.SegmentFds(::getuid())) != 0) ::_exit(3);
-    shoal::service::JobFigures f;
+    if (shoal::api::SendWithFds(sock, msg, w.SegmentFds(::getuid())) != 0) ::_exit(3);
+    shoal::api::JobFigures f;
     f.state = shoal::engine::JobState::kTransferring;
     WriterLoop(
         paced, refs.size(),
@@ -123,7 +124,7 @@ class RemoteWriter {
   pid_t pid_ = -1;
   int sock_ = -1;
   std::vector<SlotRef> refs_;
-  shoal::service::ProgressPageReader reader_;
+  shoal::api::ProgressPageReader reader_;
   std::vector<std::unique_ptr<shoal::testing::CellsHandle>> handles_;
 };
 
@@ -178,43 +179,22 @@ void BM_InProcess_GetProgress(benchmark::State& state) { ReadLoop<LocalWriter>(s
 BENCHMARK(BM_Service_GetProgress)->ArgsProduct({{1, 1000}, {0, 1}});
 BENCHMARK(BM_InProcess_GetProgress)->ArgsProduct({{1, 1000}, {0, 1}});
 
-// Prints the console table, then service / in-process per case, in the reading thread's CPU
-// time (wall time on a loaded machine adds whatever else ran on the core).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Iteration) ns_[r.benchmark_name()] = r.GetAdjustedCPUTime();
-    }
-  }
-  void PrintRatios() const {
-    for (const char* jobs : {"1", "1000"}) {
-      for (const char* writer : {"0", "1"}) {
-        const std::string args = std::string("/") + jobs + "/" + writer;
-        const auto remote = ns_.find("BM_Service_GetProgress" + args);
-        const auto local = ns_.find("BM_InProcess_GetProgress" + args);
-        if (remote == ns_.end() || local == ns_.end() || local->second <= 0) continue;
-        std::printf(
-            "GetProgress, %s job(s), %s writer: %.2f ns/call from a client process, %.2f in "
-            "process, ratio %.2f\n",
-            jobs, *writer == '0' ? "paced" : "continuous", remote->second, local->second,
-            remote->second / local->second);
-      }
-    }
-  }
-
- private:
-  std::map<std::string, double> ns_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
+  shoal::bench::RatioReporter reporter;
+  for (const char* jobs : {"1", "1000"}) {
+    for (const char* writer : {"0", "1"}) {
+      const std::string args = std::string("/") + jobs + "/" + writer;
+      reporter.Compare("BM_Service_GetProgress" + args, "BM_InProcess_GetProgress" + args,
+                       [jobs, writer](double remote, double local) {
+                         std::printf(
+                             "GetProgress, %s job(s), %s writer: %.2f ns/call from a client "
+                             "process, %.2f in process, ratio %.2f\n",
+                             jobs, *writer == '0' ? "paced" : "continuous", remote, local,
+                             remote / local);
+                       });
+    }
+  }
+  return shoal::bench::RunWithRatios(argc, argv, reporter);
 }

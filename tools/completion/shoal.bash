@@ -26,7 +26,8 @@ _shoal() {
   case $cmd in
     get) flags="-o --output --torrent --sha256 --http-only --retry-delay --no-progress-timeout
                 $net --no-http --background --data-dir -c --continue --seed --json
-                --progress-jsonl --http-delay --max-download-kbps --max-upload-kbps --service" ;;
+                --progress-jsonl --http-delay --max-download-kbps --max-upload-kbps --service
+                --standalone --detach" ;;
     make-metainfo) flags="--web-seed --tracker --piece-kib --v2-only --v1 -o --output" ;;
     seed) flags="--dir $net" ;;
     config) flags="--json $settings" ;;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -40,13 +41,25 @@ struct GetArgs {
   // With no data_dir configured, use DefaultDataDir(): the job persists, and running the same
   // command again after an interruption continues it.
   bool resume = false;
-  // Submit to the machine-wide service (shoald) instead of an engine of this process: the job
-  // outlives the command, Ctrl-C suspends it and a rerun continues it.
+  // By default the job goes to the machine-wide service (shoald; a user-mode one is started
+  // when none answers): it outlives the command, Ctrl-C suspends it and a rerun continues
+  // it. --standalone (implied by a settings flag, --continue or --seed, and taken when no
+  // service can be had) runs an engine of this process instead; --service insists on the
+  // service.
+  bool standalone = false;
   bool service = false;
+  bool detach = false;  // leave the service's job running and exit once it is submitted
   // The engine's settings: file, SHOAL_*, then --listen, --peer, --data-dir... and --set.
   SettingsFlags settings;
 };
 int RunGet(const GetArgs& args);
+
+// The caller's jobs in shoald, as `shoal jobs --json` lists them; none when no service answers
+// (none is started).
+std::vector<nlohmann::json> ServiceJobs();
+
+// {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}, as `shoal jobs` prints a job id.
+std::string GuidText(const GUID& g);
 
 struct MakeMetainfoArgs {
   std::string file;

@@ -1,5 +1,6 @@
 // `shoal get URL -o PATH`: one job through the facade, with live progress and a summary.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "shoal/shoal.h"
 #include "tools/shoal/commands.h"
 #include "tools/shoal/job_runner.h"
 #include "tools/shoal/status.h"
@@ -110,10 +112,37 @@ int RunGet(const GetArgs& args) {
       return kExitBadInput;
     }
   }
+  // The service unless asked (or implied) otherwise; standalone when none can be had.
+  const std::string engine_flag = args.settings.FirstGiven();
+  const std::string implied = !engine_flag.empty() ? engine_flag
+                              : args.resume        ? "--continue"
+                              : args.seed          ? "--seed"
+                                                   : "";
+  if ((args.service || args.detach) && !implied.empty()) {
+    Complain(std::string(args.service ? "--service" : "--detach") + " and " + implied +
+             ": that option configures an engine of this process (--standalone)");
+    return kExitBadInput;
+  }
+  bool use_service = args.service || (!args.standalone && implied.empty());
+  if (use_service && !args.service) {
+    std::string why;
+    const std::string socket = shoal::FindService(&why);
+    if (!socket.empty()) {
+      ::setenv("SHOAL_SOCKET", socket.c_str(), 1);
+    } else if (args.detach) {
+      Complain("--detach needs shoald: " + why);
+      return kExitFailed;
+    } else {
+      if (!args.json && !args.progress_jsonl) {
+        std::fprintf(stderr, "shoal: %s; downloading standalone\n", why.c_str());
+      }
+      use_service = false;
+    }
+  }
   // Service jobs are durable in the service's own state.
-  const bool durable = !options.data_dir.empty() || args.service;
+  const bool durable = !options.data_dir.empty() || use_service;
   ComPtr<IBackgroundCopyManager> manager;
-  if (args.service) {
+  if (use_service) {
     if (const int code = ConnectToService(&manager); code != kExitOk) return code;
   } else if (FAILED(shoal::CreateBackgroundCopyManager(options, manager.Put(), &error))) {
     Complain("cannot start the engine: " + error);
@@ -132,6 +161,14 @@ int RunGet(const GetArgs& args) {
     return bad_input ? kExitBadInput : kExitFailed;
   }
 
+  if (args.detach) {
+    std::printf("%s\n", GuidText(job.Id()).c_str());
+    std::fprintf(stderr,
+                 "shoal: %s continues in shoald; the same command, or `shoal wait %s && shoal "
+                 "complete %s`, finishes it\n",
+                 output.c_str(), GuidText(job.Id()).c_str(), GuidText(job.Id()).c_str());
+    return kExitOk;
+  }
   const auto start = std::chrono::steady_clock::now();
   // A continued download already has bytes from its earlier run: the rate counts this run's.
   const std::uint64_t bytes_at_start = job.Sample("").bytes_done;
@@ -178,8 +215,10 @@ int RunGet(const GetArgs& args) {
     }
     if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR) break;
     if (g_interrupted && durable) {
-      if (args.service) job.Suspend();  // else it would go on in the service
-      Complain("interrupted; run the same command again to continue");
+      if (use_service) job.Suspend();  // else it would go on in the service
+      Complain(use_service ? "interrupted; the job is suspended in shoald: run the same command "
+                             "again to continue"
+                           : "interrupted; run the same command again to continue");
       return kExitInterrupted;
     }
     if (g_interrupted) {

@@ -39,6 +39,11 @@ class JobRunner {
   HRESULT Complete() { return job_->Complete(); }
   HRESULT Cancel() { return job_->Cancel(); }
   HRESULT Suspend() { return job_->Suspend(); }
+  GUID Id() const {
+    GUID g{};
+    job_->GetId(&g);
+    return g;
+  }
   // The job's DO-style statistics (IShoalJob3); zeros if unavailable.
   SHOAL_TRANSFER_STATS Stats() const {
     SHOAL_TRANSFER_STATS s{};

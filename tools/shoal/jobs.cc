@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "shoal/shoal.h"
 #include "tools/shoal/com_ptr.h"
 #include "tools/shoal/commands.h"
 
@@ -46,6 +47,14 @@ int ConnectToService(ComPtr<IBackgroundCopyManager>* manager) {
   return kExitOk;
 }
 
+std::string GuidText(const GUID& g) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
+                static_cast<unsigned>(g.Data1), g.Data2, g.Data3, g.Data4[0], g.Data4[1],
+                g.Data4[2], g.Data4[3], g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
+  return buf;
+}
+
 namespace {
 
 bool ParseGuid(const std::string& text, GUID* out) {
@@ -62,14 +71,6 @@ bool ParseGuid(const std::string& text, GUID* out) {
   out->Data3 = static_cast<unsigned short>(d3);
   for (int i = 0; i < 8; ++i) out->Data4[i] = static_cast<unsigned char>(b[i]);
   return true;
-}
-
-std::string GuidText(const GUID& g) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-                static_cast<unsigned>(g.Data1), g.Data2, g.Data3, g.Data4[0], g.Data4[1],
-                g.Data4[2], g.Data4[3], g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
-  return buf;
 }
 
 const char* StateName(BG_JOB_STATE s) {
@@ -96,6 +97,29 @@ nlohmann::json Describe(IBackgroundCopyJob* job) {
 }
 
 }  // namespace
+
+std::vector<nlohmann::json> ServiceJobs() {
+  std::vector<nlohmann::json> out;
+  if (std::getenv("SHOAL_SOCKET") == nullptr) {
+    ::setenv("SHOAL_SERVICE_AUTOSTART", "0", 1);  // looking never starts one
+    const std::string socket = shoal::FindService();
+    if (socket.empty()) return out;
+    ::setenv("SHOAL_SOCKET", socket.c_str(), 1);
+  }
+  ComPtr<IBackgroundCopyManager> manager;
+  if (FAILED(CoCreateInstance(CLSID_BackgroundCopyManager, nullptr, CLSCTX_LOCAL_SERVER,
+                              IID_IBackgroundCopyManager, manager.PutVoid()))) {
+    return out;
+  }
+  ComPtr<IEnumBackgroundCopyJobs> jobs;
+  if (FAILED(manager->EnumJobs(0, jobs.Put()))) return out;
+  for (;;) {
+    ComPtr<IBackgroundCopyJob> job;
+    if (jobs->Next(1, job.Put(), nullptr) != S_OK) break;
+    out.push_back(Describe(job.get()));
+  }
+  return out;
+}
 
 int RunJobs(const JobsArgs& args) {
   ComPtr<IBackgroundCopyManager> manager;

@@ -32,9 +32,17 @@ int main(int argc, char** argv) {
               "keep the job in data_dir, else the default ($XDG_STATE_HOME/shoal or "
               "~/.local/state/shoal): after Ctrl-C or a crash, the same command continues it");
   g->add_flag("--seed", get.seed, "keep serving the file to peers until interrupted");
+  auto* standalone = g->add_flag(
+      "--standalone", get.standalone,
+      "an engine of this process instead of shoald (implied by settings flags, --continue and "
+      "--seed); Ctrl-C then removes the partial download");
   g->add_flag("--service", get.service,
-              "submit the job to shoald (the machine-wide service) instead of an engine of this "
-              "process; Ctrl-C suspends it, the same command continues it");
+              "insist on shoald (the default when one answers or can be started): fail if none")
+      ->excludes(standalone);
+  g->add_flag("--detach", get.detach,
+              "leave the job running in shoald and exit; the same command (or `shoal complete "
+              "JOB`) finishes it")
+      ->excludes(standalone);
   auto* json = g->add_flag("--json", get.json, "print the summary as JSON on stdout");
   g->add_flag("--progress-jsonl", get.progress_jsonl,
               "print one JSON progress line per ~150 ms on stdout (for harnesses)")

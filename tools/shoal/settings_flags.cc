@@ -43,6 +43,16 @@ void SettingsFlags::Add(CLI::App* cmd, std::vector<SettingShortcut> shortcuts) {
   }
 }
 
+std::string SettingsFlags::FirstGiven() const {
+  if (!config_file_.empty()) return "--config";
+  if (no_config_) return "--no-config";
+  if (!sets_.empty()) return "--set";
+  for (const auto& [s, o] : shortcuts_) {
+    if (o->count() > 0) return s.flag;
+  }
+  return "";
+}
+
 bool SettingsFlags::Load(Settings* settings, SettingsProvenance* provenance,
                          const std::vector<SettingOverride>& extra) const {
   SettingsSources src;

@@ -37,6 +37,8 @@ class SettingsFlags {
   // `extra` last. On bad input says why on stderr and returns false.
   bool Load(Settings* settings, SettingsProvenance* provenance,
             const std::vector<SettingOverride>& extra = {}) const;
+  // After parsing: the first settings flag given (--config, --set, a shortcut), "" for none.
+  std::string FirstGiven() const;
 
  private:
   std::string config_file_;

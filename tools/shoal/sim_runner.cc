@@ -94,7 +94,7 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
   const Scenario& sc = site.scenario;
   const Slot& s = slots[static_cast<std::size_t>(i)];
   std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
-                                "--no-config", "--torrent", site.torrent.string(), "--listen",
+                                "--standalone", "--no-config", "--torrent", site.torrent.string(), "--listen",
                                 s.ip + ":" + std::to_string(s.port), "--seed",
                                 "--progress-jsonl"};
   if (sc.lsd) {
@@ -235,7 +235,8 @@ RunResult RunRound(const Site& site, const std::string& client) {
   const fs::path far_stream = round_dir / "far-progress.jsonl";
   if (sc.far_peer && client == "shoal" && site.net) {
     std::vector<std::string> a = {site.self, "get", site.url, "-o",
-                                  (round_dir / "far.bin").string(), "--no-config", "--torrent",
+                                  (round_dir / "far.bin").string(), "--standalone",
+                                  "--no-config", "--torrent",
                                   site.torrent.string(), "--listen",
                                   NetSite::FarIp() + ":" + std::to_string(kNetnsPort),
                                   "--no-http", "--progress-jsonl"};

@@ -115,12 +115,23 @@ int RunStatus(const StatusArgs& args) {
     }
     reports.push_back(j);
   }
+  // The service's jobs of this user, as reports of the command "shoald".
+  for (const nlohmann::json& j : ServiceJobs()) {
+    reports.push_back({{"pid", 0},
+                       {"command", "shoald"},
+                       {"job", j["id"]},
+                       {"state", j["state"]},
+                       {"bytes", j["bytes_transferred"]},
+                       {"total", SizeJson(j["bytes_total"].get<std::uint64_t>())},
+                       {"what", j["name"]}});
+  }
   if (args.json) {
     std::printf("%s\n", nlohmann::json(reports).dump(2).c_str());
     return kExitOk;
   }
   if (reports.empty()) {
-    std::printf("no shoal transfers running (reports in %s)\n", StatusDir().c_str());
+    std::printf("no shoal transfers running (reports in %s; no shoald jobs)\n",
+                StatusDir().c_str());
     return kExitOk;
   }
   std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %5s  %s\n", "PID", "CMD", "STATE",
@@ -138,8 +149,10 @@ int RunStatus(const StatusArgs& args) {
     const std::string peers = st.empty() ? number(eng, "number_of_peers") : number(st, "num_peers");
     const std::string uploaded =
         st.empty() ? Bytes(eng, "total_bytes_uploaded") : Bytes(st, "bytes_to_peers");
-    std::printf("%-8ld %-5s %-13s %-22s %5s %11s %11s %11s %5s  %s\n", r.value("pid", 0L),
-                r.value("command", std::string("?")).c_str(),
+    const long pid = r.value("pid", 0L);
+    std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %5s  %s\n",
+                pid > 0 ? std::to_string(pid).c_str() : "-",
+                r.value("command", std::string("?")).substr(0, 5).c_str(),
                 r.value("state", std::string("?")).c_str(), progress.c_str(), peers.c_str(),
                 Bytes(st, "bytes_from_peers").c_str(), Bytes(st, "bytes_from_http").c_str(),
                 uploaded.c_str(), number(st, "percent_peer_caching").c_str(),

@@ -33,6 +33,13 @@ SHOAL_API HRESULT CreateBackgroundCopyManager(const Options& options,
 // ERROR_INVALID_DATA, any bad key or value E_INVALIDARG; `*options` is then unchanged.
 SHOAL_API HRESULT LoadOptions(Options* options, std::string* error);
 
+// The socket of the machine-wide service (shoald) that CoCreateInstance(CLSCTX_LOCAL_SERVER)
+// would use: $SHOAL_SOCKET when set, else the system one (/run/shoal/shoal.sock) when it
+// answers, else the user's ($XDG_RUNTIME_DIR/shoal/shoal.sock), starting a user-mode shoald
+// there first when none answers, unless $SHOAL_SERVICE_AUTOSTART is 0 (docs/local-api.md).
+// "" with `error` (optional) saying why when there is none.
+SHOAL_API std::string FindService(std::string* error = nullptr);
+
 struct MetainfoOptions {
   std::string path;                    // the file to describe
   std::vector<std::string> web_seeds;  // the CDN URL(s) of the same bytes (BEP 19)

@@ -3,6 +3,7 @@
 #include "service/router.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "tests/support/fake_backend.h"
 #include "tests/support/fixtures.h"
@@ -36,6 +37,62 @@ class RouterTest : public ::testing::Test {
   testing::TempDir store_;
   Router router_{backend_, store_.path().string(), 0};
 };
+
+// BITS' MaxJobsPerUser counts the caller's own jobs: another user's never use up its share.
+TEST(RouterLimits, MaxJobsCountsOnlyTheCallersJobs) {
+  NoEvents events;
+  testing::FakeBackend backend{&events};
+  testing::TempDir store;
+  Router router{backend, store.path().string(), 0, 2};
+  auto create = [&](std::int64_t uid) { return router.Handle({"POST", "/v1/jobs", "{}", uid}); };
+  EXPECT_EQ(create(1000).status, 201);
+  EXPECT_EQ(create(2000).status, 201);
+  EXPECT_EQ(create(2000).status, 201);
+  EXPECT_EQ(create(1000).status, 201) << "uid 2000's two jobs are not uid 1000's";
+  const Response over = create(1000);
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_EQ(Json::parse(over.body)["hresult"], "0x80200049") << over.body;
+  EXPECT_EQ(create(3000).status, 201);
+}
+
+// The progress page: each snapshot names its job's slot, and only the owner (and root) is
+// passed the segments that hold it.
+TEST_F(RouterTest, TheProgressPageGoesToItsOwnerOnly) {
+  const std::string mine = Create(1000);
+  const Response got = Do("GET", "/v1/jobs/" + mine, 1000);
+  const Json slot = BodyOf(got)["job"]["slot"];
+  ASSERT_TRUE(slot.is_object()) << got.body;
+  EXPECT_EQ(slot["uid"], 1000);
+  auto segments = [&](std::int64_t uid) {
+    Response r = Do("POST", "/v1/progress-page", uid);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(r.pass_fds);
+    const std::size_t n = r.fds.size();
+    for (int fd : r.fds) ::close(fd);
+    return n;
+  };
+  EXPECT_EQ(segments(1000), 1u);
+  EXPECT_EQ(segments(2000), 0u) << "another user is never passed uid 1000's figures";
+  Create(2000);
+  EXPECT_EQ(segments(2000), 1u);
+  EXPECT_EQ(segments(0), 2u) << "root sees every user's";
+  // The segment is the page of uid 1000's job: mapped read-only, its slot reads its state.
+  Response r = Do("POST", "/v1/progress-page", 1000);
+  ASSERT_EQ(r.fds.size(), 1u);
+  api::ProgressPageReader reader;
+  ASSERT_EQ(reader.Map(r.fds[0]), hr::kOk);
+  api::SlotRef ref{slot["uid"], slot["segment"], slot["index"], slot["generation"],
+                   slot["instance"]};
+  api::Uuid id;
+  ASSERT_TRUE(api::wire::ParseUuid(mine, &id));
+  EXPECT_TRUE(reader.Current(ref, id));
+  api::JobCells cells;
+  ASSERT_TRUE(reader.Cells(ref, &cells));
+  EXPECT_EQ(cells.state->load(), api::JobState::kSuspended);
+  ASSERT_EQ(Do("POST", "/v1/jobs/" + mine + "/cancel", 1000).status, 200);
+  EXPECT_EQ(cells.state->load(), api::JobState::kCancelled) << "published before the reply";
+  EXPECT_FALSE(reader.Current(ref, id)) << "the slot is free once the job left the queue";
+}
 
 TEST_F(RouterTest, AnswersTheVersion) {
   const Response r = Do("GET", "/v1/version", 1000);

@@ -1,4 +1,4 @@
-#include "service/progress_page.h"
+#include "api/src/progress_page.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -10,7 +10,7 @@
 #include <new>
 #include <tuple>
 
-namespace shoal::service {
+namespace shoal::api {
 namespace {
 
 constexpr std::uint32_t kHeaderSize = sizeof(PageHeader);
@@ -34,6 +34,13 @@ hr::HResult Errno(std::string* error, const std::string& what) {
   return hr::FromErrno(err) == hr::kOk ? hr::kFail : hr::FromErrno(err);
 }
 
+std::uint64_t RandomInstance() {
+  const Uuid u = Uuid::Random();
+  std::uint64_t v = 0;
+  std::memcpy(&v, u.data4, sizeof v);
+  return v ^ (static_cast<std::uint64_t>(u.data1) << 32) ^ 1;  // never 0
+}
+
 ProgressPageWriter::Limits Checked(ProgressPageWriter::Limits l) {
   if (l.slots_per_segment == 0) l.slots_per_segment = 1;
   return l;
@@ -41,7 +48,7 @@ ProgressPageWriter::Limits Checked(ProgressPageWriter::Limits l) {
 
 }  // namespace
 
-JobFigures ReadFigures(const api::JobHandle& job) {
+JobFigures ReadFigures(const JobHandle& job) {
   JobFigures f;
   f.state = job.State();
   f.error_count = job.ErrorCount();
@@ -69,7 +76,8 @@ struct ProgressPageWriter::Segment {
   }
 };
 
-ProgressPageWriter::ProgressPageWriter(Limits limits) : limits_(Checked(limits)) {}
+ProgressPageWriter::ProgressPageWriter(Limits limits)
+    : limits_(Checked(limits)), instance_(RandomInstance()) {}
 
 ProgressPageWriter::~ProgressPageWriter() = default;
 
@@ -115,6 +123,7 @@ hr::HResult ProgressPageWriter::Allocate(uid_t uid, const Uuid& job, SlotRef* sl
     h->slot_count = limits_.slots_per_segment;
     h->segment = static_cast<std::uint32_t>(set.segments.size());
     h->uid = static_cast<std::uint32_t>(uid);
+    h->instance = instance_;
     for (std::uint32_t i = 0; i < limits_.slots_per_segment; ++i) new (s->Slot(i)) PageSlot;
     s->states.resize(limits_.slots_per_segment);
     seg = h->segment;
@@ -135,7 +144,7 @@ hr::HResult ProgressPageWriter::Allocate(uid_t uid, const Uuid& job, SlotRef* sl
   p->error_count.store(0, std::memory_order_relaxed);
   p->state.store(JobState::kSuspended, std::memory_order_release);
   p->tag.Store({state.generation, job, 1, 0});
-  *slot = {static_cast<std::uint32_t>(uid), seg, index, state.generation};
+  *slot = {static_cast<std::uint32_t>(uid), seg, index, state.generation, instance_};
   return hr::kOk;
 }
 
@@ -189,6 +198,13 @@ std::vector<int> ProgressPageWriter::SegmentFds(uid_t uid) const {
   return fds;
 }
 
+std::vector<uid_t> ProgressPageWriter::Uids() const {
+  engine::MutexLock lock(mu_);
+  std::vector<uid_t> out;
+  for (const auto& [uid, set] : sets_) out.push_back(uid);
+  return out;
+}
+
 ProgressPageReader::~ProgressPageReader() {
   engine::MutexLock lock(mu_);
   for (auto& [key, m] : maps_) ::munmap(const_cast<void*>(m.base), m.size);
@@ -237,7 +253,8 @@ hr::HResult ProgressPageReader::Map(int fd, std::string* error) {
     return hr::kInvalidArg;
   }
   engine::MutexLock lock(mu_);
-  const auto [it, added] = maps_.try_emplace({h.uid, h.segment}, Mapping{base, size, h.slot_count});
+  const auto [it, added] =
+      maps_.try_emplace({h.instance, h.uid, h.segment}, Mapping{base, size, h.slot_count});
   if (!added) {
     ::munmap(base, size);
     return hr::kFalse;
@@ -247,14 +264,14 @@ hr::HResult ProgressPageReader::Map(int fd, std::string* error) {
 
 const PageSlot* ProgressPageReader::Slot(const SlotRef& slot) const {
   engine::MutexLock lock(mu_);
-  const auto it = maps_.find({slot.uid, slot.segment});
+  const auto it = maps_.find({slot.instance, slot.uid, slot.segment});
   if (it == maps_.end() || slot.index >= it->second.slot_count) return nullptr;
   return reinterpret_cast<const PageSlot*>(static_cast<const char*>(it->second.base) +
                                            kHeaderSize) +
          slot.index;
 }
 
-bool ProgressPageReader::Cells(const SlotRef& slot, api::JobCells* cells) const {
+bool ProgressPageReader::Cells(const SlotRef& slot, JobCells* cells) const {
   const PageSlot* p = Slot(slot);
   if (p == nullptr) return false;
   *cells = {&p->state, &p->error_count, &p->progress, &p->sources, &p->times, &p->activity};
@@ -268,4 +285,4 @@ bool ProgressPageReader::Current(const SlotRef& slot, const Uuid& job) const {
   return tag.in_use != 0 && tag.generation == slot.generation && tag.job == job;
 }
 
-}  // namespace shoal::service
+}  // namespace shoal::api

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -18,15 +19,7 @@
 #include "api/src/backend.h"
 #include "engine/mutex.h"
 
-namespace shoal::service {
-
-using engine::JobActivity;
-using engine::JobProgress;
-using engine::JobState;
-using engine::JobTimes;
-using engine::SeqLocked;
-using engine::SourceBytes;
-using engine::Uuid;
+namespace shoal::api {
 
 // Who holds a slot: `generation` moves at every Allocate of it, so a client holding an old
 // SlotRef can tell its job's slot was freed and given to another job of the same user.
@@ -60,6 +53,7 @@ struct alignas(64) PageHeader {
   std::uint32_t slot_count = 0;
   std::uint32_t segment = 0;  // its place in the user's page set
   std::uint32_t uid = 0;
+  std::uint64_t instance = 0;  // the writer's (random): a restarted service's pages are others
 };
 
 inline constexpr std::uint64_t kPageMagic = 0x31656761'706c6873ull;  // "shlpage1"
@@ -82,6 +76,7 @@ struct SlotRef {
   std::uint32_t segment = 0;
   std::uint32_t index = 0;  // within the segment
   std::uint64_t generation = 0;
+  std::uint64_t instance = 0;  // the writer's PageHeader::instance
   friend bool operator==(const SlotRef&, const SlotRef&) = default;
 };
 
@@ -96,7 +91,7 @@ struct JobFigures {
 };
 
 // Reads a job's figures through its handle (the service's in-process one), lock-free.
-JobFigures ReadFigures(const api::JobHandle& job);
+JobFigures ReadFigures(const JobHandle& job);
 
 // The service's side: page sets by uid, each a list of sealed memfd segments of fixed size (a
 // set grows by a new segment, never by resizing one). A slot is reused only when no fresh one
@@ -127,6 +122,9 @@ class ProgressPageWriter {
   // (SCM_RIGHTS) to that user's connections only. Sealed against shrinking, growing and any
   // new writable mapping. Empty before the uid's first Allocate.
   std::vector<int> SegmentFds(uid_t uid) const;
+  // Every uid with a page set (what root's connections are sent).
+  std::vector<uid_t> Uids() const;
+  std::uint64_t instance() const { return instance_; }
 
  private:
   struct Segment;
@@ -144,6 +142,7 @@ class ProgressPageWriter {
   std::pair<PageSlot*, SlotState*> Find(const SlotRef& ref) REQUIRES(mu_);
 
   const Limits limits_;
+  const std::uint64_t instance_;
   mutable engine::Mutex mu_;
   std::map<uid_t, PageSet> sets_ GUARDED_BY(mu_);
 };
@@ -163,7 +162,7 @@ class ProgressPageReader {
   // anything that is not a sealed progress segment.
   hr::HResult Map(int fd, std::string* error = nullptr);
   // The cells of `slot`; false when its segment is not mapped or the index is out of range.
-  bool Cells(const SlotRef& slot, api::JobCells* cells) const;
+  bool Cells(const SlotRef& slot, JobCells* cells) const;
   // True while `slot` still belongs to `job` at its generation (false once freed or reused).
   bool Current(const SlotRef& slot, const Uuid& job) const;
 
@@ -176,7 +175,8 @@ class ProgressPageReader {
   const PageSlot* Slot(const SlotRef& slot) const;
 
   mutable engine::Mutex mu_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, Mapping> maps_ GUARDED_BY(mu_);  // (uid, seg)
+  // By (instance, uid, segment).
+  std::map<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>, Mapping> maps_ GUARDED_BY(mu_);
 };
 
-}  // namespace shoal::service
+}  // namespace shoal::api

@@ -1,4 +1,4 @@
-#include "service/materialise.h"
+#include "api/src/materialise.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include "tests/support/fixtures.h"
 #include "tests/support/mount_namespace.h"
 
-namespace shoal::service {
+namespace shoal::api {
 namespace {
 
 namespace fs = std::filesystem;
@@ -66,7 +66,7 @@ TEST_F(Materialise, WritesTheContentAndLeavesNoTempFile) {
   ::lseek(fd, 5, SEEK_SET);  // the descriptor's offset does not matter
   std::string message;
   MaterialiseResult r;
-  ASSERT_EQ(service::Materialise(fd, Out("file.txt"), &message, &r), hr::kOk) << message;
+  ASSERT_EQ(api::Materialise(fd, Out("file.txt"), &message, &r), hr::kOk) << message;
   EXPECT_EQ(ReadFile(Out("file.txt")), "the finished bytes");
   EXPECT_EQ(r.bytes, 18u);
   EXPECT_EQ(Entries(dir_ / "out"), std::vector<std::string>{"file.txt"});
@@ -77,7 +77,7 @@ TEST_F(Materialise, ReplacesARegularFileKeepingItsMode) {
   { std::ofstream(dest) << "old"; }
   ASSERT_EQ(::chmod(dest.c_str(), 0640), 0);
   std::string message;
-  ASSERT_EQ(service::Materialise(Content("new"), dest, &message), hr::kOk) << message;
+  ASSERT_EQ(api::Materialise(Content("new"), dest, &message), hr::kOk) << message;
   EXPECT_EQ(ReadFile(dest), "new");
   struct stat st {};
   ASSERT_EQ(::stat(dest.c_str(), &st), 0);
@@ -91,7 +91,7 @@ TEST_F(Materialise, CopiesAHundredMiB) {
   fds_.push_back(fd);
   std::string message;
   MaterialiseResult r;
-  ASSERT_EQ(service::Materialise(fd, Out("big.bin"), &message, &r), hr::kOk) << message;
+  ASSERT_EQ(api::Materialise(fd, Out("big.bin"), &message, &r), hr::kOk) << message;
   EXPECT_EQ(r.bytes, 100 * kMiB);
   EXPECT_TRUE(ReadFile(Out("big.bin")) == data) << "the copy differs";
   std::printf("100 MiB copied by %s\n", r.method == CopyMethod::kClone           ? "FICLONE"
@@ -101,7 +101,7 @@ TEST_F(Materialise, CopiesAHundredMiB) {
 
 TEST_F(Materialise, AnEmptyContentMakesAnEmptyFile) {
   std::string message;
-  ASSERT_EQ(service::Materialise(Content(""), Out("empty"), &message), hr::kOk) << message;
+  ASSERT_EQ(api::Materialise(Content(""), Out("empty"), &message), hr::kOk) << message;
   EXPECT_TRUE(fs::exists(Out("empty")));
   EXPECT_EQ(fs::file_size(Out("empty")), 0u);
 }
@@ -112,7 +112,7 @@ TEST_F(Materialise, NeverWritesThroughASymlinkedDestination) {
   const std::string link = Out("link.txt");
   fs::create_symlink(target, link);
   std::string message;
-  EXPECT_EQ(service::Materialise(Content("evil"), link, &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(Content("evil"), link, &message), hr::kInvalidArg);
   EXPECT_NE(message.find("symbolic link"), std::string::npos) << message;
   EXPECT_EQ(ReadFile(target), "keep me");
   EXPECT_TRUE(fs::is_symlink(link));
@@ -123,7 +123,7 @@ TEST_F(Materialise, RefusesASymlinkedFolder) {
   fs::create_directories(dir_ / "real");
   fs::create_directory_symlink(dir_ / "real", dir_ / "linked");
   std::string message;
-  EXPECT_EQ(service::Materialise(Content("x"), dir_ / "linked/file", &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(Content("x"), dir_ / "linked/file", &message), hr::kInvalidArg);
   EXPECT_NE(message.find("symbolic link"), std::string::npos) << message;
   EXPECT_TRUE(fs::is_empty(dir_ / "real"));
 }
@@ -131,19 +131,19 @@ TEST_F(Materialise, RefusesASymlinkedFolder) {
 TEST_F(Materialise, RefusesWhatIsNotAFileName) {
   std::string message;
   const int fd = Content("x");
-  EXPECT_EQ(service::Materialise(fd, Out("sub/"), &message), hr::kInvalidArg);
-  EXPECT_EQ(service::Materialise(fd, dir_ / "out/..", &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(fd, Out("sub/"), &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(fd, dir_ / "out/..", &message), hr::kInvalidArg);
   fs::create_directories(dir_ / "out/dir");
-  EXPECT_EQ(service::Materialise(fd, dir_ / "out/dir", &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(fd, dir_ / "out/dir", &message), hr::kInvalidArg);
   EXPECT_NE(message.find("a directory"), std::string::npos) << message;
-  EXPECT_EQ(service::Materialise(fd, dir_ / "missing/file", &message), hr::kPathNotFound);
+  EXPECT_EQ(api::Materialise(fd, dir_ / "missing/file", &message), hr::kPathNotFound);
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
-  EXPECT_EQ(service::Materialise(p[0], Out("f"), &message), hr::kInvalidArg);
+  EXPECT_EQ(api::Materialise(p[0], Out("f"), &message), hr::kInvalidArg);
   EXPECT_NE(message.find("not a regular file"), std::string::npos) << message;
   ::close(p[0]);
   ::close(p[1]);
-  EXPECT_EQ(service::Materialise(-1, Out("f"), &message), hr::kFail);
+  EXPECT_EQ(api::Materialise(-1, Out("f"), &message), hr::kFail);
 }
 
 // Runs `body` in a child process and returns its exit code (a test that needs other rights or
@@ -166,7 +166,7 @@ TEST_F(Materialise, AFolderTheUserCannotWriteIsAccessDenied) {
   const int code = InChild([&] {
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) return 10;
     std::string message;
-    const hr::HResult h = service::Materialise(fd, out + "/file", &message);
+    const hr::HResult h = api::Materialise(fd, out + "/file", &message);
     if (h != hr::kAccessDenied) return 11;
     return message.find("Permission denied") != std::string::npos ? 0 : 12;
   });
@@ -198,7 +198,7 @@ TEST_F(Materialise, AFullDiskIsDiskFullAndChangesNothing) {
     const std::string dest = small + "/file.bin";
     { std::ofstream(dest) << "old"; }
     std::string message;
-    const hr::HResult h = service::Materialise(fd, dest, &message);
+    const hr::HResult h = api::Materialise(fd, dest, &message);
     const auto left = Entries(small);
     ::dprintf(pipefd[1], "hr=%08x entries=%zu old=%d message=%s", static_cast<unsigned>(h),
               left.size(), ReadFile(dest) == "old" ? 1 : 0, message.c_str());
@@ -218,4 +218,4 @@ TEST_F(Materialise, AFullDiskIsDiskFullAndChangesNothing) {
 }
 
 }  // namespace
-}  // namespace shoal::service
+}  // namespace shoal::api

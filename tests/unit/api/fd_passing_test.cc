@@ -1,4 +1,4 @@
-#include "service/fd_passing.h"
+#include "api/src/fd_passing.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-namespace shoal::service {
+namespace shoal::api {
 namespace {
 
 class FdPassing : public ::testing::Test {
@@ -175,4 +175,4 @@ TEST_F(FdPassing, PeerGoneIsEpipeAndEof) {
 }
 
 }  // namespace
-}  // namespace shoal::service
+}  // namespace shoal::api
