@@ -139,6 +139,13 @@ void Engine::Impl::ProcessEvents() {
         break;
       case TorrentEvent::Kind::kChecked: {
         resume_->OnChecked(ev);
+        if (const JobTable::Owner* owner = jobs_.OwnerOf(ev.key)) {
+          JobFile& f = owner->job->files[owner->file];
+          if (f.awaiting_check) {
+            f.awaiting_check = false;
+            cdn_->Pump(*owner->job);  // what the check did not find
+          }
+        }
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
         PendingSeed seed = std::move(it->second);
@@ -197,6 +204,7 @@ void Engine::Impl::Tick() {
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   const bool reconnect = real_now - last_reconnect_s_ >= 5.0;
   if (reconnect) last_reconnect_s_ = real_now;
+  UpdateLeadPriorities();
   for (const auto& owned : jobs_.all()) {
     Job& job = *owned;
     if (job.state == JobState::kTransientError) RunTimers(job);
@@ -368,7 +376,7 @@ hr::HResult Engine::GetFiles(const Uuid& id, std::vector<FileInfo>* out) const {
       [&](Job& job, Impl::Reply reply) {
         out->clear();
         for (const JobFile& f : job.files) {
-          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path(), f.spec.client_path});
+          out->push_back({f.spec.remote_url, f.spec.local_path, f.data_path(), f.spec.client_path});
         }
         reply(hr::kOk);
       },
