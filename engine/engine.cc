@@ -1,6 +1,7 @@
 // Engine's public face, and the loop's hooks: start (stored jobs back), swarm events, ticks.
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "engine/bandwidth.h"
@@ -100,16 +101,23 @@ void Engine::Impl::Restore() {
   AssertEngineThread(__func__);
   if (!durable_) return;
   std::vector<Job*> completing;  // holding Complete's intent
+  // Jobs with no temp file on disk start after the others: a job that followed another's
+  // transfer of its content (decision 0013) follows it again instead of leading from zero.
+  std::vector<Job*> later;
   for (StoredJob& s : durable_->Load()) {
     Job& job = jobs_.Add(durable_->Rebuild(std::move(s)));
     Publish(job);
     job.progress_dirty = false;
     if (job.completing) {
       completing.push_back(&job);  // rolled forward once the seeds are back
+    } else if (std::none_of(job.files.begin(), job.files.end(),
+                            [](const JobFile& f) { return f.temp_created; })) {
+      later.push_back(&job);
     } else {
       StartRestored(job);
     }
   }
+  for (Job* job : later) StartRestored(*job);
   seeds_->Restore(&durable_->warnings());
   // After the stored seeds: the roll-forward seeds its files as Complete does, and a stored
   // seed must not find its content taken by the job's.

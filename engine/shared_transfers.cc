@@ -294,7 +294,11 @@ void Engine::Impl::LeaveTransfers(Job& job, bool completing) {
     transfers_.Promote(*t, next);
     transfers_.Leave(me);
     Job* to = FindJob(next.job);
-    if (to == nullptr || !f.temp_created) continue;
+    if (to == nullptr) continue;
+    if (!f.temp_created) {  // nothing on disk to pass on: the new leader starts afresh
+      HandedOver(t->key, next, "");
+      continue;
+    }
     if (completing && FileReady(job, i)) {
       const int fd = OpenTemp(*to, next.file);
       std::string why;
