@@ -289,7 +289,7 @@ void Engine::Impl::LeaveTransfers(Job& job, bool completing) {
         break;
       }
     }
-    Logf(LogLevel::kInfo, "transfers", "%s: job %s leaves; job %s carries on the transfer",
+    Logf(LogLevel::kDebug, "transfers", "%s: job %s leaves; job %s carries on the transfer",
          f.spec.remote_url.c_str(), me.job.ToString().c_str(), next.job.ToString().c_str());
     transfers_.Promote(*t, next);
     transfers_.Leave(me);
