@@ -6,12 +6,6 @@
 #include "engine/swarm.h"
 
 namespace shoal::engine {
-namespace {
-
-bool Foreground(const Job& job) { return job.props.priority == Priority::kForeground; }
-
-}  // namespace
-
 std::uint64_t RateFor(const Job& job, const std::vector<std::unique_ptr<Job>>& jobs,
                       const EngineOptions& options) {
   const bool fg = Foreground(job);

@@ -54,7 +54,7 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
-  in.foreground = job.props.priority == Priority::kForeground;
+  in.foreground = Foreground(job);
   in.peer_rate_bytes_s = peer_rate_bytes_s;
   in.lone = lone;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
@@ -112,7 +112,8 @@ void CdnPump::Pump(Job& job) {
   const double now = control_.NowS();
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     JobFile& f = job.files[i];
-    if (f.torrent < 0 || f.tracked < 0 || job.tracker.FileDone(i) || now < f.cdn.retry_at_s) {
+    if (f.torrent < 0 || f.tracked < 0 || f.awaiting_check || job.tracker.FileDone(i) ||
+        now < f.cdn.retry_at_s) {
       continue;
     }
     if (FailIfUnsuppliable(job, i)) return;

@@ -1,6 +1,7 @@
 // Engine's public face, and the loop's hooks: start (stored jobs back), swarm events, ticks.
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "engine/bandwidth.h"
@@ -109,16 +110,23 @@ void Engine::Impl::Restore() {
   AssertEngineThread(__func__);
   if (!durable_) return;
   std::vector<Job*> completing;  // holding Complete's intent
+  // Jobs with no temp file on disk start after the others: a job that followed another's
+  // transfer of its content (decision 0013) follows it again instead of leading from zero.
+  std::vector<Job*> later;
   for (StoredJob& s : durable_->Load()) {
     Job& job = jobs_.Add(durable_->Rebuild(std::move(s)));
     Publish(job);
     job.progress_dirty = false;
     if (job.completing) {
       completing.push_back(&job);  // rolled forward once the seeds are back
+    } else if (std::none_of(job.files.begin(), job.files.end(),
+                            [](const JobFile& f) { return f.temp_created; })) {
+      later.push_back(&job);
     } else {
       StartRestored(job);
     }
   }
+  for (Job* job : later) StartRestored(*job);
   seeds_->Restore(&durable_->warnings());
   // After the stored seeds: the roll-forward seeds its files as Complete does, and a stored
   // seed must not find its content taken by the job's.
@@ -148,6 +156,13 @@ void Engine::Impl::ProcessEvents() {
         break;
       case TorrentEvent::Kind::kChecked: {
         resume_->OnChecked(ev);
+        if (const JobTable::Owner* owner = jobs_.OwnerOf(ev.key)) {
+          JobFile& f = owner->job->files[owner->file];
+          if (f.awaiting_check) {
+            f.awaiting_check = false;
+            cdn_->Pump(*owner->job);  // what the check did not find
+          }
+        }
         auto it = pending_seeds_.find(ev.key);
         if (it == pending_seeds_.end()) break;
         PendingSeed seed = std::move(it->second);
@@ -206,6 +221,7 @@ void Engine::Impl::Tick() {
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   const bool reconnect = real_now - last_reconnect_s_ >= 5.0;
   if (reconnect) last_reconnect_s_ = real_now;
+  UpdateLeadPriorities();
   for (const auto& owned : jobs_.all()) {
     Job& job = *owned;
     if (job.state == JobState::kTransientError) RunTimers(job);
@@ -377,7 +393,7 @@ hr::HResult Engine::GetFiles(const Uuid& id, std::vector<FileInfo>* out) const {
       [&](Job& job, Impl::Reply reply) {
         out->clear();
         for (const JobFile& f : job.files) {
-          out->push_back({f.spec.remote_url, f.spec.local_path, f.temp_path(), f.spec.client_path,
+          out->push_back({f.spec.remote_url, f.spec.local_path, f.data_path(), f.spec.client_path,
                           f.spec.ranges});
         }
         reply(hr::kOk);

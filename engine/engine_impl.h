@@ -26,6 +26,7 @@
 #include "engine/swarm.h"
 #include "engine/task_loop.h"
 #include "engine/temp_files.h"
+#include "engine/transfers.h"
 
 namespace shoal::engine {
 
@@ -120,6 +121,27 @@ class Engine::Impl final : public JobControl {
   void RollForward(Job& job);
   void StartRestored(Job& job);
   void CancelInactive();
+
+  // One content, one transfer (shared_transfers.cc, decision 0013). Follow: whether file
+  // `index` follows another job file's transfer of its content (or waits for one to be handed
+  // over) instead of starting its own. Mirror: the followers of the job's files catch up with
+  // it. Reelect: a stopping leader hands its unfinished transfers to an active follower.
+  // FromSeed: content the engine still seeds after Complete is copied for a new leader.
+  // TakeShared: Complete's copies of the followed files; LeaveTransfers: Cancel or Complete
+  // passes what the job leads on. ShareError: the transfer's error reaches its followers.
+  bool Follow(Job& job, int index);
+  bool Sync(Job& leader, int leader_file, Job& job, int index);
+  void Mirror(Job& leader);
+  void Reelect(Job& job);
+  void Handover(Transfers::Transfer& t, FileRef to);  // by value: `to` may be in t.followers
+  void HandedOver(const std::string& key, const FileRef& to, const std::string& src);
+  bool FromSeed(Job& job, int index);
+  hr::HResult TakeShared(Job& job);
+  void LeaveTransfers(Job& job, bool completing);
+  void ShareError(Job& job, hr::HResult code, ErrorContext context, int file,
+                  const std::string& message, bool transient);
+  void UpdateLeadPriorities();
+  Transfers transfers_;
 
   JobObserver* const observer_;
   const std::shared_ptr<const Clock> clock_;

@@ -51,6 +51,7 @@ void Engine::Impl::Cancel(Job& job, Reply reply) {
   SetState(job, JobState::kCancelled);
   RemoveTorrents(job, [this, &job, reply] {
     CrashPoint("cancel.stored");  // test hook: CANCELLED is stored, the temp files remain
+    LeaveTransfers(job, /*completing=*/false);  // a file others still want is theirs
     bool all_deleted = true;
     for (JobFile& f : job.files) {
       if (!f.temp_created) continue;
@@ -72,6 +73,13 @@ void Engine::Impl::Complete(Job& job, Reply reply) {
   http_->Stop(job);
   ranged_->Stop(job);
   RemoveTorrents(job, [this, &job, reply] {
+    // A followed file is copied first (on failure the job stays TRANSFERRED); what this job
+    // leads goes to a follower before its own file is renamed away.
+    if (const hr::HResult c = TakeShared(job); hr::Failed(c)) {
+      job.busy = false;
+      return reply(c);
+    }
+    LeaveTransfers(job, /*completing=*/true);
     const hr::HResult h = FinishComplete(job);
     job.busy = false;
     if (hr::Failed(h)) job.error.reset();  // stays TRANSFERRED; Completed shows what moved

@@ -24,7 +24,7 @@ void IntegrityChecker::Start(Job& job, int index) {
   f.integrity.verifying = true;
   const Uuid id = job.view->id;
   const int generation = job.generation;
-  const std::string path = f.temp_path();
+  const std::string path = f.data_path();
   BackgroundQueue* queue = queue_.get();
   JobControl* control = &control_;
   queue_->Run([this, control, queue, id, index, generation, path] {

@@ -43,6 +43,14 @@ struct JobFile {
   HttpFileState http;        // http_transfers.cc
   RangedHttpState ranged;    // ranged_http.cc: plain HTTP with byte ranges
   IntegrityState integrity;  // integrity.cc
+  // shared_transfers.cc: while this file follows another job's file of the same content
+  // (decision 0013), that file's temp file, where the bytes are; "" while it has its own.
+  std::string content_at;
+  std::string data_path() const { return content_at.empty() ? temp_path() : content_at; }
+  // Its temp file came with verified bytes (taken over from a leader, or copied from a seed):
+  // no CDN piece goes to its torrent before the swarm's check of them (pieces handed over
+  // while the torrent checks are lost), until kChecked.
+  bool awaiting_check = false;
 };
 
 struct Job {
@@ -66,7 +74,15 @@ struct Job {
   double active_s = 0;
   double active_since_s = -1;
   std::uint32_t peer_connections = 0;  // from the last tick
+  // shared_transfers.cc: a FOREGROUND job follows one of this job's files, so the transfer
+  // this job leads runs as foreground (the highest priority of its jobs wins).
+  bool leads_foreground = false;
 };
+
+// Whether the job's transfers run as FOREGROUND: its own priority, or a follower's.
+inline bool Foreground(const Job& job) {
+  return job.props.priority == Priority::kForeground || job.leads_foreground;
+}
 
 // Whether every job file is whole by the tracker and, where it has an expected SHA-256,
 // verified.

@@ -24,6 +24,7 @@ void Engine::Impl::RecordError(Job& job, hr::HResult code, ErrorContext context,
 void Engine::Impl::Fail(Job& job, hr::HResult code, ErrorContext context, int file,
                         std::string message) {
   if (IsFinal(job.state) || job.state == JobState::kError) return;
+  ShareError(job, code, context, file, message, /*transient=*/false);
   RecordError(job, code, context, file, std::move(message));
   Apply(job, JobAction::kFatalError);
 }
@@ -31,6 +32,7 @@ void Engine::Impl::Fail(Job& job, hr::HResult code, ErrorContext context, int fi
 void Engine::Impl::TransientError(Job& job, hr::HResult code, ErrorContext context, int file,
                                   std::string message) {
   if (!IsActive(job.state)) return;
+  ShareError(job, code, context, file, message, /*transient=*/true);
   RecordError(job, code, context, file, std::move(message));
   if (OnTransientError(job.retry, clock_->Now(), job.props)) {
     // No retry allowed, or the window is spent: the error is final (JobError fires).

@@ -107,6 +107,7 @@ void Engine::Impl::Progressed(Job& job, bool new_bytes) {
   if (job.state == JobState::kQueued || job.state == JobState::kConnecting) {
     Apply(job, JobAction::kStartTransfer);
   }
+  Mirror(job);  // those sharing its transfers see the bytes too
 }
 
 hr::HResult Engine::Impl::SetProperties(Job& job,
@@ -227,15 +228,18 @@ void Engine::Impl::PauseTorrents(Job& job) {
     f.prefetched = false;  // so a later file's sidecar is fetched ahead again on resume
     if (f.torrent >= 0) swarm_->Pause(f.torrent);
   }
+  Reelect(job);  // a transfer another active job wants goes on for it
 }
 
 void Engine::Impl::Schedule(Job& job) {
   AssertEngineThread(__func__);
+  Mirror(job);
   // A restored file the store shows whole is checked on disk again by the swarm first: the
   // check decides whether it is still whole (and so which file is current).
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     JobFile& f = job.files[i];
-    if (f.restored && f.torrent < 0 && !f.spec.metainfo.empty() && job.tracker.FileDone(i)) {
+    if (f.restored && f.torrent < 0 && !f.spec.metainfo.empty() && job.tracker.FileDone(i) &&
+        !Follow(job, i)) {
       StartFile(job, i);
       if (!IsActive(job.state)) return;
     }
@@ -260,6 +264,10 @@ void Engine::Impl::Schedule(Job& job) {
       }
     } else if (f.torrent >= 0) {
       swarm_->Resume(f.torrent);
+    } else if (Follow(job, i)) {
+      // Another job fetches this content: its pieces show here as they arrive.
+      waiting = job.tracker.File(i).bytes_transferred == 0;
+      if (job.tracker.FileDone(i)) return Schedule(job);  // whole already: on to the next
     } else if (f.http.plain) {
       waiting = true;
       if (!HttpTransfers::Busy(job) && !RangedHttp::Busy(job)) {
@@ -372,6 +380,7 @@ int Engine::Impl::OpenTemp(Job& job, int index) {
 
 void Engine::Impl::StartFile(Job& job, int index) {
   JobFile& f = job.files[index];
+  if (FromSeed(job, index)) return;  // copied from the seed; added once the seed is gone
   const int fd = OpenTemp(job, index);
   if (fd < 0) return;
   ::close(fd);

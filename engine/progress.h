@@ -37,6 +37,7 @@ class ProgressTracker {
   // Registers a torrent whose files map to job files. Returns its key, or -1 if malformed.
   int AddTorrent(const TorrentLayout& layout);
   int num_pieces(int torrent) const;
+  const TorrentLayout& Layout(int torrent) const { return torrents_[torrent].layout; }
   std::uint64_t piece_length(int torrent) const { return torrents_[torrent].layout.piece_length; }
   // Where a piece lies: its size in the torrent, and the one run of a job file's bytes in it
   // (`length` bytes from `at` in the piece are the file's from `file_offset`); the rest of the

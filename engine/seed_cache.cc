@@ -1,12 +1,21 @@
 #include "engine/seed_cache.h"
 
+#include <algorithm>
+
 #include "engine/cache_limits.h"
 #include "engine/log.h"
+#include "engine/metainfo.h"
 
 namespace shoal::engine {
 namespace {
 
 constexpr double kCacheCheckS = 60;
+
+std::string InfoHashOf(const std::string& metainfo) {
+  MetainfoSummary summary;
+  std::string error;
+  return hr::Succeeded(ReadMetainfo(metainfo, &summary, &error)) ? summary.info_hash : "";
+}
 
 }  // namespace
 
@@ -48,7 +57,7 @@ void SeedCache::Restore(std::string* warnings) {
       continue;
     }
     resume_.Keep(key, path);
-    cached_.push_back({key, s.dir, s.file_name, s.added_ns});
+    cached_.push_back({key, s.dir, s.file_name, s.added_ns, InfoHashOf(s.metainfo)});
   }
 }
 
@@ -65,9 +74,27 @@ void SeedCache::Serve(int key, const std::string& metainfo, const std::string& d
     swarm_.Remove(s.key);
     return true;
   });
-  cached_.push_back({key, dir, file_name, now});
+  cached_.push_back({key, dir, file_name, now, InfoHashOf(metainfo)});
   resume_.Keep(key, dir + "/" + file_name);
   Apply();  // the newest seed may push older content out
+}
+
+bool SeedCache::Release(const std::string& info_hash, int* key, std::string* path) {
+  auto it = std::find_if(cached_.begin(), cached_.end(), [&](const Cached& s) {
+    return !info_hash.empty() && s.info_hash == info_hash;
+  });
+  if (it == cached_.end()) return false;
+  *key = it->key;
+  *path = it->dir + "/" + it->file_name;
+  swarm_.Remove(it->key);
+  std::string error;
+  if (store_ != nullptr && !store_->RemoveSeed(it->dir, it->file_name, &error)) {
+    Logf(LogLevel::kWarning, "store", "cannot forget seed %s: %s", it->file_name.c_str(),
+         error.c_str());
+  }
+  resume_.Forget(*path);
+  cached_.erase(it);
+  return true;
 }
 
 void SeedCache::Check(double now_s) {

@@ -32,6 +32,10 @@ class SeedCache {
   // Once a minute on the engine clock (`now_s`): what is past the limits leaves.
   void Check(double now_s);
   std::size_t size() const { return cached_.size(); }
+  // A job wants content this cache serves (by its metainfo's info-hash, hex): stops serving it
+  // and forgets it (a kRemoved event for *key follows), and gives the file's path, for the job
+  // to copy and check. False when nothing cached has it.
+  bool Release(const std::string& info_hash, int* key, std::string* path);
 
  private:
   struct Cached {
@@ -39,6 +43,7 @@ class SeedCache {
     std::string dir;
     std::string file_name;
     std::int64_t added_ns = 0;
+    std::string info_hash;
   };
   // Stops serving what is past the limits (the file stays).
   void Apply();

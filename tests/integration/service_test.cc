@@ -3,6 +3,7 @@
 // bad input on the socket. The content comes from a FaultOrigin on loopback.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +200,71 @@ TEST_F(ServiceTest, AnotherUserNeitherSeesNorTouchesAJob) {
   ASSERT_EQ(backend->GetProperties(theirs, &props), hr::kOk);
   EXPECT_EQ(props.owner_uid, 65534);
   EXPECT_EQ(backend->Cancel(theirs), hr::kOk) << "root may act on every job";
+}
+
+// One content, one transfer (decision 0013) across users: root's job and another user's job
+// of one URL share one download in the service; each user completes and gets its own file
+// and neither sees the other's job.
+TEST_F(ServiceTest, TwoUsersOfOneContentShareOneTransfer) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another uid";
+  const std::string data = RandomBytes(3 << 20, 11);
+  Fault drip;
+  drip.drip_bytes = 64 << 10;
+  drip.drip_delay = std::chrono::milliseconds(20);
+  origin_->Put("/shared.bin", data, {}, drip);
+  const std::string url = origin_->Url("/shared.bin");
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms::all &
+                                                ~std::filesystem::perms::group_write &
+                                                ~std::filesystem::perms::others_write);
+  const std::string theirs_dir = dir_ / "nobody";
+  std::filesystem::create_directories(theirs_dir);
+  ASSERT_EQ(::chown(theirs_dir.c_str(), 65534, 65534), 0);
+  const std::string mine = dir_ / "root.bin";
+  const std::string theirs = theirs_dir + "/nobody.bin";
+
+  auto backend = Connect();
+  ASSERT_TRUE(backend);
+  std::shared_ptr<const api::JobHandle> job;
+  ASSERT_EQ(backend->CreateJob("root's", &job), hr::kOk);
+  api::FileSpec spec{url, mine, ""};
+  spec.http_only = true;
+  ASSERT_EQ(backend->AddFiles(job->id(), {spec}), hr::kOk);
+  ASSERT_EQ(backend->Resume(job->id()), hr::kOk);
+  ASSERT_TRUE(WaitFor([&] { return job->Progress().bytes_transferred > 0; }));
+
+  const std::string root_job = job->id().ToString();
+  const int code = InChild([&] {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) return 90;
+    EventLog events;
+    std::string error;
+    auto b = api::ConnectServiceBackend(service_->socket(), &events, &error);
+    if (!b) return 1;
+    std::shared_ptr<const api::JobHandle> own;
+    if (b->CreateJob("nobody's", &own) != hr::kOk) return 2;
+    api::FileSpec s{url, theirs, ""};
+    s.http_only = true;
+    if (b->AddFiles(own->id(), {s}) != hr::kOk) return 3;
+    if (b->Resume(own->id()) != hr::kOk) return 4;
+    if (!WaitFor([&] { return own->State() == api::JobState::kTransferred; })) return 5;
+    if (own->Progress().bytes_transferred != data.size()) return 6;
+    const auto listed = b->ListJobs(false);
+    if (listed.size() != 1 || listed[0]->id() != own->id()) return 7;  // root's is not there
+    api::Uuid other;
+    api::wire::ParseUuid(root_job, &other);
+    api::JobProperties props;
+    if (b->GetProperties(other, &props) != kAccessDenied) return 8;
+    if (b->Complete(own->id()) != hr::kOk) return 9;
+    struct stat st {};
+    if (::stat(theirs.c_str(), &st) != 0 || st.st_uid != 65534) return 10;  // written as them
+    return ReadFile(theirs) == data ? 0 : 11;
+  });
+  ASSERT_EQ(code, 0) << service_->Log();
+  ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; }))
+      << service_->Log();
+  ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
+  EXPECT_EQ(ReadFile(mine), data);
+  EXPECT_EQ(backend->ListJobs(true).size(), 0u);
+  EXPECT_EQ(origin_->BytesSent("/shared.bin"), data.size()) << "one download, not two";
 }
 
 TEST_F(ServiceTest, KillNineOfTheServiceMidTransfer) {

@@ -179,5 +179,45 @@ TEST(TransferFacade, PlainHttpWithAnExpectedSha256) {
   }
 }
 
+// Two BITS jobs of one process for the same URL (issue 15): on Windows they are independent;
+// here they share one download (decision 0013) and each reports and completes on its own.
+TEST(TransferFacade, TwoJobsForTheSameUrlBothTransferFromOneDownload) {
+  testing::TempDir origin_dir;
+  testing::TempDir out_a;
+  testing::TempDir out_b;
+  const std::string content = testing::WriteRandomFile(origin_dir / "twice.bin", 900 * 1024 + 3);
+  origin::HttpOriginOptions origin_options;
+  origin_options.root = origin_dir.path().string();
+  std::string error;
+  auto origin = origin::HttpOrigin::Start(origin_options, &error);
+  ASSERT_NE(origin, nullptr) << error;
+  const std::wstring url = W(origin->BaseUrl() + "/twice.bin");
+  Com<IBackgroundCopyManager> manager;
+  MakeManager(&manager);
+  Com<IBackgroundCopyJob> jobs[2];
+  const std::string locals[2] = {out_a / "twice.bin", out_b / "twice.bin"};
+  for (int i = 0; i < 2; ++i) {
+    GUID id;
+    ASSERT_EQ(manager->CreateJob(L"twice", BG_JOB_TYPE_DOWNLOAD, &id, jobs[i].Put()), S_OK);
+    ASSERT_EQ(jobs[i]->AddFile(url.c_str(), W(locals[i]).c_str()), S_OK);
+  }
+  for (auto& job : jobs) ASSERT_EQ(job->Resume(), S_OK);
+  for (auto& job : jobs) {
+    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
+    ASSERT_TRUE(testing::WaitFor([&] {
+      job->GetState(&state);
+      return state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR;
+    }));
+    ASSERT_EQ(state, BG_JOB_STATE_TRANSFERRED);
+    BG_JOB_PROGRESS p;
+    ASSERT_EQ(job->GetProgress(&p), S_OK);
+    EXPECT_EQ(p.BytesTransferred, content.size());
+  }
+  for (auto& job : jobs) EXPECT_EQ(job->Complete(), S_OK);
+  EXPECT_EQ(testing::ReadFile(locals[0]), content);
+  EXPECT_EQ(testing::ReadFile(locals[1]), content);
+  EXPECT_EQ(origin->BytesServed("/twice.bin"), content.size());
+}
+
 }  // namespace
 }  // namespace shoal::apitest

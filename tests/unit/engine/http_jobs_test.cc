@@ -92,6 +92,33 @@ TEST_F(HttpJobs, FileArrivesWithProgressAttributedToHttp) {
   EXPECT_EQ(testing::ReadFile(dir_ / "f0"), content_);
 }
 
+// One content, one transfer (decision 0013): a second job for the same URL follows the first
+// job's transfer (one request), reports the bytes as they arrive, and gets its own file.
+TEST_F(HttpJobs, TwoJobsOfOneUrlShareOneRequest) {
+  auto first = StartJob();
+  auto call = http_->WaitForCall(1);
+  ASSERT_TRUE(call);
+  std::shared_ptr<const JobView> second;
+  ASSERT_EQ(engine_->CreateJob("again", &second), hr::kOk);
+  FileSpec s{"http://cdn.invalid/f0", dir_ / "g0", ""};
+  s.http_only = true;
+  ASSERT_EQ(engine_->AddFiles(second->id, {s}), hr::kOk);
+  ASSERT_EQ(engine_->Resume(second->id), hr::kOk);
+  call->callbacks.on_head(content_.size(), false);
+  call->Deliver(content_, 4);
+  ASSERT_TRUE(WaitFor([&] { return second->progress.Load().bytes_transferred == 4; }));
+  call->Deliver(content_, 10);
+  call->Finish();
+  ASSERT_TRUE(WaitState(*first, JobState::kTransferred));
+  ASSERT_TRUE(WaitState(*second, JobState::kTransferred));
+  EXPECT_EQ(second->sources.Load().from_http, 10u);
+  EXPECT_EQ(http_->calls(), 1u);  // before: one request per job
+  EXPECT_EQ(engine_->Complete(second->id), hr::kOk);
+  EXPECT_EQ(engine_->Complete(first->id), hr::kOk);
+  EXPECT_EQ(testing::ReadFile(dir_ / "f0"), content_);
+  EXPECT_EQ(testing::ReadFile(dir_ / "g0"), content_);
+}
+
 TEST_F(HttpJobs, UnknownLengthStaysUnknownUntilTheBodyEnds) {
   auto job = StartJob();
   auto call = http_->WaitForCall(1);
