@@ -9,6 +9,9 @@
 namespace shoal::engine {
 
 std::string Transfers::KeyOf(const JobFile& f) {
+  // A file with byte ranges fetches only its ranges' pieces: it neither leads a transfer
+  // others would wait on for the rest nor follows one (decision 0013).
+  if (!f.spec.ranges.empty()) return "";
   if (!f.spec.metainfo.empty()) {
     MetainfoSummary summary;
     std::string error;
