@@ -15,6 +15,7 @@
 #include "api/src/in_process_backend.h"
 #include "service/metrics.h"
 #include "service/router.h"
+#include "service/systemd_notify.h"
 
 namespace shoal::service {
 namespace {
@@ -57,15 +58,23 @@ int RunDaemon(DaemonConfig config) {
 
   const ServicePaths& paths = config.paths;
   std::string error;
+  // Socket activation (shoald.socket): systemd made the socket and its folder and keeps
+  // them; otherwise this process binds its own.
+  int listen_fd = TakeListenSocket(&error);
+  if (listen_fd < 0 && !error.empty()) return Fail(error);
+  const bool activated = listen_fd >= 0;
   const std::string socket_dir = std::filesystem::path(paths.socket).parent_path().string();
   // The system socket is reachable by everyone (identity comes from SO_PEERCRED); the user's
   // only by its user.
-  if (!PrepareDir(socket_dir, paths.system ? 0755 : 0700, &error) ||
+  if ((!activated && !PrepareDir(socket_dir, paths.system ? 0755 : 0700, &error)) ||
       !PrepareDir(paths.state_dir, 0700, &error) || !PrepareDir(paths.cache_dir, 0700, &error)) {
     return Fail(error);
   }
-  const int listen_fd = ListenUnix(paths.socket, paths.system ? 0666 : 0600, &error);
+  if (!activated) listen_fd = ListenUnix(paths.socket, paths.system ? 0666 : 0600, &error);
   if (listen_fd < 0) return Fail(error);
+  auto unlink_socket = [&] {
+    if (!activated) ::unlink(paths.socket.c_str());  // ours: bound by this process
+  };
   Server server(listen_fd, config.limits);
   config.settings.data_dir = paths.state_dir;
   // max_jobs is per user (the router counts each uid's jobs); the engine holds them all.
@@ -75,7 +84,7 @@ int RunDaemon(DaemonConfig config) {
   std::unique_ptr<api::Backend> backend =
       api::StartInProcessBackend(config.settings, &server, &error);
   if (!backend) {
-    ::unlink(paths.socket.c_str());
+    unlink_socket();
     return Fail("the engine did not start: " + error);
   }
   Router router(*backend, paths.cache_dir, static_cast<std::int64_t>(::geteuid()),
@@ -92,7 +101,7 @@ int RunDaemon(DaemonConfig config) {
     metrics_listener = MetricsListener::Start(config.settings.metrics_listen, &metrics, &error);
     if (!metrics_listener) {
       backend.reset();
-      ::unlink(paths.socket.c_str());
+      unlink_socket();
       return Fail(error);
     }
     std::fprintf(stderr, "shoald: metrics on http://%s/metrics\n",
@@ -110,11 +119,13 @@ int RunDaemon(DaemonConfig config) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "shoald: %s, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    NotifyStopping();
     server.Stop();
   });
   std::fprintf(stderr, "shoald: serving %s (%s mode, state %s, store %s, peers on %s)\n",
                paths.socket.c_str(), paths.system ? "system" : "user", paths.state_dir.c_str(),
                paths.cache_dir.c_str(), backend->ListenEndpoint().c_str());
+  NotifyReady("serving " + paths.socket);  // Type=notify: the unit is started from here on
   server.Serve(&router);
   waiter.join();
   {
@@ -124,7 +135,7 @@ int RunDaemon(DaemonConfig config) {
   metrics_stop.notify_all();
   if (metrics_updater.joinable()) metrics_updater.join();
   metrics_listener.reset();
-  ::unlink(paths.socket.c_str());  // ours: bound by this process
+  unlink_socket();
   backend.reset();
   std::fprintf(stderr, "shoald: stopped\n");
   return 0;

@@ -3,7 +3,9 @@
 // bad input on the socket. The content comes from a FaultOrigin on loopback.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -401,6 +403,41 @@ TEST_F(ServiceTest, FinishedContentIsServedToASecondMachineAfterItsClientExited)
   ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
   EXPECT_EQ(ReadFile(out_b), data);
   EXPECT_EQ(origin_->BytesSent("/m.bin"), sent_before) << "the origin sent machine B nothing";
+}
+
+// The shipped units (packaging/systemd): shoald.socket hands shoald its listening socket
+// (LISTEN_FDS) and shoald.service is Type=notify. systemd-socket-activate does what the socket
+// unit does; a datagram socket stands in for NOTIFY_SOCKET. shoald must serve on the socket it
+// was given, say READY=1 once it does, and leave the socket (systemd's) in place when it stops.
+TEST(ServiceActivation, ServesSystemdsSocketAndSaysReady) {
+  TempDir dir;
+  const std::string sock = dir / "shoal.sock", notify = dir / "notify";
+  const int n = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(n, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", notify.c_str());
+  ASSERT_EQ(::bind(n, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{30, 0};
+  ::setsockopt(n, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  Child activator({"systemd-socket-activate", "-l", sock, "-E", "NOTIFY_SOCKET=" + notify, SHOALD,
+                   "--system", "--socket", sock, "--state-dir", dir / "state", "--cache-dir",
+                   dir / "cache", "--listen", "127.0.0.1:0"},
+                  dir / "shoald.log");
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(sock); }))
+      << ReadFile(dir / "shoald.log");
+  // systemd-socket-activate starts shoald on the first connection, as the socket unit does.
+  const std::string reply =
+      RawExchange(sock, "GET /v1/version HTTP/1.1\r\nHost: shoald\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusOf(reply), 200) << reply << ReadFile(dir / "shoald.log");
+  char buf[256] = {};
+  const ssize_t got = ::recv(n, buf, sizeof buf - 1, 0);
+  ASSERT_GT(got, 0) << "no notification: " << ReadFile(dir / "shoald.log");
+  EXPECT_NE(std::string(buf, got).find("READY=1"), std::string::npos) << buf;
+  EXPECT_NE(ReadFile(dir / "shoald.log").find("serving " + sock), std::string::npos);
+  activator.Signal(SIGTERM);
+  EXPECT_EQ(activator.Wait(), 0) << ReadFile(dir / "shoald.log");
+  ::close(n);
 }
 
 }  // namespace
