@@ -86,6 +86,9 @@ class BitsExtTransfer : public ::testing::Test {
         std::chrono::seconds(120));
   }
 
+  // Declared first: they outlive the jobs that may still call them when an assertion fails.
+  FileCallback file_cb_;
+  RecordingCallback rec_cb_;
   testing::TempDir origin_dir_;
   testing::TempDir out_dir_;
   std::unique_ptr<origin::HttpOrigin> origin_;
@@ -140,7 +143,7 @@ TEST_F(BitsExtTransfer, FileTransferredOncePerFileInOrderBeforeJobTransferred) {
     Publish(name, 40 * 1024);
     Add(name);
   }
-  FileCallback cb;
+  FileCallback& cb = file_cb_;
   ASSERT_EQ(job_->SetNotifyFlags(BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED), S_OK);
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
   ASSERT_EQ(job_->Resume(), S_OK);
@@ -156,7 +159,7 @@ TEST_F(BitsExtTransfer, FileTransferredNeedsItsFlag) {
   StartOrigin();
   Publish("one.bin", 20 * 1024);
   Add("one.bin");
-  FileCallback cb;
+  FileCallback& cb = file_cb_;
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);  // default flags: TRANSFERRED | ERROR
   ASSERT_EQ(job_->Resume(), S_OK);
   ASSERT_TRUE(testing::WaitFor([&] { return !cb.Events().empty(); }, std::chrono::seconds(120)));
@@ -205,7 +208,7 @@ TEST_F(BitsExtTransfer, JobErrorReachesACallbackRegisteredAfterTheError) {
   Add("missing.bin");
   ASSERT_EQ(job_->Resume(), S_OK);
   ASSERT_TRUE(WaitState(BG_JOB_STATE_ERROR));
-  RecordingCallback cb;
+  RecordingCallback& cb = rec_cb_;
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
   EXPECT_TRUE(cb.WaitUntil([&] { return cb.errors() >= 1; }));
   EXPECT_EQ(cb.last_error_code(), BG_E_HTTP_ERROR_404);
