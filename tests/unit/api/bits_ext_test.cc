@@ -163,7 +163,7 @@ TEST_F(BitsExt, CustomHeadersLimits) {
   EXPECT_EQ(http->GetCustomHeaders(nullptr), RPC_X_NULL_REF_POINTER);
   EXPECT_EQ(http->SetCustomHeaders(std::wstring(16384, L'a').c_str()), BG_E_STRING_TOO_LONG);
   EXPECT_EQ(http->SetCustomHeaders(L"A: 1\nB: 2\r\n"), E_INVALIDARG);  // a bare LF
-  ASSERT_EQ(http->SetCustomHeaders(L"A: 1"), S_OK);                   // CRLF added
+  ASSERT_EQ(http->SetCustomHeaders(L"A: 1"), S_OK);                    // CRLF added
   ASSERT_EQ(http->GetCustomHeaders(&headers), S_OK);
   EXPECT_EQ(Take(headers), L"A: 1\r\n");
   ASSERT_EQ(http->SetCustomHeaders(nullptr), S_OK);
@@ -205,13 +205,11 @@ TEST_F(BitsExt, FileReachesFile5AndTheDeliveryOptimizationFiles) {
   EXPECT_EQ(std::wstring(value.bstrVal), W(dir_ / "x.bin"));
   VariantClear(&value);
   EXPECT_EQ(do2->GetProperty(DOFilePropertyId_TotalSizeBytes, &value), E_NOT_SET);  // unknown
-  EXPECT_EQ(do2->GetProperty(DOFilePropertyId_DecryptionInfo, &value),
-            DO_E_WRITE_ONLY_PROPERTY);
+  EXPECT_EQ(do2->GetProperty(DOFilePropertyId_DecryptionInfo, &value), DO_E_WRITE_ONLY_PROPERTY);
   EXPECT_EQ(do2->GetProperty(static_cast<DOFilePropertyId>(7), &value), DO_E_UNKNOWN_PROPERTY_ID);
   EXPECT_EQ(do2->SetProperty(static_cast<DOFilePropertyId>(7), &value), DO_E_UNKNOWN_PROPERTY_ID);
   ASSERT_EQ(job_->Cancel(), S_OK);
-  EXPECT_EQ(do2->SetProperty(DOFilePropertyId_IntegrityCheckMandatory, &value),
-            DO_E_INVALID_STATE);
+  EXPECT_EQ(do2->SetProperty(DOFilePropertyId_IntegrityCheckMandatory, &value), DO_E_INVALID_STATE);
 }
 
 TEST(NotifyCmdLine, SplitsAsCommandLineToArgvW) {

@@ -152,8 +152,7 @@ TEST_F(BitsExtTransfer, FileTransferredOncePerFileInOrderBeforeJobTransferred) {
   ASSERT_EQ(job_->SetNotifyFlags(BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED), S_OK);
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
   ASSERT_EQ(job_->Resume(), S_OK);
-  ASSERT_TRUE(testing::WaitFor([&] { return cb.Events().size() >= 4; },
-                               std::chrono::seconds(120)));
+  ASSERT_TRUE(testing::WaitFor([&] { return cb.Events().size() >= 4; }, std::chrono::seconds(120)));
   EXPECT_EQ(cb.Events(), (std::vector<std::string>{"one.bin", "two.bin", "three.bin", "job"}));
   job_->SetNotifyInterface(nullptr);
   job_->Cancel();
