@@ -225,6 +225,15 @@ void Engine::Impl::Tick() {
   for (const auto& owned : jobs_.all()) {
     Job& job = *owned;
     if (job.state == JobState::kTransientError) RunTimers(job);
+    // IBackgroundCopyJob4::SetMaximumDownloadTime: past it the job fails (0: no limit).
+    const std::uint32_t max_s = job.props.maximum_download_time_s;
+    if (IsActive(job.state) && max_s > 0 &&
+        ActiveSeconds(job, now) - job.active_at_resume_s >= max_s) {
+      Fail(job, hr::kBgEMaxDownloadTimeout, ErrorContext::kNone, -1,
+           "the job spent more than its maximum download time (" + std::to_string(max_s) +
+               " s) transferring");
+      continue;
+    }
     if (!IsActive(job.state) && job.state != JobState::kTransferred) continue;
     double peer_rate = 0;
     bool any = false;

@@ -68,6 +68,7 @@ inline constexpr HResult kBgEOverlappingRanges = Make(0x8020002C);
 inline constexpr HResult kBgETooManyJobsPerUser = Make(0x80200049);
 inline constexpr HResult kBgETooManyFilesInJob = Make(0x80200051);
 inline constexpr HResult kBgEValidationFailed = Make(0x80200053);
+inline constexpr HResult kBgEMaxDownloadTimeout = Make(0x80200054);
 // BG_E_HTTP_ERROR_nnn.
 constexpr HResult HttpError(int status) { return Make(0x80190000u + static_cast<std::uint32_t>(status)); }
 

@@ -9,14 +9,17 @@ int CurrentFile(const Job& job) {
   return -1;
 }
 
+double ActiveSeconds(const Job& job, double now_s) {
+  return job.active_s + (job.active_since_s >= 0 ? now_s - job.active_since_s : 0.0);
+}
+
 void PublishView(Job& job, double now_s) {
   const JobProgress p = job.tracker.Progress();
   job.view->progress.Store(p);
   SourceBytes total;
   JobActivity activity;
   activity.peer_connections = job.peer_connections;
-  const double active_s =
-      job.active_s + (job.active_since_s >= 0 ? now_s - job.active_since_s : 0.0);
+  const double active_s = ActiveSeconds(job, now_s);
   activity.download_duration_ns = static_cast<std::int64_t>(active_s * 1e9);
   {
     MutexLock lock(job.view->files_mu);

@@ -73,6 +73,9 @@ struct Job {
   // DownloadDuration: seconds spent active before, and since when it is active now (-1: not).
   double active_s = 0;
   double active_since_s = -1;
+  // MaximumDownloadTime (IBackgroundCopyJob4) counts active time since the caller's last
+  // Resume: ActiveSeconds at that Resume.
+  double active_at_resume_s = 0;
   std::uint32_t peer_connections = 0;  // from the last tick
   // shared_transfers.cc: a FOREGROUND job follows one of this job's files, so the transfer
   // this job leads runs as foreground (the highest priority of its jobs wins).
@@ -93,6 +96,10 @@ bool FileReady(const Job& job, int index);
 // files after the failing one, and Complete keeps those before it); inside the current file
 // pieces still come from peers and the CDN in parallel.
 int CurrentFile(const Job& job);
+
+// Seconds the job has spent active (QUEUED/CONNECTING/TRANSFERRING), `now_s` on the engine's
+// clock.
+double ActiveSeconds(const Job& job, double now_s);
 
 // Writes the job's progress, per-file records, bytes by source and activity into its view
 // (the seqlocks GetProgress reads). `now_s` on the engine's clock, for DownloadDuration.

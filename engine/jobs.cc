@@ -195,7 +195,8 @@ hr::HResult Engine::Impl::Resume(Job& job) {
   const JobState before = job.state;
   const hr::HResult h = Apply(job, JobAction::kResume);
   if (hr::Failed(h)) return h;
-  if (before == job.state) Touch(job);  // BG_JOB_TIMES: so does calling Resume
+  if (before == job.state) Touch(job);                  // BG_JOB_TIMES: so does calling Resume
+  job.active_at_resume_s = ActiveSeconds(job, NowS());  // "Resume resets the elapsed time"
   if (job.state == JobState::kQueued && before != JobState::kQueued) {
     // A caller's Resume gives a failed job a fresh no-progress window; from TRANSIENT_ERROR it
     // only skips the rest of the retry delay.

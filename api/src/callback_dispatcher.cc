@@ -121,6 +121,10 @@ bool Deliver(CallbackDispatcher::State& s, const Event& ev, bool repeat) {
   if (!core) return false;
   Registration reg;
   if (!core->GetRegistration(ev.job, &reg)) {
+    {
+      engine::MutexLock lock(s.mu);
+      s.files_reported.erase(ev.job);  // unregistered (or final): nothing more to report
+    }
     if (!repeat) RunCommandLine(*core, ev);
     return false;
   }

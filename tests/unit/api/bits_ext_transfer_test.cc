@@ -70,6 +70,10 @@ class BitsExtTransfer : public ::testing::Test {
     GUID id;
     ASSERT_EQ(manager_->CreateJob(L"ext", BG_JOB_TYPE_DOWNLOAD, &id, job_.Put()), S_OK);
   }
+  IBackgroundCopyJob5* job5() {
+    if (!job5_) job_->QueryInterface(IID_IBackgroundCopyJob5, job5_.PutVoid());
+    return job5_.get();
+  }
   std::string Url(const std::string& name) { return origin_->BaseUrl() + "/" + name; }
   std::string Publish(const std::string& name, std::size_t size) {
     return testing::WriteRandomFile(origin_dir_ / name, size);
@@ -86,11 +90,15 @@ class BitsExtTransfer : public ::testing::Test {
         std::chrono::seconds(120));
   }
 
+  // Declared first: they outlive the jobs that may still call them when an assertion fails.
+  FileCallback file_cb_;
+  RecordingCallback rec_cb_;
   testing::TempDir origin_dir_;
   testing::TempDir out_dir_;
   std::unique_ptr<origin::HttpOrigin> origin_;
   Com<IBackgroundCopyManager> manager_;
   Com<IBackgroundCopyJob> job_;
+  Com<IBackgroundCopyJob5> job5_;
 };
 
 // IBackgroundCopyJobHttpOptions::SetCustomHeaders: "if multiple HTTP requests are sent, the
@@ -140,12 +148,11 @@ TEST_F(BitsExtTransfer, FileTransferredOncePerFileInOrderBeforeJobTransferred) {
     Publish(name, 40 * 1024);
     Add(name);
   }
-  FileCallback cb;
+  FileCallback& cb = file_cb_;
   ASSERT_EQ(job_->SetNotifyFlags(BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED), S_OK);
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
   ASSERT_EQ(job_->Resume(), S_OK);
-  ASSERT_TRUE(testing::WaitFor([&] { return cb.Events().size() >= 4; },
-                               std::chrono::seconds(120)));
+  ASSERT_TRUE(testing::WaitFor([&] { return cb.Events().size() >= 4; }, std::chrono::seconds(120)));
   EXPECT_EQ(cb.Events(), (std::vector<std::string>{"one.bin", "two.bin", "three.bin", "job"}));
   job_->SetNotifyInterface(nullptr);
   job_->Cancel();
@@ -156,7 +163,7 @@ TEST_F(BitsExtTransfer, FileTransferredNeedsItsFlag) {
   StartOrigin();
   Publish("one.bin", 20 * 1024);
   Add("one.bin");
-  FileCallback cb;
+  FileCallback& cb = file_cb_;
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);  // default flags: TRANSFERRED | ERROR
   ASSERT_EQ(job_->Resume(), S_OK);
   ASSERT_TRUE(testing::WaitFor([&] { return !cb.Events().empty(); }, std::chrono::seconds(120)));
@@ -205,7 +212,7 @@ TEST_F(BitsExtTransfer, JobErrorReachesACallbackRegisteredAfterTheError) {
   Add("missing.bin");
   ASSERT_EQ(job_->Resume(), S_OK);
   ASSERT_TRUE(WaitState(BG_JOB_STATE_ERROR));
-  RecordingCallback cb;
+  RecordingCallback& cb = rec_cb_;
   ASSERT_EQ(job_->SetNotifyInterface(&cb), S_OK);
   EXPECT_TRUE(cb.WaitUntil([&] { return cb.errors() >= 1; }));
   EXPECT_EQ(cb.last_error_code(), BG_E_HTTP_ERROR_404);
@@ -332,6 +339,25 @@ TEST_F(BitsExtTransfer, DoStatusOfAFatalErrorIsTheErrorItself) {
   ASSERT_EQ(d->GetStatus(&st), S_OK);
   EXPECT_EQ(st.Error, BG_E_HTTP_ERROR_404);
   EXPECT_EQ(st.ExtendedError, S_OK);
+  job_->Cancel();
+}
+
+// IBackgroundCopyJob4::SetMaximumDownloadTime: "The job enters the fatal error state with an
+// error code of BG_E_MAXDOWNLOAD_TIMEOUT if the transfer time exceeds the timeout value."
+TEST_F(BitsExtTransfer, MaximumDownloadTimeFailsASlowJob) {
+  StartOrigin();
+  origin_->SetRateLimit(16 * 1024);  // 2 MB takes minutes
+  Publish("slow.bin", 2 << 20);
+  Add("slow.bin");
+  ASSERT_EQ(job5()->SetMaximumDownloadTime(1), S_OK);
+  ASSERT_EQ(job_->Resume(), S_OK);
+  ASSERT_TRUE(WaitState(BG_JOB_STATE_ERROR));
+  Com<IBackgroundCopyError> error;
+  ASSERT_EQ(job_->GetError(error.Put()), S_OK);
+  BG_ERROR_CONTEXT context;
+  HRESULT code = S_OK;
+  ASSERT_EQ(error->GetError(&context, &code), S_OK);
+  EXPECT_EQ(code, BG_E_MAXDOWNLOAD_TIMEOUT);
   job_->Cancel();
 }
 
