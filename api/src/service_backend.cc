@@ -187,8 +187,9 @@ class ServiceBackend final : public Backend {
   hr::HResult Resume(const Uuid& id) override { return Mutate("POST", JobPath(id, "/resume")); }
   hr::HResult Suspend(const Uuid& id) override { return Mutate("POST", JobPath(id, "/suspend")); }
   hr::HResult Cancel(const Uuid& id) override {
+    const auto handle = Known(id);  // the event stream may finish it first, from the page
     const hr::HResult h = client_.Call("POST", JobPath(id, "/cancel"), nullptr, nullptr);
-    if (hr::Succeeded(h)) Finish(id, JobState::kCancelled, false);
+    if (hr::Succeeded(h)) Finish(id, JobState::kCancelled, false, handle);
     return h;
   }
   hr::HResult Complete(const Uuid& id) override;
@@ -300,8 +301,13 @@ class ServiceBackend final : public Backend {
     return it == handles_.end() ? nullptr : it->second;
   }
 
-  void Finish(const Uuid& id, JobState state, bool completed) {
-    if (auto h = Known(id)) h->SetFinal(state, completed);
+  // The job left the queue in `state`. `handle`: the one the caller held before its call
+  // (Cancel, Complete), which the event stream may already have finished with the page's
+  // last, older state; the state this client knows for certain is then set again.
+  void Finish(const Uuid& id, JobState state, bool completed,
+              std::shared_ptr<const ClientHandle> handle = nullptr) {
+    if (!handle) handle = Known(id);
+    if (handle) handle->SetFinal(state, completed);
     std::lock_guard<std::mutex> lock(mu_);
     handles_.erase(id);
   }
@@ -323,6 +329,7 @@ class ServiceBackend final : public Backend {
 };
 
 hr::HResult ServiceBackend::Complete(const Uuid& id) {
+  const auto handle = Known(id);  // see Finish
   Json reply;
   std::vector<int> fds;
   hr::HResult h = client_.CallForFds(JobPath(id, "/content"), &reply, &fds);
@@ -350,7 +357,7 @@ hr::HResult ServiceBackend::Complete(const Uuid& id) {
     const hr::HResult m = file.MoveIntoPlace(&message);
     if (hr::Failed(m)) h = m;
   }
-  Finish(id, JobState::kAcknowledged, true);
+  Finish(id, JobState::kAcknowledged, true, handle);
   return h;
 }
 
