@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/file_copy.h"
+
 namespace shoal::engine {
 namespace {
 
@@ -132,36 +134,18 @@ hr::HResult PackRanges(const std::string& from, const std::string& to,
     ::close(in);
     return hr::FromErrno(err);
   }
-  std::vector<char> buf(1 << 16);
   bool ok = true;
   int err = 0;
+  std::uint64_t written = 0;
   for (const ByteRange& r : resolved) {
-    std::uint64_t at = r.offset;
-    const std::uint64_t stop = r.offset + r.length;
-    while (ok && at < stop) {
-      const std::size_t want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), stop - at));
-      const ssize_t n = ::pread(in, buf.data(), want, static_cast<off_t>(at));
-      if (n <= 0) {
-        err = n == 0 ? EIO : errno;
-        *why = from + ": " + (n == 0 ? std::string("shorter than its ranges") : std::strerror(err));
-        ok = false;
-        break;
-      }
-      for (ssize_t done = 0; ok && done < n;) {
-        const ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(n - done));
-        if (w < 0) {
-          if (errno == EINTR) continue;
-          err = errno;
-          *why = to + ": " + std::strerror(err);
-          ok = false;
-        } else {
-          done += w;
-        }
-      }
-      at += static_cast<std::uint64_t>(n);
+    err = CopyRange(in, r.offset, out, written, r.length);
+    if (err != 0) {
+      *why = err == EIO ? from + ": shorter than its ranges"
+                        : from + " -> " + to + ": " + std::strerror(err);
+      ok = false;
+      break;
     }
-    if (!ok) break;
+    written += r.length;
   }
   if (ok && ::fsync(out) != 0) {
     err = errno;

@@ -5,58 +5,29 @@
 // its file on Complete, and take the file over when the leader stops while they still want it.
 // The map of who shares what is Transfers' (transfers.h).
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "engine/engine_impl.h"
+#include "engine/file_copy.h"
 #include "engine/log.h"
 
 namespace shoal::engine {
 namespace {
 
-// Copies `src` into the open `out` (truncated first): a reflink where the file system shares
-// extents, else copy_file_range (the kernel copies), else read/write.
+// Copies `src` into the open `out` (truncated first), by engine/file_copy.h's rules.
 hr::HResult CopyInto(const std::string& src, int out, std::string* why) {
   const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    const int err = errno;
-    *why = src + ": " + std::strerror(err);
-    return hr::FromErrno(err);
-  }
-  int err = 0;
-  if (::ftruncate(out, 0) != 0) err = errno;
-  if (err == 0 && ::ioctl(out, FICLONE, in) != 0) {
-    bool kernel_copy = true;
-    for (;;) {
-      ssize_t n = kernel_copy ? ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0) : -1;
-      if (n < 0 && kernel_copy &&
-          (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-        kernel_copy = false;
-        if (::lseek(in, 0, SEEK_SET) < 0 || ::ftruncate(out, 0) != 0 ||
-            ::lseek(out, 0, SEEK_SET) < 0) {
-          err = errno;
-          break;
-        }
-        continue;
-      }
-      if (!kernel_copy) {
-        char buf[1 << 16];
-        n = ::read(in, buf, sizeof buf);
-        if (n > 0 && ::write(out, buf, static_cast<std::size_t>(n)) != n) n = -1;
-      }
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        err = errno;
-        break;
-      }
-    }
-  }
-  ::close(in);
+  int err = in < 0 ? errno : 0;
+  struct stat st {};
+  if (err == 0 && ::fstat(in, &st) != 0) err = errno;
+  if (err == 0 && ::ftruncate(out, 0) != 0) err = errno;
+  CopyMethod method;
+  if (err == 0) err = CopyFileData(in, out, static_cast<std::uint64_t>(st.st_size), &method);
+  if (in >= 0) ::close(in);
   if (err != 0) {
     *why = src + ": " + std::strerror(err);
     return hr::FromErrno(err);

@@ -1,9 +1,7 @@
 #include "api/src/materialise.h"
 
 #include <fcntl.h>
-#include <linux/fs.h>  // FICLONE
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
-#include <vector>
 
 #include "engine/destination.h"
 #include "engine/temp_files.h"
@@ -43,51 +40,6 @@ hr::HResult Fail(std::string* message, const std::string& what, int err) {
   *message = what + ": " + std::strerror(err);
   const hr::HResult h = hr::FromErrno(err);
   return h == hr::kOk ? hr::kFail : h;
-}
-
-bool FallBack(int err) {
-  return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
-}
-
-// Copies [from, size) with read/write; 0 or the errno.
-int ReadWrite(int in, int out, std::uint64_t from, std::uint64_t size) {
-  std::vector<char> buf(1 << 20);
-  for (std::uint64_t at = from; at < size;) {
-    const ssize_t n = ::pread(in, buf.data(), buf.size(), static_cast<off_t>(at));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    if (n == 0) return EIO;  // the content shrank under us
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::pwrite(out, buf.data() + done, static_cast<std::size_t>(n - done),
-                                 static_cast<off_t>(at + done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return errno;
-      done += w;
-    }
-    at += static_cast<std::uint64_t>(n);
-  }
-  return 0;
-}
-
-// Fills `out` with the `size` bytes of `in`; 0 or the errno.
-int Copy(int in, int out, std::uint64_t size, CopyMethod* method) {
-  if (size > 0 && ::ioctl(out, FICLONE, in) == 0) {
-    *method = CopyMethod::kClone;
-    return 0;
-  }
-  *method = CopyMethod::kCopyFileRange;
-  loff_t off_in = 0, off_out = 0;
-  while (static_cast<std::uint64_t>(off_in) < size) {
-    const ssize_t n =
-        ::copy_file_range(in, &off_in, out, &off_out, static_cast<std::size_t>(size - off_in), 0);
-    if (n > 0) continue;
-    if (n == 0) return EIO;  // the content shrank under us
-    if (errno == EINTR) continue;
-    if (!FallBack(errno) || off_in != 0) return errno;
-    *method = CopyMethod::kReadWrite;
-    return ReadWrite(in, out, 0, size);
-  }
-  return 0;
 }
 
 // The temp file for `name` in `dir`, created and locked: the engine's rule for temp files that
@@ -197,7 +149,7 @@ hr::HResult Stage(int content_fd, const std::string& destination, StagedFile* st
   if (out.get() < 0) return Fail(message, dir_path + "/" + name + " (its temp file)", errno);
   const auto size = static_cast<std::uint64_t>(src.st_size);
   CopyMethod method = CopyMethod::kReadWrite;
-  int err = Copy(content_fd, out.get(), size, &method);
+  int err = engine::CopyFileData(content_fd, out.get(), size, &method);
   if (err == 0 && ::fsync(out.get()) != 0) err = errno;
   if (err != 0) {
     ::unlinkat(dir.get(), temp.c_str(), 0);

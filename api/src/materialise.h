@@ -9,12 +9,13 @@
 #include <string>
 #include <utility>
 
+#include "engine/file_copy.h"
 #include "engine/hresult.h"
 
 namespace shoal::api {
 
 // How the bytes got there (for tests and logs).
-enum class CopyMethod { kClone, kCopyFileRange, kReadWrite };
+using engine::CopyMethod;
 
 struct MaterialiseResult {
   CopyMethod method = CopyMethod::kReadWrite;
