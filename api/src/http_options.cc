@@ -87,21 +87,12 @@ HRESULT JobObject::SetSecurityFlags(ULONG Flags) {
     if (IsFinal(job_->State())) return BG_E_INVALID_STATE;
     return E_NOTIMPL;
   }
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.security_flags = Flags;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::security_flags, Flags);
 }
 
 HRESULT JobObject::GetSecurityFlags(ULONG* pFlags) {
   if (pFlags == nullptr) return E_INVALIDARG;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *pFlags = p.security_flags;
-    return h;
-  });
+  return ReadOne(&JobProperties::security_flags, pFlags);
 }
 
 }  // namespace shoal::api

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,25 @@ class JobObject final : public IBackgroundCopyJob5,
   // Applies `patch` to the job's properties (BG_E_INVALID_STATE in a final state).
   HRESULT Patch(const JobPropertiesPatch& patch);
   HRESULT Read(JobProperties* out);
+  // The shape of every plain property setter and getter: one field patched, or one field read
+  // into the out-parameter (converted to its type), inside Guarded.
+  template <typename T, typename V>
+  HRESULT PatchOne(std::optional<T> JobPropertiesPatch::*field, V value) {
+    return Guarded([&] {
+      JobPropertiesPatch patch;
+      patch.*field = static_cast<T>(value);
+      return Patch(patch);
+    });
+  }
+  template <typename T, typename Out>
+  HRESULT ReadOne(T JobProperties::*field, Out* out) {
+    return Guarded([&] {
+      JobProperties p;
+      const HRESULT h = Read(&p);
+      if (SUCCEEDED(h)) *out = static_cast<Out>(p.*field);
+      return h;
+    });
+  }
   HRESULT AddSpecs(std::vector<FileSpec> specs);
 
   const std::shared_ptr<Core> core_;

@@ -103,12 +103,7 @@ HRESULT JobObject::SetPriority(BG_JOB_PRIORITY Val) {
 
 HRESULT JobObject::GetPriority(BG_JOB_PRIORITY* pVal) {
   if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetPriority documents
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *pVal = static_cast<BG_JOB_PRIORITY>(p.priority);
-    return h;
-  });
+  return ReadOne(&JobProperties::priority, pVal);
 }
 
 HRESULT JobObject::SetNotifyFlags(ULONG Val) {
@@ -128,12 +123,7 @@ HRESULT JobObject::SetNotifyFlags(ULONG Val) {
 
 HRESULT JobObject::GetNotifyFlags(ULONG* pVal) {
   if (pVal == nullptr) return E_INVALIDARG;  // as IBackgroundCopyJob::GetNotifyFlags documents
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *pVal = p.notify_flags;
-    return h;
-  });
+  return ReadOne(&JobProperties::notify_flags, pVal);
 }
 
 HRESULT JobObject::SetNotifyInterface(IUnknown* Val) {
@@ -175,39 +165,21 @@ HRESULT JobObject::GetNotifyInterface(IUnknown** pVal) {
 
 HRESULT JobObject::SetMinimumRetryDelay(ULONG Seconds) {
   const ULONG value = Seconds < kMinRetryDelayS ? kMinRetryDelayS : Seconds;
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.minimum_retry_delay_s = value;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::minimum_retry_delay_s, value);
 }
 
 HRESULT JobObject::GetMinimumRetryDelay(ULONG* Seconds) {
   if (Seconds == nullptr) return E_POINTER;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *Seconds = p.minimum_retry_delay_s;
-    return h;
-  });
+  return ReadOne(&JobProperties::minimum_retry_delay_s, Seconds);
 }
 
 HRESULT JobObject::SetNoProgressTimeout(ULONG Seconds) {
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.no_progress_timeout_s = Seconds;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::no_progress_timeout_s, Seconds);
 }
 
 HRESULT JobObject::GetNoProgressTimeout(ULONG* Seconds) {
   if (Seconds == nullptr) return E_POINTER;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *Seconds = p.no_progress_timeout_s;
-    return h;
-  });
+  return ReadOne(&JobProperties::no_progress_timeout_s, Seconds);
 }
 
 HRESULT JobObject::GetErrorCount(ULONG* Errors) {

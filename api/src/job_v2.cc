@@ -134,41 +134,23 @@ HRESULT JobObject::AddFileWithRanges(LPCWSTR RemoteUrl, LPCWSTR LocalName, DWORD
 
 HRESULT JobObject::SetFileACLFlags(DWORD Flags) {
   if ((Flags & ~static_cast<DWORD>(BG_COPY_FILE_ALL)) != 0) return E_INVALIDARG;
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.file_acl_flags = Flags;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::file_acl_flags, Flags);
 }
 
 HRESULT JobObject::GetFileACLFlags(DWORD* Flags) {
   if (Flags == nullptr) return E_INVALIDARG;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *Flags = p.file_acl_flags;
-    return h;
-  });
+  return ReadOne(&JobProperties::file_acl_flags, Flags);
 }
 
 HRESULT JobObject::SetPeerCachingFlags(DWORD Flags) {
   // DO's GetPeerCachingFlags page: E_NOTIMPL "if other flag values are set".
   if ((Flags & ~kPeerCachingFlags) != 0) return E_NOTIMPL;
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.peer_caching_flags = Flags;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::peer_caching_flags, Flags);
 }
 
 HRESULT JobObject::GetPeerCachingFlags(DWORD* pFlags) {
   if (pFlags == nullptr) return E_INVALIDARG;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *pFlags = p.peer_caching_flags;
-    return h;
-  });
+  return ReadOne(&JobProperties::peer_caching_flags, pFlags);
 }
 
 HRESULT JobObject::GetOwnerIntegrityLevel(ULONG* pLevel) {
@@ -197,21 +179,12 @@ HRESULT JobObject::GetOwnerElevationState(BOOL* pElevated) {
 }
 
 HRESULT JobObject::SetMaximumDownloadTime(ULONG Timeout) {
-  return Guarded([&] {
-    JobPropertiesPatch patch;
-    patch.maximum_download_time_s = Timeout;
-    return Patch(patch);
-  });
+  return PatchOne(&JobPropertiesPatch::maximum_download_time_s, Timeout);
 }
 
 HRESULT JobObject::GetMaximumDownloadTime(ULONG* pTimeout) {
   if (pTimeout == nullptr) return E_INVALIDARG;
-  return Guarded([&] {
-    JobProperties p;
-    const HRESULT h = Read(&p);
-    if (SUCCEEDED(h)) *pTimeout = p.maximum_download_time_s;
-    return h;
-  });
+  return ReadOne(&JobProperties::maximum_download_time_s, pTimeout);
 }
 
 HRESULT JobObject::SetProperty(BITS_JOB_PROPERTY_ID PropertyId,
