@@ -14,6 +14,7 @@
 #include "engine/clock.h"
 #include "engine/hresult.h"
 #include "engine/http_source.h"
+#include "engine/job_cells.h"
 #include "engine/mutex.h"
 #include "engine/options.h"
 #include "engine/peer_source.h"
@@ -23,16 +24,10 @@
 namespace shoal::engine {
 
 // The published face of one job. Written by the engine thread only; read anywhere.
-struct JobView {
+struct JobView : JobCells {
   explicit JobView(const Uuid& job_id) : id(job_id) {}
 
   const Uuid id;
-  std::atomic<JobState> state{JobState::kSuspended};
-  std::atomic<std::uint32_t> error_count{0};
-  SeqLocked<JobProgress> progress;
-  SeqLocked<SourceBytes> sources;
-  SeqLocked<JobTimes> times;
-  SeqLocked<JobActivity> activity;
 
   // Per-file records change rarely and are read off the hot path: a mutex is enough.
   FileProgress GetFileProgress(std::size_t index) const;
@@ -55,8 +50,8 @@ class JobObserver {
 
 // The engine's narrow dependencies, replaceable by tests. Null members get the real thing.
 struct EngineSeams {
-  std::shared_ptr<const Clock> clock;        // retry delays, no-progress timeout, HTTP gate
-  std::unique_ptr<HttpSource> http_source;   // plain-HTTP content (libcurl by default)
+  std::shared_ptr<const Clock> clock;       // retry delays, no-progress timeout, HTTP gate
+  std::unique_ptr<HttpSource> http_source;  // plain-HTTP content (libcurl by default)
   // Where LAN peers come from beside the configured list and the swarm's own trackers and LSD
   // (peer discovery; none by default).
   std::vector<std::shared_ptr<PeerSource>> peer_sources;

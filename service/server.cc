@@ -34,10 +34,6 @@ const char* EventName(api::JobEvent kind) {
   return "modification";
 }
 
-bool EndsWith(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 void WriteReply(api::FdStream& stream, int status, unsigned version, bool keep_alive,
                 const std::string& body, boost::system::error_code& ec) {
   http::response<http::string_body> out{static_cast<http::status>(status), version};

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/job_cells.h"
 #include "engine/seqlock.h"
 #include "engine/types.h"
 
@@ -35,16 +36,10 @@ using engine::SeqLocked;
 using engine::SourceBytes;
 using engine::Uuid;
 
-// Where a job's figures are published: one writer (the engine thread; for the service, the
-// service writing a page it shares with the client), read from any thread without a lock.
-struct JobCells {
-  const std::atomic<JobState>* state = nullptr;
-  const std::atomic<std::uint32_t>* error_count = nullptr;
-  const SeqLocked<JobProgress>* progress = nullptr;
-  const SeqLocked<SourceBytes>* sources = nullptr;
-  const SeqLocked<JobTimes>* times = nullptr;
-  const SeqLocked<JobActivity>* activity = nullptr;
-};
+// Where a job's figures are published (engine/job_cells.h): one writer (the engine thread; for
+// the service, the service writing a page it shares with the client), read from any thread
+// without a lock.
+using engine::JobCells;
 
 // The published face of one job, safe to read from any thread. The job-wide figures are O(1)
 // lock-free reads of its JobCells, not virtual calls: GetProgress is polled in tight loops
@@ -56,20 +51,20 @@ class JobHandle {
   virtual ~JobHandle() = default;
 
   const Uuid& id() const { return id_; }
-  JobState State() const { return Cells().state->load(); }
-  JobProgress Progress() const { return Cells().progress->Load(); }
-  JobTimes Times() const { return Cells().times->Load(); }
-  SourceBytes Sources() const { return Cells().sources->Load(); }
-  JobActivity Activity() const { return Cells().activity->Load(); }
-  std::uint32_t ErrorCount() const { return Cells().error_count->load(std::memory_order_relaxed); }
+  JobState State() const { return Cells().state.load(); }
+  JobProgress Progress() const { return Cells().progress.Load(); }
+  JobTimes Times() const { return Cells().times.Load(); }
+  SourceBytes Sources() const { return Cells().sources.Load(); }
+  JobActivity Activity() const { return Cells().activity.Load(); }
+  std::uint32_t ErrorCount() const { return Cells().error_count.load(std::memory_order_relaxed); }
   // Per file, by index in AddFile order; a default record past the end.
   virtual std::size_t FileCount() const = 0;
   virtual FileProgress GetFileProgress(std::size_t index) const = 0;
   virtual SourceBytes GetFileSources(std::size_t index) const = 0;
 
  protected:
-  // Every cell must be set and outlive the handle (the implementation owns what holds them).
-  JobHandle(const Uuid& id, const JobCells& cells) : id_(id), first_(cells), cells_(&first_) {}
+  // `cells` must outlive the handle (the implementation owns what holds them).
+  JobHandle(const Uuid& id, const JobCells* cells) : id_(id), cells_(cells) {}
   // Reads go to `cells` from now on (a service client's job whose page slot moved: the service
   // restarted, or the job left the queue). The cells read before must stay valid for the
   // handle's life: a reader may still be in them.
@@ -79,7 +74,6 @@ class JobHandle {
   const JobCells& Cells() const { return *cells_.load(std::memory_order_acquire); }
 
   const Uuid id_;
-  const JobCells first_;
   mutable std::atomic<const JobCells*> cells_;
 };
 

@@ -11,7 +11,7 @@ namespace {
 class ViewHandle final : public JobHandle {
  public:
   explicit ViewHandle(std::shared_ptr<const engine::JobView> view)
-      : JobHandle(view->id, Cells(*view)), view_(std::move(view)) {}
+      : JobHandle(view->id, view.get()), view_(std::move(view)) {}
 
   std::size_t FileCount() const override { return view_->FileCount(); }
   FileProgress GetFileProgress(std::size_t index) const override {
@@ -22,10 +22,6 @@ class ViewHandle final : public JobHandle {
   }
 
  private:
-  static JobCells Cells(const engine::JobView& v) {
-    return {&v.state, &v.error_count, &v.progress, &v.sources, &v.times, &v.activity};
-  }
-
   const std::shared_ptr<const engine::JobView> view_;  // holds the cells
 };
 

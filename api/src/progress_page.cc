@@ -137,12 +137,12 @@ hr::HResult ProgressPageWriter::Allocate(uid_t uid, const Uuid& job, SlotRef* sl
   state.in_use = true;
   // A new job's figures before the new tag: a reader that sees the tag sees them too.
   state.last = JobFigures{};
-  p->progress.Store({});
-  p->sources.Store({});
-  p->times.Store({});
-  p->activity.Store({});
-  p->error_count.store(0, std::memory_order_relaxed);
-  p->state.store(JobState::kSuspended, std::memory_order_release);
+  p->cells.progress.Store({});
+  p->cells.sources.Store({});
+  p->cells.times.Store({});
+  p->cells.activity.Store({});
+  p->cells.error_count.store(0, std::memory_order_relaxed);
+  p->cells.state.store(JobState::kSuspended, std::memory_order_release);
   p->tag.Store({state.generation, job, 1, 0});
   *slot = {static_cast<std::uint32_t>(uid), seg, index, state.generation, instance_};
   return hr::kOk;
@@ -165,14 +165,14 @@ hr::HResult ProgressPageWriter::Publish(const SlotRef& slot, const JobFigures& f
   JobFigures& last = state->last;
   // Unchanged figures are not stored again: each store makes concurrent readers retry.
   const auto same = [](const auto& a, const auto& b) { return std::memcmp(&a, &b, sizeof a) == 0; };
-  if (!same(f.progress, last.progress)) p->progress.Store(f.progress);
-  if (!same(f.sources, last.sources)) p->sources.Store(f.sources);
-  if (!same(f.times, last.times)) p->times.Store(f.times);
-  if (!same(f.activity, last.activity)) p->activity.Store(f.activity);
+  if (!same(f.progress, last.progress)) p->cells.progress.Store(f.progress);
+  if (!same(f.sources, last.sources)) p->cells.sources.Store(f.sources);
+  if (!same(f.times, last.times)) p->cells.times.Store(f.times);
+  if (!same(f.activity, last.activity)) p->cells.activity.Store(f.activity);
   if (f.error_count != last.error_count) {
-    p->error_count.store(f.error_count, std::memory_order_relaxed);
+    p->cells.error_count.store(f.error_count, std::memory_order_relaxed);
   }
-  if (f.state != last.state) p->state.store(f.state, std::memory_order_release);
+  if (f.state != last.state) p->cells.state.store(f.state, std::memory_order_release);
   last = f;
   return hr::kOk;
 }
@@ -271,10 +271,10 @@ const PageSlot* ProgressPageReader::Slot(const SlotRef& slot) const {
          slot.index;
 }
 
-bool ProgressPageReader::Cells(const SlotRef& slot, JobCells* cells) const {
+bool ProgressPageReader::Cells(const SlotRef& slot, const JobCells** cells) const {
   const PageSlot* p = Slot(slot);
   if (p == nullptr) return false;
-  *cells = {&p->state, &p->error_count, &p->progress, &p->sources, &p->times, &p->activity};
+  *cells = &p->cells;
   return true;
 }
 

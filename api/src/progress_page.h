@@ -35,12 +35,7 @@ struct SlotTag {
 // words work across processes; the service is the only writer of every slot.
 struct alignas(64) PageSlot {
   SeqLocked<SlotTag> tag;
-  std::atomic<JobState> state{JobState::kSuspended};
-  std::atomic<std::uint32_t> error_count{0};
-  SeqLocked<JobProgress> progress;
-  SeqLocked<SourceBytes> sources;
-  SeqLocked<JobTimes> times;
-  SeqLocked<JobActivity> activity;
+  JobCells cells;
 };
 
 // The first bytes of each segment (one memfd): written once before the segment is sealed and
@@ -162,7 +157,7 @@ class ProgressPageReader {
   // anything that is not a sealed progress segment.
   hr::HResult Map(int fd, std::string* error = nullptr);
   // The cells of `slot`; false when its segment is not mapped or the index is out of range.
-  bool Cells(const SlotRef& slot, JobCells* cells) const;
+  bool Cells(const SlotRef& slot, const JobCells** cells) const;
   // True while `slot` still belongs to `job` at its generation (false once freed or reused).
   bool Current(const SlotRef& slot, const Uuid& job) const;
 

@@ -25,42 +25,28 @@ namespace {
 
 using wire::Json;
 
-// Cells of the client's own: a job's last figures once it left the queue (its page slot may
-// be given to another job), or zeros while no page slot could be mapped.
-struct OwnCells {
-  std::atomic<JobState> state{JobState::kSuspended};
-  std::atomic<std::uint32_t> error_count{0};
-  SeqLocked<JobProgress> progress;
-  SeqLocked<SourceBytes> sources;
-  SeqLocked<JobTimes> times;
-  SeqLocked<JobActivity> activity;
-
-  JobCells Pointers() const {
-    return {&state, &error_count, &progress, &sources, &times, &activity};
-  }
-};
-
 // A job's handle: the job-wide figures read in place from the service's progress page (mapped
 // read-only), the per-file records refreshed from the service's snapshots.
 class ClientHandle final : public JobHandle {
  public:
-  ClientHandle(const Uuid& id, const JobCells& cells, const SlotRef& slot,
+  ClientHandle(const Uuid& id, const JobCells* cells, const SlotRef& slot,
                std::shared_ptr<const ProgressPageReader> page)
       : JobHandle(id, cells), page_(std::move(page)), slot_(slot) {}
 
   // The slot the service now names for the job (it moves when the service restarted).
   const SlotRef& slot() const { return slot_; }
-  void MoveTo(const SlotRef& slot, const JobCells& cells) const {
+  void MoveTo(const SlotRef& slot, const JobCells* cells) const {
     std::lock_guard<std::mutex> lock(mu_);
     slot_ = slot;
-    Repoint(&history_.emplace_back(cells));  // a deque: earlier cells stay where they are
+    Repoint(cells);  // the page's slots stay mapped for the reader's life
   }
   void UpdateFiles(const wire::JobSnapshot& s) const {
     std::lock_guard<std::mutex> lock(mu_);
     files_ = s.files;
     file_sources_ = s.file_sources;
   }
-  // The job left the queue: its last figures move to cells of the handle's own.
+  // The job left the queue (its page slot may be given to another job): its last figures move
+  // to cells of the handle's own.
   void SetFinal(JobState state, bool completed) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (completed) {
@@ -73,7 +59,7 @@ class ClientHandle final : public JobHandle {
     own.activity.Store(Activity());
     own.error_count.store(ErrorCount(), std::memory_order_relaxed);
     own.state.store(state, std::memory_order_release);
-    Repoint(&history_.emplace_back(own.Pointers()));
+    Repoint(&own);  // a deque: earlier cells stay where they are
   }
 
   std::size_t FileCount() const override {
@@ -93,8 +79,7 @@ class ClientHandle final : public JobHandle {
   const std::shared_ptr<const ProgressPageReader> page_;  // the mapping the cells are in
   mutable std::mutex mu_;
   mutable SlotRef slot_;
-  mutable std::deque<JobCells> history_;  // every cell set pointed at, kept for the readers
-  mutable std::deque<OwnCells> final_;
+  mutable std::deque<JobCells> final_;  // every own copy pointed at, kept for the readers
   mutable std::vector<FileProgress> files_;
   mutable std::vector<SourceBytes> file_sources_;
 };
@@ -261,7 +246,7 @@ class ServiceBackend final : public Backend {
 
   // The cells of `slot` in the progress page, mapping the caller's page set again when the
   // slot is in a segment not mapped yet (a new one, or a restarted service's).
-  bool PageCells(const SlotRef& slot, JobCells* cells) const {
+  bool PageCells(const SlotRef& slot, const JobCells** cells) const {
     if (page_->Cells(slot, cells)) return true;
     Json reply;
     std::vector<int> fds;
@@ -278,8 +263,8 @@ class ServiceBackend final : public Backend {
     bool has_slot = SlotFrom(j, &slot);
     std::shared_ptr<const ClientHandle> handle = Known(s.id);
     if (!handle || (has_slot && !(handle->slot() == slot))) {
-      static const OwnCells no_cells;  // a job whose slot could not be mapped reads zeros
-      JobCells cells = no_cells.Pointers();
+      static const JobCells no_cells;  // a job whose slot could not be mapped reads zeros
+      const JobCells* cells = &no_cells;
       if (has_slot && !PageCells(slot, &cells)) has_slot = false;
       std::lock_guard<std::mutex> lock(mu_);
       auto& entry = handles_[s.id];

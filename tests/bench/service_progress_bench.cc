@@ -82,7 +82,7 @@ class RemoteWriter {
       if (shoal::hr::Failed(reader_.Map(fd, &error))) Die(error);
     }
     for (std::size_t i = 0; i < jobs; ++i) {
-      shoal::api::JobCells cells;
+      const shoal::api::JobCells* cells = nullptr;
       if (!reader_.Cells(refs_[i], &cells)) Die("slot not mapped");
       handles_.push_back(std::make_unique<shoal::testing::CellsHandle>(ids[i], cells));
     }
@@ -135,9 +135,7 @@ class LocalWriter {
     for (std::size_t i = 0; i < jobs; ++i) {
       views_.push_back(std::make_unique<shoal::engine::JobView>(Uuid::Random()));
       const auto& v = *views_.back();
-      handles_.push_back(std::make_unique<shoal::testing::CellsHandle>(
-          v.id, shoal::api::JobCells{&v.state, &v.error_count, &v.progress, &v.sources, &v.times,
-                                     &v.activity}));
+      handles_.push_back(std::make_unique<shoal::testing::CellsHandle>(v.id, &v));
     }
     writer_ = std::thread([this, paced] {
       WriterLoop(

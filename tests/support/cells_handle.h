@@ -8,7 +8,7 @@ namespace shoal::testing {
 
 class CellsHandle : public api::JobHandle {
  public:
-  CellsHandle(const api::Uuid& id, const api::JobCells& cells) : JobHandle(id, cells) {}
+  CellsHandle(const api::Uuid& id, const api::JobCells* cells) : JobHandle(id, cells) {}
   std::size_t FileCount() const override { return 0; }
   api::FileProgress GetFileProgress(std::size_t) const override { return {}; }
   api::SourceBytes GetFileSources(std::size_t) const override { return {}; }

@@ -8,8 +8,7 @@ namespace shoal::testing {
 // time, as the seam requires); the per-file records sit under the handle's own mutex.
 class FakeJobHandle final : public api::JobHandle {
  public:
-  explicit FakeJobHandle(const api::Uuid& id)
-      : JobHandle(id, {&state_, &error_count_, &progress_, &sources_, &times_, &activity_}) {}
+  explicit FakeJobHandle(const api::Uuid& id) : JobHandle(id, &cells_) {}
 
   std::size_t FileCount() const override {
     std::lock_guard lock(mu_);
@@ -27,39 +26,39 @@ class FakeJobHandle final : public api::JobHandle {
   // The writer's side: each change also moves ModificationTime.
   void set_state(api::JobState s) {
     Touched();
-    state_.store(s);
+    cells_.state.store(s);
   }
   void set_progress(const api::JobProgress& p) {
     Touched();
-    progress_.Store(p);
+    cells_.progress.Store(p);
   }
   void set_sources(const api::SourceBytes& b, const api::JobActivity& a) {
     Touched();
-    sources_.Store(b);
-    activity_.Store(a);
+    cells_.sources.Store(b);
+    cells_.activity.Store(a);
   }
   void count_error() {
     Touched();
-    error_count_.fetch_add(1);
+    cells_.error_count.fetch_add(1);
   }
   void set_creation() {
-    api::JobTimes t = times_.Load();
+    api::JobTimes t = cells_.times.Load();
     t.creation_ns = t.modification_ns = 1;
-    times_.Store(t);
+    cells_.times.Store(t);
   }
   void Touched() {
-    api::JobTimes t = times_.Load();
+    api::JobTimes t = cells_.times.Load();
     ++t.modification_ns;
-    times_.Store(t);
+    cells_.times.Store(t);
   }
   void AddFiles(std::size_t n) {
     Touched();
     std::lock_guard lock(mu_);
     files_.resize(files_.size() + n);
     file_sources_.resize(files_.size());
-    api::JobProgress p = progress_.Load();
+    api::JobProgress p = cells_.progress.Load();
     p.files_total = static_cast<std::uint32_t>(files_.size());
-    progress_.Store(p);
+    cells_.progress.Store(p);
   }
   void SetFile(std::size_t index, const api::FileProgress& p, const api::SourceBytes& b) {
     std::lock_guard lock(mu_);
@@ -73,12 +72,7 @@ class FakeJobHandle final : public api::JobHandle {
   }
 
  private:
-  std::atomic<api::JobState> state_{api::JobState::kSuspended};
-  std::atomic<std::uint32_t> error_count_{0};
-  api::SeqLocked<api::JobProgress> progress_;
-  api::SeqLocked<api::SourceBytes> sources_;
-  api::SeqLocked<api::JobTimes> times_;
-  api::SeqLocked<api::JobActivity> activity_;
+  api::JobCells cells_;
   mutable std::mutex mu_;
   std::vector<api::FileProgress> files_;
   std::vector<api::SourceBytes> file_sources_;

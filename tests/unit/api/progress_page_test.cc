@@ -52,7 +52,7 @@ TEST(ProgressPage, NewSlotReadsAsANewJobThroughAJobHandle) {
   ASSERT_EQ(w.Allocate(1000, id, &ref), hr::kOk);
   ProgressPageReader r;
   MapAll(w, 1000, &r);
-  JobCells cells;
+  const JobCells* cells = nullptr;
   ASSERT_TRUE(r.Cells(ref, &cells));
   const testing::CellsHandle h(id, cells);
   EXPECT_EQ(h.State(), JobState::kSuspended);
@@ -69,7 +69,7 @@ TEST(ProgressPage, PublishedFiguresAreWhatTheHandleReads) {
   ASSERT_EQ(w.Allocate(1000, id, &ref), hr::kOk);
   ProgressPageReader r;
   MapAll(w, 1000, &r);
-  JobCells cells;
+  const JobCells* cells = nullptr;
   ASSERT_TRUE(r.Cells(ref, &cells));
   const testing::CellsHandle h(id, cells);
   JobFigures f = Figures(42);
@@ -120,9 +120,9 @@ TEST(ProgressPage, AReusedSlotIsNoLongerCurrentForItsOldJob) {
   EXPECT_TRUE(r.Current(rb, b));
   EXPECT_EQ(w.Publish(ra, Figures(8)), hr::kInvalidArg);
   EXPECT_EQ(w.Free(ra), hr::kInvalidArg);
-  JobCells cells;
+  const JobCells* cells = nullptr;
   ASSERT_TRUE(r.Cells(rb, &cells));
-  EXPECT_EQ(cells.progress->Load().bytes_transferred, 0u) << "the new job starts from zero";
+  EXPECT_EQ(cells->progress.Load().bytes_transferred, 0u) << "the new job starts from zero";
 }
 
 TEST(ProgressPage, FreshSlotsAreUsedBeforeFreedOnes) {
@@ -151,7 +151,7 @@ TEST(ProgressPage, GrowsByANewSegmentUpToTheLimit) {
   EXPECT_EQ(more.index, 1u);
 
   ProgressPageReader r;
-  JobCells cells;
+  const JobCells* cells = nullptr;
   std::string e;
   ASSERT_EQ(r.Map(::dup(w.SegmentFds(1000)[0]), &e), hr::kOk) << e;
   EXPECT_TRUE(r.Cells(refs[0], &cells));
@@ -175,7 +175,7 @@ TEST(ProgressPage, EachUserHasAPageSetOfItsOwn) {
   EXPECT_TRUE(w.SegmentFds(1002).empty());
   ProgressPageReader r;
   MapAll(w, 1000, &r);
-  JobCells cells;
+  const JobCells* cells = nullptr;
   EXPECT_TRUE(r.Cells(mine, &cells));
   EXPECT_FALSE(r.Cells(theirs, &cells)) << "another user's slot, never sent to this reader";
   EXPECT_EQ(w.Free({1002, 0, 0, 1}), hr::kInvalidArg);
@@ -247,7 +247,7 @@ TEST(ProgressPage, AnotherProcessReadsAConsistentMonotonicStream) {
   ProgressPageReader r;
   std::string error;
   ASSERT_EQ(r.Map(fds[0], &error), hr::kOk) << error;
-  JobCells cells;
+  const JobCells* cells = nullptr;
   ASSERT_TRUE(r.Cells(ref, &cells));
   ASSERT_TRUE(r.Current(ref, id));
   const testing::CellsHandle h(id, cells);
@@ -285,7 +285,7 @@ TEST(ProgressPage, ConcurrentReadersSeeWholeMonotonicValues) {
   ASSERT_EQ(w.Allocate(1000, id, &ref), hr::kOk);
   ProgressPageReader r;
   MapAll(w, 1000, &r);
-  JobCells cells;
+  const JobCells* cells = nullptr;
   ASSERT_TRUE(r.Cells(ref, &cells));
   const testing::CellsHandle h(id, cells);
   std::atomic<bool> done{false};
