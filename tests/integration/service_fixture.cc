@@ -35,11 +35,24 @@ bool ServiceProcess::Start(std::string* why) {
   }
   args.insert(args.end(), extra_.begin(), extra_.end());
   child_ = std::make_unique<Child>(args, base_ + "/shoald.log");
+  if (!child_->started()) {  // e.g. `base` is missing, so its log cannot be opened
+    *why = std::string("could not start ") + SHOALD + " with its log in " + base_;
+    child_.reset();
+    return false;
+  }
+  int code = 0;
+  bool exited = false;
   const bool up = WaitFor([&] {
+    if (child_->Exited(&code)) return exited = true;  // a bad folder or flag: not 60 s of waiting
     const int fd = api::ConnectUnix(socket_);
     if (fd >= 0) ::close(fd);
     return fd >= 0;
   });
+  if (exited) {
+    *why = "shoald exited with " + std::to_string(code) + ": " + Log();
+    child_.reset();
+    return false;
+  }
   if (!up) *why = "shoald did not come up: " + Log();
   return up;
 }

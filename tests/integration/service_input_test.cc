@@ -31,6 +31,19 @@ class ServiceInputTest : public ::testing::Test {
   std::unique_ptr<ServiceProcess> service_;
 };
 
+// The fixture itself: a service that cannot start is reported at once with its reason, not
+// after a minute of waiting for a socket that never comes.
+TEST(ServiceFixture, AServiceThatCannotStartSaysWhyAtOnce) {
+  TempDir dir;
+  std::string why;
+  ServiceProcess missing((dir.path() / "no-such-folder").string());
+  EXPECT_FALSE(missing.Start(&why));
+  EXPECT_NE(why.find("could not start"), std::string::npos) << why;
+  ServiceProcess bad_flag(dir.path().string(), {"--no-such-flag"});
+  EXPECT_FALSE(bad_flag.Start(&why));
+  EXPECT_NE(why.find("exited with 2"), std::string::npos) << why;
+}
+
 TEST_F(ServiceInputTest, MalformedHttpGets400) {
   const std::string reply = Send("NOT HTTP AT ALL\r\n\r\n");
   EXPECT_EQ(StatusOf(reply), 400) << reply;

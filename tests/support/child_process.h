@@ -27,6 +27,8 @@ class Child {
   bool Line(std::string* line);
   // Reaps the child: its exit code, or 128 + the signal that ended it.
   int Wait();
+  // True (with its exit code as Wait gives it) once the child has ended; never blocks.
+  bool Exited(int* code);
   void Signal(int sig);
 
  private:
