@@ -15,6 +15,7 @@ packages=(
   opentracker                                        # the LAN tracker of `shoal sim` (whitelist mode)
   nginx-light                                        # the reference plain-HTTP origin of http_bench
   apt-utils                                          # apt-ftparchive: the apt method test's repository
+  apt-cacher-ng                                      # the caching proxy apt_fleet_bench compares the shoal cache node with
   dpkg-dev file man-db                               # make package (dpkg-shlibdeps) and its smoke test (man -w)
   iproute2                                           # ip(8), tc(8): the download-mode test's namespace, `shoal sim`'s emulated site
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes

@@ -7,16 +7,14 @@
 // The same run through a real shoald, the method sandboxed as _apt (issue 12: "each file is a
 // job in the local service"), and with the service down (everything plain, apt unaffected).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "origin/http_origin.h"
 #include "tests/integration/service_fixture.h"
+#include "tests/support/apt_repo.h"
 #include "tests/support/fixtures.h"
 
 namespace shoal::testing {
@@ -25,43 +23,21 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kPackages = 12;
 
-int Shell(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string Package(int i) { return "shoal-test-" + std::to_string(i); }
-std::string DebName(int i) { return Package(i) + "_1.0_all.deb"; }
+std::string Package(int i) { return AptPackage(i); }
+std::string DebName(int i) { return AptDeb(i); }
 
 class AptMethod : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(Shell("command -v apt-get dpkg-deb apt-ftparchive >/dev/null"), 0)
-        << "apt, dpkg-deb and apt-ftparchive (apt-utils) are needed: tools/bootstrap.sh";
-    const std::string repo = work_ / "repo", pool = work_ / "repo/pool";
-    fs::create_directories(pool);
-    for (int i = 0; i < kPackages; ++i) {
-      const std::string pkg = work_ / ("build/" + Package(i));
-      fs::create_directories(pkg + "/DEBIAN");
-      fs::create_directories(pkg + "/usr/share/" + Package(i));
-      std::ofstream(pkg + "/DEBIAN/control")
-          << "Package: " << Package(i) << "\nVersion: 1.0\nArchitecture: all\n"
-          << "Maintainer: shoal tests <tests@example.invalid>\nDescription: test payload\n";
-      // Random payload: gzip cannot shrink it, so each .deb is about its size.
-      WriteRandomFile(pkg + "/usr/share/" + Package(i) + "/data", 200'000 + 40'000 * i, 7 + i);
-      ASSERT_EQ(
-          Shell("dpkg-deb --build -Zgzip " + pkg + " " + pool + "/" + DebName(i) + " >/dev/null"),
-          0);
-      if (i % 2 == 0) {  // a sidecar: the swarm path, the origin as web seed
-        const std::string deb = pool + "/" + DebName(i);
-        // Package 0's sidecar describes package 1's bytes: shoal cannot finish it.
-        const std::string source = i == 0 ? pool + "/" + DebName(1) : deb;
-        sidecars_.push_back({deb, source});
-      }
+    const std::string repo = work_ / "repo";
+    AptRepo built;
+    std::string why;
+    ASSERT_TRUE(BuildAptRepo(repo, work_ / "build", kPackages, 200'000, 40'000, &built, &why))
+        << why;
+    for (int i = 0; i < kPackages; i += 2) {  // a sidecar: the swarm path, the origin as web seed
+      // Package 0's sidecar describes package 1's bytes: shoal cannot finish it.
+      sidecars_.push_back({built.debs[i], built.debs[i == 0 ? 1 : i]});
     }
-    ASSERT_EQ(Shell("cd " + repo + " && apt-ftparchive packages pool > Packages 2>/dev/null" +
-                    " && gzip -k Packages && apt-ftparchive release . > Release"),
-              0);
     origin::HttpOriginOptions o;
     o.root = repo;
     o.rate_limit_bytes_per_s = 32u << 20;  // a WAN link
@@ -76,22 +52,14 @@ class AptMethod : public ::testing::Test {
     }
   }
 
-  // apt-get with its state, cache and sources in `dir` and the method as shoal+http; `env`
-  // goes before it (e.g. "SHOAL_SOCKET=... ").
+  // apt-get for the client in `dir`, the method as shoal+http; `env` goes before it (e.g.
+  // "SHOAL_SOCKET=... ").
   std::string AptGet(const std::string& dir, const std::string& env = "") {
-    return env + "apt-get -q -o Dir::Etc::sourcelist=" + dir + "/sources.list" +
-           " -o Dir::Etc::sourceparts=- -o Dir::Etc::preferencesparts=- -o Dir::Etc::parts=-" +
-           " -o Dir::State=" + dir + "/state -o Dir::State::status=" + dir + "/status" +
-           " -o Dir::Cache=" + dir + "/cache -o Dir::Log=" + dir +
-           " -o Debug::NoLocking=1 -o Dir::Bin::Methods::shoal+http=" + SHOAL_APT_METHOD;
+    return env + testing::AptGet(dir, SHOAL_APT_METHOD);
   }
 
   void MakeClient(const std::string& dir) {
-    fs::create_directories(dir + "/state/lists/partial");
-    fs::create_directories(dir + "/cache/archives/partial");
-    std::ofstream(dir + "/status");
-    std::ofstream(dir + "/sources.list")
-        << "deb [trusted=yes] shoal+" << origin_->BaseUrl() << "/ ./\n";
+    MakeAptClient(dir, "deb [trusted=yes] shoal+" + origin_->BaseUrl() + "/ ./");
   }
 
   // `apt-get update` and `install --download-only` of every package, `env` before each; apt's

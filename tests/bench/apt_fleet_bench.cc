@@ -1,0 +1,222 @@
+// apt on N client machines fetching one package set from one WAN-capped origin (issue 12), in
+// one run, each way after the other against the same origin:
+//   plain         every machine from the mirror (N x the set over the WAN);
+//   apt-cacher-ng every machine through apt-cacher-ng (Debian's package) as its HTTP proxy;
+//   shoal node    every machine through the shoal cache node as its HTTP proxy (no shoal on
+//                 the machines: what curl, wget and apt get from the node alone).
+// Each machine is its own folder of apt state, cache and sources (apt-get -o Dir::...), all
+// running `apt-get update` and `install --download-only` of every package at once. Prints, per
+// way: makespan, origin .deb bytes / set, bytes the proxy sent to the machines / set, apt's exit
+// codes, and every .deb checked byte-exact; then each makespan as a ratio to plain's.
+//   apt_fleet_bench [machines=8] [packages=24] [wan_mib_per_s=16]
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "origin/http_origin.h"
+#include "tests/support/apt_repo.h"
+#include "tests/support/child_process.h"
+#include "tests/support/fixtures.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+namespace t = shoal::testing;
+
+[[noreturn]] void Die(const std::string& why) {
+  std::fprintf(stderr, "apt_fleet_bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+sockaddr_in Loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+// A free port below 32768, where the kernel's ephemeral ports start: apt-cacher-ng 3.7 neither
+// binds a port above 32767 ("Error resolving address for binding") nor connects to one
+// (503 "Connection refused"). Each call moves on, so two calls give two ports.
+std::uint16_t FreePort() {
+  static std::uint16_t next = 23142;
+  for (std::uint16_t port = next; port < 32000; port += 7) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in a = Loopback(port);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) {
+      next = port + 7;
+      return port;
+    }
+  }
+  Die("no free port below 32000");
+}
+
+bool Answers(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const sockaddr_in a = Loopback(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+struct Result {
+  std::string way;
+  double makespan_s = 0;
+  std::uint64_t origin_bytes = 0;
+  std::uint64_t proxy_egress = 0;  // bytes of .deb files the machines got through the proxy
+  std::vector<int> exit_codes;
+  bool byte_exact = true;
+};
+
+// The machines of one way: update, then install --download-only of every package, all at once.
+Result RunFleet(const std::string& way, const std::string& work, const t::AptRepo& repo,
+                const shoal::origin::HttpOrigin& origin, int machines, int packages,
+                const std::string& proxy) {
+  Result r;
+  r.way = way;
+  std::uint64_t before = 0;
+  for (int i = 0; i < packages; ++i) before += origin.BytesServed("/pool/" + t::AptDeb(i));
+  std::string all;
+  for (int i = 0; i < packages; ++i) all += " " + t::AptPackage(i);
+  const std::string options = proxy.empty() ? "" : "-o Acquire::http::Proxy=" + proxy;
+  std::vector<std::string> dirs;
+  for (int m = 0; m < machines; ++m) {
+    std::string slug = way;
+    for (char& c : slug) c = c == ' ' ? '-' : c;  // the folders go into shell command lines
+    dirs.push_back(work + "/" + slug + "-" + std::to_string(m));
+    t::MakeAptClient(dirs.back(), "deb [trusted=yes] " + origin.BaseUrl() + "/ ./");
+  }
+  r.exit_codes.assign(machines, -1);
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int m = 0; m < machines; ++m) {
+    threads.emplace_back([&, m] {
+      const std::string apt = t::AptGet(dirs[m], "", options);
+      const std::string log = " >>" + dirs[m] + "/apt.log 2>&1";
+      int code = t::Shell(apt + " update" + log);
+      if (code == 0) code = t::Shell(apt + " install --download-only -y" + all + log);
+      r.exit_codes[m] = code;
+    });
+  }
+  for (auto& th : threads) th.join();
+  r.makespan_s = std::chrono::duration<double>(Clock::now() - start).count();
+  for (int m = 0; m < machines; ++m) {
+    if (r.exit_codes[m] != 0) {
+      std::printf("%s, machine %d: apt-get exited %d:\n%s\n", way.c_str(), m, r.exit_codes[m],
+                  t::ReadFile(dirs[m] + "/apt.log").c_str());
+      break;
+    }
+  }
+  for (int i = 0; i < packages; ++i) r.origin_bytes += origin.BytesServed("/pool/" + t::AptDeb(i));
+  r.origin_bytes -= before;
+  for (int m = 0; m < machines; ++m) {
+    for (int i = 0; i < packages; ++i) {
+      const std::string got = dirs[m] + "/cache/archives/" + t::AptDeb(i);
+      if (!fs::exists(got) || t::ReadFile(got) != t::ReadFile(repo.debs[i])) {
+        r.byte_exact = false;
+      } else if (!proxy.empty()) {
+        r.proxy_egress += fs::file_size(got);
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int machines = argc > 1 ? std::atoi(argv[1]) : 8;
+  const int packages = argc > 2 ? std::atoi(argv[2]) : 24;
+  const int wan_mib = argc > 3 ? std::atoi(argv[3]) : 16;
+  if (machines < 1 || packages < 1 || wan_mib < 1) Die("usage: apt_fleet_bench [N] [P] [MiB/s]");
+  t::TempDir work;
+  t::AptRepo repo;
+  std::string error;
+  if (!t::BuildAptRepo(work / "repo", work / "build", packages, 200'000, 40'000, &repo, &error)) {
+    Die(error);
+  }
+  // A mirror's pool files were uploaded days ago: their Last-Modified gives a caching proxy
+  // its heuristic freshness (RFC 9111 4.2.2: 10 % of the age). Files made a second ago would
+  // be stale at once and revalidated on every request (this origin answers those with 200).
+  if (t::Shell("touch -d '30 days ago' " + repo.root + "/pool/*.deb") != 0) Die("touch failed");
+  shoal::origin::HttpOriginOptions o;
+  o.root = repo.root;
+  o.rate_limit_bytes_per_s = static_cast<std::uint64_t>(wan_mib) << 20;
+  o.threads = 2;
+  o.port = FreePort();  // apt-cacher-ng cannot reach an origin port above 32767 either
+  auto origin = shoal::origin::HttpOrigin::Start(o, &error);
+  if (!origin) Die(error);
+  std::printf("%d machines, %d packages (%.1f MiB), origin capped at %d MiB/s\n", machines,
+              packages, repo.bytes / 1048576.0, wan_mib);
+
+  std::vector<Result> results;
+  results.push_back(RunFleet("plain", work.path(), repo, *origin, machines, packages, ""));
+
+  const char* acng = "/usr/sbin/apt-cacher-ng";
+  if (::access(acng, X_OK) == 0) {
+    const std::string d = work / "acng";
+    fs::create_directories(d + "/cache");
+    fs::create_directories(d + "/log");
+    const std::uint16_t port = FreePort();
+    t::Child node({acng, "-c", "/etc/apt-cacher-ng", "ForeGround=1", "Port=" + std::to_string(port),
+                   "BindAddress=127.0.0.1", "CacheDir=" + d + "/cache", "LogDir=" + d + "/log",
+                   "SocketPath=" + d + "/socket", "PidFile=" + d + "/pid",
+                   // the origin's port (its default allows 80 only)
+                   "AllowUserPorts=" + std::to_string(origin->port())},
+                  d + "/stderr");
+    if (!t::WaitFor([&] { return Answers(port); }, std::chrono::seconds(20))) {
+      Die("apt-cacher-ng did not start: " + t::ReadFile(d + "/stderr"));
+    }
+    results.push_back(RunFleet("apt-cacher-ng", work.path(), repo, *origin, machines, packages,
+                               "http://127.0.0.1:" + std::to_string(port)));
+  } else {
+    std::printf("apt-cacher-ng: NOT RUN (%s missing: apt-get install apt-cacher-ng)\n", acng);
+  }
+
+  {
+    const std::string d = work / "node";
+    fs::create_directories(d);
+    const std::uint16_t port = FreePort();
+    t::Child node({SHOAL_CACHE_NODE, "--root", d + "/store", "--port", std::to_string(port),
+                   "--bind", "127.0.0.1", "--allow-local-origins"},
+                  d + "/stderr");
+    if (!t::WaitFor([&] { return Answers(port); }, std::chrono::seconds(20))) {
+      Die("the shoal cache node did not start: " + t::ReadFile(d + "/stderr"));
+    }
+    results.push_back(RunFleet("shoal node", work.path(), repo, *origin, machines, packages,
+                               "http://127.0.0.1:" + std::to_string(port)));
+  }
+
+  std::printf("%-14s %10s %12s %14s %10s %s\n", "way", "makespan s", "origin/set",
+              "proxy egress/set", "byte-exact", "apt exit codes");
+  for (const Result& r : results) {
+    std::string codes;
+    for (int c : r.exit_codes) codes += std::to_string(c) + " ";
+    std::printf("%-14s %10.2f %12.2f %16.2f %10s %s\n", r.way.c_str(), r.makespan_s,
+                r.origin_bytes / static_cast<double>(repo.bytes),
+                r.proxy_egress / static_cast<double>(repo.bytes), r.byte_exact ? "yes" : "NO",
+                codes.c_str());
+  }
+  for (const Result& r : results) {
+    std::printf("makespan ratio %s/plain: %.2f\n", r.way.c_str(),
+                r.makespan_s / results.front().makespan_s);
+  }
+  bool ok = true;
+  for (const Result& r : results) {
+    for (int c : r.exit_codes) ok = ok && c == 0;
+    ok = ok && r.byte_exact;
+  }
+  return ok ? 0 : 1;
+}
