@@ -53,7 +53,7 @@ std::uint16_t FreePort() {
   for (std::uint16_t port = next; port < 32000; port += 7) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     const sockaddr_in a = Loopback(port);
-    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
     ::close(fd);
     if (free) {
       next = port + 7;
@@ -66,7 +66,7 @@ std::uint16_t FreePort() {
 bool Answers(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   const sockaddr_in a = Loopback(port);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
   return ok;
 }

@@ -56,12 +56,6 @@ class ServiceTest : public ::testing::Test {
   EventLog events_;
 };
 
-api::Uuid IdOf(const Json& reply) {
-  api::Uuid id;
-  api::wire::ParseUuid(reply.at("job").at("id").get<std::string>(), &id);
-  return id;
-}
-
 bool Listed(const Json& reply, const api::Uuid& id) {
   for (const Json& j : reply.at("jobs")) {
     if (j.at("id") == id.ToString()) return true;
@@ -209,6 +203,12 @@ TEST_F(ServiceTest, AnotherUserNeitherSeesNorTouchesAJob) {
 // and neither sees the other's job.
 TEST_F(ServiceTest, TwoUsersOfOneContentShareOneTransfer) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another uid";
+#if defined(__SANITIZE_THREAD__)
+  // The second user's client runs in a child forked from this multi-threaded process and starts
+  // threads, which TSan cannot follow ("starting new threads after multi-threaded fork is not
+  // supported"). The default and ASan builds run it.
+  GTEST_SKIP() << "TSan cannot run threads in a child forked from a multi-threaded process";
+#endif
   const std::string data = RandomBytes(3 << 20, 11);
   Fault drip;
   drip.drip_bytes = 64 << 10;
