@@ -50,7 +50,7 @@ CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
 void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-                     bool lone) {
+                     bool lone, bool solitary) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
@@ -59,6 +59,7 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   in.lone = lone;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::DelayOver(policy, in);
+  job.cdn.solitary = lone && solitary;
 }
 
 void CdnPump::Reset(Job& job) {
@@ -66,6 +67,7 @@ void CdnPump::Reset(Job& job) {
     f.cdn.inflight.clear();
     f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
     f.cdn.streams = 0;
+    f.cdn.streamed_rest = false;
     f.cdn.stream_piece = 0;
     f.cdn.stream_buf.clear();
     f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
@@ -118,8 +120,23 @@ void CdnPump::Pump(Job& job) {
     }
     if (FailIfUnsuppliable(job, i)) return;
     if (f.cdn.whole) {
-      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i);
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i, /*whole=*/true);
       continue;
+    }
+    if (f.cdn.streaming) continue;  // a solitary file's rest is on its way
+    // No peer can come: a request per piece (each waiting for its hash check before the next
+    // goes) only costs time. The rest goes in one GET, once; what fails its check after it
+    // goes piece by piece below. Byte ranges keep their pieces: the rest is not wanted.
+    if (job.cdn.solitary && !f.cdn.streamed_rest && f.cdn.inflight.empty() &&
+        f.spec.ranges.empty()) {
+      const int pieces = job.tracker.num_pieces(f.tracked);
+      int first = 0;
+      while (first < pieces && job.tracker.PieceCounted(f.tracked, first)) ++first;
+      if (first < pieces) {
+        f.cdn.streamed_rest = true;
+        StartStream(job, i, /*whole=*/false, first);
+        continue;
+      }
     }
     PieceStatus status;
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
@@ -269,7 +286,7 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
     // their aftermath, not the job's error.
     if (r.code == hr::kBgEInsufficientRangeSupport || f.cdn.whole) {
       f.cdn.whole = true;
-      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index);
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index, /*whole=*/true);
       return;
     }
     return FailRequest(*job, index, r);
@@ -313,21 +330,25 @@ void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_by
   }
 }
 
-void CdnPump::StartStream(Job& job, int index) {
+void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece) {
   JobFile& f = job.files[index];
   const std::uint64_t size = job.tracker.FileSize(index);
   if (size == kSizeUnknown || size == 0) return;
-  if (f.cdn.streams >= kMaxPieceFailures) {
+  if (whole && f.cdn.streams >= kMaxPieceFailures) {
     return control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
                          f.spec.remote_url + " ignores Range and " + std::to_string(f.cdn.streams) +
                              " whole-file answers left pieces failing the hash check");
   }
-  ++f.cdn.streams;
+  const std::uint64_t offset =
+      whole ? 0 : job.tracker.Extent(f.tracked, first_piece, index).file_offset;
+  if (offset >= size) return;
+  if (whole) ++f.cdn.streams;
   f.cdn.streaming = true;
-  f.cdn.stream_piece = 0;
+  f.cdn.stream_piece = whole ? 0 : first_piece;
   f.cdn.stream_buf.clear();
-  RangeRequest request{f.spec.remote_url, 0, size};
-  request.whole_file = true;
+  RangeRequest request{f.spec.remote_url, offset, size - offset};
+  request.whole_file = whole;
+  request.headers = job.props.custom_headers;
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
     request.max_bytes_s = std::max<std::uint64_t>(rate / 2, 1024);
   }
@@ -378,9 +399,14 @@ void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
   JobFile& f = job.files[index];
   f.cdn.streaming = false;
   f.cdn.stream_buf.clear();
-  // Pieces still unverified after it (failed their hash check) start another GET from the
-  // next Pump, up to the bound.
-  if (hr::Failed(r.code)) FailRequest(job, index, r);
+  // Pieces still unverified after a whole-file GET (failed their hash check) start another
+  // from the next Pump, up to the bound; after a solitary file's rest, they go piece by piece.
+  if (r.code == hr::kBgEInsufficientRangeSupport && !f.cdn.whole) {
+    f.cdn.whole = true;  // a 200 to the rest's range: the origin ignores Range
+    return Pump(job);
+  }
+  if (hr::Failed(r.code)) return FailRequest(job, index, r);
+  Pump(job);  // what the stream did not bring
 }
 
 }  // namespace shoal::engine

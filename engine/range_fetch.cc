@@ -12,14 +12,26 @@ namespace shoal::engine {
 namespace {
 
 struct Sink {
+  CURL* curl;
+  const RangeRequest* req;
   std::string* body;
   std::uint64_t max;
   Pacer pacer;
   const std::atomic<bool>* cancel;
-  const std::function<void(std::string)>* on_bytes;  // whole-file GETs: streamed, not kept
+  const std::function<void(std::string)>* on_bytes;  // streams: passed on, not kept
   std::uint64_t got = 0;
   bool overflow = false;
+  bool head_checked = false;
 };
+
+// A streamed body's bytes go out as they arrive, so what they are is checked first: only a
+// 206, or a 200 where the whole file was asked for (or the range starts at 0); anything else
+// (an error page, the whole file for a later range) is refused and classified by Get.
+bool StreamableAnswer(Sink& sink) {
+  long status = 0;
+  curl_easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &status);
+  return status == 206 || (status == 200 && (sink.req->whole_file || sink.req->offset == 0));
+}
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
@@ -27,6 +39,10 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   if (sink->got + size * n > sink->max) {  // longer than asked: stop
     sink->overflow = true;
     return 0;
+  }
+  if (*sink->on_bytes && !sink->head_checked) {
+    if (!StreamableAnswer(*sink)) return 0;
+    sink->head_checked = true;
   }
   sink->got += size * n;
   if (*sink->on_bytes) {
@@ -46,8 +62,8 @@ int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options,
                 const std::atomic<bool>* cancel) {
   FetchResult r;
-  if (!req.whole_file) r.body.reserve(req.length);
-  Sink sink{&r.body, req.length, Pacer(req.max_bytes_s), cancel, &req.on_bytes};
+  if (!req.on_bytes) r.body.reserve(req.length);
+  Sink sink{curl, &req, &r.body, req.length, Pacer(req.max_bytes_s), cancel, &req.on_bytes};
   char err[CURL_ERROR_SIZE] = {};
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
@@ -61,7 +77,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   if (req.max_bytes_s > 0) {
     timeout_s += static_cast<long>(2 * req.length / req.max_bytes_s);
   }
-  if (req.whole_file) {  // as long as it takes while bytes flow
+  if (req.on_bytes) {  // a stream: as long as it takes while bytes flow
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.timeout_s));
   } else {

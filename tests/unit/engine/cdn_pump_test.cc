@@ -360,6 +360,73 @@ TEST_F(CdnPumpTest, WholeFileStreamsAreBoundedWhenTheirPiecesKeepFailing) {
   EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
+// No peer can ever come (no LSD, no tracker, none configured): the rest of the file, from its
+// first missing piece, comes in one ranged GET cut into pieces as it arrives, not a request
+// per piece; a piece that then fails its check goes piece by piece, never a second stream.
+TEST_F(CdnPumpTest, ASolitaryFileStreamsItsRestInOneRangedGet) {
+  Job& job = StartJob(8);  // the last piece is 100 bytes
+  job.cdn.solitary = true;
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);  // on disk already
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest rest = fetcher_.pending.front().first;
+  EXPECT_FALSE(rest.whole_file);
+  EXPECT_EQ(rest.offset, kPiece);
+  EXPECT_EQ(rest.length, 6 * kPiece + 100);
+  ASSERT_TRUE(rest.on_bytes);
+  const std::string content = Content(kPiece, rest.length);
+  rest.on_bytes(content.substr(0, 20000));  // odd chunks: each piece as soon as it is in
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{1}));
+  rest.on_bytes(content.substr(20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(Added(7), Content(7 * kPiece, 100));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  EXPECT_TRUE(fetcher_.pending.empty());  // its pieces wait for their checks
+  for (int p = 1; p < 8; ++p) {
+    if (p == 3) continue;
+    pump_.OnVerified(job.files[0], p);
+    job.tracker.OnPieceVerified(job.files[0].tracked, p);
+  }
+  pump_.OnFailed(job, 0, 3);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);  // piece 3 alone
+  EXPECT_FALSE(fetcher_.pending.front().first.on_bytes);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 3 * kPiece);
+  EXPECT_EQ(fetcher_.pending.front().first.length, kPiece);
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+// The rest's range answered with the whole file (a 200): the origin ignores Range, so the file
+// is read whole without one.
+TEST_F(CdnPumpTest, ASolitaryRestAnsweredWholeFallsBackToAPlainGet) {
+  Job& job = StartJob(4);
+  job.cdn.solitary = true;
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  fetcher_.Answer(ignored);
+  control_.RunPosted();
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_TRUE(fetcher_.pending.front().first.whole_file);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 0u);
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+// Byte ranges keep to their pieces: streaming the rest would fetch what is not wanted.
+TEST_F(CdnPumpTest, ASolitaryFileWithByteRangesStillGoesPieceByPiece) {
+  Job& job = StartJob(8);
+  job.cdn.solitary = true;
+  job.files[0].spec.ranges = {{0, 10}};
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 4u);
+  for (const auto& [req, done] : fetcher_.pending) EXPECT_FALSE(req.on_bytes);
+}
+
 TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
   Job& job = StartJob(8);
   job.cdn = CdnJobState();
