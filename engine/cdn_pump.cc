@@ -24,6 +24,9 @@ constexpr double kCdnRetryS = 5.0;
 constexpr double kStealAfterS = 2.0;
 // How long a piece may stay in the swarm's download queue before the CDN may take it.
 constexpr double kPeerStallS = 5.0;
+// A solitary file's runs: bytes per GET (the next starts once less than half a run waits for
+// its hash check).
+constexpr std::uint64_t kSolitaryRunBytes = 8 << 20;
 
 // Of the pieces a late peer may take over (no peer has them), leaves out each owner's last
 // kInflightWithPeers: most likely in flight at their owner, which no other peer can see. Of the
@@ -67,7 +70,6 @@ void CdnPump::Reset(Job& job) {
     f.cdn.inflight.clear();
     f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
     f.cdn.streams = 0;
-    f.cdn.streamed_rest = false;
     f.cdn.stream_piece = 0;
     f.cdn.stream_buf.clear();
     f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
@@ -123,20 +125,30 @@ void CdnPump::Pump(Job& job) {
       if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i, /*whole=*/true);
       continue;
     }
-    if (f.cdn.streaming) continue;  // a solitary file's rest is on its way
+    if (f.cdn.streaming) continue;  // a solitary file's run is on its way
     // No peer can come: a request per piece (each waiting for its hash check before the next
-    // goes) only costs time. The rest goes in one GET, once; what fails its check after it
-    // goes piece by piece below. Byte ranges keep their pieces: the rest is not wanted.
-    if (job.cdn.solitary && !f.cdn.streamed_rest && f.cdn.inflight.empty() &&
-        f.spec.ranges.empty()) {
+    // goes) only costs time. The missing pieces go in runs of consecutive ones, each one GET
+    // streamed, the next once the swarm has checked most of the last (bounding what waits
+    // in memory); a piece that failed its check comes back as a run of one. Byte ranges keep
+    // their pieces: the rest of the file is not wanted.
+    if (job.cdn.solitary && f.spec.ranges.empty()) {
+      const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
+      if (f.cdn.inflight.size() * piece_length > kSolitaryRunBytes / 2) continue;
       const int pieces = job.tracker.num_pieces(f.tracked);
+      auto missing = [&](int p) {
+        return job.tracker.PieceWanted(f.tracked, p) && !job.tracker.PieceCounted(f.tracked, p) &&
+               f.cdn.inflight.count(p) == 0 && f.cdn.banned.count(p) == 0;
+      };
       int first = 0;
-      while (first < pieces && job.tracker.PieceCounted(f.tracked, first)) ++first;
-      if (first < pieces) {
-        f.cdn.streamed_rest = true;
-        StartStream(job, i, /*whole=*/false, first);
-        continue;
+      while (first < pieces && !missing(first)) ++first;
+      if (first == pieces) continue;
+      int end = first + 1;
+      while (end < pieces && missing(end) &&
+             static_cast<std::uint64_t>(end + 1 - first) * piece_length <= kSolitaryRunBytes) {
+        ++end;
       }
+      StartStream(job, i, /*whole=*/false, first, end);
+      continue;
     }
     PieceStatus status;
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
@@ -330,7 +342,7 @@ void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_by
   }
 }
 
-void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece) {
+void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece, int end_piece) {
   JobFile& f = job.files[index];
   const std::uint64_t size = job.tracker.FileSize(index);
   if (size == kSizeUnknown || size == 0) return;
@@ -339,14 +351,19 @@ void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece) {
                          f.spec.remote_url + " ignores Range and " + std::to_string(f.cdn.streams) +
                              " whole-file answers left pieces failing the hash check");
   }
-  const std::uint64_t offset =
-      whole ? 0 : job.tracker.Extent(f.tracked, first_piece, index).file_offset;
-  if (offset >= size) return;
+  const int pieces = job.tracker.num_pieces(f.tracked);
+  if (whole || end_piece < 0 || end_piece > pieces) end_piece = pieces;
+  if (whole) first_piece = 0;
+  const std::uint64_t offset = job.tracker.Extent(f.tracked, first_piece, index).file_offset;
+  const ProgressTracker::PieceExtent last = job.tracker.Extent(f.tracked, end_piece - 1, index);
+  const std::uint64_t end = whole ? size : last.file_offset + last.length;
+  if (first_piece >= end_piece || offset >= end) return;
   if (whole) ++f.cdn.streams;
   f.cdn.streaming = true;
-  f.cdn.stream_piece = whole ? 0 : first_piece;
+  f.cdn.stream_piece = first_piece;
+  f.cdn.stream_end = end_piece;
   f.cdn.stream_buf.clear();
-  RangeRequest request{f.spec.remote_url, offset, size - offset};
+  RangeRequest request{f.spec.remote_url, whole ? 0 : offset, whole ? size : end - offset};
   request.whole_file = whole;
   request.headers = job.props.custom_headers;
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
@@ -379,8 +396,7 @@ void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece) {
 void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
   JobFile& f = job.files[index];
   f.cdn.stream_buf += bytes;
-  const int pieces = job.tracker.num_pieces(f.tracked);
-  while (f.cdn.stream_piece < pieces) {
+  while (f.cdn.stream_piece < f.cdn.stream_end) {
     const int piece = f.cdn.stream_piece;
     const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
     if (f.cdn.stream_buf.size() < ext.length) break;
@@ -400,13 +416,13 @@ void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
   f.cdn.streaming = false;
   f.cdn.stream_buf.clear();
   // Pieces still unverified after a whole-file GET (failed their hash check) start another
-  // from the next Pump, up to the bound; after a solitary file's rest, they go piece by piece.
+  // from the next Pump, up to the bound; a solitary file's next run starts there too.
   if (r.code == hr::kBgEInsufficientRangeSupport && !f.cdn.whole) {
-    f.cdn.whole = true;  // a 200 to the rest's range: the origin ignores Range
+    f.cdn.whole = true;  // a 200 to a run's range: the origin ignores Range
     return Pump(job);
   }
   if (hr::Failed(r.code)) return FailRequest(job, index, r);
-  Pump(job);  // what the stream did not bring
+  Pump(job);
 }
 
 }  // namespace shoal::engine

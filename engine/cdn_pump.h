@@ -29,8 +29,8 @@ struct CdnJobState {
   HttpGate gate;
   bool unavailable = false;  // the CDN may serve pieces no connected peer has
   bool any = false;          // ... and pieces peers have too
-  // No peer can come (Decide's `solitary`): each file's missing rest streams in one GET, as a
-  // plain download would, rather than a piece per request.
+  // No peer can come (Decide's `solitary`): each file's missing pieces stream in runs of
+  // consecutive ones, a GET each, as a plain download would, rather than a piece per request.
   bool solitary = false;
 };
 
@@ -50,12 +50,10 @@ struct CdnFileState {
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;
-  bool streaming = false;  // that GET (or a solitary file's one) is under way
-  int streams = 0;         // whole-file GETs started (bounded like a piece's retries)
-  // A solitary file's rest was streamed once (range from its first missing piece to its end);
-  // pieces still missing after it go piece by piece.
-  bool streamed_rest = false;
+  bool streaming = false;           // that GET (or a solitary file's one) is under way
+  int streams = 0;                  // whole-file GETs started (bounded like a piece's retries)
   int stream_piece = 0;             // the piece the buffer fills
+  int stream_end = 0;               // the piece after the stream's last
   std::string stream_buf;           // its file bytes so far
   double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
 };
@@ -67,7 +65,7 @@ class CdnPump {
   // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
   // pieces peers have too (DO's delays and MinBackgroundQos).
   // `lone`: no peer can exist (HttpGate::Input::lone). `solitary`: none ever can (no LSD, no
-  // tracker, none configured): a lone job's rest streams (CdnJobState::solitary).
+  // tracker, none configured): a lone job's pieces stream in runs (CdnJobState::solitary).
   void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
               bool lone = false, bool solitary = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
@@ -89,9 +87,10 @@ class CdnPump {
   void Fetch(Job& job, int index, int piece);
   // At debug level, every few seconds: the state of a file's last few missing pieces.
   void LogStall(Job& job, int index, const PieceStatus& status, double now);
-  // One GET streaming the file from `first_piece` on, cut into pieces as the bytes arrive:
-  // the whole file without Range (`whole`, an origin that ignores Range), else a range.
-  void StartStream(Job& job, int index, bool whole, int first_piece = 0);
+  // One GET streaming pieces [first_piece, end_piece) of the file, cut into pieces as the
+  // bytes arrive: the whole file without Range (`whole`, an origin that ignores Range), else
+  // their range.
+  void StartStream(Job& job, int index, bool whole, int first_piece = 0, int end_piece = -1);
   void OnStreamBytes(Job& job, int index, std::string bytes);
   void OnStreamDone(Job& job, int index, FetchResult r);
   // Hands a piece's file bytes (padding added) to the swarm; a refusal counts as a failure.

@@ -360,9 +360,9 @@ TEST_F(CdnPumpTest, WholeFileStreamsAreBoundedWhenTheirPiecesKeepFailing) {
   EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
-// No peer can ever come (no LSD, no tracker, none configured): the rest of the file, from its
-// first missing piece, comes in one ranged GET cut into pieces as it arrives, not a request
-// per piece; a piece that then fails its check goes piece by piece, never a second stream.
+// No peer can ever come (no LSD, no tracker, none configured): the missing pieces come in one
+// ranged GET of the run from the first missing one, cut into pieces as it arrives, not a
+// request per piece; a piece that then fails its check comes back as a run of one.
 TEST_F(CdnPumpTest, ASolitaryFileStreamsItsRestInOneRangedGet) {
   Job& job = StartJob(8);  // the last piece is 100 bytes
   job.cdn.solitary = true;
@@ -392,11 +392,39 @@ TEST_F(CdnPumpTest, ASolitaryFileStreamsItsRestInOneRangedGet) {
   }
   pump_.OnFailed(job, 0, 3);
   pump_.Pump(job);
-  ASSERT_EQ(fetcher_.pending.size(), 1u);  // piece 3 alone
-  EXPECT_FALSE(fetcher_.pending.front().first.on_bytes);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);  // piece 3 alone, a run of one
   EXPECT_EQ(fetcher_.pending.front().first.offset, 3 * kPiece);
   EXPECT_EQ(fetcher_.pending.front().first.length, kPiece);
   EXPECT_TRUE(control_.failures.empty());
+}
+
+// Runs are bounded (8 MiB), and the next goes only once less than half a run waits for its
+// hash check: what a fast origin sends never piles up in memory ahead of the swarm.
+TEST_F(CdnPumpTest, ASolitaryFilesRunsAreBoundedAndWaitForTheirChecks) {
+  Job& job = StartJob(1000);  // 999 pieces of 16 KiB and one of 100 bytes
+  job.cdn.solitary = true;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest run = fetcher_.pending.front().first;
+  EXPECT_EQ(run.offset, 0u);
+  EXPECT_EQ(run.length, 512 * kPiece);
+  run.on_bytes(Content(0, run.length));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces.size(), 512u);
+  EXPECT_TRUE(fetcher_.pending.empty());  // 8 MiB wait for their checks
+  for (int p = 0; p < 255; ++p) {
+    pump_.OnVerified(job.files[0], p);
+    job.tracker.OnPieceVerified(job.files[0].tracked, p);
+  }
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());  // still more than half a run
+  pump_.OnVerified(job.files[0], 255);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 255);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 512 * kPiece);
+  EXPECT_EQ(fetcher_.pending.front().first.length, 487 * kPiece + 100);
 }
 
 // The rest's range answered with the whole file (a 200): the origin ignores Range, so the file
