@@ -69,6 +69,8 @@ void CdnPump::Reset(Job& job) {
   for (JobFile& f : job.files) {
     f.cdn.inflight.clear();
     f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
+    if (f.cdn.stream_abandon) f.cdn.stream_abandon->store(true);
+    f.cdn.stream_abandon.reset();
     f.cdn.streams = 0;
     f.cdn.stream_piece = 0;
     f.cdn.stream_buf.clear();
@@ -125,7 +127,11 @@ void CdnPump::Pump(Job& job) {
       if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i, /*whole=*/true);
       continue;
     }
-    if (f.cdn.streaming) continue;  // a solitary file's run is on its way
+    if (f.cdn.streaming) {
+      // A peer connected (the job is no longer lone): the run would fetch what it may have.
+      if (!job.cdn.solitary && f.cdn.stream_abandon) f.cdn.stream_abandon->store(true);
+      continue;
+    }
     // No peer can come: a request per piece (each waiting for its hash check before the next
     // goes) only costs time. The missing pieces go in runs of consecutive ones, each one GET
     // streamed, the next once the swarm has checked most of the last (bounding what waits
@@ -133,7 +139,13 @@ void CdnPump::Pump(Job& job) {
     // their pieces: the rest of the file is not wanted.
     if (job.cdn.solitary && f.spec.ranges.empty()) {
       const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
-      if (f.cdn.inflight.size() * piece_length > kSolitaryRunBytes / 2) continue;
+      // Under a rate cap a run is half a second of it: what the origin pushes into socket
+      // buffers ahead of the cap stays what one request of pieces would.
+      std::uint64_t run_bytes = kSolitaryRunBytes;
+      if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
+        run_bytes = std::clamp<std::uint64_t>(rate / 2, piece_length, kSolitaryRunBytes);
+      }
+      if (f.cdn.inflight.size() * piece_length > run_bytes / 2) continue;
       const int pieces = job.tracker.num_pieces(f.tracked);
       auto missing = [&](int p) {
         return job.tracker.PieceWanted(f.tracked, p) && !job.tracker.PieceCounted(f.tracked, p) &&
@@ -144,7 +156,7 @@ void CdnPump::Pump(Job& job) {
       if (first == pieces) continue;
       int end = first + 1;
       while (end < pieces && missing(end) &&
-             static_cast<std::uint64_t>(end + 1 - first) * piece_length <= kSolitaryRunBytes) {
+             static_cast<std::uint64_t>(end + 1 - first) * piece_length <= run_bytes) {
         ++end;
       }
       StartStream(job, i, /*whole=*/false, first, end);
@@ -363,8 +375,11 @@ void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece, int 
   f.cdn.stream_piece = first_piece;
   f.cdn.stream_end = end_piece;
   f.cdn.stream_buf.clear();
+  f.cdn.stream_abandon.reset();
+  if (!whole) f.cdn.stream_abandon = std::make_shared<std::atomic<bool>>(false);
   RangeRequest request{f.spec.remote_url, whole ? 0 : offset, whole ? size : end - offset};
   request.whole_file = whole;
+  request.abandon = f.cdn.stream_abandon;
   request.headers = job.props.custom_headers;
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
     request.max_bytes_s = std::max<std::uint64_t>(rate / 2, 1024);
@@ -415,6 +430,9 @@ void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
   JobFile& f = job.files[index];
   f.cdn.streaming = false;
   f.cdn.stream_buf.clear();
+  const bool abandoned = f.cdn.stream_abandon && f.cdn.stream_abandon->load();
+  f.cdn.stream_abandon.reset();
+  if (abandoned) return Pump(job);  // stopped for a peer: not the CDN's failure
   // Pieces still unverified after a whole-file GET (failed their hash check) start another
   // from the next Pump, up to the bound; a solitary file's next run starts there too.
   if (r.code == hr::kBgEInsufficientRangeSupport && !f.cdn.whole) {

@@ -5,8 +5,10 @@
 // fail a job. Engine-thread only; fetch answers come back through JobControl::Post.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -50,10 +52,13 @@ struct CdnFileState {
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;
-  bool streaming = false;           // that GET (or a solitary file's one) is under way
-  int streams = 0;                  // whole-file GETs started (bounded like a piece's retries)
-  int stream_piece = 0;             // the piece the buffer fills
-  int stream_end = 0;               // the piece after the stream's last
+  bool streaming = false;  // that GET (or a solitary file's one) is under way
+  int streams = 0;         // whole-file GETs started (bounded like a piece's retries)
+  int stream_piece = 0;    // the piece the buffer fills
+  int stream_end = 0;      // the piece after the stream's last
+  // A solitary file's run stops once a peer turns up (set, the run's GET ends early): from
+  // then on the file's pieces are chosen as with peers.
+  std::shared_ptr<std::atomic<bool>> stream_abandon;
   std::string stream_buf;           // its file bytes so far
   double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
 };

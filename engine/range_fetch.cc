@@ -35,7 +35,8 @@ bool StreamableAnswer(Sink& sink) {
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->cancel->load()) return 0;      // now, not after curl's buffered chunks
+  // Now, not after curl's buffered chunks.
+  if (sink->cancel->load() || (sink->req->abandon && sink->req->abandon->load())) return 0;
   if (sink->got + size * n > sink->max) {  // longer than asked: stop
     sink->overflow = true;
     return 0;
@@ -55,7 +56,8 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
 }
 
 int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+  const auto* sink = static_cast<const Sink*>(user);
+  return sink->cancel->load() || (sink->req->abandon && sink->req->abandon->load()) ? 1 : 0;
 }
 
 // One request on `curl`, a handle this worker reuses so its connection stays open.
@@ -90,7 +92,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &sink);
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
   const std::string where = req.url + " bytes " + range;
@@ -102,7 +104,10 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     got = ParseContentRange(h->value);
     if (got) r.total = got->total;
   }
-  if (r.http_status >= 400) {
+  if (req.abandon && req.abandon->load()) {
+    r.code = hr::kFail;
+    r.message = where + ": abandoned";
+  } else if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));
     r.transient = IsTransientHttpStatus(r.http_status);
     r.message = where + ": HTTP " + std::to_string(r.http_status);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,8 @@ struct RangeRequest {
   // instead of `body`, once the answer shows they are the ones asked for (a 206, or a 200 for
   // the whole file); it ends with a stall, not a total, timeout.
   std::function<void(std::string bytes)> on_bytes;
+  // Set by the caller to stop this request early (it then fails, "abandoned"); null: never.
+  std::shared_ptr<std::atomic<bool>> abandon;
   std::string headers;  // the job's custom header lines, CRLF-terminated ("" for none)
 };
 

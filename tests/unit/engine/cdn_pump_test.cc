@@ -427,6 +427,44 @@ TEST_F(CdnPumpTest, ASolitaryFilesRunsAreBoundedAndWaitForTheirChecks) {
   EXPECT_EQ(fetcher_.pending.front().first.length, 487 * kPiece + 100);
 }
 
+// Under a rate cap a run is half a second of the rate (at least a piece): the origin pushes
+// no more ahead of the cap than a request of pieces would.
+TEST_F(CdnPumpTest, ASolitaryRunUnderARateCapIsHalfASecondOfIt) {
+  Job& job = StartJob(100);
+  job.cdn.solitary = true;
+  control_.rate = 10 * kPiece;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.length, 5 * kPiece);
+}
+
+// A peer turns up during a run (the job is no longer lone): the run stops, as not the CDN's
+// failure, and the rest is chosen as with peers, so the site does not fetch it twice.
+TEST_F(CdnPumpTest, ASolitaryRunStopsWhenAPeerTurnsUp) {
+  Job& job = StartJob(8);
+  job.cdn.solitary = true;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest run = fetcher_.pending.front().first;
+  ASSERT_TRUE(run.abandon);
+  run.on_bytes(Content(0, kPiece));
+  control_.RunPosted();
+  EXPECT_FALSE(run.abandon->load());
+  job.cdn.solitary = false;  // Decide: a peer connected
+  pump_.Pump(job);
+  EXPECT_TRUE(run.abandon->load());
+  FetchResult abandoned;
+  abandoned.code = hr::kFail;
+  fetcher_.Answer(abandoned);
+  control_.RunPosted();
+  EXPECT_TRUE(control_.failures.empty());
+  EXPECT_EQ(fetcher_.pending.size(), 3u);  // piece by piece, as with peers (piece 0: in flight)
+  for (const auto& [req, done] : fetcher_.pending) {
+    EXPECT_FALSE(req.on_bytes);
+    EXPECT_NE(req.offset, 0u);  // piece 0 came with the run
+  }
+}
+
 // The rest's range answered with the whole file (a 200): the origin ignores Range, so the file
 // is read whole without one.
 TEST_F(CdnPumpTest, ASolitaryRestAnsweredWholeFallsBackToAPlainGet) {
