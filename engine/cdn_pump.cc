@@ -25,8 +25,9 @@ constexpr double kStealAfterS = 2.0;
 // How long a piece may stay in the swarm's download queue before the CDN may take it.
 constexpr double kPeerStallS = 5.0;
 // A solitary file's runs: bytes per GET (the next starts once less than half a run waits for
-// its hash check).
-constexpr std::uint64_t kSolitaryRunBytes = 8 << 20;
+// its hash check). Small enough that a run cut short (Suspend, a handover to another job, a
+// peer turning up) wastes little of the origin's bytes, large enough that requests cost little.
+constexpr std::uint64_t kSolitaryRunBytes = 1 << 20;
 
 // Of the pieces a late peer may take over (no peer has them), leaves out each owner's last
 // kInflightWithPeers: most likely in flight at their owner, which no other peer can see. Of the

@@ -398,7 +398,7 @@ TEST_F(CdnPumpTest, ASolitaryFileStreamsItsRestInOneRangedGet) {
   EXPECT_TRUE(control_.failures.empty());
 }
 
-// Runs are bounded (8 MiB), and the next goes only once less than half a run waits for its
+// Runs are bounded (1 MiB), and the next goes only once less than half a run waits for its
 // hash check: what a fast origin sends never piles up in memory ahead of the swarm.
 TEST_F(CdnPumpTest, ASolitaryFilesRunsAreBoundedAndWaitForTheirChecks) {
   Job& job = StartJob(1000);  // 999 pieces of 16 KiB and one of 100 bytes
@@ -407,24 +407,24 @@ TEST_F(CdnPumpTest, ASolitaryFilesRunsAreBoundedAndWaitForTheirChecks) {
   ASSERT_EQ(fetcher_.pending.size(), 1u);
   const RangeRequest run = fetcher_.pending.front().first;
   EXPECT_EQ(run.offset, 0u);
-  EXPECT_EQ(run.length, 512 * kPiece);
+  EXPECT_EQ(run.length, 64 * kPiece);
   run.on_bytes(Content(0, run.length));
   fetcher_.Answer(FetchResult());
   control_.RunPosted();
-  EXPECT_EQ(swarm_.torrents[1].added_pieces.size(), 512u);
-  EXPECT_TRUE(fetcher_.pending.empty());  // 8 MiB wait for their checks
-  for (int p = 0; p < 255; ++p) {
+  EXPECT_EQ(swarm_.torrents[1].added_pieces.size(), 64u);
+  EXPECT_TRUE(fetcher_.pending.empty());  // a run waits for its checks
+  for (int p = 0; p < 31; ++p) {
     pump_.OnVerified(job.files[0], p);
     job.tracker.OnPieceVerified(job.files[0].tracked, p);
   }
   pump_.Pump(job);
   EXPECT_TRUE(fetcher_.pending.empty());  // still more than half a run
-  pump_.OnVerified(job.files[0], 255);
-  job.tracker.OnPieceVerified(job.files[0].tracked, 255);
+  pump_.OnVerified(job.files[0], 31);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 31);
   pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 1u);
-  EXPECT_EQ(fetcher_.pending.front().first.offset, 512 * kPiece);
-  EXPECT_EQ(fetcher_.pending.front().first.length, 487 * kPiece + 100);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 64 * kPiece);
+  EXPECT_EQ(fetcher_.pending.front().first.length, 64 * kPiece);
 }
 
 // Under a rate cap a run is half a second of the rate (at least a piece): the origin pushes
