@@ -3,6 +3,7 @@
 #include <netdb.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
@@ -248,6 +249,12 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
     }
     raw->session->set_ip_filter(raw->filter);
     raw->session->set_alert_notify(std::move(wakeup));
+    // Ready once it listens (bounded, for an address that cannot be had): a torrent added
+    // before would announce to its trackers with no port to give, and that failed announce
+    // would make the job lone before the tracker named any peer.
+    for (int i = 0; i < 200 && !raw->session->is_listening(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     raw->started.store(true, std::memory_order_release);
   });
   return std::unique_ptr<TorrentSession>(new TorrentSession(std::move(impl)));
