@@ -24,6 +24,10 @@ constexpr double kCdnRetryS = 5.0;
 constexpr double kStealAfterS = 2.0;
 // How long a piece may stay in the swarm's download queue before the CDN may take it.
 constexpr double kPeerStallS = 5.0;
+// A solitary file's runs: bytes per GET (the next starts once less than half a run waits for
+// its hash check). Small enough that a run cut short (Suspend, a handover to another job, a
+// peer turning up) wastes little of the origin's bytes, large enough that requests cost little.
+constexpr std::uint64_t kSolitaryRunBytes = 1 << 20;
 
 // Of the pieces a late peer may take over (no peer has them), leaves out each owner's last
 // kInflightWithPeers: most likely in flight at their owner, which no other peer can see. Of the
@@ -50,7 +54,7 @@ CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
 void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-                     bool lone) {
+                     bool lone, bool solitary) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
@@ -59,12 +63,15 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   in.lone = lone;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::DelayOver(policy, in);
+  job.cdn.solitary = lone && solitary;
 }
 
 void CdnPump::Reset(Job& job) {
   for (JobFile& f : job.files) {
     f.cdn.inflight.clear();
     f.cdn.streaming = false;  // a late stream's bytes are dropped by generation
+    if (f.cdn.stream_abandon) f.cdn.stream_abandon->store(true);
+    f.cdn.stream_abandon.reset();
     f.cdn.streams = 0;
     f.cdn.stream_piece = 0;
     f.cdn.stream_buf.clear();
@@ -118,7 +125,42 @@ void CdnPump::Pump(Job& job) {
     }
     if (FailIfUnsuppliable(job, i)) return;
     if (f.cdn.whole) {
-      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i);
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i, /*whole=*/true);
+      continue;
+    }
+    if (f.cdn.streaming) {
+      // A peer connected (the job is no longer lone): the run would fetch what it may have.
+      if (!job.cdn.solitary && f.cdn.stream_abandon) f.cdn.stream_abandon->store(true);
+      continue;
+    }
+    // No peer can come: a request per piece (each waiting for its hash check before the next
+    // goes) only costs time. The missing pieces go in runs of consecutive ones, each one GET
+    // streamed, the next once the swarm has checked most of the last (bounding what waits
+    // in memory); a piece that failed its check comes back as a run of one. Byte ranges keep
+    // their pieces: the rest of the file is not wanted.
+    if (job.cdn.solitary && f.spec.ranges.empty()) {
+      const std::uint64_t piece_length = job.tracker.piece_length(f.tracked);
+      // Under a rate cap a run is half a second of it: what the origin pushes into socket
+      // buffers ahead of the cap stays what one request of pieces would.
+      std::uint64_t run_bytes = kSolitaryRunBytes;
+      if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
+        run_bytes = std::clamp<std::uint64_t>(rate / 2, piece_length, kSolitaryRunBytes);
+      }
+      if (f.cdn.inflight.size() * piece_length > run_bytes / 2) continue;
+      const int pieces = job.tracker.num_pieces(f.tracked);
+      auto missing = [&](int p) {
+        return job.tracker.PieceWanted(f.tracked, p) && !job.tracker.PieceCounted(f.tracked, p) &&
+               f.cdn.inflight.count(p) == 0 && f.cdn.banned.count(p) == 0;
+      };
+      int first = 0;
+      while (first < pieces && !missing(first)) ++first;
+      if (first == pieces) continue;
+      int end = first + 1;
+      while (end < pieces && missing(end) &&
+             static_cast<std::uint64_t>(end + 1 - first) * piece_length <= run_bytes) {
+        ++end;
+      }
+      StartStream(job, i, /*whole=*/false, first, end);
       continue;
     }
     PieceStatus status;
@@ -269,7 +311,7 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
     // their aftermath, not the job's error.
     if (r.code == hr::kBgEInsufficientRangeSupport || f.cdn.whole) {
       f.cdn.whole = true;
-      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index);
+      if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(*job, index, /*whole=*/true);
       return;
     }
     return FailRequest(*job, index, r);
@@ -313,21 +355,33 @@ void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_by
   }
 }
 
-void CdnPump::StartStream(Job& job, int index) {
+void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece, int end_piece) {
   JobFile& f = job.files[index];
   const std::uint64_t size = job.tracker.FileSize(index);
   if (size == kSizeUnknown || size == 0) return;
-  if (f.cdn.streams >= kMaxPieceFailures) {
+  if (whole && f.cdn.streams >= kMaxPieceFailures) {
     return control_.Fail(job, hr::kInvalidData, ErrorContext::kRemoteFile, index,
                          f.spec.remote_url + " ignores Range and " + std::to_string(f.cdn.streams) +
                              " whole-file answers left pieces failing the hash check");
   }
-  ++f.cdn.streams;
+  const int pieces = job.tracker.num_pieces(f.tracked);
+  if (whole || end_piece < 0 || end_piece > pieces) end_piece = pieces;
+  if (whole) first_piece = 0;
+  const std::uint64_t offset = job.tracker.Extent(f.tracked, first_piece, index).file_offset;
+  const ProgressTracker::PieceExtent last = job.tracker.Extent(f.tracked, end_piece - 1, index);
+  const std::uint64_t end = whole ? size : last.file_offset + last.length;
+  if (first_piece >= end_piece || offset >= end) return;
+  if (whole) ++f.cdn.streams;
   f.cdn.streaming = true;
-  f.cdn.stream_piece = 0;
+  f.cdn.stream_piece = first_piece;
+  f.cdn.stream_end = end_piece;
   f.cdn.stream_buf.clear();
-  RangeRequest request{f.spec.remote_url, 0, size};
-  request.whole_file = true;
+  f.cdn.stream_abandon.reset();
+  if (!whole) f.cdn.stream_abandon = std::make_shared<std::atomic<bool>>(false);
+  RangeRequest request{f.spec.remote_url, whole ? 0 : offset, whole ? size : end - offset};
+  request.whole_file = whole;
+  request.abandon = f.cdn.stream_abandon;
+  request.headers = job.props.custom_headers;
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
     request.max_bytes_s = std::max<std::uint64_t>(rate / 2, 1024);
   }
@@ -358,8 +412,7 @@ void CdnPump::StartStream(Job& job, int index) {
 void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
   JobFile& f = job.files[index];
   f.cdn.stream_buf += bytes;
-  const int pieces = job.tracker.num_pieces(f.tracked);
-  while (f.cdn.stream_piece < pieces) {
+  while (f.cdn.stream_piece < f.cdn.stream_end) {
     const int piece = f.cdn.stream_piece;
     const ProgressTracker::PieceExtent ext = job.tracker.Extent(f.tracked, piece, index);
     if (f.cdn.stream_buf.size() < ext.length) break;
@@ -378,9 +431,17 @@ void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
   JobFile& f = job.files[index];
   f.cdn.streaming = false;
   f.cdn.stream_buf.clear();
-  // Pieces still unverified after it (failed their hash check) start another GET from the
-  // next Pump, up to the bound.
-  if (hr::Failed(r.code)) FailRequest(job, index, r);
+  const bool abandoned = f.cdn.stream_abandon && f.cdn.stream_abandon->load();
+  f.cdn.stream_abandon.reset();
+  if (abandoned) return Pump(job);  // stopped for a peer: not the CDN's failure
+  // Pieces still unverified after a whole-file GET (failed their hash check) start another
+  // from the next Pump, up to the bound; a solitary file's next run starts there too.
+  if (r.code == hr::kBgEInsufficientRangeSupport && !f.cdn.whole) {
+    f.cdn.whole = true;  // a 200 to a run's range: the origin ignores Range
+    return Pump(job);
+  }
+  if (hr::Failed(r.code)) return FailRequest(job, index, r);
+  Pump(job);
 }
 
 }  // namespace shoal::engine

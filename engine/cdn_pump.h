@@ -5,8 +5,10 @@
 // fail a job. Engine-thread only; fetch answers come back through JobControl::Post.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -29,6 +31,9 @@ struct CdnJobState {
   HttpGate gate;
   bool unavailable = false;  // the CDN may serve pieces no connected peer has
   bool any = false;          // ... and pieces peers have too
+  // No peer can come (Decide's `solitary`): each file's missing pieces stream in runs of
+  // consecutive ones, a GET each, as a plain download would, rather than a piece per request.
+  bool solitary = false;
 };
 
 struct CdnFileState {
@@ -47,9 +52,13 @@ struct CdnFileState {
   // Whole-file mode, for an origin that ignores Range (a 200 to a range request): one GET
   // streams the file, cut into pieces for the swarm's hash check as the bytes arrive.
   bool whole = false;
-  bool streaming = false;           // that GET is under way
-  int streams = 0;                  // GETs started (bounded like a piece's retries)
-  int stream_piece = 0;             // the piece the buffer fills
+  bool streaming = false;  // that GET (or a solitary file's one) is under way
+  int streams = 0;         // whole-file GETs started (bounded like a piece's retries)
+  int stream_piece = 0;    // the piece the buffer fills
+  int stream_end = 0;      // the piece after the stream's last
+  // A solitary file's run stops once a peer turns up (set, the run's GET ends early): from
+  // then on the file's pieces are chosen as with peers.
+  std::shared_ptr<std::atomic<bool>> stream_abandon;
   std::string stream_buf;           // its file bytes so far
   double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
 };
@@ -60,9 +69,10 @@ class CdnPump {
 
   // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
   // pieces peers have too (DO's delays and MinBackgroundQos).
-  // `lone`: no peer can exist (HttpGate::Input::lone).
+  // `lone`: no peer can exist (HttpGate::Input::lone). `solitary`: none ever can (no LSD, no
+  // tracker, none configured): a lone job's pieces stream in runs (CdnJobState::solitary).
   void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-              bool lone = false);
+              bool lone = false, bool solitary = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
   void Pump(Job& job);
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the
@@ -82,7 +92,10 @@ class CdnPump {
   void Fetch(Job& job, int index, int piece);
   // At debug level, every few seconds: the state of a file's last few missing pieces.
   void LogStall(Job& job, int index, const PieceStatus& status, double now);
-  void StartStream(Job& job, int index);
+  // One GET streaming pieces [first_piece, end_piece) of the file, cut into pieces as the
+  // bytes arrive: the whole file without Range (`whole`, an origin that ignores Range), else
+  // their range.
+  void StartStream(Job& job, int index, bool whole, int first_piece = 0, int end_piece = -1);
   void OnStreamBytes(Job& job, int index, std::string bytes);
   void OnStreamDone(Job& job, int index, FetchResult r);
   // Hands a piece's file bytes (padding added) to the swarm; a refusal counts as a failure.

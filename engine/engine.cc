@@ -250,7 +250,8 @@ void Engine::Impl::Tick() {
       }
     }
     if (any && IsActive(job.state)) {
-      cdn_->Decide(job, options_, now, peer_rate, Lone(job));
+      const bool lone = Lone(job);
+      cdn_->Decide(job, options_, now, peer_rate, lone, lone && Solitary(job));
       ApplyRates(job, RateFor(job), *swarm_);
       cdn_->Pump(job);
     }

@@ -94,6 +94,9 @@ class Engine::Impl final : public JobControl {
   // kLsdWindowS since the job was queued.
   bool Lone(const Job& job) const;
   static constexpr double kLsdWindowS = 0.5;
+  // Lone, and no peer can ever come: LSD does not run and no torrent of the job has a tracker
+  // (nothing announces this client anywhere). The CDN then streams each file's rest.
+  bool Solitary(const Job& job) const;
   // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1
   // after failing the job with a LOCAL_FILE error.
   int OpenTemp(Job& job, int index);

@@ -418,7 +418,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   // With no peer to wait for, the CDN starts now rather than at the next tick. A restored
   // file waits for the swarm's check of what is on disk.
   if (!restored && IsActive(job.state) && Lone(job)) {
-    cdn_->Decide(job, options_, NowS(), 0, /*lone=*/true);
+    cdn_->Decide(job, options_, NowS(), 0, /*lone=*/true, Solitary(job));
     cdn_->Pump(job);
   }
   Publish(job);
@@ -438,6 +438,16 @@ bool Engine::Impl::Lone(const Job& job) const {
   }
   return !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) ||
          NowS() - job.queued_at_s >= kLsdWindowS;
+}
+
+bool Engine::Impl::Solitary(const Job& job) const {
+  if (LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface)) {
+    return false;
+  }
+  for (const JobFile& f : job.files) {
+    if (f.torrent >= 0 && swarm_->Poll(f.torrent).trackers) return false;
+  }
+  return Lone(job);
 }
 
 void Engine::Impl::OnPiece(int key, int piece) {

@@ -12,21 +12,38 @@ namespace shoal::engine {
 namespace {
 
 struct Sink {
+  CURL* curl;
+  const RangeRequest* req;
   std::string* body;
   std::uint64_t max;
   Pacer pacer;
   const std::atomic<bool>* cancel;
-  const std::function<void(std::string)>* on_bytes;  // whole-file GETs: streamed, not kept
+  const std::function<void(std::string)>* on_bytes;  // streams: passed on, not kept
   std::uint64_t got = 0;
   bool overflow = false;
+  bool head_checked = false;
 };
+
+// A streamed body's bytes go out as they arrive, so what they are is checked first: only a
+// 206, or a 200 where the whole file was asked for (or the range starts at 0); anything else
+// (an error page, the whole file for a later range) is refused and classified by Get.
+bool StreamableAnswer(Sink& sink) {
+  long status = 0;
+  curl_easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &status);
+  return status == 206 || (status == 200 && (sink.req->whole_file || sink.req->offset == 0));
+}
 
 size_t Write(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->cancel->load()) return 0;      // now, not after curl's buffered chunks
+  // Now, not after curl's buffered chunks.
+  if (sink->cancel->load() || (sink->req->abandon && sink->req->abandon->load())) return 0;
   if (sink->got + size * n > sink->max) {  // longer than asked: stop
     sink->overflow = true;
     return 0;
+  }
+  if (*sink->on_bytes && !sink->head_checked) {
+    if (!StreamableAnswer(*sink)) return 0;
+    sink->head_checked = true;
   }
   sink->got += size * n;
   if (*sink->on_bytes) {
@@ -39,15 +56,16 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
 }
 
 int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+  const auto* sink = static_cast<const Sink*>(user);
+  return sink->cancel->load() || (sink->req->abandon && sink->req->abandon->load()) ? 1 : 0;
 }
 
 // One request on `curl`, a handle this worker reuses so its connection stays open.
 FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options,
                 const std::atomic<bool>* cancel) {
   FetchResult r;
-  if (!req.whole_file) r.body.reserve(req.length);
-  Sink sink{&r.body, req.length, Pacer(req.max_bytes_s), cancel, &req.on_bytes};
+  if (!req.on_bytes) r.body.reserve(req.length);
+  Sink sink{curl, &req, &r.body, req.length, Pacer(req.max_bytes_s), cancel, &req.on_bytes};
   char err[CURL_ERROR_SIZE] = {};
   const std::string range =
       std::to_string(req.offset) + "-" + std::to_string(req.offset + req.length - 1);
@@ -61,7 +79,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   if (req.max_bytes_s > 0) {
     timeout_s += static_cast<long>(2 * req.length / req.max_bytes_s);
   }
-  if (req.whole_file) {  // as long as it takes while bytes flow
+  if (req.on_bytes) {  // a stream: as long as it takes while bytes flow
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.timeout_s));
   } else {
@@ -74,7 +92,7 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &sink);
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
   const std::string where = req.url + " bytes " + range;
@@ -86,7 +104,10 @@ FetchResult Get(CURL* curl, const RangeRequest& req, const FetchOptions& options
     got = ParseContentRange(h->value);
     if (got) r.total = got->total;
   }
-  if (r.http_status >= 400) {
+  if (req.abandon && req.abandon->load()) {
+    r.code = hr::kFail;
+    r.message = where + ": abandoned";
+  } else if (r.http_status >= 400) {
     r.code = hr::HttpError(static_cast<int>(r.http_status));
     r.transient = IsTransientHttpStatus(r.http_status);
     r.message = where + ": HTTP " + std::to_string(r.http_status);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,10 +23,14 @@ struct RangeRequest {
   std::uint64_t length = 0;       // > 0
   std::uint64_t max_bytes_s = 0;  // receive rate cap (0 = none); the timeout grows to fit it
   // For an origin that ignores Range: a plain GET of the whole file (offset 0, length its
-  // size), whose bytes go to `on_bytes` as they arrive (on the fetcher's thread) instead of
-  // `body`; it ends with a stall, not a total, timeout.
+  // size), without a Range header.
   bool whole_file = false;
+  // A stream: the body's bytes go to `on_bytes` as they arrive (on the fetcher's thread)
+  // instead of `body`, once the answer shows they are the ones asked for (a 206, or a 200 for
+  // the whole file); it ends with a stall, not a total, timeout.
   std::function<void(std::string bytes)> on_bytes;
+  // Set by the caller to stop this request early (it then fails, "abandoned"); null: never.
+  std::shared_ptr<std::atomic<bool>> abandon;
   std::string headers;  // the job's custom header lines, CRLF-terminated ("" for none)
 };
 

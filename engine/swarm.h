@@ -45,6 +45,7 @@ struct TorrentStats {
   // Peers may still turn up: a tracker of the torrent has not answered its first announce yet
   // (neither peers nor an error), or it named peers that are not connected yet.
   bool discovering = false;
+  bool trackers = false;  // the torrent announces to a tracker (its metainfo's or the engine's)
 };
 
 // What the site has of a torrent, for choosing the pieces to fetch from the CDN.

@@ -2,6 +2,8 @@
 
 #include <netdb.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
@@ -19,6 +21,7 @@
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -100,7 +103,19 @@ class TorrentSession::Impl {
   };
 
   EngineOptions options;
+  // The session starts on a thread of its own (`starter`): libtorrent's start-up (its
+  // threads, the system's CA store for HTTPS trackers) takes tens of milliseconds that a plain
+  // HTTP job, or the fetch of a sidecar, need not wait for. Session() waits for it; `started`
+  // says, without waiting, whether it is there.
   std::unique_ptr<lt::session> session;
+  std::string start_error;  // set, with session null, when it could not start
+  std::thread starter;
+  std::atomic<bool> started{false};
+  lt::session* Session() {
+    if (starter.joinable()) starter.join();
+    return session.get();
+  }
+  bool Started() const { return started.load(std::memory_order_acquire) || !starter.joinable(); }
   std::vector<lt::tcp::endpoint> peers;
   // DODownloadMode: the session's IP filter (peers and trackers), and the hosts it lets
   // through beside the local network (configured peers and trackers, each job's origin).
@@ -211,33 +226,44 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   p.set_int(sp::alert_queue_size, 200000);
   p.set_int(sp::max_queued_disk_bytes, 8 << 20);
 
-  lt::session_params params(std::move(p));
-  params.disk_io_constructor = lt::posix_disk_io_constructor;
-  try {
-    impl->session = std::make_unique<lt::session>(std::move(params));
-  } catch (const std::exception& e) {
-    *error = std::string("cannot start the BitTorrent session: ") + e.what();
-    return nullptr;
-  }
-  // DOMaxUploadBandwidth: LAN and loopback peers sit in the local class, which the global
-  // rate limit does not reach (libtorrent-notes §3), so both classes get the limit.
-  if (options.max_upload_kbps > 0) {
-    for (lt::peer_class_t c :
-         {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
-      lt::peer_class_info info = impl->session->get_peer_class(c);
-      info.upload_limit = static_cast<int>(options.max_upload_kbps * 1024);
-      impl->session->set_peer_class(c, info);
+  Impl* raw = impl.get();
+  raw->starter = std::thread([raw, p = std::move(p), wakeup = std::move(wakeup)]() mutable {
+    lt::session_params params(std::move(p));
+    params.disk_io_constructor = lt::posix_disk_io_constructor;
+    try {
+      raw->session = std::make_unique<lt::session>(std::move(params));
+    } catch (const std::exception& e) {
+      raw->start_error = std::string("cannot start the BitTorrent session: ") + e.what();
+      raw->started.store(true, std::memory_order_release);
+      return;
     }
-  }
-  impl->session->set_ip_filter(impl->filter);
-  impl->session->set_alert_notify(std::move(wakeup));
+    // DOMaxUploadBandwidth: LAN and loopback peers sit in the local class, which the global
+    // rate limit does not reach (libtorrent-notes §3), so both classes get the limit.
+    if (raw->options.max_upload_kbps > 0) {
+      for (lt::peer_class_t c :
+           {lt::session::global_peer_class_id, lt::session::local_peer_class_id}) {
+        lt::peer_class_info info = raw->session->get_peer_class(c);
+        info.upload_limit = static_cast<int>(raw->options.max_upload_kbps * 1024);
+        raw->session->set_peer_class(c, info);
+      }
+    }
+    raw->session->set_ip_filter(raw->filter);
+    raw->session->set_alert_notify(std::move(wakeup));
+    // Ready once it listens (bounded, for an address that cannot be had): a torrent added
+    // before would announce to its trackers with no port to give, and that failed announce
+    // would make the job lone before the tracker named any peer.
+    for (int i = 0; i < 200 && !raw->session->is_listening(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    raw->started.store(true, std::memory_order_release);
+  });
   return std::unique_ptr<TorrentSession>(new TorrentSession(std::move(impl)));
 }
 
 TorrentSession::TorrentSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 TorrentSession::~TorrentSession() {
-  if (impl_->session) {
+  if (impl_->Session() != nullptr) {
     impl_->session->set_alert_notify([] {});
     lt::session_proxy proxy = impl_->session->abort();
     impl_->session.reset();
@@ -248,11 +274,16 @@ std::string TorrentSession::ListenEndpoint() const {
   std::string host, port;
   SplitHostPort(impl_->options.listen_interface, &host, &port);
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  return host + ":" + std::to_string(impl_->session->listen_port());
+  lt::session* session = impl_->Session();
+  return session == nullptr ? "" : host + ":" + std::to_string(session->listen_port());
 }
 
 hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout* layout,
                                 std::string* error) {
+  if (impl_->Session() == nullptr) {
+    *error = impl_->start_error;
+    return hr::kFail;
+  }
   lt::error_code ec;
   auto info = std::make_shared<lt::torrent_info>(
       lt::span<const char>(params.metainfo.data(), static_cast<long>(params.metainfo.size())), ec,
@@ -427,7 +458,7 @@ void TorrentSession::SaveResume(int key) {
 }
 
 void TorrentSession::WaitForEvents(int ms) {
-  if (!impl_->orphan_resume.empty()) return;
+  if (!impl_->orphan_resume.empty() || !impl_->Started() || !impl_->Session()) return;
   impl_->session->wait_for_alert(lt::milliseconds(ms));
 }
 
@@ -504,14 +535,18 @@ TorrentStats TorrentSession::Poll(int key) {
       }
     }
   }
+  s.trackers = trackers;
   s.discovering = (trackers && !answered) || e->handle.status({}).list_peers > s.peers;
   return s;
 }
 
 void TorrentSession::PopEvents(std::vector<TorrentEvent>* out) {
-  std::vector<lt::alert*> alerts;
-  impl_->session->pop_alerts(&alerts);
-  for (lt::alert* a : alerts) impl_->Translate(a, out);
+  // Before the session is up there is no torrent, so nothing to report but orphans.
+  if (impl_->Started() && impl_->Session() != nullptr) {
+    std::vector<lt::alert*> alerts;
+    impl_->session->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) impl_->Translate(a, out);
+  }
   for (int key : impl_->orphan_resume) out->push_back({TorrentEvent::Kind::kResumeData, key});
   impl_->orphan_resume.clear();
 }

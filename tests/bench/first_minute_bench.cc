@@ -1,13 +1,20 @@
-// The first minute of a lone client: content with metainfo (a sidecar) and no peer at all,
-// fetched by an engine job (default policy: BITS NORMAL, background delay) against `curl -o`
-// from the same loopback origin, alternating, in the same run. Prints each round, the median
-// wall-time ratio and the median gap to curl; the target is a gap of at most 0.2 s.
+// The first minute of a lone client: no peer at all, content at 1, 3 and 16 MiB, fetched by an
+// engine started for the job (as `shoal get` does; default policy: BITS NORMAL) against
+// `curl -o` from the same loopback origin, alternating, in the same run. Two kinds of content:
+// with a sidecar (`<url>.torrent` next to it on the origin: the engine fetches it, then the
+// CDN's pieces) and without (the sidecar's 404, then plain HTTP). Prints, per size and kind,
+// the medians of curl's time, shoal's (engine start to Complete's return), the ratio and the
+// gap, and the engine's stop (which a CLI pays on exit too); the target is a gap of 0.2 s.
+// Exits 1 only when a transfer failed.
 //   first_minute_bench [rounds]
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,24 +39,55 @@ double Curl(const std::string& url, const std::string& out) {
   return Seconds(start);
 }
 
-// From Resume to TRANSFERRED, on an engine started for the job (as `shoal get` does).
-double Shoal(const std::string& url, const std::string& torrent, const std::string& out) {
+// Wakes the bench the moment the job leaves the active states (no polling interval).
+class Ended final : public shoal::engine::JobObserver {
+ public:
+  void OnJobEvent(const shoal::engine::Uuid&, shoal::engine::JobEvent event) override {
+    using shoal::engine::JobEvent;
+    if (event != JobEvent::kTransferred && event != JobEvent::kError) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
+  }
+  bool Wait(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] { return ended_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ended_ = false;
+};
+
+struct Run {
+  double total_s = -1;  // engine start to Complete's return (the file at its path)
+  double stop_s = -1;   // the engine's destructor
+};
+
+Run Shoal(const std::string& url, const std::string& out) {
   using shoal::engine::JobState;
+  Run run;
   const auto start = Clock::now();
   shoal::engine::EngineOptions eo;
-  eo.listen_interface = "127.0.0.1:0";
+  eo.listen_interface = "127.0.0.1:0";  // loopback only: no LSD window (decision 0012)
   std::string error;
-  auto engine = shoal::engine::Engine::Start(eo, nullptr, &error);
-  if (!engine) return -1;
+  Ended ended;
+  auto engine = shoal::engine::Engine::Start(eo, &ended, &error);
+  if (!engine) return run;
   std::shared_ptr<const shoal::engine::JobView> job;
-  if (engine->CreateJob("bench", &job) != 0) return -1;
-  if (engine->AddFiles(job->id, {{url, out, torrent}}) != 0) return -1;
-  if (engine->Resume(job->id) != 0) return -1;
-  const bool ok = shoal::testing::WaitFor(
-      [&] { return !shoal::engine::IsActive(job->state.load()); }, std::chrono::minutes(2));
-  if (!ok || job->state.load() != JobState::kTransferred) return -1;
-  engine->Complete(job->id);
-  return Seconds(start);
+  if (engine->CreateJob("bench", &job) != 0) return run;
+  if (engine->AddFiles(job->id, {{url, out}}) != 0) return run;
+  if (engine->Resume(job->id) != 0) return run;
+  if (!ended.Wait(std::chrono::seconds(120)) || job->state.load() != JobState::kTransferred) {
+    return run;
+  }
+  if (engine->Complete(job->id) != 0) return run;
+  run.total_s = Seconds(start);
+  const auto stop = Clock::now();
+  engine.reset();
+  run.stop_s = Seconds(stop);
+  return run;
 }
 
 double Median(std::vector<double> v) {
@@ -60,7 +98,7 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::stoi(argv[1]) : 5;
+  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   shoal::testing::TempDir root;
   shoal::testing::TempDir out;
   shoal::origin::HttpOriginOptions o;
@@ -71,42 +109,55 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
-  bool all_ok = true;
-  std::printf("%-34s %10s %10s %8s %9s\n", "lone client, sidecar, loopback", "curl s", "shoal s",
-              "ratio", "gap s");
-  for (const std::size_t mib : {3, 16}) {
-    const std::string name = "f" + std::to_string(mib) + ".bin";
-    shoal::testing::WriteRandomFile(root / name, mib << 20, static_cast<unsigned>(mib));
-    shoal::engine::MetainfoSpec spec;
-    spec.path = root / name;
-    std::string torrent;
-    if (shoal::engine::CreateMetainfo(spec, &torrent, &error) != 0) {
-      std::fprintf(stderr, "%s\n", error.c_str());
-      return 1;
-    }
-    const std::string url = origin->BaseUrl() + "/" + name;
-    Curl(url, out / "warm.bin");  // the origin's page cache, for both sides
-    fs::remove(out / "warm.bin");
-    std::vector<double> curl_s, shoal_s, gap_s;
-    for (int r = 0; r < rounds; ++r) {
-      const double c = Curl(url, out / "curl.bin");
-      fs::remove(out / "curl.bin");
-      const double s = Shoal(url, torrent, out / "shoal.bin");
-      fs::remove(out / "shoal.bin");
-      if (c <= 0 || s <= 0) {
-        std::fprintf(stderr, "%zu MiB round %d failed (curl %.3f, shoal %.3f)\n", mib, r, c, s);
-        return 1;
+  int missed = 0;
+  std::printf("lone client, loopback, median of %d rounds; target: gap to curl <= 0.2 s\n", rounds);
+  std::printf("%-18s %9s %9s %8s %8s %8s\n", "content", "curl s", "shoal s", "ratio", "gap s",
+              "stop s");
+  for (const bool sidecar : {true, false}) {
+    for (const std::size_t mib : {1, 3, 16}) {
+      const std::string name = std::string(sidecar ? "s" : "p") + std::to_string(mib) + ".bin";
+      shoal::testing::WriteRandomFile(root / name, mib << 20, static_cast<unsigned>(mib));
+      if (sidecar) {
+        shoal::engine::MetainfoSpec spec;
+        spec.path = root / name;
+        spec.web_seeds = {origin->BaseUrl() + "/" + name};
+        std::string torrent;
+        if (shoal::engine::CreateMetainfo(spec, &torrent, &error) != 0) {
+          std::fprintf(stderr, "%s\n", error.c_str());
+          return 1;
+        }
+        std::ofstream(root / (name + ".torrent"), std::ios::binary) << torrent;
       }
-      curl_s.push_back(c);
-      shoal_s.push_back(s);
-      gap_s.push_back(s - c);
+      const std::string url = origin->BaseUrl() + "/" + name;
+      Curl(url, out / "warm.bin");  // the origin's page cache, for both sides
+      fs::remove(out / "warm.bin");
+      std::vector<double> curl_s, shoal_s, gap_s, stop_s;
+      for (int r = 0; r < rounds; ++r) {
+        const double c = Curl(url, out / "curl.bin");
+        fs::remove(out / "curl.bin");
+        const Run s = Shoal(url, out / "shoal.bin");
+        fs::remove(out / "shoal.bin");
+        if (c <= 0 || s.total_s <= 0) {
+          std::fprintf(stderr, "%s round %d failed (curl %.3f, shoal %.3f)\n", name.c_str(), r, c,
+                       s.total_s);
+          return 1;
+        }
+        curl_s.push_back(c);
+        shoal_s.push_back(s.total_s);
+        gap_s.push_back(s.total_s - c);
+        stop_s.push_back(s.stop_s);
+      }
+      const double gap = Median(gap_s);
+      const std::string label =
+          std::to_string(mib) + " MiB, " + (sidecar ? "sidecar" : "plain HTTP");
+      std::printf("%-18s %9.3f %9.3f %8.1f %8.3f %8.3f %s\n", label.c_str(), Median(curl_s),
+                  Median(shoal_s), Median(shoal_s) / Median(curl_s), gap, Median(stop_s),
+                  gap <= 0.2 ? "(within 0.2 s)" : "(MISSES the 0.2 s target)");
+      std::fflush(stdout);
+      missed += gap <= 0.2 ? 0 : 1;
     }
-    const double gap = Median(gap_s);
-    const std::string label = std::to_string(mib) + " MiB, median of " + std::to_string(rounds);
-    std::printf("%-34s %10.3f %10.3f %8.1f %9.3f %s\n", label.c_str(), Median(curl_s),
-                Median(shoal_s), Median(shoal_s) / Median(curl_s), gap,
-                gap <= 0.2 ? "(within 0.2 s)" : "(MISSES the 0.2 s target)");
-    all_ok = all_ok && gap <= 0.2;
   }
-  return all_ok ? 0 : 2;
+  // A figure, not a test: a missed target is reported, and `make bench` goes on.
+  std::printf("%d of 6 within 0.2 s of curl\n", 6 - missed);
+  return 0;
 }

@@ -47,6 +47,38 @@ std::string PaddedTorrent(const std::string& name, const std::string& data,
          Str(pieces) + "ee";
 }
 
+// A loopback TCP port that accepts connections (the kernel's backlog) and never answers; with
+// `listening` false the port is closed again, so connecting is refused at once.
+class SilentPort {
+ public:
+  explicit SilentPort(bool listening) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    if (listening) {
+      EXPECT_EQ(::listen(fd_, 16), 0);
+    } else {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~SilentPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 class CdnPieces : public HttpSource {
  protected:
   std::shared_ptr<const engine::JobView> Start(const std::string& torrent) {
@@ -90,7 +122,10 @@ TEST_F(CdnPieces, AnOriginThatIgnoresRangeIsReadWholeAndEveryPieceChecked) {
   whole.ignore_range = true;
   whole.drip_bytes = 7000;  // arrives in pieces, as a real stream does
   origin_->Put("/p.bin", data, {}, whole);
-  auto job = Start(PaddedTorrent("p.bin", data, 500, 0));
+  // A tracker (that cannot be reached): the client is lone but not solitary, so the CDN goes
+  // piece by piece first (a solitary one streams its rest from byte 0, which a 200 answers).
+  const SilentPort closed(/*listening=*/false);
+  auto job = Start(PaddedTorrent("p.bin", data, 500, 0, closed.Url("/announce")));
   ASSERT_EQ(Settle(*job), JobState::kTransferred);
   EXPECT_EQ(job->error_count.load(), 0u);
   // The range requests in flight when the first 200 came back, then one plain GET.
@@ -165,38 +200,6 @@ TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
   EXPECT_EQ(origin_->Requests("/p.bin"), before);
 }
 
-// A loopback TCP port that accepts connections (the kernel's backlog) and never answers; with
-// `listening` false the port is closed again, so connecting is refused at once.
-class SilentPort {
- public:
-  explicit SilentPort(bool listening) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
-    if (listening) {
-      EXPECT_EQ(::listen(fd_, 16), 0);
-    } else {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~SilentPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 // A tracker named in the metainfo is a way to find peers: until it has answered, the client
 // is not lone and waits as the policy says (its CDN requests would race the peers the tracker
 // is about to name). A tracker that cannot be reached has answered: the CDN starts at once.
@@ -228,6 +231,28 @@ TEST_F(CdnPieces, ALoneClientWaitsForItsTrackersFirstAnswer) {
   EXPECT_EQ(origin_->Requests("/p.bin"), 0);
   const SilentPort closed(/*listening=*/false);
   EXPECT_TRUE(run(closed.Url("/announce"), work_ / "b.bin"));
+}
+
+// No peer can ever come (no tracker, no LSD on loopback, none configured): the CDN's rest
+// comes in one request, as a plain download would, instead of one per piece; with a tracker
+// (lone once it failed, but a peer could still be named later) it stays piece by piece.
+TEST_F(CdnPieces, ASolitaryClientReadsTheRestInOneRequest) {
+  const std::string data = RandomBytes(40 * kPiece + 7, 14);
+  origin_->Put("/p.bin", data);
+  auto job = Start(PaddedTorrent("p.bin", data, 0, 0));
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  ExpectFile(*job, "p.bin", data);
+  EXPECT_EQ(origin_->Requests("/p.bin"), 1);
+}
+
+TEST_F(CdnPieces, ALoneClientWithATrackerStillGoesPieceByPiece) {
+  const std::string data = RandomBytes(40 * kPiece + 7, 15);
+  origin_->Put("/p.bin", data);
+  const SilentPort closed(/*listening=*/false);
+  auto job = Start(PaddedTorrent("p.bin", data, 0, 0, closed.Url("/announce")));
+  ASSERT_EQ(Settle(*job), JobState::kTransferred);
+  ExpectFile(*job, "p.bin", data);
+  EXPECT_EQ(origin_->Requests("/p.bin"), 41);
 }
 
 }  // namespace

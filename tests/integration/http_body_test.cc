@@ -83,11 +83,14 @@ TEST_F(HttpSource, SuspendingACappedDownloadStopsItAtTheCap) {
 class CdnBody : public HttpSource {
  protected:
   // Publishes `name` with its sidecar; the content's requests follow `script`, then `then`.
+  // `trackers`: for the metainfo (a client that has one is never solitary, so its CDN goes
+  // piece by piece: decision 0014).
   std::string Publish(const std::string& name, std::size_t size, std::vector<Fault> script,
-                      Fault then) {
+                      Fault then, std::vector<std::string> trackers = {}) {
     const std::string data = WriteRandomFile(src_ / name, size);
     engine::MetainfoSpec spec;
     spec.path = src_ / name;
+    spec.trackers = std::move(trackers);
     std::string torrent, error;
     EXPECT_EQ(engine::CreateMetainfo(spec, &torrent, &error), hr::kOk) << error;
     origin_->Put("/" + name + ".torrent", torrent);
@@ -116,7 +119,9 @@ TEST_F(CdnBody, JunkAfterAKeptAliveBodyIsTransientNotARedirect) {
   alive.keep_alive = true;
   Fault junk;
   junk.junk = "garbage that is not HTTP\r\n\r\n";
-  const std::string data = Publish("junk.bin", 4 * kMiB, {alive}, junk);
+  // Piece by piece (a tracker, closed), so a kept-alive connection carries a next request.
+  const std::string data =
+      Publish("junk.bin", 4 * kMiB, {alive}, junk, {"http://127.0.0.1:1/announce"});
   auto job = StartJob("/junk.bin", "junk.bin");
   ExpectError(*job, JobState::kTransientError, hr::kHttpInvalidServerResponse,
               ErrorContext::kRemoteFile, 1);

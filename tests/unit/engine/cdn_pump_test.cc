@@ -360,6 +360,139 @@ TEST_F(CdnPumpTest, WholeFileStreamsAreBoundedWhenTheirPiecesKeepFailing) {
   EXPECT_EQ(control_.failures[0].code, hr::kInvalidData);
 }
 
+// No peer can ever come (no LSD, no tracker, none configured): the missing pieces come in one
+// ranged GET of the run from the first missing one, cut into pieces as it arrives, not a
+// request per piece; a piece that then fails its check comes back as a run of one.
+TEST_F(CdnPumpTest, ASolitaryFileStreamsItsRestInOneRangedGet) {
+  Job& job = StartJob(8);  // the last piece is 100 bytes
+  job.cdn.solitary = true;
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);  // on disk already
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest rest = fetcher_.pending.front().first;
+  EXPECT_FALSE(rest.whole_file);
+  EXPECT_EQ(rest.offset, kPiece);
+  EXPECT_EQ(rest.length, 6 * kPiece + 100);
+  ASSERT_TRUE(rest.on_bytes);
+  const std::string content = Content(kPiece, rest.length);
+  rest.on_bytes(content.substr(0, 20000));  // odd chunks: each piece as soon as it is in
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{1}));
+  rest.on_bytes(content.substr(20000));
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(Added(7), Content(7 * kPiece, 100));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  EXPECT_TRUE(fetcher_.pending.empty());  // its pieces wait for their checks
+  for (int p = 1; p < 8; ++p) {
+    if (p == 3) continue;
+    pump_.OnVerified(job.files[0], p);
+    job.tracker.OnPieceVerified(job.files[0].tracked, p);
+  }
+  pump_.OnFailed(job, 0, 3);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);  // piece 3 alone, a run of one
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 3 * kPiece);
+  EXPECT_EQ(fetcher_.pending.front().first.length, kPiece);
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+// Runs are bounded (1 MiB), and the next goes only once less than half a run waits for its
+// hash check: what a fast origin sends never piles up in memory ahead of the swarm.
+TEST_F(CdnPumpTest, ASolitaryFilesRunsAreBoundedAndWaitForTheirChecks) {
+  Job& job = StartJob(1000);  // 999 pieces of 16 KiB and one of 100 bytes
+  job.cdn.solitary = true;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest run = fetcher_.pending.front().first;
+  EXPECT_EQ(run.offset, 0u);
+  EXPECT_EQ(run.length, 64 * kPiece);
+  run.on_bytes(Content(0, run.length));
+  fetcher_.Answer(FetchResult());
+  control_.RunPosted();
+  EXPECT_EQ(swarm_.torrents[1].added_pieces.size(), 64u);
+  EXPECT_TRUE(fetcher_.pending.empty());  // a run waits for its checks
+  for (int p = 0; p < 31; ++p) {
+    pump_.OnVerified(job.files[0], p);
+    job.tracker.OnPieceVerified(job.files[0].tracked, p);
+  }
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());  // still more than half a run
+  pump_.OnVerified(job.files[0], 31);
+  job.tracker.OnPieceVerified(job.files[0].tracked, 31);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 64 * kPiece);
+  EXPECT_EQ(fetcher_.pending.front().first.length, 64 * kPiece);
+}
+
+// Under a rate cap a run is half a second of the rate (at least a piece): the origin pushes
+// no more ahead of the cap than a request of pieces would.
+TEST_F(CdnPumpTest, ASolitaryRunUnderARateCapIsHalfASecondOfIt) {
+  Job& job = StartJob(100);
+  job.cdn.solitary = true;
+  control_.rate = 10 * kPiece;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_EQ(fetcher_.pending.front().first.length, 5 * kPiece);
+}
+
+// A peer turns up during a run (the job is no longer lone): the run stops, as not the CDN's
+// failure, and the rest is chosen as with peers, so the site does not fetch it twice.
+TEST_F(CdnPumpTest, ASolitaryRunStopsWhenAPeerTurnsUp) {
+  Job& job = StartJob(8);
+  job.cdn.solitary = true;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  const RangeRequest run = fetcher_.pending.front().first;
+  ASSERT_TRUE(run.abandon);
+  run.on_bytes(Content(0, kPiece));
+  control_.RunPosted();
+  EXPECT_FALSE(run.abandon->load());
+  job.cdn.solitary = false;  // Decide: a peer connected
+  pump_.Pump(job);
+  EXPECT_TRUE(run.abandon->load());
+  FetchResult abandoned;
+  abandoned.code = hr::kFail;
+  fetcher_.Answer(abandoned);
+  control_.RunPosted();
+  EXPECT_TRUE(control_.failures.empty());
+  EXPECT_EQ(fetcher_.pending.size(), 3u);  // piece by piece, as with peers (piece 0: in flight)
+  for (const auto& [req, done] : fetcher_.pending) {
+    EXPECT_FALSE(req.on_bytes);
+    EXPECT_NE(req.offset, 0u);  // piece 0 came with the run
+  }
+}
+
+// The rest's range answered with the whole file (a 200): the origin ignores Range, so the file
+// is read whole without one.
+TEST_F(CdnPumpTest, ASolitaryRestAnsweredWholeFallsBackToAPlainGet) {
+  Job& job = StartJob(4);
+  job.cdn.solitary = true;
+  job.tracker.OnPieceVerified(job.files[0].tracked, 0);
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  FetchResult ignored;
+  ignored.code = hr::kBgEInsufficientRangeSupport;
+  fetcher_.Answer(ignored);
+  control_.RunPosted();
+  ASSERT_EQ(fetcher_.pending.size(), 1u);
+  EXPECT_TRUE(fetcher_.pending.front().first.whole_file);
+  EXPECT_EQ(fetcher_.pending.front().first.offset, 0u);
+  EXPECT_TRUE(control_.failures.empty());
+}
+
+// Byte ranges keep to their pieces: streaming the rest would fetch what is not wanted.
+TEST_F(CdnPumpTest, ASolitaryFileWithByteRangesStillGoesPieceByPiece) {
+  Job& job = StartJob(8);
+  job.cdn.solitary = true;
+  job.files[0].spec.ranges = {{0, 10}};
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 4u);
+  for (const auto& [req, done] : fetcher_.pending) EXPECT_FALSE(req.on_bytes);
+}
+
 TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
   Job& job = StartJob(8);
   job.cdn = CdnJobState();
