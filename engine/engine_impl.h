@@ -135,6 +135,10 @@ class Engine::Impl final : public JobControl {
   void Reelect(Job& job);
   void Handover(Transfers::Transfer& t, FileRef to);  // by value: `to` may be in t.followers
   void HandedOver(const std::string& key, const FileRef& to, const std::string& src);
+  // A leader with byte ranges has them all (Satisfied) while `to` wants more of the content:
+  // `to` leads from a copy of its file, and the old leader leaves the transfer.
+  bool Satisfied(const Job& leader, int file) const;
+  void PassOn(Transfers::Transfer& t, FileRef to);  // by value: `to` is in t.followers
   bool FromSeed(Job& job, int index);
   hr::HResult TakeShared(Job& job);
   void LeaveTransfers(Job& job, bool completing);

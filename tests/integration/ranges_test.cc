@@ -65,7 +65,51 @@ FileSpec Ranged(const std::string& url, const std::string& local, std::vector<By
   return f;
 }
 
-class Ranges : public SwarmTest {};
+class Ranges : public SwarmTest {
+ protected:
+  // A file with ranges and a whole-file job of one content at the same time (decision 0013):
+  // the second joins the first's transfer instead of colliding with its torrent
+  // (0x800700B7 before), and each finishes with its own bytes and its own progress.
+  void RangedAndWholeTogether(bool ranged_first) {
+    const Content c = Publish("s.bin", 12 * kMiB + 5, 8);
+    origin_->SetRateLimit(8 * kMiB);
+    const std::vector<ByteRange> ranges = {{9 * kMiB + 11, 300}, {10, 2000}};
+    auto e = StartEngine(2);
+    fs::create_directories(work_ / "r");
+    fs::create_directories(work_ / "w");
+    const std::string ranged_out = work_ / "r/s.bin";
+    const std::string whole_out = work_ / "w/s.bin";
+    const FileSpec ranged = Ranged(c.url, ranged_out, ranges);
+    const FileSpec whole{c.url, whole_out, ""};
+    auto first = StartJob(*e, {ranged_first ? ranged : whole});
+    ASSERT_TRUE(WaitFor([&] { return first->progress.Load().bytes_transferred > 0; }));
+    auto second = StartJob(*e, {ranged_first ? whole : ranged});
+    const auto& jr = ranged_first ? first : second;
+    const auto& jw = ranged_first ? second : first;
+    ASSERT_EQ(WaitSettled(*jr), JobState::kTransferred);
+    ASSERT_EQ(WaitSettled(*jw), JobState::kTransferred);
+    EXPECT_EQ(jr->progress.Load().bytes_total, Sum(c.data, ranges));
+    EXPECT_EQ(jr->progress.Load().bytes_transferred, Sum(c.data, ranges));
+    EXPECT_EQ(jw->progress.Load().bytes_total, c.data.size());
+    EXPECT_EQ(jw->progress.Load().bytes_transferred, c.data.size());
+    ASSERT_EQ(e->Complete(jr->id), hr::kOk);
+    ASSERT_EQ(e->Complete(jw->id), hr::kOk);
+    EXPECT_TRUE(ReadFile(ranged_out) == Packed(c.data, ranges));
+    EXPECT_TRUE(ReadFile(whole_out) == c.data);
+    EXPECT_EQ(ListDir(work_ / "r"), std::vector<std::string>{"s.bin"});
+    EXPECT_EQ(ListDir(work_ / "w"), std::vector<std::string>{"s.bin"});
+    // One transfer: the content once, not once more for the ranges' pieces.
+    EXPECT_LE(origin_->BytesServed("/s.bin"), c.data.size());
+  }
+};
+
+TEST_F(Ranges, ARangedFileThenAWholeFileJobOfOneContentShareTheTransfer) {
+  RangedAndWholeTogether(/*ranged_first=*/true);
+}
+
+TEST_F(Ranges, AWholeFileJobThenARangedFileOfOneContentShareTheTransfer) {
+  RangedAndWholeTogether(/*ranged_first=*/false);
+}
 
 TEST_F(Ranges, TheCdnIsAskedOnlyForThePiecesHoldingTheRanges) {
   const Content c = Publish("r.bin", 24 * kMiB + 123, 5);
