@@ -1,14 +1,14 @@
 #include "engine/metainfo.h"
 
 #include <fcntl.h>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <vector>
 
 namespace shoal::engine {
@@ -32,6 +32,13 @@ std::string ToHex(const std::string& bytes) {
     out += kDigits[c & 15];
   }
   return out;
+}
+
+std::string Sha256(std::string_view bytes) {
+  lt::hasher256 h;
+  h.update(bytes.data(), static_cast<int>(bytes.size()));
+  const lt::sha256_hash d = h.final();
+  return std::string(d.data(), d.size());
 }
 
 hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,
@@ -118,8 +125,8 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
 
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error) {
   lt::error_code ec;
-  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
-                      ec, lt::from_span);
+  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())), ec,
+                      lt::from_span);
   if (ec) {
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
