@@ -46,6 +46,7 @@ class Engine::Impl final : public JobControl {
   // The public Engine methods' bodies, on the engine thread (jobs.cc, finish.cc).
   hr::HResult CreateJob(const std::string& name, std::shared_ptr<const JobView>* out);
   hr::HResult AddFiles(Job& job, std::vector<FileSpec> specs);
+  hr::HResult AddRanges(Job& job, std::size_t index, std::vector<ByteRange> more);  // add_ranges.cc
   hr::HResult Resume(Job& job);
   hr::HResult Suspend(Job& job);
   void Cancel(Job& job, Reply reply);
