@@ -104,6 +104,36 @@ class Ranges : public SwarmTest {
   }
 };
 
+// Another portion of a TRANSFERRED file (IDODownload::Start with new ranges on a Transferred
+// download: DODownloadState_Transferred "can start again by downloading another portion of the
+// file"): the pieces of the new ranges are fetched too, progress counts every range, and the
+// local file holds the first ranges and then the new ones, packed.
+TEST_F(Ranges, NewRangesOnATransferredFileFetchTheirPiecesToo) {
+  const Content c = Publish("m.bin", 16 * kMiB + 9, 10);
+  const std::vector<ByteRange> first = {{kMiB + 5, 100}};
+  const std::vector<ByteRange> more = {{12 * kMiB, 3000}, {0, 10}};
+  auto e = StartEngine(2);
+  const std::string out = work_ / "m.bin";
+  auto job = StartJob(*e, {Ranged(c.url, out, first)});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(e->AddRanges(job->id, 0, {{kMiB + 50, 1}}), hr::kBgEOverlappingRanges);
+  EXPECT_EQ(e->AddRanges(job->id, 0, {{16 * kMiB + 9, 1}}), hr::kBgEInvalidRange);
+  EXPECT_EQ(e->AddRanges(job->id, 1, more), hr::kInvalidArg);
+  EXPECT_EQ(job->state.load(), JobState::kTransferred);
+  ASSERT_EQ(e->AddRanges(job->id, 0, more), hr::kOk);
+  std::vector<ByteRange> all = first;
+  all.insert(all.end(), more.begin(), more.end());
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(job->progress.Load().bytes_total, Sum(c.data, all));
+  EXPECT_EQ(job->progress.Load().bytes_transferred, Sum(c.data, all));
+  EXPECT_LE(origin_->BytesServed("/m.bin"), CoveredPieceBytes(c, all));
+  ASSERT_EQ(e->Complete(job->id), hr::kOk);
+  EXPECT_TRUE(ReadFile(out) == Packed(c.data, all)) << "the local file is not both portions";
+  std::shared_ptr<const engine::JobView> idle;
+  ASSERT_EQ(e->CreateJob("idle", &idle), hr::kOk);
+  EXPECT_EQ(e->AddRanges(idle->id, 0, more), hr::kBgEInvalidState);
+}
+
 TEST_F(Ranges, ARangedFileThenAWholeFileJobOfOneContentShareTheTransfer) {
   RangedAndWholeTogether(/*ranged_first=*/true);
 }
