@@ -1,14 +1,14 @@
 #include "engine/metainfo.h"
 
 #include <fcntl.h>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <vector>
 
 namespace shoal::engine {
@@ -125,8 +125,8 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
 
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error) {
   lt::error_code ec;
-  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())), ec,
-                      lt::from_span);
+  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
+                      ec, lt::from_span);
   if (ec) {
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
