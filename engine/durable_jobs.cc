@@ -33,6 +33,7 @@ StoredJob ToStored(const Job& job, std::int64_t stalled_since_ns) {
     sf.bytes_total = f.spec.ranges.empty() ? p.bytes_total : job.tracker.FileSize(i);
     sf.verified_bytes = p.bytes_transferred;
     sf.sources = f.sources;
+    sf.ranged_chunks = RangedHttp::EncodeChunks(f.ranged.done);
     s.files.push_back(std::move(sf));
   }
   return s;
@@ -171,9 +172,21 @@ std::unique_ptr<Job> DurableJobs::Rebuild(StoredJob s) {
     bool whole = sf.bytes_total != kSizeUnknown &&
                  (ranged ? disk >= 0 : on_disk == sf.bytes_total) && sf.verified_bytes == want;
     if (f.http.plain && ranged) {
-      // Fetched again range by range unless whole (ranged_http.cc keeps no ledger on disk).
+      // The chunks recorded count only where the temp file still has their bytes (a torn
+      // write, or a file changed behind our back, is fetched again); RangedHttp::Start checks
+      // them once more when the file runs.
+      std::vector<RangedChunk> chunks;
+      if (!RangedHttp::DecodeChunks(sf.ranged_chunks, &chunks)) {
+        warnings_ += "job " + s.id.ToString() + ": unreadable chunk record; fetching again\n";
+        chunks.clear();
+      }
+      f.ranged.done = RangedHttp::Verified(f.temp_path(), chunks);
+      std::uint64_t have = 0;
+      for (const RangedChunk& c : f.ranged.done) have += c.range.length;
+      whole = sf.bytes_total != kSizeUnknown && disk >= 0 && have == want;
       f.sources = sf.sources;
-      job.tracker.SetStreamedBytes(index, whole ? want : 0);
+      f.sources.from_http = have;
+      job.tracker.SetStreamedBytes(index, have);
     } else if (f.http.plain) {
       // Bytes reach the temp file in order: what is on disk is what was received.
       f.http.bytes = f.http.high_water =

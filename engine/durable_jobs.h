@@ -2,7 +2,8 @@
 // the JobStore, and when progress was last saved: each job is written at every state and
 // property change and its progress every persist interval; at start the stored jobs are read
 // back and rebuilt (progress shown from the store until the swarm re-checks the temp file;
-// plain-HTTP files continue from their length on disk). The job logic decides what a rebuilt
+// plain-HTTP files continue from their length on disk, ranged ones from their recorded
+// chunks that still match). The job logic decides what a rebuilt
 // job does next. Engine-thread only (Open before the engine thread starts).
 #pragma once
 

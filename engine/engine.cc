@@ -365,6 +365,12 @@ hr::HResult Engine::AddFiles(const Uuid& id, std::vector<FileSpec> files) {
   });
 }
 
+hr::HResult Engine::AddRanges(const Uuid& id, std::size_t file, std::vector<ByteRange> ranges) {
+  return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) {
+    reply(impl_->AddRanges(job, file, std::move(ranges)));
+  });
+}
+
 hr::HResult Engine::Resume(const Uuid& id) {
   return WithJob(*impl_, id, [&](Job& job, Impl::Reply reply) { reply(impl_->Resume(job)); });
 }

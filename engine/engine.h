@@ -81,6 +81,12 @@ class Engine {
   std::vector<std::shared_ptr<const JobView>> ListJobs() const;
 
   hr::HResult AddFiles(const Uuid& id, std::vector<FileSpec> files);  // all or none
+  // Another portion of a TRANSFERRED job's file that has byte ranges (IDODownload::Start with
+  // new ranges): `ranges` join its ranges, after them, and the job goes back to QUEUED to
+  // fetch them. BG_E_INVALID_STATE unless TRANSFERRED; E_INVALIDARG for no ranges, a bad
+  // index or a file without ranges; BG_E_INVALID_RANGE / BG_E_OVERLAPPING_RANGES as
+  // AddFileWithRanges, checked with the ranges the file has.
+  hr::HResult AddRanges(const Uuid& id, std::size_t file, std::vector<ByteRange> ranges);
   hr::HResult Resume(const Uuid& id);
   hr::HResult Suspend(const Uuid& id);
   hr::HResult Cancel(const Uuid& id);    // returns once temp files are gone

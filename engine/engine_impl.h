@@ -46,6 +46,7 @@ class Engine::Impl final : public JobControl {
   // The public Engine methods' bodies, on the engine thread (jobs.cc, finish.cc).
   hr::HResult CreateJob(const std::string& name, std::shared_ptr<const JobView>* out);
   hr::HResult AddFiles(Job& job, std::vector<FileSpec> specs);
+  hr::HResult AddRanges(Job& job, std::size_t index, std::vector<ByteRange> more);  // add_ranges.cc
   hr::HResult Resume(Job& job);
   hr::HResult Suspend(Job& job);
   void Cancel(Job& job, Reply reply);
@@ -138,6 +139,10 @@ class Engine::Impl final : public JobControl {
   void Reelect(Job& job);
   void Handover(Transfers::Transfer& t, FileRef to);  // by value: `to` may be in t.followers
   void HandedOver(const std::string& key, const FileRef& to, const std::string& src);
+  // A leader with byte ranges has them all (Satisfied) while `to` wants more of the content:
+  // `to` leads from a copy of its file, and the old leader leaves the transfer.
+  bool Satisfied(const Job& leader, int file) const;
+  void PassOn(Transfers::Transfer& t, FileRef to);  // by value: `to` is in t.followers
   bool FromSeed(Job& job, int index);
   hr::HResult TakeShared(Job& job);
   void LeaveTransfers(Job& job, bool completing);

@@ -16,11 +16,14 @@ namespace shoal::engine {
 struct StoredFile {
   FileSpec spec;
   std::string temp_name;
-  bool http = false;        // fetched as plain HTTP (no metainfo)
-  bool verified = false;    // its expected SHA-256 was checked
+  bool http = false;      // fetched as plain HTTP (no metainfo)
+  bool verified = false;  // its expected SHA-256 was checked
   std::uint64_t bytes_total = kSizeUnknown;
   std::uint64_t verified_bytes = 0;
   SourceBytes sources;
+  // Plain HTTP with ranges: the chunks written and their digests (RangedHttp::EncodeChunks),
+  // checked against the temp file before any is kept.
+  std::string ranged_chunks;
 };
 
 struct StoredJob {

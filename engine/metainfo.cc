@@ -34,6 +34,13 @@ std::string ToHex(const std::string& bytes) {
   return out;
 }
 
+std::string Sha256(std::string_view bytes) {
+  lt::hasher256 h;
+  h.update(bytes.data(), static_cast<int>(bytes.size()));
+  const lt::sha256_hash d = h.final();
+  return std::string(d.data(), d.size());
+}
+
 hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,
                        const std::atomic<bool>* cancel) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/hresult.h"
@@ -43,6 +44,8 @@ hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::
 // `cancel` is set. A read error returns the errno's HRESULT and says why.
 hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,
                        const std::atomic<bool>* cancel = nullptr);
+// The SHA-256 of `bytes` (32 raw bytes).
+std::string Sha256(std::string_view bytes);
 std::string ToHex(const std::string& bytes);
 
 }  // namespace shoal::engine

@@ -58,7 +58,48 @@ bool Engine::Impl::Follow(Job& job, int index) {
   }
   if (Sync(*leader, lf, job, index)) Publish(job);
   leader->leads_foreground = leader->leads_foreground || Foreground(job);
+  // A leader with byte ranges that has them all fetches nothing more: this file wants more.
+  if (Satisfied(*leader, lf) && !job.tracker.FileDone(index)) PassOn(*t, me);
   return true;
+}
+
+bool Engine::Impl::Satisfied(const Job& leader, int file) const {
+  const JobFile& f = leader.files[file];
+  return leader.tracker.HasRanges(file) && !f.restored && leader.tracker.FileDone(file);
+}
+
+void Engine::Impl::PassOn(Transfers::Transfer& t, FileRef to) {
+  const FileRef me = t.leader;
+  Job* leader = FindJob(me.job);
+  if (leader == nullptr || FindJob(to.job) == nullptr) return;
+  JobFile& from = leader->files[me.file];
+  Logf(LogLevel::kInfo, "transfers", "%s: job %s has its ranges; job %s carries on the transfer",
+       from.spec.remote_url.c_str(), me.job.ToString().c_str(), to.job.ToString().c_str());
+  t.moving = true;
+  transfers_.Promote(t, to);
+  transfers_.Leave(me);  // it wants nothing more and keeps its own file for its Complete
+  // Once the session let go of the old torrent, the new leader starts from a copy of what the
+  // old one verified; its torrent's check counts only the pieces that are right.
+  auto moved = [this, key = t.key, to, src = from.temp_path(), had = from.temp_created] {
+    Job* next = FindJob(to.job);
+    if (had && next != nullptr && !IsFinal(next->state)) {
+      const int fd = OpenTemp(*next, to.file);
+      std::string why;
+      if (fd >= 0 && hr::Failed(CopyInto(src, fd, &why))) {
+        Logf(LogLevel::kWarning, "transfers", "cannot copy %s (%s): fetching again", src.c_str(),
+             why.c_str());
+      }
+      if (fd >= 0) ::close(fd);
+      next->files[to.file].awaiting_check = true;  // the CDN waits for the check of the copy
+    }
+    HandedOver(key, to, "");
+  };
+  if (from.torrent < 0) return moved();
+  const int key = from.torrent;
+  from.torrent = -1;
+  jobs_.Disown(key);
+  on_removed_[key] = std::move(moved);
+  swarm_->Remove(key);  // one torrent per content in the session: the new leader adds it again
 }
 
 bool Engine::Impl::Sync(Job& leader, int lf, Job& job, int index) {
@@ -114,6 +155,19 @@ void Engine::Impl::Mirror(Job& leader) {
       if (!Sync(leader, i, *job, ref.file)) continue;
       Progressed(*job, /*new_bytes=*/true);
       if (IsActive(job->state) && job->tracker.FileDone(ref.file)) Schedule(*job);
+    }
+    // The leader's ranges are in while a follower wants more: that one leads from here.
+    t = transfers_.Of({leader.view->id, i});
+    if (t == nullptr || !(t->leader.job == leader.view->id) || t->moving || !Satisfied(leader, i)) {
+      continue;
+    }
+    for (const FileRef& ref : t->followers) {
+      Job* job = FindJob(ref.job);
+      if (job != nullptr && IsActive(job->state) && !job->busy &&
+          !job->tracker.FileDone(ref.file)) {
+        PassOn(*t, ref);
+        break;
+      }
     }
   }
 }

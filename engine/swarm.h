@@ -86,6 +86,8 @@ class Swarm {
   virtual bool AddPiece(int key, int piece, const std::string& data) = 0;
   // False when the key is unknown. Asks the network thread: for the tick.
   virtual bool GetPieceStatus(int key, PieceStatus* out) = 0;
+  // The payload file's wanted byte ranges change (as AddParams::ranges; empty: every piece).
+  virtual void SetRanges(int key, const std::vector<ByteRange>& ranges) = 0;
   virtual void Pause(int key) = 0;
   virtual void Resume(int key) = 0;
   // Asks for the torrent's resume data: a kResumeData event follows.

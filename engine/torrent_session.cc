@@ -31,6 +31,32 @@
 namespace shoal::engine {
 namespace {
 
+// The piece priorities of a job file's torrent with byte ranges: only the pieces holding a
+// wanted byte of the (single) payload file are downloaded. Empty ranges: every piece.
+std::vector<lt::download_priority_t> RangePriorities(const lt::torrent_info& info,
+                                                     const std::vector<ByteRange>& ranges) {
+  const lt::file_storage& fs = info.files();
+  std::vector<lt::download_priority_t> out(
+      static_cast<std::size_t>(info.num_pieces()),
+      ranges.empty() ? lt::default_priority : lt::dont_download);
+  const std::int64_t piece_length = info.piece_length();
+  for (lt::file_index_t f : fs.file_range()) {
+    if (fs.pad_file_at(f)) continue;
+    const std::int64_t base = fs.file_offset(f);
+    const auto size = static_cast<std::uint64_t>(fs.file_size(f));
+    for (const ByteRange& r : ranges) {
+      if (r.length == 0 || r.offset >= size) continue;
+      const std::int64_t begin = base + static_cast<std::int64_t>(r.offset);
+      const std::int64_t end =
+          begin + static_cast<std::int64_t>(std::min(r.length, size - r.offset));
+      for (std::int64_t p = begin / piece_length; p * piece_length < end; ++p) {
+        out[static_cast<std::size_t>(p)] = lt::default_priority;
+      }
+    }
+  }
+  return out;
+}
+
 using sp = lt::settings_pack;
 constexpr int kBlockSize = 16 * 1024;
 
@@ -359,22 +385,7 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   // priorities give way to the job's).
   atp.piece_priorities.clear();
   if (!params.ranges.empty() && params.job_file >= 0) {
-    atp.piece_priorities.assign(static_cast<std::size_t>(info->num_pieces()), lt::dont_download);
-    const std::int64_t piece_length = info->piece_length();
-    for (lt::file_index_t f : fs.file_range()) {
-      if (fs.pad_file_at(f)) continue;
-      const std::int64_t base = fs.file_offset(f);
-      const auto size = static_cast<std::uint64_t>(fs.file_size(f));
-      for (const ByteRange& r : params.ranges) {
-        if (r.length == 0 || r.offset >= size) continue;
-        const std::int64_t begin = base + static_cast<std::int64_t>(r.offset);
-        const std::int64_t end =
-            begin + static_cast<std::int64_t>(std::min(r.length, size - r.offset));
-        for (std::int64_t p = begin / piece_length; p * piece_length < end; ++p) {
-          atp.piece_priorities[static_cast<std::size_t>(p)] = lt::default_priority;
-        }
-      }
-    }
+    atp.piece_priorities = RangePriorities(*info, params.ranges);
   }
   lt::torrent_handle h = impl_->session->add_torrent(std::move(atp), ec);
   if (ec) {
@@ -428,6 +439,11 @@ bool TorrentSession::GetPieceStatus(int key, PieceStatus* out) {
     if (i < out->downloading.size()) out->downloading[i] = true;
   }
   return true;
+}
+
+void TorrentSession::SetRanges(int key, const std::vector<ByteRange>& ranges) {
+  if (Impl::Entry* e = impl_->Find(key))
+    e->handle.prioritize_pieces(RangePriorities(*e->info, ranges));
 }
 
 void TorrentSession::Pause(int key) {

@@ -28,6 +28,7 @@ class TorrentSession final : public Swarm {
                   std::string* error) override;
   bool AddPiece(int key, int piece, const std::string& data) override;
   bool GetPieceStatus(int key, PieceStatus* out) override;
+  void SetRanges(int key, const std::vector<ByteRange>& ranges) override;
   void Pause(int key) override;
   void Resume(int key) override;
   void SaveResume(int key) override;

@@ -9,9 +9,8 @@
 namespace shoal::engine {
 
 std::string Transfers::KeyOf(const JobFile& f) {
-  // A file with byte ranges fetches only its ranges' pieces: it neither leads a transfer
-  // others would wait on for the rest nor follows one (decision 0013).
-  if (!f.spec.ranges.empty()) return "";
+  // A file with byte ranges shares the swarm's content like any other (one torrent per
+  // info-hash in the session); over plain HTTP it fetches its ranges itself (ranged_http.cc).
   if (!f.spec.metainfo.empty()) {
     MetainfoSummary summary;
     std::string error;
@@ -20,7 +19,7 @@ std::string Transfers::KeyOf(const JobFile& f) {
   }
   // Without metainfo the URL is the content's only name. A job's validators are not known
   // before its transfer answers, so two jobs of one URL share what the origin sends.
-  if (f.http.plain) return "url:" + f.spec.remote_url;
+  if (f.http.plain && f.spec.ranges.empty()) return "url:" + f.spec.remote_url;
   return "";
 }
 

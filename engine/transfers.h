@@ -35,7 +35,8 @@ class Transfers {
   };
 
   // The key of a job file's content: "btih:<info-hash>" once its metainfo is known, else
-  // "url:<url>" for a plain-HTTP file; "" while it is neither (its sidecar is not fetched).
+  // "url:<url>" for a plain-HTTP file without ranges; "" while it is neither (its sidecar is
+  // not fetched) and for plain HTTP with ranges (each such file fetches its own ranges).
   static std::string KeyOf(const JobFile& f);
 
   // Adds `who` to the transfer of `key`: it leads when nobody does, else it follows.

@@ -345,6 +345,15 @@ Response Router::OnJob(const Request& r, const Uuid& id, const std::string& acti
     if (hr::Failed(h)) return Error(h, "the job has no error");
     return JsonReply(200, {{"hresult", "0x00000000"}, {"error", wire::ToJson(info)}});
   }
+  if (m == "POST" && action == "ranges") {
+    const Json body = ParseBody(r.body);
+    const Json& file = body.at("file");
+    if (!file.is_number_unsigned()) return Error(hr::kInvalidArg, "file: expected an index");
+    const hr::HResult h = backend_.AddRanges(id, file.get<std::size_t>(),
+                                             api::wire::RangesFromJson(body.at("ranges")));
+    if (hr::Failed(h)) return Error(h, "the engine refused the ranges");
+    return Reply(h, id);
+  }
   if (m == "POST" && action == "resume") return Reply(backend_.Resume(id), id);
   if (m == "POST" && action == "suspend") return Reply(backend_.Suspend(id), id);
   if (m == "POST" && (action == "cancel" || action == "complete")) {

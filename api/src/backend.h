@@ -142,6 +142,9 @@ class Backend {
   virtual std::vector<std::shared_ptr<const JobHandle>> ListJobs(bool all_users) const = 0;
 
   virtual hr::HResult AddFiles(const Uuid& id, std::vector<FileSpec> files) = 0;  // all or none
+  // Engine::AddRanges: another portion of a TRANSFERRED file with ranges.
+  virtual hr::HResult AddRanges(const Uuid& id, std::size_t file,
+                                std::vector<engine::ByteRange> ranges) = 0;
   virtual hr::HResult Resume(const Uuid& id) = 0;
   virtual hr::HResult Suspend(const Uuid& id) = 0;
   // Each returns once done: temp files gone; whole files at their final names. The job's

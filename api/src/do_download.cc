@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <vector>
 
+#include "api/src/core.h"
 #include "api/src/error.h"
+#include "api/src/job.h"
 #include "shoal/activation.h"
 
 namespace shoal::api {
@@ -100,15 +102,29 @@ HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted) {
       return DO_E_INVALID_STATE;
     }
-    if (ranges != nullptr && state != DODownloadState_Created) {
-      // Another portion once started (new ranges, or the whole file after ranges) is not
-      // supported yet: said so rather than ignored (docs/api.md).
-      if (!SameRanges(ranges)) return E_NOTIMPL;
+    bool blocking = false;
+    {
+      engine::MutexLock lock(mu_);
+      blocking = blocking_;
+    }
+    if (ranges != nullptr && state != DODownloadState_Created && !SameRanges(ranges)) {
+      // DODownloadState: Transferred "can start again by downloading another portion of the
+      // file": new ranges join the download's. The whole file after ranges, or other ranges
+      // while not Transferred, is not supported: said so rather than ignored (docs/api.md).
+      if (state != DODownloadState_Transferred || !with_ranges) return E_NOTIMPL;
+      std::vector<engine::ByteRange> more(ranges->RangeCount);
+      for (UINT i = 0; i < ranges->RangeCount; ++i) {
+        more[i] = {ranges->Ranges[i].Offset, ranges->Ranges[i].Length};
+      }
+      auto* job = static_cast<JobObject*>(job_);  // always a JobObject (see GetStatus)
+      const HRESULT h = job->core()->backend().AddRanges(job->id(), 0, std::move(more));
+      if (h == BG_E_INVALID_RANGE) return DO_E_INVALID_RANGE;
+      if (h == BG_E_OVERLAPPING_RANGES) return DO_E_OVERLAPPING_RANGES;
+      return FAILED(h) || !blocking ? h : WaitWhileTransferring();
     }
     if (state == DODownloadState_Transferring || state == DODownloadState_Transferred) {
       return S_OK;
     }
-    bool blocking = false;
     if (state == DODownloadState_Created) {
       std::wstring uri, local;
       {
@@ -135,18 +151,18 @@ HRESULT DownloadObject::Start(const DO_DOWNLOAD_RANGES_INFO* ranges) {
       }
       if (FAILED(h)) return h;
     }
-    {
-      engine::MutexLock lock(mu_);
-      blocking = blocking_;
-    }
     const HRESULT h = job_->Resume();
     if (FAILED(h) || !blocking) return h;
-    // BlockingMode: Start returns once the download is transferred or has stopped.
-    while (State() == DODownloadState_Transferring) Sleep(10);
-    DO_DOWNLOAD_STATUS status;
-    GetStatus(&status);
-    return FAILED(status.Error) ? status.Error : S_OK;
+    return WaitWhileTransferring();
   });
+}
+
+HRESULT DownloadObject::WaitWhileTransferring() {
+  // BlockingMode: Start returns once the download is transferred or has stopped.
+  while (State() == DODownloadState_Transferring) Sleep(10);
+  DO_DOWNLOAD_STATUS status;
+  GetStatus(&status);
+  return FAILED(status.Error) ? status.Error : S_OK;
 }
 
 bool DownloadObject::SameRanges(const DO_DOWNLOAD_RANGES_INFO* ranges) {
@@ -164,10 +180,16 @@ bool DownloadObject::SameRanges(const DO_DOWNLOAD_RANGES_INFO* ranges) {
   DWORD count = 0;
   BG_FILE_RANGE* have = nullptr;
   if (FAILED(file2->GetFileRanges(&count, &have))) return false;
-  bool same = count == ranges->RangeCount;
-  for (DWORD i = 0; same && i < count; ++i) {
-    same = have[i].InitialOffset == ranges->Ranges[i].Offset &&
-           have[i].Length == ranges->Ranges[i].Length;
+  // RangeCount 0 (the whole file) is the file's only when it has no ranges; otherwise every
+  // range asked for must be one the file has (a portion Start added before counts too).
+  bool same = ranges->RangeCount == 0 ? count == 0 : count > 0;
+  for (UINT i = 0; same && i < ranges->RangeCount; ++i) {
+    bool found = false;
+    for (DWORD j = 0; !found && j < count; ++j) {
+      found = have[j].InitialOffset == ranges->Ranges[i].Offset &&
+              have[j].Length == ranges->Ranges[i].Length;
+    }
+    same = found;
   }
   CoTaskMemFree(have);
   return same;

@@ -73,8 +73,10 @@ class DownloadObject final : public IDODownload, public RefCounted {
   ~DownloadObject() override;
 
   DODownloadState State();
-  // Whether `ranges` are those the download's file has (RangeCount 0: none).
+  // Whether `ranges` are among those the download's file has (RangeCount 0: it has none).
   bool SameRanges(const DO_DOWNLOAD_RANGES_INFO* ranges);
+  // BlockingMode: waits while Transferring; S_OK once Transferred, else the error.
+  HRESULT WaitWhileTransferring();
   HRESULT SetCallback(IUnknown* callback);
 
   IBackgroundCopyJob* const job_;

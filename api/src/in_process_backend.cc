@@ -70,6 +70,10 @@ class InProcessBackend final : public Backend {
   hr::HResult AddFiles(const Uuid& id, std::vector<FileSpec> files) override {
     return engine_->AddFiles(id, std::move(files));
   }
+  hr::HResult AddRanges(const Uuid& id, std::size_t file,
+                        std::vector<engine::ByteRange> ranges) override {
+    return engine_->AddRanges(id, file, std::move(ranges));
+  }
   hr::HResult Resume(const Uuid& id) override { return engine_->Resume(id); }
   hr::HResult Suspend(const Uuid& id) override { return engine_->Suspend(id); }
   hr::HResult Cancel(const Uuid& id) override { return engine_->Cancel(id); }

@@ -169,6 +169,11 @@ class ServiceBackend final : public Backend {
     }
     return Mutate("POST", JobPath(id, "/files"), {{"files", list}});
   }
+  hr::HResult AddRanges(const Uuid& id, std::size_t file,
+                        std::vector<engine::ByteRange> ranges) override {
+    return Mutate("POST", JobPath(id, "/ranges"),
+                  {{"file", file}, {"ranges", wire::ToJson(ranges)}});
+  }
   hr::HResult Resume(const Uuid& id) override { return Mutate("POST", JobPath(id, "/resume")); }
   hr::HResult Suspend(const Uuid& id) override { return Mutate("POST", JobPath(id, "/suspend")); }
   hr::HResult Cancel(const Uuid& id) override {

@@ -296,4 +296,7 @@ Json ErrorBody(hr::HResult h, const std::string& message) {
   return {{"hresult", HResultText(h)}, {"message", message}};
 }
 
+Json ToJson(const std::vector<engine::ByteRange>& ranges) { return RangesJson(ranges); }
+std::vector<engine::ByteRange> RangesFromJson(const Json& j) { return RangesFrom(j); }
+
 }  // namespace shoal::api::wire

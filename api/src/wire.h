@@ -48,6 +48,8 @@ JobProperties PropertiesFrom(const Json& j);
 // A patch never carries owner_uid: the service sets it from the caller's SO_PEERCRED.
 Json ToJson(const JobPropertiesPatch& p);
 JobPropertiesPatch PatchFrom(const Json& j);
+Json ToJson(const std::vector<engine::ByteRange>& ranges);
+std::vector<engine::ByteRange> RangesFromJson(const Json& j);  // throws WireError
 Json ToJson(const FileSpec& f);  // client_path is not sent: the client's local_path is
 FileSpec FileSpecFrom(const Json& j);
 Json ToJson(const FileInfo& f);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/metainfo.h"
 #include "tests/integration/swarm_fixture.h"
@@ -65,7 +66,81 @@ FileSpec Ranged(const std::string& url, const std::string& local, std::vector<By
   return f;
 }
 
-class Ranges : public SwarmTest {};
+class Ranges : public SwarmTest {
+ protected:
+  // A file with ranges and a whole-file job of one content at the same time (decision 0013):
+  // the second joins the first's transfer instead of colliding with its torrent
+  // (0x800700B7 before), and each finishes with its own bytes and its own progress.
+  void RangedAndWholeTogether(bool ranged_first) {
+    const Content c = Publish("s.bin", 12 * kMiB + 5, 8);
+    origin_->SetRateLimit(8 * kMiB);
+    const std::vector<ByteRange> ranges = {{9 * kMiB + 11, 300}, {10, 2000}};
+    auto e = StartEngine(2);
+    fs::create_directories(work_ / "r");
+    fs::create_directories(work_ / "w");
+    const std::string ranged_out = work_ / "r/s.bin";
+    const std::string whole_out = work_ / "w/s.bin";
+    const FileSpec ranged = Ranged(c.url, ranged_out, ranges);
+    const FileSpec whole{c.url, whole_out, ""};
+    auto first = StartJob(*e, {ranged_first ? ranged : whole});
+    ASSERT_TRUE(WaitFor([&] { return first->progress.Load().bytes_transferred > 0; }));
+    auto second = StartJob(*e, {ranged_first ? whole : ranged});
+    const auto& jr = ranged_first ? first : second;
+    const auto& jw = ranged_first ? second : first;
+    ASSERT_EQ(WaitSettled(*jr), JobState::kTransferred);
+    ASSERT_EQ(WaitSettled(*jw), JobState::kTransferred);
+    EXPECT_EQ(jr->progress.Load().bytes_total, Sum(c.data, ranges));
+    EXPECT_EQ(jr->progress.Load().bytes_transferred, Sum(c.data, ranges));
+    EXPECT_EQ(jw->progress.Load().bytes_total, c.data.size());
+    EXPECT_EQ(jw->progress.Load().bytes_transferred, c.data.size());
+    ASSERT_EQ(e->Complete(jr->id), hr::kOk);
+    ASSERT_EQ(e->Complete(jw->id), hr::kOk);
+    EXPECT_TRUE(ReadFile(ranged_out) == Packed(c.data, ranges));
+    EXPECT_TRUE(ReadFile(whole_out) == c.data);
+    EXPECT_EQ(ListDir(work_ / "r"), std::vector<std::string>{"s.bin"});
+    EXPECT_EQ(ListDir(work_ / "w"), std::vector<std::string>{"s.bin"});
+    // One transfer: the content once, not once more for the ranges' pieces.
+    EXPECT_LE(origin_->BytesServed("/s.bin"), c.data.size());
+  }
+};
+
+// Another portion of a TRANSFERRED file (IDODownload::Start with new ranges on a Transferred
+// download: DODownloadState_Transferred "can start again by downloading another portion of the
+// file"): the pieces of the new ranges are fetched too, progress counts every range, and the
+// local file holds the first ranges and then the new ones, packed.
+TEST_F(Ranges, NewRangesOnATransferredFileFetchTheirPiecesToo) {
+  const Content c = Publish("m.bin", 16 * kMiB + 9, 10);
+  const std::vector<ByteRange> first = {{kMiB + 5, 100}};
+  const std::vector<ByteRange> more = {{12 * kMiB, 3000}, {0, 10}};
+  auto e = StartEngine(2);
+  const std::string out = work_ / "m.bin";
+  auto job = StartJob(*e, {Ranged(c.url, out, first)});
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(e->AddRanges(job->id, 0, {{kMiB + 50, 1}}), hr::kBgEOverlappingRanges);
+  EXPECT_EQ(e->AddRanges(job->id, 0, {{16 * kMiB + 9, 1}}), hr::kBgEInvalidRange);
+  EXPECT_EQ(e->AddRanges(job->id, 1, more), hr::kInvalidArg);
+  EXPECT_EQ(job->state.load(), JobState::kTransferred);
+  ASSERT_EQ(e->AddRanges(job->id, 0, more), hr::kOk);
+  std::vector<ByteRange> all = first;
+  all.insert(all.end(), more.begin(), more.end());
+  ASSERT_EQ(WaitSettled(*job), JobState::kTransferred);
+  EXPECT_EQ(job->progress.Load().bytes_total, Sum(c.data, all));
+  EXPECT_EQ(job->progress.Load().bytes_transferred, Sum(c.data, all));
+  EXPECT_LE(origin_->BytesServed("/m.bin"), CoveredPieceBytes(c, all));
+  ASSERT_EQ(e->Complete(job->id), hr::kOk);
+  EXPECT_TRUE(ReadFile(out) == Packed(c.data, all)) << "the local file is not both portions";
+  std::shared_ptr<const engine::JobView> idle;
+  ASSERT_EQ(e->CreateJob("idle", &idle), hr::kOk);
+  EXPECT_EQ(e->AddRanges(idle->id, 0, more), hr::kBgEInvalidState);
+}
+
+TEST_F(Ranges, ARangedFileThenAWholeFileJobOfOneContentShareTheTransfer) {
+  RangedAndWholeTogether(/*ranged_first=*/true);
+}
+
+TEST_F(Ranges, AWholeFileJobThenARangedFileOfOneContentShareTheTransfer) {
+  RangedAndWholeTogether(/*ranged_first=*/false);
+}
 
 TEST_F(Ranges, TheCdnIsAskedOnlyForThePiecesHoldingTheRanges) {
   const Content c = Publish("r.bin", 24 * kMiB + 123, 5);
@@ -230,6 +305,68 @@ TEST_F(PlainRanges, RangesSurviveARestartOfADurableEngine) {
   EXPECT_EQ(job->progress.Load().bytes_total, 370u);
   ASSERT_EQ(e->Complete(id), hr::kOk);
   EXPECT_TRUE(ReadFile(work_ / "h.bin") == Packed(data, ranges));
+}
+
+// A durable engine stopped mid-transfer keeps the chunks already on disk: after the restart
+// the origin serves only the rest. The size is known from the store, so nothing is probed.
+class PlainRangesRestart : public PlainRanges {
+ protected:
+  static constexpr std::uint64_t kLength = 4 * kMiB + 7;
+  const std::vector<ByteRange> ranges_ = {{100, kLength}};
+  std::string data_ = RandomBytes(5 * kMiB, 12);
+  engine::Uuid id_;
+
+  // Runs a first engine until two 1 MiB chunks are in (the origin then stalls), and stops it.
+  void FirstRun() {
+    durable_ = true;
+    Fault stall;
+    stall.end = Fault::End::kStall;
+    stall.cut_at = 0;
+    origin_->Put("/h.bin", data_, {Fault{}, Fault{}, Fault{}, stall});  // size, 2 chunks, stall
+    auto e = Start();
+    auto job = Add(*e, ranges_);
+    id_ = job->id;
+    ASSERT_EQ(e->Resume(id_), hr::kOk);
+    ASSERT_TRUE(WaitFor([&] { return job->progress.Load().bytes_transferred == 2 * kMiB; }));
+  }
+  std::string TempFile() {
+    for (const auto& entry : fs::directory_iterator(work_.path())) {
+      if (entry.path().string().find(".shoal-tmp") != std::string::npos) return entry.path();
+    }
+    return "";
+  }
+  // Restarts, lets the job finish, and returns the bytes the origin sent in this run.
+  std::uint64_t SecondRun() {
+    const std::uint64_t before = origin_->BytesSent("/h.bin");
+    auto e = Start();
+    auto job = e->FindJob(id_);
+    EXPECT_TRUE(job);
+    if (!job) return 0;
+    EXPECT_EQ(Settle(*job), JobState::kTransferred);
+    EXPECT_EQ(job->progress.Load().bytes_transferred, kLength);
+    EXPECT_EQ(e->Complete(id_), hr::kOk);
+    EXPECT_TRUE(ReadFile(work_ / "h.bin") == Packed(data_, ranges_));
+    return origin_->BytesSent("/h.bin") - before;
+  }
+};
+
+TEST_F(PlainRangesRestart, TheChunksOnDiskAreKeptAndOnlyTheRestIsFetched) {
+  ASSERT_NO_FATAL_FAILURE(FirstRun());
+  EXPECT_EQ(origin_->BytesSent("/h.bin"), 1 + 2 * kMiB);
+  EXPECT_EQ(SecondRun(), kLength - 2 * kMiB);
+}
+
+TEST_F(PlainRangesRestart, AChunkTornOnDiskIsFetchedAgain) {
+  ASSERT_NO_FATAL_FAILURE(FirstRun());
+  // A write that never reached the disk: the record of the first chunk no longer matches.
+  const std::string temp = TempFile();
+  ASSERT_FALSE(temp.empty());
+  {
+    std::fstream f(temp, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100 + 5000);
+    f.write(std::string(4096, '\0').data(), 4096);
+  }
+  EXPECT_EQ(SecondRun(), kLength - kMiB);
 }
 
 }  // namespace

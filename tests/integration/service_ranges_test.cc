@@ -48,5 +48,46 @@ TEST(ServiceRanges, AServiceBackedJobFetchesOnlyItsRangesAndTheClientGetsThemPac
   EXPECT_TRUE(ReadFile(dir / "s.bin") == packed);
 }
 
+// IDODownload::Start with new ranges on a Transferred download (DODownloadState_Transferred
+// "can start again by downloading another portion of the file") through the service: POST
+// /v1/jobs/ID/ranges (docs/local-api.md) fetches only the new ranges and the client's file
+// holds both portions, packed.
+TEST(ServiceRanges, AnotherPortionOfATransferredJobComesThroughTheService) {
+  TempDir dir;
+  std::string error;
+  auto origin = FaultOrigin::Start(&error);
+  ASSERT_TRUE(origin) << error;
+  ServiceProcess service(dir.path().string());
+  ASSERT_TRUE(service.Start(&error)) << error;
+  EventLog events;
+  auto backend = api::ConnectServiceBackend(service.socket(), &events, &error);
+  ASSERT_TRUE(backend) << error;
+
+  const std::string data = RandomBytes(1 << 20, 12);
+  origin->Put("/p.bin", data);
+  std::shared_ptr<const api::JobHandle> job;
+  ASSERT_EQ(backend->CreateJob("portions", &job), hr::kOk);
+  api::FileSpec spec;
+  spec.remote_url = origin->Url("/p.bin");
+  spec.local_path = dir / "p.bin";
+  spec.http_only = true;
+  spec.ranges = {{1000, 10}};
+  ASSERT_EQ(backend->AddFiles(job->id(), {spec}), hr::kOk);
+  EXPECT_EQ(backend->AddRanges(job->id(), 0, {{0, 5}}), hr::kBgEInvalidState) << "not yet";
+  ASSERT_EQ(backend->Resume(job->id()), hr::kOk);
+  ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; }))
+      << service.Log();
+  const std::uint64_t sent = origin->BytesSent("/p.bin");
+  EXPECT_EQ(backend->AddRanges(job->id(), 0, {{1005, 1}}), hr::kBgEOverlappingRanges);
+  ASSERT_EQ(backend->AddRanges(job->id(), 0, {{500 * 1024, 300}}), hr::kOk);
+  ASSERT_TRUE(WaitFor([&] {
+    return job->State() == api::JobState::kTransferred && job->Progress().bytes_transferred == 310;
+  })) << service.Log();
+  EXPECT_EQ(job->Progress().bytes_total, 310u);
+  EXPECT_EQ(origin->BytesSent("/p.bin") - sent, 300u) << "only the new range";
+  ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
+  EXPECT_TRUE(ReadFile(dir / "p.bin") == data.substr(1000, 10) + data.substr(500 * 1024, 300));
+}
+
 }  // namespace
 }  // namespace shoal::testing

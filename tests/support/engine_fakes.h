@@ -58,6 +58,9 @@ class FakeSwarm final : public engine::Swarm {
     *out = it->second.status;
     return true;
   }
+  void SetRanges(int key, const std::vector<engine::ByteRange>& ranges) override {
+    torrents[key].params.ranges = ranges;
+  }
   void Pause(int key) override { torrents[key].paused = true; }
   void Resume(int key) override { torrents[key].paused = false; }
   void SaveResume(int key) override { resume_asked.push_back(key); }
@@ -66,7 +69,8 @@ class FakeSwarm final : public engine::Swarm {
   void ReconnectPeers(int key) override {}
   void ConnectPeers(int key, const std::vector<std::string>& endpoints) override {
     dialled[key].insert(dialled[key].end(), endpoints.begin(), endpoints.end());
-  }  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
+  }
+  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
   void SetDownloadLimit(int key, int bytes_per_s) override {
     torrents[key].download_limit = bytes_per_s;
   }
@@ -80,7 +84,7 @@ class FakeSwarm final : public engine::Swarm {
   std::vector<engine::TorrentEvent> events;  // handed out by PopEvents
   std::vector<int> resume_asked;
   std::map<int, std::vector<std::string>> dialled;  // ConnectPeers calls, by torrent
-  engine::TorrentLayout layout;  // what Add reports
+  engine::TorrentLayout layout;                     // what Add reports
   bool fail_add = false;
   bool refuse_pieces = false;  // AddPiece says the data does not fit the piece
   int next_key = 1;

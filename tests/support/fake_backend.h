@@ -29,6 +29,9 @@ class FakeBackend final : public api::Backend {
   std::shared_ptr<const api::JobHandle> FindJob(const api::Uuid& id) const override;
   std::vector<std::shared_ptr<const api::JobHandle>> ListJobs(bool all_users) const override;
   hr::HResult AddFiles(const api::Uuid& id, std::vector<api::FileSpec> files) override;
+  hr::HResult AddRanges(const api::Uuid&, std::size_t, std::vector<engine::ByteRange>) override {
+    return hr::kNotImpl;
+  }
   hr::HResult Resume(const api::Uuid& id) override;
   hr::HResult Suspend(const api::Uuid& id) override;
   hr::HResult Cancel(const api::Uuid& id) override;

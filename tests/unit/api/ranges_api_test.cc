@@ -10,7 +10,8 @@
 // - IDeliveryOptimizationJob2::GetProperty / SetProperty (only DOJobPropertyId_ExtendedErrorInfo,
 //   VT_BSTR; SetProperty "is unused").
 // - IDODownload::Start (api/deliveryoptimization/nf-deliveryoptimization-idodownload-start): a
-//   non-empty DO_DOWNLOAD_RANGES_INFO downloads those ranges; RangeCount 0 the whole file.
+//   non-empty DO_DOWNLOAD_RANGES_INFO downloads those ranges; RangeCount 0 the whole file; and
+//   DODownloadState: a Transferred download "can start again by downloading another portion".
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -241,9 +242,41 @@ TEST_F(DoRanges, StartWithRangesDownloadsThoseRangesOnly) {
   EXPECT_EQ(s.BytesTransferred, packed.size());
   EXPECT_EQ(download_->Start(ranges.get()), S_OK) << "the same ranges: nothing to do";
   EXPECT_EQ(download_->Start(nullptr), S_OK);
-  // Another portion of a transferred download is not supported yet: said so (docs/api.md).
-  const TwoRanges other{2, {{0, 1}, {100, 1}}};
-  EXPECT_EQ(download_->Start(other.get()), E_NOTIMPL);
+  // The whole file after ranges is not supported: said so (docs/api.md).
+  const TwoRanges whole{0, {}};
+  EXPECT_EQ(download_->Start(whole.get()), E_NOTIMPL);
+  ASSERT_EQ(download_->Finalize(), S_OK);
+  EXPECT_TRUE(testing::ReadFile(out_dir_ / "d.bin") == packed);
+}
+
+// DODownloadState (api/deliveryoptimization/ne-deliveryoptimization-dodownloadstate):
+// "DODownloadState_Transferred: Download is transferred and can start again by downloading
+// another portion of the file"; IDODownload::Start: a non-empty DO_DOWNLOAD_RANGES_INFO asks
+// for those ranges. The new ranges are fetched (only they: the origin serves their bytes and
+// no more), the download goes Transferred again, its status counts every range's bytes, and
+// the local file holds the first portion's ranges and then the new ones, packed.
+TEST_F(DoRanges, StartWithNewRangesOnATransferredDownloadFetchesAnotherPortion) {
+  const TwoRanges first{2, {{250 * 1024, DO_LENGTH_TO_EOF}, {7, 93}}};
+  ASSERT_EQ(download_->Start(first.get()), S_OK);
+  ASSERT_TRUE(testing::WaitFor([&] { return Status().State == DODownloadState_Transferred; }));
+  const std::uint64_t served = origin_->BytesServed("/content.bin");
+  // Checked with the ranges it has: 50-59 overlaps 7-99; nothing changes.
+  const TwoRanges overlap{1, {{50, 10}, {}}};
+  EXPECT_EQ(download_->Start(overlap.get()), DO_E_OVERLAPPING_RANGES);
+  const TwoRanges zero{1, {{100 * 1024, 0}, {}}};
+  EXPECT_EQ(download_->Start(zero.get()), DO_E_INVALID_RANGE);
+  EXPECT_EQ(Status().State, DODownloadState_Transferred);
+  const TwoRanges more{2, {{100 * 1024, 4000}, {0, 7}}};
+  ASSERT_EQ(download_->Start(more.get()), S_OK);
+  const std::string packed = content_.substr(250 * 1024) + content_.substr(7, 93) +
+                             content_.substr(100 * 1024, 4000) + content_.substr(0, 7);
+  ASSERT_TRUE(testing::WaitFor([&] {
+    const DO_DOWNLOAD_STATUS s = Status();
+    return s.State == DODownloadState_Transferred && s.BytesTransferred == packed.size();
+  }));
+  EXPECT_EQ(Status().BytesTotal, packed.size());
+  EXPECT_EQ(origin_->BytesServed("/content.bin") - served, 4007u) << "only the new ranges";
+  EXPECT_EQ(download_->Start(more.get()), S_OK) << "ranges it has: nothing to do";
   ASSERT_EQ(download_->Finalize(), S_OK);
   EXPECT_TRUE(testing::ReadFile(out_dir_ / "d.bin") == packed);
 }

@@ -186,6 +186,7 @@ TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {
   std::string warnings, error;
   StoredJob in = SampleJob();
   in.files[0].spec.ranges = {{900, kLengthToEof}, {100, 100}};
+  in.files[0].ranged_chunks = "900:100:" + std::string(64, 'a');
   {
     auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
     ASSERT_TRUE(store) << error;
@@ -193,6 +194,7 @@ TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {
     const std::vector<StoredJob> out = store->LoadAll(&warnings);
     ASSERT_EQ(out.size(), 1u) << warnings;
     EXPECT_EQ(out[0].files[0].spec.ranges, in.files[0].spec.ranges);
+    EXPECT_EQ(out[0].files[0].ranged_chunks, in.files[0].ranged_chunks);
     EXPECT_TRUE(out[0].files[1].spec.ranges.empty());
   }
   {
@@ -201,6 +203,10 @@ TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {
     char* msg = nullptr;
     ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE files DROP COLUMN ranges", nullptr, nullptr, &msg),
               SQLITE_OK)
+        << msg;
+    ASSERT_EQ(
+        sqlite3_exec(db, "ALTER TABLE files DROP COLUMN ranged_chunks", nullptr, nullptr, &msg),
+        SQLITE_OK)
         << msg;
     sqlite3_close(db);
   }
@@ -213,6 +219,7 @@ TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {
   out = store->LoadAll(&warnings);
   ASSERT_EQ(out.size(), 1u) << warnings;
   EXPECT_EQ(out[0].files[0].spec.ranges, in.files[0].spec.ranges);
+  EXPECT_EQ(out[0].files[0].ranged_chunks, in.files[0].ranged_chunks);
   EXPECT_EQ(warnings, "");
 }
 
