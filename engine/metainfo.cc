@@ -1,14 +1,18 @@
 #include "engine/metainfo.h"
 
 #include <fcntl.h>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/entry.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <vector>
 
 namespace shoal::engine {
@@ -116,10 +120,29 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
   }
 }
 
+hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_id,
+                          const std::string& ca_pem, std::string* out, std::string* error) {
+  lt::error_code ec;
+  const lt::bdecode_node root =
+      lt::bdecode(lt::span<const char>(metainfo.data(), static_cast<long>(metainfo.size())), ec);
+  if (ec || root.type() != lt::bdecode_node::dict_t ||
+      root.dict_find_dict("info").type() != lt::bdecode_node::dict_t) {
+    *error = "corrupt metainfo: " + (ec ? ec.message() : std::string("no info dictionary"));
+    return hr::kInvalidData;
+  }
+  lt::entry e(root);
+  lt::entry& info = e["info"];
+  info["ssl-cert"] = ca_pem;
+  info["shoal-group"] = group_id;
+  out->clear();
+  lt::bencode(std::back_inserter(*out), e);
+  return hr::kOk;
+}
+
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error) {
   lt::error_code ec;
-  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
-                      ec, lt::from_span);
+  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())), ec,
+                      lt::from_span);
   if (ec) {
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
