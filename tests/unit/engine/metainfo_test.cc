@@ -154,7 +154,7 @@ TEST_F(GroupMetainfoTest, IsDeterministicIdempotentAndDiffersPerGroup) {
 
 TEST(GroupMetainfo, CorruptMetainfoIsInvalidData) {
   std::string out, error;
-  for (const std::string bad : {std::string("not bencode"), std::string("d4:infoi1ee"),
+  for (const std::string& bad : {std::string("not bencode"), std::string("d4:infoi1ee"),
                                 std::string("li1ee"), std::string()}) {
     EXPECT_EQ(GroupMetainfo(bad, "g", "ca", &out, &error), hr::kInvalidData) << bad;
     EXPECT_NE(error.find("corrupt metainfo"), std::string::npos) << error;
