@@ -13,6 +13,7 @@
 #include <libtorrent/entry.hpp>
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/torrent_info.hpp>
+#include <memory>
 #include <vector>
 
 namespace shoal::engine {
@@ -134,8 +135,39 @@ hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_
   lt::entry& info = e["info"];
   info["ssl-cert"] = ca_pem;
   info["shoal-group"] = group_id;
-  out->clear();
-  lt::bencode(std::back_inserter(*out), e);
+  std::string group;
+  lt::bencode(std::back_inserter(group), e);
+  // Re-encoding normalises the dictionary (a key given twice keeps one value, where libtorrent
+  // reads the other): the group torrent must describe exactly what the original does.
+  const auto parse = [](const std::string& bytes) {
+    lt::error_code pec;
+    auto ti = std::make_shared<lt::torrent_info>(
+        lt::span<const char>(bytes.data(), static_cast<long>(bytes.size())), pec, lt::from_span);
+    return pec || !ti->is_valid() ? nullptr : ti;
+  };
+  const auto a = parse(metainfo), b = parse(group);
+  bool same = a && b && a->num_pieces() == b->num_pieces() &&
+              a->piece_length() == b->piece_length() && a->total_size() == b->total_size() &&
+              a->files().num_files() == b->files().num_files() &&
+              a->info_hashes().has_v1() == b->info_hashes().has_v1() &&
+              a->info_hashes().has_v2() == b->info_hashes().has_v2();
+  for (lt::piece_index_t i(0); same && a->info_hashes().has_v1() && i < a->end_piece(); ++i) {
+    same = a->hash_for_piece(i) == b->hash_for_piece(i);
+  }
+  if (same) {
+    for (lt::file_index_t f : a->files().file_range()) {
+      same = same && a->files().file_size(f) == b->files().file_size(f) &&
+             a->files().file_path(f) == b->files().file_path(f) &&
+             (!a->info_hashes().has_v2() || a->files().root(f) == b->files().root(f));
+    }
+  }
+  if (!same) {
+    *error =
+        "corrupt metainfo: it cannot be made the group's torrent (an ambiguous or "
+        "invalid info dictionary)";
+    return hr::kInvalidData;
+  }
+  *out = std::move(group);
   return hr::kOk;
 }
 

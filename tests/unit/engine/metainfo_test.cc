@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <random>
 
@@ -152,10 +153,33 @@ TEST_F(GroupMetainfoTest, IsDeterministicIdempotentAndDiffersPerGroup) {
   EXPECT_NE(s1.info_hash, s3.info_hash);
 }
 
+// An info dictionary naming "pieces" twice: libtorrent reads one, a re-encoding keeps the
+// other. The group torrent must not describe other pieces than the original: refused.
+TEST_F(GroupMetainfoTest, AnAmbiguousInfoDictionaryIsRefused) {
+  MetainfoSpec spec;
+  spec.path = (dir_ / "payload.bin").string();
+  spec.v1_only = true;
+  std::string v1, out, error;
+  ASSERT_EQ(CreateMetainfo(spec, &v1, &error), hr::kOk) << error;
+  lt::error_code ec;
+  const lt::bdecode_node root =
+      lt::bdecode(lt::span<const char>(v1.data(), static_cast<long>(v1.size())), ec);
+  ASSERT_FALSE(ec);
+  const auto section = root.dict_find_dict("info").data_section();
+  const std::size_t end = static_cast<std::size_t>(section.data() - v1.data()) + section.size() - 1;
+  ASSERT_EQ(v1[end], 'e');
+  std::string twice = v1;
+  twice.insert(end, "6:pieces20:" + std::string(20, 'x'));
+  MetainfoSummary s;
+  ASSERT_EQ(ReadMetainfo(twice, &s, &error), hr::kOk) << "libtorrent takes it: " << error;
+  EXPECT_EQ(GroupMetainfo(twice, "g1", ca_, &out, &error), hr::kInvalidData);
+  EXPECT_NE(error.find("cannot be made the group's torrent"), std::string::npos) << error;
+}
+
 TEST(GroupMetainfo, CorruptMetainfoIsInvalidData) {
   std::string out, error;
   for (const std::string& bad : {std::string("not bencode"), std::string("d4:infoi1ee"),
-                                std::string("li1ee"), std::string()}) {
+                                 std::string("li1ee"), std::string()}) {
     EXPECT_EQ(GroupMetainfo(bad, "g", "ca", &out, &error), hr::kInvalidData) << bad;
     EXPECT_NE(error.find("corrupt metainfo"), std::string::npos) << error;
   }
