@@ -131,12 +131,16 @@ hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_
     *error = "corrupt metainfo: " + (ec ? ec.message() : std::string("no info dictionary"));
     return hr::kInvalidData;
   }
-  lt::entry e(root);
-  lt::entry& info = e["info"];
-  info["ssl-cert"] = ca_pem;
-  info["shoal-group"] = group_id;
   std::string group;
-  lt::bencode(std::back_inserter(group), e);
+  try {
+    lt::entry e(root);
+    lt::entry& info = e["info"];  // a key given twice: possibly another "info", not a dict
+    info["ssl-cert"] = ca_pem;    // throws then
+    info["shoal-group"] = group_id;
+    lt::bencode(std::back_inserter(group), e);
+  } catch (const std::exception&) {
+    group.clear();  // refused below
+  }
   // Re-encoding normalises the dictionary (a key given twice keeps one value, where libtorrent
   // reads the other): the group torrent must describe exactly what the original does.
   const auto parse = [](const std::string& bytes) {
