@@ -1,14 +1,19 @@
 #include "engine/metainfo.h"
 
 #include <fcntl.h>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/entry.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <memory>
 #include <vector>
 
 namespace shoal::engine {
@@ -123,10 +128,64 @@ hr::HResult CreateMetainfo(const MetainfoSpec& spec, std::string* torrent, std::
   }
 }
 
+hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_id,
+                          const std::string& ca_pem, std::string* out, std::string* error) {
+  lt::error_code ec;
+  const lt::bdecode_node root =
+      lt::bdecode(lt::span<const char>(metainfo.data(), static_cast<long>(metainfo.size())), ec);
+  if (ec || root.type() != lt::bdecode_node::dict_t ||
+      root.dict_find_dict("info").type() != lt::bdecode_node::dict_t) {
+    *error = "corrupt metainfo: " + (ec ? ec.message() : std::string("no info dictionary"));
+    return hr::kInvalidData;
+  }
+  std::string group;
+  try {
+    lt::entry e(root);
+    lt::entry& info = e["info"];  // a key given twice: possibly another "info", not a dict
+    info["ssl-cert"] = ca_pem;    // throws then
+    info["shoal-group"] = group_id;
+    lt::bencode(std::back_inserter(group), e);
+  } catch (const std::exception&) {
+    group.clear();  // refused below
+  }
+  // Re-encoding normalises the dictionary (a key given twice keeps one value, where libtorrent
+  // reads the other): the group torrent must describe exactly what the original does.
+  const auto parse = [](const std::string& bytes) {
+    lt::error_code pec;
+    auto ti = std::make_shared<lt::torrent_info>(
+        lt::span<const char>(bytes.data(), static_cast<long>(bytes.size())), pec, lt::from_span);
+    return pec || !ti->is_valid() ? nullptr : ti;
+  };
+  const auto a = parse(metainfo), b = parse(group);
+  bool same = a && b && a->num_pieces() == b->num_pieces() &&
+              a->piece_length() == b->piece_length() && a->total_size() == b->total_size() &&
+              a->files().num_files() == b->files().num_files() &&
+              a->info_hashes().has_v1() == b->info_hashes().has_v1() &&
+              a->info_hashes().has_v2() == b->info_hashes().has_v2();
+  for (lt::piece_index_t i(0); same && a->info_hashes().has_v1() && i < a->end_piece(); ++i) {
+    same = a->hash_for_piece(i) == b->hash_for_piece(i);
+  }
+  if (same) {
+    for (lt::file_index_t f : a->files().file_range()) {
+      same = same && a->files().file_size(f) == b->files().file_size(f) &&
+             a->files().file_path(f) == b->files().file_path(f) &&
+             (!a->info_hashes().has_v2() || a->files().root(f) == b->files().root(f));
+    }
+  }
+  if (!same) {
+    *error =
+        "corrupt metainfo: it cannot be made the group's torrent (an ambiguous or "
+        "invalid info dictionary)";
+    return hr::kInvalidData;
+  }
+  *out = std::move(group);
+  return hr::kOk;
+}
+
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error) {
   lt::error_code ec;
-  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())),
-                      ec, lt::from_span);
+  lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<long>(torrent.size())), ec,
+                      lt::from_span);
   if (ec) {
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;

@@ -40,6 +40,15 @@ struct MetainfoSummary {
 // corrupt.
 hr::HResult ReadMetainfo(const std::string& torrent, MetainfoSummary* out, std::string* error);
 
+// Group mode's torrent for `metainfo` (decision 0011): the same info dictionary (files, piece
+// length, piece hashes) with the group's CA certificate under "ssl-cert", which makes it an
+// SSL torrent only the CA's members can trade, and the group's id under "shoal-group"; the
+// rest (piece layers, trackers) kept. Deterministic: every member given the same metainfo,
+// id and CA derives the same bytes, so the same info-hash, and pieces are still hash-checked.
+// Idempotent (group metainfo of this group stays as it is). ERROR_INVALID_DATA if corrupt.
+hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_id,
+                          const std::string& ca_pem, std::string* out, std::string* error);
+
 // The SHA-256 of a whole file (32 raw bytes). Stops early, returning E_ABORT-like kFail, once
 // `cancel` is set. A read error returns the errno's HRESULT and says why.
 hr::HResult Sha256File(const std::string& path, std::string* digest, std::string* error,

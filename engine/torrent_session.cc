@@ -26,7 +26,9 @@
 #include <unordered_set>
 
 #include "engine/download_mode.h"
+#include "engine/group_mode.h"
 #include "engine/log.h"
+#include "engine/metainfo.h"
 
 namespace shoal::engine {
 namespace {
@@ -97,6 +99,19 @@ bool SplitHostPort(const std::string& s, std::string* host, std::string* port) {
   return !host->empty();
 }
 
+// RFC 7919's ffdhe2048 group, a published constant: libtorrent's TLS context wants DH
+// parameters with every certificate (an empty one posts a torrent error); TLS 1.3 keys by
+// ECDHE and never uses them.
+constexpr const char* kDhParams =
+    "-----BEGIN DH PARAMETERS-----\n"
+    "MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz\n"
+    "+8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a\n"
+    "87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7\n"
+    "YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi\n"
+    "7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD\n"
+    "ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==\n"
+    "-----END DH PARAMETERS-----\n";
+
 hr::HResult FromLt(const lt::error_code& ec) {
   if (ec.category() == lt::http_category()) return hr::HttpError(ec.value());
   if (ec.category() == boost::system::generic_category() ||
@@ -129,6 +144,10 @@ class TorrentSession::Impl {
   };
 
   EngineOptions options;
+  // Group mode (download_mode 2): every torrent is the group's SSL torrent, and the session
+  // listens on an SSL socket only, so no plain connection carries group content.
+  bool group = false;
+  GroupCredentials credentials;
   // The session starts on a thread of its own (`starter`): libtorrent's start-up (its
   // threads, the system's CA store for HTTPS trackers) takes tens of milliseconds that a plain
   // HTTP job, or the fetch of a sidecar, need not wait for. Session() waits for it; `started`
@@ -188,6 +207,8 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
     return nullptr;
   }
   const bool p2p = DownloadModeAllowsPeers(options.download_mode);
+  impl->group = options.download_mode == kDownloadModeGroup;
+  if (impl->group && !LoadGroupCredentials(options, &impl->credentials, error)) return nullptr;
   if (!p2p) impl->options.peers.clear();
   if (!p2p) impl->options.trackers.clear();
   // Everything blocked, then the local network opened (a later rule wins where they overlap).
@@ -220,7 +241,9 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   lt::settings_pack p;
   p.set_str(sp::user_agent, "shoal/0.1");
   p.set_str(sp::peer_fingerprint, "-SH0100-");
-  p.set_str(sp::listen_interfaces, options.listen_interface);
+  // "ip:port" + "s": libtorrent's SSL listen socket, the only one in Group mode (LSD then
+  // announces its port).
+  p.set_str(sp::listen_interfaces, options.listen_interface + (impl->group ? "s" : ""));
   std::string outgoing = options.outgoing_interface;
   if (outgoing.empty()) {
     std::string host, port;
@@ -301,7 +324,9 @@ std::string TorrentSession::ListenEndpoint() const {
   SplitHostPort(impl_->options.listen_interface, &host, &port);
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
   lt::session* session = impl_->Session();
-  return session == nullptr ? "" : host + ":" + std::to_string(session->listen_port());
+  if (session == nullptr) return "";
+  return host + ":" +
+         std::to_string(impl_->group ? session->ssl_listen_port() : session->listen_port());
 }
 
 hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout* layout,
@@ -311,9 +336,15 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     return hr::kFail;
   }
   lt::error_code ec;
+  std::string group_metainfo;
+  if (impl_->group) {
+    const hr::HResult h = GroupMetainfo(params.metainfo, impl_->credentials.id,
+                                        impl_->credentials.ca_pem, &group_metainfo, error);
+    if (hr::Failed(h)) return h;
+  }
+  const std::string& metainfo = impl_->group ? group_metainfo : params.metainfo;
   auto info = std::make_shared<lt::torrent_info>(
-      lt::span<const char>(params.metainfo.data(), static_cast<long>(params.metainfo.size())), ec,
-      lt::from_span);
+      lt::span<const char>(metainfo.data(), static_cast<long>(metainfo.size())), ec, lt::from_span);
   if (ec) {
     *error = "corrupt metainfo: " + ec.message();
     return hr::kInvalidData;
@@ -399,6 +430,11 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   e.from_resume = from_resume;
   e.seed_mode = params.seed_mode;
   impl_->by_handle[h] = k;
+  if (impl_->group) {
+    // The member's certificate, for the TLS handshake with every peer of this torrent.
+    h.set_ssl_certificate_buffer(impl_->credentials.cert_pem, impl_->credentials.key_pem,
+                                 kDhParams);
+  }
   for (const auto& ep : impl_->peers) h.connect_peer(ep);
   *key = k;
   return hr::kOk;

@@ -6,6 +6,8 @@
 #include "api/src/callback_dispatcher.h"
 #include "api/src/in_process_backend.h"
 #include "api/src/job.h"
+#include "engine/download_mode.h"
+#include "engine/group_mode.h"
 
 namespace shoal::api {
 
@@ -28,6 +30,15 @@ HRESULT Core::Create(const Options& options, std::shared_ptr<Core>* out, std::st
       *error = "listen_interface \"" + options.listen_interface + "\": expected ip:port";
     }
     return E_INVALIDARG;
+  }
+  if (options.download_mode == engine::kDownloadModeGroup) {
+    // Group mode without its credentials is a configuration error, never LAN mode.
+    engine::GroupCredentials credentials;
+    std::string why;
+    if (!engine::LoadGroupCredentials(options, &credentials, &why)) {
+      if (error != nullptr) *error = why;
+      return E_INVALIDARG;
+    }
   }
   return Create([&](BackendEvents* events,
                     std::string* why) { return StartInProcessBackend(options, events, why); },

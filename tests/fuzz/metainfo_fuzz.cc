@@ -1,6 +1,7 @@
 // Fuzz target: untrusted .torrent bytes (a sidecar fetched from the CDN, metainfo handed to
 // the API) through engine::ReadMetainfo, the one parser every metainfo passes before the
-// engine uses it. Either an error with a message, or a summary that holds together.
+// engine uses it, and through engine::GroupMetainfo (Group mode's rewrite). Either an error
+// with a message, or a summary that holds together, and a group torrent of the same content.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,5 +46,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Check(summary.info_hash.size() == 64 || summary.info_hash == summary.info_hash_v1);
   Check(summary.info_hash_v1.empty() ? summary.info_hash.size() == 64
                                      : summary.info_hash_v1.size() == 40);
+  // Group mode: the group torrent of metainfo the engine reads is refused or describes the
+  // same content, and the rewrite is idempotent.
+  std::string group, again;
+  if (shoal::hr::Failed(engine::GroupMetainfo(torrent, "g", "ca", &group, &error))) {
+    Check(!error.empty());  // an ambiguous info dictionary: refused, never another content
+    return 0;
+  }
+  engine::MetainfoSummary g;
+  Check(shoal::hr::Succeeded(engine::ReadMetainfo(group, &g, &error)));
+  Check(g.total_size == summary.total_size && g.num_pieces == summary.num_pieces &&
+        g.piece_length == summary.piece_length);
+  Check(shoal::hr::Succeeded(engine::GroupMetainfo(group, "g", "ca", &again, &error)) &&
+        again == group);
   return 0;
 }

@@ -35,6 +35,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Check(c.at_s >= 0 && (c.peer == cli::ChurnEvent::kSeeder ? s->seeder : c.peer < s->peers));
   }
   for (const auto& o : s->cdn_outages) Check(o.at_s >= 0 && o.for_s > 0);
+  // Waves: every peer arrives in exactly one, at a finite time.
+  int in_waves = 0;
+  for (const auto& w : s->waves) {
+    Check(w.peers >= 1 && w.at_s >= 0 && std::isfinite(w.at_s));
+    in_waves += w.peers;
+  }
+  Check(s->waves.empty() || (in_waves == s->peers && s->stagger_s == 0));
+  for (int i = 0; i < s->peers; ++i) Check(std::isfinite(cli::ArrivalS(*s, i)));
+  Check(s->outsider.empty() || (s->group && s->netns));
   for (const std::uint64_t piece : {0ull, 16384ull, 1ull << 22}) {
     const cli::Bound b = cli::ComputeBound(*s, piece);
     Check(b.pieces >= 1 && std::isfinite(b.origin_term_s));

@@ -48,7 +48,7 @@ TEST(CliConfig, PrintsEverySettingWithWhereItCameFrom) {
   const nlohmann::json config = nlohmann::json::parse(r.out);
   EXPECT_EQ(config["config_file"], file);
   const nlohmann::json s = ByKey(config);
-  EXPECT_EQ(s.size(), 29u);
+  EXPECT_EQ(s.size(), 33u);
   EXPECT_EQ(s["max_jobs"]["value"], 13);  // the flag beats the file
   EXPECT_EQ(s["max_jobs"]["source"], "flag");
   EXPECT_EQ(s["max_jobs"]["origin"], "--set");
@@ -129,6 +129,28 @@ TEST(CliConfig, GetAndSeedReadTheSameLayers) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("listen_interface"), std::string::npos) << r.out;
+}
+
+// Group mode without its credentials never runs as LAN mode: get and seed exit 2 and say
+// which setting is missing.
+TEST(CliConfig, GroupModeWithoutItsCredentialsExitsTwo) {
+  TempDir dir;
+  CliRun r = Shoal("", "get http://127.0.0.1:9/x -o " + (dir / "out.bin") +
+                           " --standalone --no-config --set download_mode=2");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("Group mode"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("group_id"), std::string::npos) << r.out;
+
+  WriteRandomFile(dir / "content.bin", 64 << 10);
+  ASSERT_EQ(
+      Shoal("", "make-metainfo " + (dir / "content.bin") +
+                    " --web-seed http://127.0.0.1:9/content.bin -o " + (dir / "content.torrent"))
+          .code,
+      0);
+  r = Shoal("SHOAL_DOWNLOAD_MODE=2 SHOAL_GROUP_ID=g",
+            "seed " + (dir / "content.torrent") + " --dir " + dir.path().string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("group_ca_cert is not set"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 #include <random>
 
 #include "origin/http_origin.h"
-#include "tools/shoal/commands.h"
 #include "tools/shoal/com_ptr.h"
+#include "tools/shoal/commands.h"
+#include "tools/shoal/sim_group.h"
 #include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_report.h"
 #include "tools/shoal/sim_runner.h"
@@ -94,13 +95,12 @@ int RunSim(const SimArgs& args) {
   if (scenario->netns) {
     NetSiteSpec ns;
     ns.peers = scenario->peers;
-    ns.lan_helpers = 2;  // the seeder's and the corrupt peer's hosts
+    ns.lan_helpers = 3;  // the seeder's, the corrupt peer's and the group outsider's hosts
     ns.far_peer = scenario->far_peer;
     ns.wan_bytes_per_s = scenario->wan_bytes_per_s;
     ns.lan_bits_per_s = scenario->lan_bits_per_s;
     ns.wan_latency_ms = scenario->wan_latency_ms;
-    std::fprintf(stderr, "sim: building the emulated site (%d peer namespaces)\n",
-                 scenario->peers);
+    std::fprintf(stderr, "sim: building the emulated site (%d peer namespaces)\n", scenario->peers);
     net = NetSite::Build(ns, &error);
     if (!net) {
       Complain("cannot build the emulated site: " + error);
@@ -126,11 +126,12 @@ int RunSim(const SimArgs& args) {
     oo.rate_limit_bytes_per_s = 0;
     if (!net->netem()) oo.latency_ms += scenario->wan_latency_ms;
     wan_note = "tc tbf " + std::to_string(scenario->wan_bytes_per_s >> 10) + " KiB/s each way; " +
-                 (net->netem() ? "netem " : "no netem in this kernel: the origin adds ") +
-                 std::to_string(scenario->wan_latency_ms) + " ms" +
-                 (net->netem() ? " on the WAN link" : " to each response") + "; LAN links " +
-                 std::to_string(scenario->lan_bits_per_s / 1000000) + " Mbit/s";
-    RunInNetns(wan_ns, [&] { origin = origin::HttpOrigin::Start(oo, &error); }, &error);
+               (net->netem() ? "netem " : "no netem in this kernel: the origin adds ") +
+               std::to_string(scenario->wan_latency_ms) + " ms" +
+               (net->netem() ? " on the WAN link" : " to each response") + "; LAN links " +
+               std::to_string(scenario->lan_bits_per_s / 1000000) + " Mbit/s";
+    RunInNetns(
+        wan_ns, [&] { origin = origin::HttpOrigin::Start(oo, &error); }, &error);
   } else {
     origin = origin::HttpOrigin::Start(oo, &error);
   }
@@ -158,6 +159,17 @@ int RunSim(const SimArgs& args) {
   }
   site.torrent = work / "update.bin.torrent";
   std::ofstream(site.torrent, std::ios::binary) << torrent;
+  if (scenario->group) {
+    // The group's CA and a member's certificate, and an outsider's from another CA.
+    site.group = MakeGroup(work / "group", "sim-group", &error);
+    if (site.group && scenario->outsider == "foreign-ca") {
+      site.foreign = MakeGroup(work / "foreign", "another", &error);
+    }
+    if (!site.group || (scenario->outsider == "foreign-ca" && !site.foreign)) {
+      Complain("cannot make the group: " + error);
+      return kExitFailed;
+    }
+  }
   const auto facts = ReadTorrentFacts(torrent);
   if (!facts) {
     Complain("cannot read back the metainfo just made");
@@ -168,8 +180,9 @@ int RunSim(const SimArgs& args) {
 
   std::optional<Tracker> tracker;
   if (!scenario->tracker) {
-    report.tracker = scenario->lsd ? "none (the scenario turns it off; shoal peers use LSD only)"
-                                   : "none (the scenario turns it off; shoal peers are given each other)";
+    report.tracker = scenario->lsd
+                         ? "none (the scenario turns it off; shoal peers use LSD only)"
+                         : "none (the scenario turns it off; shoal peers are given each other)";
   } else if (tracker = Tracker::Start(work / "tracker", tracker_ip, tracker_port,
                                       facts->info_hash_v1, &error, wan_ns);
              tracker) {

@@ -111,6 +111,11 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
                                    : "n/a",
                    state.c_str());
     }
+    if (!sc.outsider.empty() && r.client == "shoal") {
+      std::fprintf(out, "  outsider %s (%s, no CDN%s): %.1f MiB verified\n", "10.77.0.7",
+                   sc.outsider.c_str(), sc.outsider_seeds ? ", seeding the file" : "",
+                   static_cast<double>(r.outsider_bytes) / kMiB);
+    }
     if (sc.far_peer && r.client == "shoal") {
       std::fprintf(out, "  far peer %s (other subnet, no CDN): %.1f MiB verified\n",
                    "10.77.1.10", static_cast<double>(r.far_bytes) / kMiB);
@@ -129,6 +134,9 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                    {"file_bytes", rep.scenario.file_bytes},
                    {"wan_bytes_per_s", rep.scenario.wan_bytes_per_s},
                    {"stagger_s", rep.scenario.stagger_s},
+                   {"waves", rep.scenario.waves.size()},
+                   {"group", rep.scenario.group},
+                   {"outsider", rep.scenario.outsider},
                    {"seeder", rep.scenario.seeder},
                    {"churn", rep.scenario.churn.size()}};
   j["piece_bytes"] = rep.piece_bytes;
@@ -154,6 +162,8 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                {"helpers", r.helpers},
                {"far_bytes", r.far_bytes},
                {"far_from_peers", r.far_from_peers},
+               {"outsider_bytes", r.outsider_bytes},
+               {"outsider_from_peers", r.outsider_from_peers},
                {"makespan_s", r.makespan_s},
                {"p50_s", r.p50_s},
                {"p99_s", r.p99_s},

@@ -90,7 +90,8 @@ void ReadStream(Slot& s) {
 }
 
 std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& slots, int i,
-                                   const std::vector<std::string>& extra_peers) {
+                                   const std::vector<std::string>& extra_peers,
+                                   const std::string& outsider) {
   const Scenario& sc = site.scenario;
   const Slot& s = slots[static_cast<std::size_t>(i)];
   std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
@@ -114,6 +115,13 @@ std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& sl
   if (sc.peer_up_bytes_per_s > 0) {
     a.insert(a.end(), {"--max-upload-kbps", std::to_string(sc.peer_up_bytes_per_s / 1024)});
   }
+  if (site.group) {
+    const auto g = GroupArgs(site.group->ca_cert, *site.group);
+    a.insert(a.end(), g.begin(), g.end());
+  }
+  // Members are told of the outsider too (as a tracker or a bad peer list might): they dial
+  // it, and with a peer configured never count as lone, so the CDN waits its delay.
+  if (!outsider.empty()) a.insert(a.end(), {"--peer", outsider});
   return a;
 }
 
@@ -182,7 +190,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
     std::ofstream(s.stream, std::ios::trunc);  // exists and is empty before the child starts
     s.result.id = i;
     s.result.address = s.ip + (client == "curl" ? "" : ":" + std::to_string(s.port));
-    s.result.start_s = i * sc.stagger_s;
+    s.result.start_s = ArrivalS(sc, i);
     s.result.total = sc.file_bytes;
   }
 
@@ -216,6 +224,10 @@ RunResult RunRound(const Site& site, const std::string& client) {
                                     site.torrent.string(), "--dir", site.seed_dir.string(),
                                     "--listen",  helper_ip(0) + ":" + std::to_string(port)};
       if (sc.lsd) a.push_back("--lsd");
+      if (site.group) {
+        const auto g = GroupArgs(site.group->ca_cert, *site.group);
+        a.insert(a.end(), g.begin(), g.end());
+      }
       return a;
     }, "seeder");
   }
@@ -244,6 +256,41 @@ RunResult RunRound(const Site& site, const std::string& client) {
     far = Child::Spawn(a, far_stream.string(), (round_dir / "far.log").string(), &error,
                        site.net->FarNs());
   }
+  // The group outsider: on the LAN subnet (LAN mode would let it in), no CDN, dialling every
+  // member; Group mode must neither give it a byte nor take one from it.
+  std::optional<Child> outsider;
+  std::string outsider_endpoint;  // once it listens
+  const fs::path outsider_stream = round_dir / "outsider-progress.jsonl";
+  const std::string outsider_at = site.net ? NetSite::HelperIp(2) + ":" + std::to_string(kNetnsPort) : "";
+  if (!sc.outsider.empty() && client == "shoal" && site.net && site.group) {
+    const bool foreign = sc.outsider == "foreign-ca";
+    const fs::path torrent = site.torrent;  // Group mode derives the group's from it
+    std::vector<std::string> a =
+        sc.outsider_seeds
+            ? std::vector<std::string>{site.self, "seed", "--no-config", torrent.string(), "--dir",
+                                       site.seed_dir.string()}
+            : std::vector<std::string>{site.self, "get", site.url, "-o",
+                                       (round_dir / "outsider.bin").string(), "--standalone",
+                                       "--no-config", "--torrent", torrent.string(), "--no-http",
+                                       "--progress-jsonl"};
+    a.insert(a.end(), {"--listen", outsider_at});
+    if (foreign) {
+      const auto g = GroupArgs(site.group->ca_cert, *site.foreign);  // the group's CA, not its cert
+      a.insert(a.end(), g.begin(), g.end());
+    }
+    for (const Slot& s : slots) a.insert(a.end(), {"--peer", s.ip + ":" + std::to_string(s.port)});
+    if (sc.seeder) a.insert(a.end(), {"--peer", NetSite::HelperIp(0) + ":" + std::to_string(kNetnsPort)});
+    outsider = Child::Spawn(a, sc.outsider_seeds ? "" : outsider_stream.string(),
+                            (round_dir / "outsider.log").string(), &error, site.net->HelperNs(2));
+    for (int i = 0; i < 100 && outsider && !ListeningIn(site.net->HelperNs(2), NetSite::HelperIp(2), kNetnsPort); ++i) {
+      std::this_thread::sleep_for(kTick);
+    }
+    if (outsider && ListeningIn(site.net->HelperNs(2), NetSite::HelperIp(2), kNetnsPort)) {
+      outsider_endpoint = outsider_at;
+      run.helpers.push_back("outsider " + outsider_at + " (" + sc.outsider +
+                            (sc.outsider_seeds ? ", seeding)" : ")"));
+    }
+  }
   const std::uint64_t origin_base = site.origin->BytesServed();
   const auto start = Clock::now();
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -260,7 +307,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
       Slot& s = slots[static_cast<std::size_t>(i)];
       if (s.started || t < s.result.start_s) continue;
       std::vector<std::string> argv;
-      if (client == "shoal") argv = ShoalArgv(site, slots, i, extra_peers);
+      if (client == "shoal") argv = ShoalArgv(site, slots, i, extra_peers, outsider_endpoint);
       if (client == "curl") {
         argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
         if (sc.peer_down_bytes_per_s > 0) {
@@ -337,6 +384,16 @@ RunResult RunRound(const Site& site, const std::string& client) {
   }
   if (seeder) seeder->Stop();
   if (corrupt) corrupt->Stop();
+  if (outsider) {
+    outsider->Stop();
+    if (!sc.outsider_seeds) {
+      Slot o;
+      o.stream = outsider_stream;
+      ReadStream(o);
+      run.outsider_bytes = o.result.bytes;
+      run.outsider_from_peers = o.result.from_peers;
+    }
+  }
   if (far) {
     far->Stop();
     Slot f;

@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "origin/http_origin.h"
+#include "tools/shoal/sim_group.h"
 #include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_scenario.h"
 
@@ -50,6 +52,9 @@ struct RunResult {
   std::vector<std::string> helpers;  // "seeder ip:port", "corrupt ip:port": listening helpers
   // The far peer (scenario.far_peer): verified bytes it got, from whom.
   std::uint64_t far_bytes = 0, far_from_peers = 0;
+  // The group outsider (scenario.outsider): verified bytes it got; none of a member's bytes
+  // may come from it either (its own upload, as its status says, is not read).
+  std::uint64_t outsider_bytes = 0, outsider_from_peers = 0;
   // Every peer not churned out finished, byte-exact.
   bool Correct() const;
 };
@@ -66,6 +71,8 @@ struct Site {
   std::string self;                    // this program, for `shoal get` / `shoal seed`
   origin::HttpOrigin* origin = nullptr;
   const NetSite* net = nullptr;        // the emulated site (scenario.netns), else loopback
+  std::optional<GroupFiles> group;     // scenario.group: the CA and a member's certificate
+  std::optional<GroupFiles> foreign;   // outsider "foreign-ca": another CA's
 };
 
 // "shoal", "curl" or "aria2c". Never throws; a missing tool gives available = false.

@@ -133,6 +133,31 @@ bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
     }
     s->churn.push_back(event);
   }
+  if (j.contains("waves") && !j.at("waves").is_array()) {
+    *error = "waves must be a list";
+    return false;
+  }
+  int arrivals = 0;
+  for (const Json& w : j.value("waves", Json::array())) {
+    Wave wave;
+    if (!w.is_object() || !w.contains("at_s") || !w.contains("peers")) {
+      *error = "each wave needs at_s and peers";
+      return false;
+    }
+    if (!ReadDouble(w, "at_s", 0, false, kMaxSeconds, &wave.at_s, error) ||
+        !ReadInt(w, "peers", 1, s->peers - arrivals, &wave.peers, error)) {
+      *error = "waves: " + *error + " (the waves' peers sum to peers)";
+      return false;
+    }
+    arrivals += wave.peers;
+    s->waves.push_back(wave);
+  }
+  if (!s->waves.empty() && (arrivals != s->peers || s->stagger_s > 0)) {
+    *error = arrivals != s->peers
+                 ? "waves: their peers must sum to peers (" + std::to_string(s->peers) + ")"
+                 : "waves and stagger_s exclude each other";
+    return false;
+  }
   return true;
 }
 
@@ -155,16 +180,22 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     *error = origin + ": not a JSON object";
     return std::nullopt;
   }
-  static const std::set<std::string> kKnown = {
-      "name",           "peers",           "file_mib",
-      "wan_mib_s",      "piece_kib",       "stagger_s",
-      "churn",          "seeder",          "tracker",
-      "http_delay_s",   "no_http",         "background",
-      "timeout_s",      "baselines",       "comment",
-      "cdn_outages",    "corrupt_peer",    "cdn_per_connection_mib_s",
-      "cdn_latency_ms", "peer_down_mib_s", "peer_up_mib_s",
-      "peer_list",      "netns",           "lan_mbit_s",
-      "wan_latency_ms", "lsd",             "far_peer"};
+  static const std::set<std::string> kKnown = {"name",           "peers",
+                                               "file_mib",       "wan_mib_s",
+                                               "piece_kib",      "stagger_s",
+                                               "churn",          "seeder",
+                                               "tracker",        "http_delay_s",
+                                               "no_http",        "background",
+                                               "timeout_s",      "baselines",
+                                               "comment",        "cdn_outages",
+                                               "corrupt_peer",   "cdn_per_connection_mib_s",
+                                               "cdn_latency_ms", "peer_down_mib_s",
+                                               "peer_up_mib_s",  "peer_list",
+                                               "netns",          "lan_mbit_s",
+                                               "wan_latency_ms", "lsd",
+                                               "far_peer",       "waves",
+                                               "group",          "outsider",
+                                               "outsider_seeds"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = origin + ": unknown key '" + key + "'";
@@ -183,8 +214,12 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     s.netns = j.value("netns", false);
     s.lsd = j.value("lsd", s.netns);
     s.far_peer = j.value("far_peer", false);
+    s.group = j.value("group", false);
+    s.outsider = j.value("outsider", std::string());
+    s.outsider_seeds = j.value("outsider_seeds", false);
     if (!s.peer_list && !s.tracker && !s.lsd) {
-      *error = origin + ": peer_list false needs the tracker (or lsd), or shoal's peers find no one";
+      *error =
+          origin + ": peer_list false needs the tracker (or lsd), or shoal's peers find no one";
       return std::nullopt;
     }
     if (j.contains("baselines")) s.baselines = j.at("baselines").get<std::vector<std::string>>();
@@ -200,6 +235,18 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     *error = origin + ": lsd, far_peer, wan_latency_ms and lan_mbit_s need \"netns\": true";
     return std::nullopt;
   }
+  if (!s.outsider.empty() && s.outsider != "foreign-ca" && s.outsider != "no-cert") {
+    *error = origin + ": outsider must be \"foreign-ca\" or \"no-cert\"";
+    return std::nullopt;
+  }
+  if ((!s.outsider.empty() || s.outsider_seeds) && !(s.group && s.netns)) {
+    *error = origin + ": outsider needs \"group\": true and \"netns\": true";
+    return std::nullopt;
+  }
+  if (s.outsider_seeds && s.outsider.empty()) {
+    *error = origin + ": outsider_seeds needs an outsider";
+    return std::nullopt;
+  }
   for (const auto& b : s.baselines) {
     if (b != "curl" && b != "aria2c") {
       *error = origin + ": unknown baseline '" + b + "' (curl, aria2c)";
@@ -207,6 +254,15 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     }
   }
   return s;
+}
+
+double ArrivalS(const Scenario& s, int peer) {
+  int first = 0;
+  for (const Wave& w : s.waves) {
+    if (peer < first + w.peers) return w.at_s;
+    first += w.peers;
+  }
+  return peer * s.stagger_s;
 }
 
 Bound ComputeBound(const Scenario& s, std::uint64_t piece_bytes) {

@@ -21,6 +21,11 @@ struct Outage {
   double for_s = 0;  // for this long
 };
 
+struct Wave {
+  double at_s = 0;  // seconds after the run's start
+  int peers = 0;    // how many peers arrive then, all at once
+};
+
 struct Scenario {
   std::string name;
   int peers = 8;
@@ -58,7 +63,24 @@ struct Scenario {
   // A shoal peer on the router's other subnet that a tracker names to everyone (netns): LAN
   // mode must give it nothing and take nothing from it.
   bool far_peer = false;
+  // Arrivals in waves: the peers in order, wave by wave, each wave's all at its at_s (the
+  // counts sum to `peers`; excludes stagger_s). Empty: stagger_s decides.
+  std::vector<Wave> waves;
+  // Group mode (DODownloadMode 2): the sim makes a group CA and a member certificate, and
+  // every shoal peer and the seeder runs in Group mode with them.
+  bool group = false;
+  // A host outside the group on the LAN subnet (netns, group), given every member as a peer,
+  // with no CDN: "foreign-ca" runs Group mode with the group's CA but a certificate from
+  // another CA, "no-cert" LAN mode (plain connections to the members' TLS sockets). Members
+  // must give it nothing.
+  std::string outsider;
+  // The outsider instead seeds the genuine file (it could supply every byte): members must
+  // take nothing from it.
+  bool outsider_seeds = false;
 };
+
+// Each peer's arrival, seconds after the run's start: waves when given, else i * stagger_s.
+double ArrivalS(const Scenario& s, int peer);
 
 // Reads a scenario JSON file; unknown keys are errors (a typo must not pass silently), and so
 // is every number out of its range (the key and the range in *error).

@@ -34,9 +34,20 @@ struct Settings {
   // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
   // metainfo file names. 1 LAN (the default): the local network (loopback, link-local and
   // the subnets of this host's interfaces), the configured peers and trackers, and the
-  // origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
-  // at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
+  // origin's host. 2 Group: as LAN, and only members of the group (group_* below) exchange a
+  // byte: every torrent is the group's SSL torrent, peers must present a certificate signed by
+  // the group's CA. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic at all (no
+  // tracker, no peer, no LSD). Other values are refused when the engine starts.
   std::uint32_t download_mode = 1;
+  // DOGroupId and the group's credentials, all required in Group mode (download_mode 2) and
+  // unused otherwise. The group is a certificate authority: `group_ca_cert` its certificate
+  // (PEM, the same file on every member), `group_cert` and `group_key` this member's
+  // certificate (signed by that CA; SAN or CN "*" or the content's name) and private key
+  // (PEM, unencrypted). Relative paths are under data_dir when it is set.
+  std::string group_id;
+  std::string group_ca_cert;
+  std::string group_cert;
+  std::string group_key;
 
   // --- Sources: where HTTP (the CDN) may join a transfer. Seconds and KB/s as in DO. ---
   // DODelayForegroundDownloadFromHttp: seconds a FOREGROUND job waits for peers before HTTP

@@ -167,6 +167,24 @@ TEST(CreateManager, ABadListenInterfaceFailsWithAMessage) {
   EXPECT_FALSE(error.empty());
 }
 
+// Group mode without its credentials is a configuration error, not LAN mode.
+TEST(CreateManager, GroupModeWithoutItsCredentialsIsInvalidArg) {
+  Options o = LoopbackOptions();
+  o.download_mode = 2;
+  Com<IBackgroundCopyManager> m;
+  std::string error;
+  EXPECT_EQ(CreateBackgroundCopyManager(o, m.Put(), &error), E_INVALIDARG);
+  EXPECT_EQ(m.get(), nullptr);
+  EXPECT_NE(error.find("group_id"), std::string::npos) << error;
+  o.group_id = "g";
+  o.group_ca_cert = "/nonexistent/ca.pem";
+  o.group_cert = "/nonexistent/m.pem";
+  o.group_key = "/nonexistent/m.key";
+  EXPECT_EQ(CreateBackgroundCopyManager(o, m.Put(), &error), E_INVALIDARG);
+  EXPECT_NE(error.find("group_ca_cert: cannot read /nonexistent/ca.pem"), std::string::npos)
+      << error;
+}
+
 TEST(CreateManager, EachCallHasItsOwnEngine) {
   Com<IBackgroundCopyManager> a, b;
   MakeManager(&a);

@@ -106,6 +106,48 @@ TEST_F(SimScenarioFile, ReadsTheEmulatedSiteKnobsAndLsdIsItsDefault) {
   EXPECT_FALSE(s->lsd);
 }
 
+TEST_F(SimScenarioFile, WavesSetEachPeersArrival) {
+  std::string error;
+  auto s = LoadScenario(
+      Write(R"({"peers":5,"waves":[{"at_s":0,"peers":2},{"at_s":7.5,"peers":3}]})"), &error);
+  ASSERT_TRUE(s) << error;
+  ASSERT_EQ(s->waves.size(), 2u);
+  EXPECT_DOUBLE_EQ(ArrivalS(*s, 0), 0);
+  EXPECT_DOUBLE_EQ(ArrivalS(*s, 1), 0);
+  EXPECT_DOUBLE_EQ(ArrivalS(*s, 2), 7.5);
+  EXPECT_DOUBLE_EQ(ArrivalS(*s, 4), 7.5);
+  s = LoadScenario(Write(R"({"peers":3,"stagger_s":2})"), &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_DOUBLE_EQ(ArrivalS(*s, 2), 4);
+  for (const char* json :
+       {R"({"peers":5,"waves":[{"at_s":0,"peers":2}]})",                       // sum short
+        R"({"peers":2,"waves":[{"at_s":0,"peers":2},{"at_s":1,"peers":1}]})",  // sum over
+        R"({"peers":2,"waves":[{"at_s":0,"peers":0},{"at_s":1,"peers":2}]})",
+        R"({"peers":2,"waves":[{"at_s":-1,"peers":2}]})", R"({"peers":2,"waves":[{"peers":2}]})",
+        R"({"peers":2,"waves":{"at_s":0}})",
+        R"({"peers":2,"stagger_s":1,"waves":[{"at_s":0,"peers":2}]})"}) {
+    EXPECT_FALSE(LoadScenario(Write(json), &error)) << json;
+    EXPECT_NE(error.find("wave"), std::string::npos) << error;
+  }
+}
+
+TEST_F(SimScenarioFile, GroupAndOutsiderKnobs) {
+  std::string error;
+  auto s = LoadScenario(Write(R"({"netns":true,"group":true,"outsider":"foreign-ca",
+                "outsider_seeds":true})"),
+                        &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_TRUE(s->group && s->outsider_seeds);
+  EXPECT_EQ(s->outsider, "foreign-ca");
+  EXPECT_FALSE(LoadScenario(Write(R"({"netns":true,"group":true,"outsider":"friend"})"), &error));
+  EXPECT_NE(error.find("outsider"), std::string::npos) << error;
+  EXPECT_FALSE(LoadScenario(Write(R"({"netns":true,"outsider":"no-cert"})"), &error));
+  EXPECT_NE(error.find("\"group\": true"), std::string::npos) << error;
+  EXPECT_FALSE(LoadScenario(Write(R"({"group":true,"outsider":"no-cert"})"), &error));
+  EXPECT_FALSE(LoadScenario(Write(R"({"netns":true,"group":true,"outsider_seeds":true})"), &error));
+  EXPECT_NE(error.find("outsider_seeds needs"), std::string::npos) << error;
+}
+
 TEST_F(SimScenarioFile, RejectsEmulatedSiteKnobsWithoutNetns) {
   std::string error;
   for (const char* json : {R"({"lsd":true})", R"({"far_peer":true})", R"({"wan_latency_ms":5})",
