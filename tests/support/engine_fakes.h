@@ -31,6 +31,7 @@ class FakeSwarm final : public engine::Swarm {
     engine::PieceStatus status;
     engine::TorrentStats stats;
     std::vector<int> added_pieces;        // AddPiece calls, in order
+    int pieces_from_cache = 0;            // ... of them marked as the cache node's
     std::vector<std::string> added_data;  // ... and their bytes
   };
 
@@ -46,8 +47,9 @@ class FakeSwarm final : public engine::Swarm {
     *layout = this->layout;
     return hr::kOk;
   }
-  bool AddPiece(int key, int piece, const std::string& data) override {
+  bool AddPiece(int key, int piece, const std::string& data, bool from_cache) override {
     if (refuse_pieces) return false;
+    if (from_cache) ++torrents[key].pieces_from_cache;
     torrents[key].added_pieces.push_back(piece);
     torrents[key].added_data.push_back(data);
     return true;
@@ -66,7 +68,8 @@ class FakeSwarm final : public engine::Swarm {
   void ReconnectPeers(int key) override {}
   void ConnectPeers(int key, const std::vector<std::string>& endpoints) override {
     dialled[key].insert(dialled[key].end(), endpoints.begin(), endpoints.end());
-  }  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
+  }
+  engine::TorrentStats Poll(int key) override { return torrents[key].stats; }
   void SetDownloadLimit(int key, int bytes_per_s) override {
     torrents[key].download_limit = bytes_per_s;
   }
@@ -80,7 +83,7 @@ class FakeSwarm final : public engine::Swarm {
   std::vector<engine::TorrentEvent> events;  // handed out by PopEvents
   std::vector<int> resume_asked;
   std::map<int, std::vector<std::string>> dialled;  // ConnectPeers calls, by torrent
-  engine::TorrentLayout layout;  // what Add reports
+  engine::TorrentLayout layout;                     // what Add reports
   bool fail_add = false;
   bool refuse_pieces = false;  // AddPiece says the data does not fit the piece
   int next_key = 1;

@@ -34,8 +34,8 @@ struct Settings {
   // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
   // metainfo file names. 1 LAN (the default): the local network (loopback, link-local and
   // the subnets of this host's interfaces), the configured peers and trackers, and the
-  // origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent traffic
-  // at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
+  // origin's host. 2 Group: as LAN for now. 0 HTTP only, 99 Simple, 100 Bypass: no BitTorrent
+  // traffic at all (no tracker, no peer, no LSD). Other values are refused when the engine starts.
   std::uint32_t download_mode = 1;
 
   // --- Sources: where HTTP (the CDN) may join a transfer. Seconds and KB/s as in DO. ---
@@ -51,6 +51,20 @@ struct Settings {
   // Peers only: HTTP never joins (CDN bytes stay 0). No DO policy (DO's modes are the opposite:
   // HTTP only).
   bool no_http = false;
+
+  // --- The site's cache node (docs/cache.md, "Clients") ---
+  // DOCacheHost: cache nodes, "host[:port]" (port 3144 when absent), tried in order. With one
+  // configured, a plain URL (no metainfo given) gets signed metainfo from the node, so LAN
+  // peers trade its pieces, and the node serves pieces (Connected Cache URLs) before the CDN.
+  // A node that cannot be reached is skipped for a while and the next one (or the CDN) used.
+  std::vector<std::string> cache_host;
+  // The node's Ed25519 public key (PEM file): its metainfo is used only when the signature
+  // checks against it. Empty: the node's metainfo is never used (its pieces still are).
+  std::string cache_public_key;
+  // DODelayCacheServerFallbackForeground: seconds a FOREGROUND job keeps retrying a failing
+  // node before the CDN takes over (DO: unset, i.e. at once). Background: every other job.
+  std::uint32_t delay_cache_server_fallback_foreground_s = 0;
+  std::uint32_t delay_cache_server_fallback_background_s = 0;
 
   // --- Bandwidth: KB/s (1024 bytes/s), 0 = unlimited (DO's 0 means "dynamic"). ---
   // DOMaxForegroundDownloadBandwidth and DOMaxBackgroundDownloadBandwidth cap all FOREGROUND
