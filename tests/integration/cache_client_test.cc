@@ -7,8 +7,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "cache/proxy.h"
+#include "engine/cache_hosts.h"
+#include "engine/http_fetch.h"
+#include "engine/metainfo_signature.h"
 #include "tests/integration/swarm_fixture.h"
 
 namespace shoal::testing {
@@ -110,6 +114,43 @@ TEST_F(CacheClient, PlainUrlThroughTheNodeIsATorrentJobFedByTheNode) {
   EXPECT_EQ(origin_->BytesServed("/plain.bin"), c.data.size());  // one fill, by the node
   EXPECT_EQ(origin_->BytesServed("/plain.bin.torrent"), 0u);
   EXPECT_EQ(node_->Stats().origin_fetches, 1u);
+}
+
+// The node's side: &fill=1 fetches a URL it does not hold (once for clients asking at once)
+// and answers with signed metainfo; failures have statuses of their own.
+TEST_F(CacheClient, TheNodeFillsOnAskAndAnswersWithClearStatuses) {
+  const std::string key = MakeKey("node");
+  StartNode(key);
+  const Content c = PublishPlain("ask.bin", 2 * kMiB);
+  const std::string meta = engine::NodeMetainfoUrl(c.url, NodeHost());
+  engine::FetchOptions fo;
+  fo.no_proxy = "*";
+  engine::FetchResult a, b;
+  std::thread other([&] { b = engine::HttpGet(meta, fo); });
+  a = engine::HttpGet(meta, fo);
+  other.join();
+  ASSERT_EQ(a.http_status, 200) << a.message;
+  ASSERT_EQ(b.http_status, 200) << b.message;
+  EXPECT_EQ(a.body, b.body);  // deterministic
+  const std::string sig = a.headers["x-shoal-signature"];
+  ASSERT_EQ(sig.rfind("ed25519=", 0), 0u) << sig;
+  EXPECT_TRUE(engine::VerifyMetainfo(a.body, sig.substr(8), ReadFile(key + ".pub")));
+  EXPECT_EQ(node_->Stats().origin_fetches, 1u);
+  EXPECT_EQ(origin_->BytesServed("/ask.bin"), c.data.size());
+
+  auto status = [&](const std::string& url) { return engine::HttpGet(url, fo).http_status; };
+  const std::string base = "http://" + NodeHost() + "/shoal/v1/metainfo?url=";
+  PublishPlain("cold.bin", 1000);
+  EXPECT_EQ(status(base + origin_->BaseUrl() + "/cold.bin"), 404);  // not held, no fill
+  EXPECT_EQ(status(base + "ftp://x/y&fill=1"), 400);
+  EXPECT_EQ(status(engine::NodeMetainfoUrl(origin_->BaseUrl() + "/missing.bin", NodeHost())),
+            502);                    // the origin's 404
+  origin_->SetRateLimit(64 * 1024);  // 1 MiB takes the origin 16 s: more than the wait
+  PublishPlain("slow.bin", kMiB);
+  EXPECT_EQ(
+      status(engine::NodeMetainfoUrl(origin_->BaseUrl() + "/slow.bin", NodeHost()) + "&wait=1"),
+      504);
+  origin_->SetRateLimit(0);
 }
 
 TEST_F(CacheClient, TheSecondClientGetsPiecesFromTheFirst) {

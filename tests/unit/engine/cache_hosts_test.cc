@@ -32,7 +32,7 @@ TEST(CacheHostsTest, HostsAreTriedInOrderAndSkippedForAWhile) {
   EXPECT_EQ(hosts.Pick("http://cdn/y", 12), "[fd00::1]:3144");  // that origin only
   EXPECT_EQ(hosts.Pick("http://other/y", 12), "b:81");
   hosts.SkipHost("[fd00::1]:3144", 12);
-  EXPECT_EQ(hosts.Pick("http://cdn/x", 13), "");  // the CDN then
+  EXPECT_EQ(hosts.Pick("http://cdn/x", 13), "");                             // the CDN then
   EXPECT_EQ(hosts.Pick("http://cdn/x", 10 + CacheHosts::kSkipS), "a:3144");  // the ban ends
   EXPECT_TRUE(CacheHosts({}).empty());
 }
