@@ -1,7 +1,8 @@
 // Metainfo for content the cache node holds: deterministic v2 (the engine's piece-size rule
 // from the size, the URL's last segment as name, the URL as web seed, no creation date), signed
-// with the node's Ed25519 key (OpenSSL EVP); and the client-side check of that signature
-// against the configured public key. Thread-safe (MetainfoSigner is immutable after Load).
+// with the node's Ed25519 key (OpenSSL EVP). Clients check the signature with
+// engine::VerifyMetainfo (engine/metainfo_signature.h). Thread-safe (MetainfoSigner is
+// immutable after Load).
 #pragma once
 
 #include <memory>
@@ -26,10 +27,5 @@ class MetainfoSigner {
   MetainfoSigner() = default;
   void* key_ = nullptr;  // EVP_PKEY
 };
-
-// True only when `signature_hex` is a valid Ed25519 signature of `torrent` by the key in
-// `public_key_pem`; anything else (bad hex, wrong key, altered bytes, not Ed25519) is false.
-bool VerifyMetainfo(const std::string& torrent, const std::string& signature_hex,
-                    const std::string& public_key_pem);
 
 }  // namespace shoal::cache

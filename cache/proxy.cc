@@ -14,8 +14,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -39,6 +39,7 @@ std::int64_t WallNow() {
 }  // namespace
 
 struct CacheProxy::Impl {
+  static constexpr int kDefaultFillWaitS = 60, kMaxFillWaitS = 600;  // metainfo's &wait=
   ProxyOptions o;
   std::unique_ptr<Store> store;
   asio::io_context io;
@@ -152,8 +153,15 @@ struct CacheProxy::Impl {
     std::string body, type, extra;
     if (path == "/shoal/v1/metainfo") {
       std::string why;
-      if (!Metainfo(QueryValue(t.query, "url"), &body, &extra, &why)) {
-        return SendText(sock, 404, why);
+      int status = 404;
+      const std::string wait = QueryValue(t.query, "wait");
+      const int wait_s =
+          wait.empty() || wait.size() > 3 || wait.find_first_not_of("0123456789") != wait.npos
+              ? kDefaultFillWaitS
+              : std::min(std::stoi(wait), kMaxFillWaitS);
+      if (!Metainfo(QueryValue(t.query, "url"), QueryValue(t.query, "fill") == "1", wait_s, &body,
+                    &extra, &status, &why)) {
+        return SendText(sock, status, why);
       }
       type = "application/x-bittorrent";
     } else if (path == "/shoal/v1/stats") {
@@ -176,13 +184,26 @@ struct CacheProxy::Impl {
   }
 
   // Signed metainfo for a stored URL: the torrent in *body, its signature header in *extra.
-  bool Metainfo(const std::string& url, std::string* body, std::string* extra, std::string* why) {
+  // With `fill`, a URL not held yet is fetched first (joining a fill under way), waiting up to
+  // `wait_s` for it. False with the answer's *status and *why.
+  bool Metainfo(const std::string& raw_url, bool fill, int wait_s, std::string* body,
+                std::string* extra, int* status, std::string* why) {
     if (!signer) {
       *why = "the metainfo service is off: no signing key configured";
       return false;
     }
+    const RequestTarget t = MetainfoTarget(raw_url);
+    if (t.kind != RequestTarget::Kind::kFetch) {
+      *status = 400;
+      *why = "url=" + raw_url + ": " + (t.message.empty() ? "not an http(s) URL" : t.message);
+      return false;
+    }
+    const std::string& url = t.url;
     std::shared_ptr<Handle> h = store->Lookup(url);
+    if (!h && fill && !Fill(t, wait_s, status, why)) return false;
+    if (!h) h = store->Lookup(url);
     if (!h) {
+      if (fill) *status = 502;
       *why = "not in the store: " + url;
       return false;
     }
@@ -199,6 +220,72 @@ struct CacheProxy::Impl {
     }
     *body = it->second.first;
     *extra = "X-Shoal-Signature: ed25519=" + it->second.second + "\r\n";
+    return true;
+  }
+
+  // The target a metainfo request's url= names, as if it came through the proxy.
+  RequestTarget MetainfoTarget(const std::string& url) const {
+    if (url.rfind("https://", 0) != 0) return ResolveTarget("GET", url, o.connect_ports);
+    const std::string rest = url.substr(8);
+    const std::size_t slash = std::min(rest.find('/'), rest.find('?'));
+    const std::string authority = rest.substr(0, slash);
+    std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
+    if (path[0] == '?') path = "/" + path;
+    path += path.find('?') == std::string::npos ? "?" : "&";
+    return ResolveTarget("GET", path + "cacheHostOrigin=" + authority + "&cacheHostScheme=https",
+                         o.connect_ports);
+  }
+
+  // Starts (or joins) the origin fill of `t` and waits up to `wait_s` for it to end; true
+  // once the content is stored. False with the answer's status and why.
+  bool Fill(const RequestTarget& t, int wait_s, int* status, std::string* why) {
+    if (!o.origins.AllowsHost(t.host, t.port)) {
+      ++refused;
+      *status = 403;
+      *why = "refused: the node does not fetch from " + t.host + ":" + std::to_string(t.port) +
+             " (allow_origins, allow_local_origins: docs/cache.md)";
+      return false;
+    }
+    std::shared_ptr<OriginFetch> f;
+    {
+      std::lock_guard lock(fetch_mu);
+      auto it = fetches.find(t.url);
+      if (it != fetches.end()) {
+        f = it->second;
+      } else {
+        f = StartFetch(t.url, nullptr, true);
+        fetches[t.url] = f;
+        ++misses;
+      }
+    }
+    *status = 502;
+    if (!f->WaitHeaders()) {
+      if (f->refused()) ++refused;
+      *status = f->refused() ? 403 : 502;
+      *why = (f->refused() ? "refused: " : "origin unreachable: ") + f->error();
+      return false;
+    }
+    if (f->headers().status != 200) {
+      *why = "the origin answered " + std::to_string(f->headers().status) + " for " + t.url;
+      return false;
+    }
+    if (!f->storable()) {
+      *why = "the origin's answer may not be stored (no-store, private): " + t.url;
+      return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    while (!f->Done()) {
+      if (stopping || std::chrono::steady_clock::now() >= deadline) {
+        *status = 504;
+        *why = "still filling after " + std::to_string(wait_s) + " s: " + t.url;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!f->Succeeded()) {
+      *why = "the fill from the origin failed: " + f->error();
+      return false;
+    }
     return true;
   }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "engine/cache_hosts.h"
 #include "engine/job.h"
 #include "engine/job_control.h"
 #include "engine/log.h"
@@ -80,6 +81,11 @@ void CdnPump::Reset(Job& job) {
     f.cdn.ban_lifts_at_s.clear();
   }
   job.cdn = CdnJobState();
+}
+
+void CdnPump::UseCacheNodes(CacheHosts* hosts, const SourcePolicy* policy) {
+  cache_ = hosts;
+  policy_ = policy;
 }
 
 std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.size(); }
@@ -279,9 +285,16 @@ void CdnPump::Fetch(Job& job, int index, int piece) {
   f.cdn.inflight.insert(piece);
   if (ext.length == 0) {  // all padding: nothing to fetch
     FetchResult r;
-    return OnAnswer(job.view->id, index, piece, job.generation, f.torrent, std::move(r));
+    return OnAnswer(job.view->id, index, piece, job.generation, f.torrent, "", std::move(r));
   }
-  RangeRequest request{f.spec.remote_url, ext.file_offset, ext.length};
+  // The site's cache node first, while one answers; the CDN itself otherwise.
+  std::string host = cache_ ? cache_->Pick(f.spec.remote_url, control_.NowS()) : "";
+  std::string url = host.empty() ? "" : ConnectedCacheUrl(f.spec.remote_url, host);
+  if (url.empty()) {
+    host.clear();
+    url = f.spec.remote_url;
+  }
+  RangeRequest request{url, ext.file_offset, ext.length};
   request.headers = job.props.custom_headers;
   // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
   // by the requests a file may have in flight.
@@ -291,19 +304,28 @@ void CdnPump::Fetch(Job& job, int index, int piece) {
   const Uuid id = job.view->id;
   const int generation = job.generation;
   const int key = f.torrent;
-  fetcher_.Fetch(std::move(request), [this, id, index, piece, generation, key](FetchResult r) {
-    control_.Post([this, id, index, piece, generation, key, r = std::move(r)]() mutable {
-      OnAnswer(id, index, piece, generation, key, std::move(r));
+  fetcher_.Fetch(std::move(request), [this, id, index, piece, generation, key,
+                                      host = std::move(host)](FetchResult r) {
+    control_.Post([this, id, index, piece, generation, key, host, r = std::move(r)]() mutable {
+      OnAnswer(id, index, piece, generation, key, host, std::move(r));
     });
   });
 }
 
 void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int key,
-                       FetchResult r) {
+                       const std::string& host, FetchResult r) {
   Job* job = control_.FindJob(id);
   if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
   JobFile& f = job->files[index];
   if (f.torrent != key) return;
+  if (!host.empty()) {
+    if (hr::Failed(r.code)) {
+      f.cdn.inflight.erase(piece);
+      return NodeFailed(*job, index, host, r);  // the next Pump asks the next source
+    }
+    f.cache.failing_since_s = -1;
+    return Deliver(*job, index, piece, r.body, /*from_cache=*/true);
+  }
   if (hr::Failed(r.code)) {
     f.cdn.inflight.erase(piece);
     // The origin ignores Range: stream the whole file instead. Range requests that were in
@@ -316,7 +338,33 @@ void CdnPump::OnAnswer(const Uuid& id, int index, int piece, int generation, int
     }
     return FailRequest(*job, index, r);
   }
-  Deliver(*job, index, piece, r.body);
+  Deliver(*job, index, piece, r.body, /*from_cache=*/false);
+}
+
+void CdnPump::NodeFailed(Job& job, int index, const std::string& host, const FetchResult& r) {
+  JobFile& f = job.files[index];
+  const double now = control_.NowS();
+  // A 4xx is the node's verdict on this origin (refused by its policy, or the origin's own
+  // answer passed through): the CDN is asked at once. Anything else is the node's failure.
+  const bool refused = !r.transient && r.http_status >= 400 && r.http_status < 500;
+  if (f.cache.failing_since_s < 0) f.cache.failing_since_s = now;
+  const double delay = Foreground(job) ? policy_->delay_cache_server_fallback_foreground_s
+                                       : policy_->delay_cache_server_fallback_background_s;
+  if (!refused && now - f.cache.failing_since_s < delay) {
+    f.cdn.retry_at_s = now + 1.0;  // DODelayCacheServerFallback*: the node again, a bit later
+    return;
+  }
+  if (!cache_->Pick(f.spec.remote_url, now).empty()) {
+    Logf(LogLevel::kInfo, "cache", "%s: cache node %s %s (%s): skipped for %.0f s",
+         f.spec.remote_url.c_str(), host.c_str(), refused ? "refused the origin" : "did not answer",
+         r.message.c_str(), CacheHosts::kSkipS);
+  }
+  if (refused) {
+    cache_->SkipOrigin(host, f.spec.remote_url, now);
+  } else {
+    cache_->SkipHost(host, now);
+  }
+  f.cache.failing_since_s = -1;
 }
 
 void CdnPump::FailRequest(Job& job, int index, const FetchResult& r) {
@@ -332,7 +380,8 @@ void CdnPump::FailRequest(Job& job, int index, const FetchResult& r) {
   f.cdn.retry_at_s = control_.NowS() + kCdnRetryS;
 }
 
-void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_bytes) {
+void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_bytes,
+                      bool from_cache) {
   JobFile& f = job.files[index];
   // Peers may have supplied it meanwhile: the swarm would ignore the bytes, and no verdict
   // would ever take the piece out of flight.
@@ -348,7 +397,7 @@ void CdnPump::Deliver(Job& job, int index, int piece, const std::string& file_by
     data.assign(ext.size, '\0');
     data.replace(ext.at, ext.length, file_bytes);
   }
-  if (!swarm_.AddPiece(f.torrent, piece, data)) {
+  if (!swarm_.AddPiece(f.torrent, piece, data, from_cache)) {
     std::fprintf(stderr, "shoal: piece %d of %s: the CDN's %zu bytes do not fit the piece\n", piece,
                  f.spec.remote_url.c_str(), file_bytes.size());
     OnFailed(job, index, piece);
@@ -421,7 +470,7 @@ void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
     ++f.cdn.stream_piece;
     if (job.tracker.PieceWanted(f.tracked, piece) && !job.tracker.PieceCounted(f.tracked, piece) &&
         f.cdn.inflight.count(piece) == 0) {
-      Deliver(job, index, piece, file_bytes);
+      Deliver(job, index, piece, file_bytes, /*from_cache=*/false);
       if (!IsActive(job.state)) return;
     }
   }

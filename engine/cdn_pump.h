@@ -26,6 +26,7 @@ class JobControl;
 class PieceFetcher;
 struct PieceStatus;
 class Swarm;
+class CacheHosts;
 
 struct CdnJobState {
   HttpGate gate;
@@ -66,6 +67,10 @@ struct CdnFileState {
 class CdnPump {
  public:
   CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::uint64_t seed);
+  // Pieces go to the first cache node `hosts` offers (Connected Cache URLs) before the CDN;
+  // a failing node is retried for `policy`'s delay_cache_server_fallback_* seconds, then
+  // skipped (the next node, or the CDN). Both outlive the pump.
+  void UseCacheNodes(CacheHosts* hosts, const SourcePolicy* policy);
 
   // The tick's decision for an active job: whether the CDN may serve pieces nobody has, and
   // pieces peers have too (DO's delays and MinBackgroundQos).
@@ -99,17 +104,22 @@ class CdnPump {
   void OnStreamBytes(Job& job, int index, std::string bytes);
   void OnStreamDone(Job& job, int index, FetchResult r);
   // Hands a piece's file bytes (padding added) to the swarm; a refusal counts as a failure.
-  void Deliver(Job& job, int index, int piece, const std::string& file_bytes);
+  void Deliver(Job& job, int index, int piece, const std::string& file_bytes, bool from_cache);
+  // A cache node's answer failed: rest and retry it, or skip it (see UseCacheNodes).
+  void NodeFailed(Job& job, int index, const std::string& host, const FetchResult& r);
   // The failure of a CDN request by the BITS rules (see OnAnswer).
   void FailRequest(Job& job, int index, const FetchResult& r);
   // Fails the job when a banned piece of the file has no peer to supply it. True if it did.
   bool FailIfUnsuppliable(Job& job, int index);
-  void OnAnswer(const Uuid& id, int index, int piece, int generation, int key, FetchResult r);
+  void OnAnswer(const Uuid& id, int index, int piece, int generation, int key,
+                const std::string& host, FetchResult r);
 
   Swarm& swarm_;
   PieceFetcher& fetcher_;
   JobControl& control_;
   std::mt19937_64 rng_;
+  CacheHosts* cache_ = nullptr;
+  const SourcePolicy* policy_ = nullptr;
 };
 
 }  // namespace shoal::engine

@@ -68,6 +68,14 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   fetch.timeout_s = options_.http_timeout_s;
   fetcher_ = std::make_unique<HttpFetcher>(fetch);
   ranges_ = std::make_unique<RangeFetcher>(fetch, kCdnWorkers);
+  cache_hosts_ = std::make_unique<CacheHosts>(options_.cache_host);
+  if (!cache_hosts_->empty()) {
+    auto node = fetch;
+    node.timeout_s = kNodeFillWaitS + options_.http_timeout_s;
+    node.connect_timeout_s = 3;  // as DO's for its cache nodes: a LAN host answers at once
+    node_fetcher_ = std::make_unique<HttpFetcher>(node);
+    LoadCacheKey();
+  }
   if (seams.http_source) {
     http_source_ = std::move(seams.http_source);
   } else {
@@ -81,6 +89,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   resume_ = std::make_unique<ResumeBook>(store, *swarm_);
   seeds_ = std::make_unique<SeedCache>(options_, store, *swarm_, *resume_, *clock_);
   cdn_ = std::make_unique<CdnPump>(*swarm_, *ranges_, *this, std::random_device{}());
+  if (!cache_hosts_->empty()) cdn_->UseCacheNodes(cache_hosts_.get(), &options_);
   http_ = std::make_unique<HttpTransfers>(*http_source_, *this);
   ranged_ = std::make_unique<RangedHttp>(*ranges_, *this);
   integrity_ = std::make_unique<IntegrityChecker>(*this);
@@ -102,6 +111,7 @@ void Engine::Impl::Stop() {
   loop_.Stop();
   http_source_.reset();
   fetcher_.reset();
+  node_fetcher_.reset();
   ranges_.reset();
   if (integrity_) integrity_->Shutdown();
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/cache_hosts.h"
 #include "engine/cdn_pump.h"
 #include "engine/durable_jobs.h"
 #include "engine/engine.h"
@@ -103,6 +104,19 @@ class Engine::Impl final : public JobControl {
   int OpenTemp(Job& job, int index);
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
+  // Metainfo in hand for file `index` (a sidecar's, a cache node's): checked and adopted, the
+  // file scheduled. False, the job failed unless `ahead`, when it does not fit. `source`
+  // names it in errors.
+  bool AdoptMetainfo(Job& job, int index, std::string metainfo, bool ahead,
+                     const std::string& source, std::string* error);
+
+  // The site's cache node (cache_client.cc, docs/cache.md "Clients"): asks the first node
+  // that answers for a plain URL's signed metainfo. False when no node is asked (none
+  // configured or left, no key, asked already): the sidecar is then fetched as before.
+  bool AskCacheNode(Job& job, int index);
+  void OnNodeMetainfo(const Uuid& id, int index, int generation, const std::string& host,
+                      FetchResult result);
+  void LoadCacheKey();
   void OnPiece(int key, int piece);
   // Adds an event's bytes to the ledger of the job file owning torrent `key`.
   void CountBytes(int key, const SourceBytes& bytes);
@@ -156,7 +170,12 @@ class Engine::Impl final : public JobControl {
   const Clock::TimePoint start_;
   std::unique_ptr<HttpFetcher> fetcher_;  // metainfo sidecars
   std::unique_ptr<RangeFetcher> ranges_;  // CDN pieces
-  static constexpr int kCdnWorkers = 4;   // concurrent CDN requests, all jobs
+  // The cache nodes' metainfo: their answer waits for the node's origin fill.
+  std::unique_ptr<HttpFetcher> node_fetcher_;
+  static constexpr std::uint32_t kNodeFillWaitS = 120;  // what the node is asked to wait
+  std::unique_ptr<CacheHosts> cache_hosts_;
+  std::string cache_key_pem_;            // the node's public key ("" = its metainfo is not used)
+  static constexpr int kCdnWorkers = 4;  // concurrent CDN requests, all jobs
   std::unique_ptr<HttpSource> http_source_;
   std::unique_ptr<ResumeBook> resume_;
   std::unique_ptr<SeedCache> seeds_;

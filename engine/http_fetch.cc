@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <mutex>
 
 #include "engine/curl_util.h"
@@ -23,6 +24,22 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
     return 0;
   }
   sink->body->append(data, size * n);
+  return size * n;
+}
+
+// Keeps the header fields of the last answer (a redirect's are dropped at the next status line).
+size_t Header(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  const std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers->clear();
+  } else if (const auto colon = line.find(':'); colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto b = line.find_first_not_of(" \t", colon + 1);
+    const auto e = line.find_last_not_of(" \t\r\n");
+    (*headers)[name] = b == std::string::npos || e < b ? "" : line.substr(b, e - b + 1);
+  }
   return size * n;
 }
 
@@ -51,7 +68,9 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   custom.Apply(curl);
   SetProxy(curl, true, options.proxy, options.no_proxy);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout_s));
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);

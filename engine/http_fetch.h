@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "engine/background_queue.h"
@@ -20,10 +21,13 @@ struct FetchResult {
   std::string body;
   std::string message;                 // English, when code failed
   std::uint64_t total = kSizeUnknown;  // a range answer's complete length (Content-Range)
+  // HttpGet: the final answer's header fields, names lowercased, values trimmed.
+  std::map<std::string, std::string> headers;
 };
 
 struct FetchOptions {
   std::uint32_t timeout_s = 30;
+  std::uint32_t connect_timeout_s = 15;
   std::uint64_t max_bytes = 64ull << 20;
   std::string ca_file;  // extra CA bundle beside the system store
   long max_redirects = 10;

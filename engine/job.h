@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cache_hosts.h"
 #include "engine/cdn_pump.h"
 #include "engine/engine.h"
 #include "engine/http_transfers.h"
@@ -40,6 +41,7 @@ struct JobFile {
   // torrent's events (or HTTP), restored from the store across runs.
   SourceBytes sources;
   CdnFileState cdn;          // cdn_pump.cc
+  CacheFileState cache;      // cache_client.cc, cdn_pump.cc: the site's cache node
   HttpFileState http;        // http_transfers.cc
   RangedHttpState ranged;    // ranged_http.cc: plain HTTP with byte ranges
   IntegrityState integrity;  // integrity.cc

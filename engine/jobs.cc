@@ -297,6 +297,7 @@ void Engine::Impl::Schedule(Job& job) {
 }
 
 void Engine::Impl::FetchMetainfo(Job& job, int index) {
+  if (AskCacheNode(job, index)) return;  // a plain URL's metainfo from the site's cache node
   JobFile& f = job.files[index];
   f.fetching = true;
   const Uuid id = job.view->id;
@@ -336,26 +337,36 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
     if (r.transient) return TransientError(*job, r.code, ErrorContext::kRemoteFile, index, why);
     return Fail(*job, r.code, ErrorContext::kRemoteFile, index, why);
   }
-  MetainfoSummary summary;
   std::string error;
-  hr::HResult h = ReadMetainfo(r.body, &summary, &error);
+  AdoptMetainfo(*job, index, std::move(r.body), ahead, sidecar, &error);  // fails the job if not
+}
+
+bool Engine::Impl::AdoptMetainfo(Job& job, int index, std::string metainfo, bool ahead,
+                                 const std::string& source, std::string* error) {
+  JobFile& f = job.files[index];
+  MetainfoSummary summary;
+  hr::HResult h = ReadMetainfo(metainfo, &summary, error);
   if (hr::Succeeded(h) && summary.num_files != 1) {
     h = hr::kInvalidData;
-    error = "metainfo describes " + std::to_string(summary.num_files) + " files, not one";
+    *error = "metainfo describes " + std::to_string(summary.num_files) + " files, not one";
   }
   if (hr::Failed(h)) {
-    if (ahead) return;
-    return Fail(*job, h, ErrorContext::kRemoteFile, index, sidecar + ": " + error);
+    if (!ahead) Fail(job, h, ErrorContext::kRemoteFile, index, source + ": " + *error);
+    return false;
   }
   if (const std::string why = RangesOutside(f.spec.ranges, summary.total_size); !why.empty()) {
-    if (ahead) return;
-    return Fail(*job, hr::kBgEInvalidRange, ErrorContext::kRemoteFile, index,
-                f.spec.remote_url + ": " + why);
+    *error = why;
+    if (!ahead) {
+      Fail(job, hr::kBgEInvalidRange, ErrorContext::kRemoteFile, index,
+           f.spec.remote_url + ": " + why);
+    }
+    return false;
   }
-  f.spec.metainfo = std::move(r.body);
-  job->tracker.SetFileSize(index, summary.total_size);
-  Publish(*job);
-  Schedule(*job);  // starts the file if its turn has come
+  f.spec.metainfo = std::move(metainfo);
+  job.tracker.SetFileSize(index, summary.total_size);
+  Publish(job);
+  Schedule(job);  // starts the file if its turn has come
+  return true;
 }
 
 int Engine::Impl::OpenTemp(Job& job, int index) {
@@ -405,6 +416,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   f.torrent = key;
   jobs_.Own(key, job, index);
   DialSourcedPeers(key);
+  if (!f.cache.seed_peer.empty()) swarm_->ConnectPeers(key, {f.cache.seed_peer});
   resume_->Keep(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
   const bool restored = f.restored;

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS files(
   bytes_total INTEGER, verified_bytes INTEGER, from_peers INTEGER, from_http INTEGER,
   to_peers INTEGER NOT NULL DEFAULT 0, client_path TEXT NOT NULL DEFAULT '',
   ranges TEXT NOT NULL DEFAULT '', ranged_chunks TEXT NOT NULL DEFAULT '',
+  from_cache_server INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(job, idx));
 CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
@@ -70,6 +71,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"jobs", "err_no_progress", "INTEGER NOT NULL DEFAULT 0"},
     {"files", "ranges", "TEXT NOT NULL DEFAULT ''"},         // byte_ranges.h EncodeRanges
     {"files", "ranged_chunks", "TEXT NOT NULL DEFAULT ''"},  // RangedHttp::EncodeChunks
+    {"files", "from_cache_server", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 // The later BITS properties' columns (IBackgroundCopyJob2-5, HttpOptions), in the order
@@ -343,7 +345,8 @@ class SqliteJobStore : public JobStore {
         "bytes_total,verified_bytes,from_peers,from_http,to_peers," +
         std::string(HasColumn(db, "files", "client_path") ? "client_path" : "''") + "," +
         std::string(HasColumn(db, "files", "ranges") ? "ranges" : "''") + "," +
-        std::string(HasColumn(db, "files", "ranged_chunks") ? "ranged_chunks" : "''") +
+        std::string(HasColumn(db, "files", "ranged_chunks") ? "ranged_chunks" : "''") + "," +
+        std::string(HasColumn(db, "files", "from_cache_server") ? "from_cache_server" : "0") +
         " FROM files WHERE job=? ORDER BY idx";
     Stmt s(db, sql.c_str());
     if (!s) return false;
@@ -367,6 +370,7 @@ class SqliteJobStore : public JobStore {
       f.sources.to_peers = static_cast<std::uint64_t>(sqlite3_column_int64(r, 12));
       f.spec.client_path = Text(r, 13);
       f.ranged_chunks = Text(r, 15);  // checked where it is used: a bad record keeps nothing
+      f.sources.from_cache_server = static_cast<std::uint64_t>(sqlite3_column_int64(r, 16));
       if (f.temp_name.empty() || f.temp_name.find('/') != std::string::npos ||
           f.spec.local_path.empty() || f.spec.local_path[0] != '/' ||
           !DecodeRanges(Text(r, 14), &f.spec.ranges) ||
@@ -440,7 +444,8 @@ class SqliteJobStore : public JobStore {
       Stmt fs(db_,
               "INSERT INTO files(job,idx,remote_url,local_path,temp_name,metainfo,sha256,"
               "http_only,http,verified,bytes_total,verified_bytes,from_peers,from_http,to_peers,"
-              "client_path,ranges,ranged_chunks) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+              "client_path,ranges,ranged_chunks,from_cache_server) "
+              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       if (!fs) return Fail(error);
       fs.Blob(1, id);
       fs.Int(2, static_cast<std::int64_t>(i));
@@ -460,6 +465,7 @@ class SqliteJobStore : public JobStore {
       fs.Str(16, f.spec.client_path);
       fs.Str(17, EncodeRanges(f.spec.ranges));
       fs.Str(18, f.ranged_chunks);
+      fs.Int(19, static_cast<std::int64_t>(f.sources.from_cache_server));
       if (sqlite3_step(fs.get()) != SQLITE_DONE) return Fail(error);
     }
     return true;

@@ -81,9 +81,10 @@ class Swarm {
   virtual hr::HResult Add(const AddParams& params, int* key, TorrentLayout* layout,
                           std::string* error) = 0;
   // Hands over a piece fetched from the CDN: the session checks its hash like any other and
-  // posts kPieceVerified or kPieceFailed. Counted as CDN bytes. False (nothing taken) when the
-  // key is unknown or the data is not the piece's size.
-  virtual bool AddPiece(int key, int piece, const std::string& data) = 0;
+  // posts kPieceVerified or kPieceFailed. Counted as CDN bytes, or as the cache server's when
+  // `from_cache` (a cache node sent it). False (nothing taken) when the key is unknown or the
+  // data is not the piece's size.
+  virtual bool AddPiece(int key, int piece, const std::string& data, bool from_cache) = 0;
   // False when the key is unknown. Asks the network thread: for the tick.
   virtual bool GetPieceStatus(int key, PieceStatus* out) = 0;
   // The payload file's wanted byte ranges change (as AddParams::ranges; empty: every piece).

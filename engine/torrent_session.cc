@@ -131,7 +131,8 @@ class TorrentSession::Impl {
   struct Entry {
     lt::torrent_handle handle;
     std::shared_ptr<const lt::torrent_info> info;
-    std::unordered_set<int> cdn_pieces;  // handed over with AddPiece, not yet verified
+    // Handed over with AddPiece, not yet verified: whether the cache node sent it.
+    std::unordered_map<int, bool> cdn_pieces;
     bool checked = false;    // pieces verified before this were on disk already: no one's bytes
     int download_limit = 0;  // bytes/s, 0 = none
     bool removing = false;
@@ -440,13 +441,13 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   return hr::kOk;
 }
 
-bool TorrentSession::AddPiece(int key, int piece, const std::string& data) {
+bool TorrentSession::AddPiece(int key, int piece, const std::string& data, bool from_cache) {
   Impl::Entry* e = impl_->Find(key);
   if (e == nullptr || e->removing || piece < 0 || piece >= e->info->num_pieces() ||
       static_cast<int>(data.size()) != e->info->piece_size(lt::piece_index_t(piece))) {
     return false;
   }
-  e->cdn_pieces.insert(piece);
+  e->cdn_pieces[piece] = from_cache;
   // The CDN's piece replaces blocks peers sent for it: a lying peer's blocks mixed in would
   // fail the CDN's answer too (the hash check still judges the CDN).
   e->handle.add_piece(lt::piece_index_t(piece), data.data(),
@@ -630,7 +631,13 @@ void TorrentSession::Impl::Translate(lt::alert* a, std::vector<TorrentEvent>* ou
       // A verified piece counts once, for the source that supplied it; rejected bytes (a
       // corrupt peer, a redundant copy) count for no one.
       const auto bytes = static_cast<std::uint64_t>(e->info->piece_size(p->piece_index));
-      (e->cdn_pieces.erase(piece) > 0 ? ev.bytes.from_http : ev.bytes.from_peers) = bytes;
+      const auto http = e->cdn_pieces.find(piece);
+      if (http == e->cdn_pieces.end()) {
+        ev.bytes.from_peers = bytes;
+      } else {
+        (http->second ? ev.bytes.from_cache_server : ev.bytes.from_http) = bytes;
+        e->cdn_pieces.erase(http);
+      }
       totals += ev.bytes;
     }
     out->push_back(std::move(ev));

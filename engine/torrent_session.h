@@ -26,7 +26,7 @@ class TorrentSession final : public Swarm {
   std::string ListenEndpoint() const override;
   hr::HResult Add(const AddParams& params, int* key, TorrentLayout* layout,
                   std::string* error) override;
-  bool AddPiece(int key, int piece, const std::string& data) override;
+  bool AddPiece(int key, int piece, const std::string& data, bool from_cache) override;
   bool GetPieceStatus(int key, PieceStatus* out) override;
   void SetRanges(int key, const std::vector<ByteRange>& ranges) override;
   void Pause(int key) override;

@@ -18,6 +18,37 @@ using S = Settings;
 constexpr std::uint64_t kMaxRateKbps = std::numeric_limits<int>::max() / 1024;
 
 bool IsEndpoint(const std::string& text) { return ValidEndpoint(text); }
+// "host", "host:port", "[v6]" or "[v6]:port"; a port is 1 to 65535.
+bool IsHostPort(const std::string& text) {
+  std::string host = text, port;
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close == 1) return false;
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return false;
+      port = text.substr(close + 2);
+      if (port.empty()) return false;
+    }
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) return false;
+  } else {
+    const auto colon = text.find(':');
+    if (colon != std::string::npos) {
+      host = text.substr(0, colon);
+      port = text.substr(colon + 1);
+      if (port.empty()) return false;
+    }
+    if (host.empty() ||
+        host.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != std::string::npos) {
+      return false;
+    }
+  }
+  if (port.empty()) return true;
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int n = std::stoi(port);
+  return n >= 1 && n <= 65535;
+}
 bool IsMetricsEndpoint(const std::string& text) {
   return text.empty() || ValidEndpoint(text) || ValidEndpoint("127.0.0.1:" + text);
 }
@@ -51,6 +82,16 @@ std::vector<SettingEntry> MakeTable() {
        &S::min_background_qos_kbps,
        "KB/s: a background job whose peers are slower pulls from the CDN too"},
       {"no_http", "SHOAL_NO_HTTP", "", &S::no_http, "peers only: the CDN is never used"},
+      {"cache_host", "SHOAL_CACHE_HOST", "DOCacheHost", &S::cache_host,
+       "cache nodes host[:port] (port 3144 when absent), tried in order; empty: none"},
+      {"cache_public_key", "SHOAL_CACHE_PUBLIC_KEY", "", &S::cache_public_key,
+       "the cache node's Ed25519 public key (PEM file) its metainfo is checked against"},
+      {"delay_cache_server_fallback_foreground_s", "SHOAL_DELAY_CACHE_SERVER_FALLBACK_FOREGROUND_S",
+       "DODelayCacheServerFallbackForeground", &S::delay_cache_server_fallback_foreground_s,
+       "seconds a FOREGROUND job retries a failing cache node before the CDN takes over"},
+      {"delay_cache_server_fallback_background_s", "SHOAL_DELAY_CACHE_SERVER_FALLBACK_BACKGROUND_S",
+       "DODelayCacheServerFallbackBackground", &S::delay_cache_server_fallback_background_s,
+       "seconds any other job retries a failing cache node before the CDN takes over"},
       {"max_foreground_download_kbps", "SHOAL_MAX_FOREGROUND_DOWNLOAD",
        "DOMaxForegroundDownloadBandwidth", &S::max_foreground_download_kbps,
        "KB/s for all FOREGROUND jobs together, peers and CDN; 0 = unlimited", 0, kMaxRateKbps},
@@ -96,6 +137,12 @@ std::vector<SettingEntry> MakeTable() {
   };
   t[0].valid = IsEndpoint;
   t[0].expects = "ip:port";
+  for (SettingEntry& e : t) {
+    if (std::string_view(e.key) == "cache_host") {
+      e.valid = IsHostPort;  // each item of the list
+      e.expects = "host[:port] items";
+    }
+  }
   t.back().valid = IsMetricsEndpoint;
   t.back().expects = "ip:port, a port, or empty";
   return t;
@@ -182,6 +229,9 @@ bool ParseSettingJson(const SettingEntry& e, const json& v, Settings* s, std::st
       for (const json& item : v) {
         if (!item.is_string()) return *why = "expected a list of strings", false;
         items.push_back(item.get<std::string>());
+        if (e.valid != nullptr && !e.valid(items.back())) {
+          return *why = "\"" + items.back() + "\": expected " + e.expects, false;
+        }
       }
       s->*std::get<std::vector<std::string> S::*>(e.field) = std::move(items);
       return true;
@@ -235,9 +285,16 @@ bool ParseSettingText(const SettingEntry& e, const std::string& text, Settings* 
       }
       return Store(e, s, n, why);
     }
-    default:
-      s->*std::get<std::vector<std::string> S::*>(e.field) = SplitList(text);
+    default: {
+      std::vector<std::string> items = SplitList(text);
+      for (const std::string& item : items) {
+        if (e.valid != nullptr && !e.valid(item)) {
+          return *why = "\"" + item + "\": expected " + e.expects, false;
+        }
+      }
+      s->*std::get<std::vector<std::string> S::*>(e.field) = std::move(items);
       return true;
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cache/proxy.h"
+#include "engine/metainfo_signature.h"
 #include "origin/http_origin.h"
 #include "tests/support/child_process.h"
 #include "tests/support/fault_origin.h"
@@ -324,7 +325,7 @@ TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
   std::string error2;
   auto signer = cache::MetainfoSigner::Load(key, &error2);
   ASSERT_TRUE(signer) << error2;
-  EXPECT_TRUE(cache::VerifyMetainfo(r.body, sig, signer->PublicKeyPem()));
+  EXPECT_TRUE(engine::VerifyMetainfo(r.body, sig, signer->PublicKeyPem()));
   EXPECT_EQ(Curl(meta, "--noproxy '*'").body, r.body);
   const Reply page = Curl(Proxy() + "/shoal/v1/status", "--noproxy '*'");
   EXPECT_EQ(page.status, 200);

@@ -31,6 +31,7 @@ class FakeSwarm final : public engine::Swarm {
     engine::PieceStatus status;
     engine::TorrentStats stats;
     std::vector<int> added_pieces;        // AddPiece calls, in order
+    int pieces_from_cache = 0;            // ... of them marked as the cache node's
     std::vector<std::string> added_data;  // ... and their bytes
   };
 
@@ -46,8 +47,9 @@ class FakeSwarm final : public engine::Swarm {
     *layout = this->layout;
     return hr::kOk;
   }
-  bool AddPiece(int key, int piece, const std::string& data) override {
+  bool AddPiece(int key, int piece, const std::string& data, bool from_cache) override {
     if (refuse_pieces) return false;
+    if (from_cache) ++torrents[key].pieces_from_cache;
     torrents[key].added_pieces.push_back(piece);
     torrents[key].added_data.push_back(data);
     return true;

@@ -27,6 +27,7 @@ _shoal() {
     get) flags="-o --output --torrent --sha256 --http-only --retry-delay --no-progress-timeout
                 $net --no-http --background --data-dir -c --continue --seed --json
                 --progress-jsonl --http-delay --max-download-kbps --max-upload-kbps --service
+                --cache-host --cache-public-key
                 --standalone --detach" ;;
     make-metainfo) flags="--web-seed --tracker --piece-kib --v2-only --v1 -o --output" ;;
     seed) flags="--dir $net" ;;
@@ -41,7 +42,7 @@ _shoal() {
   esac
 
   case $prev in
-    -o | --output | --torrent | --config)
+    -o | --output | --torrent | --config | --cache-public-key)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0
@@ -53,6 +54,7 @@ _shoal() {
       ;;
     --sha256 | --retry-delay | --no-progress-timeout | --listen | --peer | --tracker | \
       --http-delay | --max-download-kbps | --max-upload-kbps | --web-seed | --piece-kib | \
+      --cache-host | \
       --peers | --size-mib | --cdn-mib-s | --set | --socket | --idle-timeout | --max-connections)
       return 0  # a value to type: nothing to offer
       ;;

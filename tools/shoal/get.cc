@@ -41,12 +41,17 @@ bool LooksLikeHttpUrl(const std::string& url) {
   return false;
 }
 
-// {"t":1.234,"bytes":..,"total":..,"from_peers":..,"from_http":..,"state":".."}, flushed.
+// {"t":1.234,"bytes":..,"total":..,"from_peers":..,"from_cache_server":..,"from_http":..,
+// "state":".."}, flushed.
 void PrintProgressLine(const JobSample& s, std::chrono::steady_clock::time_point start) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const nlohmann::json line = {{"t", std::round(t * 1000) / 1000}, {"bytes", s.bytes_done},
-                               {"total", SizeJson(s.bytes_total)}, {"from_peers", s.from_peers},
-                               {"from_http", s.from_http},         {"state", s.state}};
+  const nlohmann::json line = {{"t", std::round(t * 1000) / 1000},
+                               {"bytes", s.bytes_done},
+                               {"total", SizeJson(s.bytes_total)},
+                               {"from_peers", s.from_peers},
+                               {"from_cache_server", s.from_cache_server},
+                               {"from_http", s.from_http},
+                               {"state", s.state}};
   std::printf("%s\n", line.dump().c_str());
   std::fflush(stdout);
 }
@@ -243,6 +248,7 @@ int RunGet(const GetArgs& args) {
                             {"bytes", s.bytes_done},
                             {"seconds", seconds},
                             {"from_peers", s.from_peers},
+                            {"from_cache_server", s.from_cache_server},
                             {"from_http", s.from_http}};
   if (state == BG_JOB_STATE_ERROR) {
     const std::string why = job.ErrorText();
@@ -259,8 +265,10 @@ int RunGet(const GetArgs& args) {
     Complain("cannot move the file into place: " + DescribeHr(done));
     return kExitFailed;
   }
-  const double total = static_cast<double>(s.from_peers + s.from_http);
-  const double pct = total > 0 ? 100.0 * static_cast<double>(s.from_peers) / total : 0;
+  // DO's PercentPeerCaching: the peers' and the cache node's share.
+  const double shared = static_cast<double>(s.from_peers + s.from_cache_server);
+  const double total = shared + static_cast<double>(s.from_http);
+  const double pct = total > 0 ? 100.0 * shared / total : 0;
   summary["state"] = "complete";
   summary["percent_peer_caching"] = pct;
   // Get-DeliveryOptimizationStatus' fields, as IShoalJob3::GetStats reports them.
@@ -270,13 +278,16 @@ int RunGet(const GetArgs& args) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
     std::fprintf(
-        stderr, "%s: %s in %.1f s (%s/s); from peers %s, from CDN %s, %.1f%% peer caching\n",
+        stderr,
+        "%s: %s in %.1f s (%s/s); from peers %s, from cache server %s, from CDN %s, %.1f%% peer "
+        "caching\n",
         output.c_str(), ProgressView::Bytes(s.bytes_done).c_str(), seconds,
         ProgressView::Bytes(
             static_cast<double>(s.bytes_done - std::min(s.bytes_done, bytes_at_start)) /
             std::max(seconds, 1e-3))
             .c_str(),
-        ProgressView::Bytes(s.from_peers).c_str(), ProgressView::Bytes(s.from_http).c_str(), pct);
+        ProgressView::Bytes(s.from_peers).c_str(), ProgressView::Bytes(s.from_cache_server).c_str(),
+        ProgressView::Bytes(s.from_http).c_str(), pct);
   }
   std::fflush(stdout);
   if (args.seed) {

@@ -102,7 +102,10 @@ JobSample JobRunner::Sample(const std::string& label) const {
   s.bytes_done = p.BytesTransferred;
   UINT64 peers = 0, http = 0;
   ext_->GetSourceStats(&peers, &http);
-  s.from_peers = peers;
+  // GetSourceStats counts the cache node among the peers; the CLI shows it on its own.
+  const SHOAL_TRANSFER_STATS st = Stats();
+  s.from_cache_server = st.BytesFromCacheServer;
+  s.from_peers = peers - std::min<UINT64>(peers, st.BytesFromCacheServer);
   s.from_http = http;
   s.state = StateName(State());
   return s;

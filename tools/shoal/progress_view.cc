@@ -96,7 +96,10 @@ std::string ProgressView::Line(const JobSample& s, Rate& r, double now, std::siz
       {Bytes(s.bytes_done) + " / " + (known ? Bytes(s.bytes_total) : "?"), 0},
       {Bytes(r.bytes_per_s) + "/s", 3},
       {"ETA " + Duration(eta), 4},
-      {"peers " + Bytes(s.from_peers) + " CDN " + Bytes(s.from_http), 2},
+      {"peers " + Bytes(s.from_peers) +
+           (s.from_cache_server > 0 ? " cache " + Bytes(s.from_cache_server) : "") + " CDN " +
+           Bytes(s.from_http),
+       2},
       {s.state, 1},
   };
   auto width = [&](int max_rank) {

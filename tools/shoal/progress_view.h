@@ -18,6 +18,7 @@ struct JobSample {
   std::uint64_t bytes_done = 0;
   std::uint64_t from_peers = 0;
   std::uint64_t from_http = 0;
+  std::uint64_t from_cache_server = 0;  // the site's cache node (BytesFromCacheServer)
   std::string state;
 };
 

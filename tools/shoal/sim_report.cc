@@ -96,16 +96,20 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
   }
   for (const auto& r : rep.runs) {
     if (!r.available) continue;
-    std::fprintf(out, "\n%s per peer:\n  %-4s %-17s %7s %8s %11s %11s %6s %s\n", r.client.c_str(),
-                 "peer", "address", "start", "done", "peers MiB", "CDN MiB", "peer%", "");
+    std::fprintf(out, "\n%s per peer:\n  %-4s %-17s %7s %8s %11s %11s %11s %6s %s\n",
+                 r.client.c_str(), "peer", "address", "start", "done", "peers MiB", "cache MiB",
+                 "CDN MiB", "peer%", "");
     for (const auto& p : r.peers) {
       const std::string state = p.killed ? "killed (churn)"
                                 : !p.failure.empty() ? p.failure
                                                      : (p.byte_exact ? "byte-exact" : "?");
-      const double got = static_cast<double>(p.from_peers + p.from_http);
-      std::fprintf(out, "  %-4d %-17s %6.2fs %7s %11s %11s %6s %s\n", p.id, p.address.c_str(),
-                   p.start_s, p.done_s >= 0 ? (Fixed(p.done_s) + "s").c_str() : "-",
+      const double got = static_cast<double>(p.from_peers + p.from_cache_server + p.from_http);
+      std::fprintf(out, "  %-4d %-17s %6.2fs %7s %11s %11s %11s %6s %s\n", p.id,
+                   p.address.c_str(), p.start_s,
+                   p.done_s >= 0 ? (Fixed(p.done_s) + "s").c_str() : "-",
                    p.sources_known ? Fixed(static_cast<double>(p.from_peers) / kMiB, 1).c_str() : "n/a",
+                   p.sources_known ? Fixed(static_cast<double>(p.from_cache_server) / kMiB, 1).c_str()
+                                   : "n/a",
                    p.sources_known ? Fixed(static_cast<double>(p.from_http) / kMiB, 1).c_str() : "n/a",
                    p.sources_known ? Fixed(100 * Ratio(static_cast<double>(p.from_peers), got), 1).c_str()
                                    : "n/a",
@@ -191,6 +195,8 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                              {"total", p.total},
                              {"from_peers", p.sources_known ? nlohmann::json(p.from_peers) : nlohmann::json()},
                              {"from_http", p.sources_known ? nlohmann::json(p.from_http) : nlohmann::json()},
+                             {"from_cache_server",
+                              p.sources_known ? nlohmann::json(p.from_cache_server) : nlohmann::json()},
                              {"failure", p.failure},
                              {"series", SeriesJson(p.samples)}});
     }

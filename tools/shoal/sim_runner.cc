@@ -83,6 +83,7 @@ void ReadStream(Slot& s) {
     r.total = j.contains("total") && j["total"].is_number() ? j["total"].get<std::uint64_t>() : 0;
     r.from_peers = j.value("from_peers", std::uint64_t{0});
     r.from_http = j.value("from_http", std::uint64_t{0});
+    r.from_cache_server = j.value("from_cache_server", std::uint64_t{0});
     const std::string state = j.value("state", std::string());
     if (state == "transferred" && r.bytes == r.total && r.done_s < 0) r.done_s = t;
     if (state == "error") r.failure = "the job went to ERROR";

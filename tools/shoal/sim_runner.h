@@ -32,6 +32,7 @@ struct PeerResult {
   std::uint64_t total = 0;   // reported BytesTotal (shoal) or the file size
   std::uint64_t from_peers = 0;
   std::uint64_t from_http = 0;
+  std::uint64_t from_cache_server = 0;  // a cache node's pieces (BytesFromCacheServer)
   bool sources_known = true;  // false for aria2c: only the round's origin total is known
   std::string failure;       // why it did not finish, if it did not
   Series samples;

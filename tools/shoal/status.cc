@@ -134,8 +134,9 @@ int RunStatus(const StatusArgs& args) {
                 StatusDir().c_str());
     return kExitOk;
   }
-  std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %5s  %s\n", "PID", "CMD", "STATE",
-              "PROGRESS", "PEERS", "FROM PEERS", "FROM CDN", "UPLOADED", "PEER%", "WHAT");
+  std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %11s %5s  %s\n", "PID", "CMD", "STATE",
+              "PROGRESS", "PEERS", "FROM PEERS", "FROM CACHE", "FROM CDN", "UPLOADED", "PEER%",
+              "WHAT");
   auto number = [](const nlohmann::json& j, const char* key) {
     return j.contains(key) && j[key].is_number() ? std::to_string(j[key].get<long long>())
                                                  : std::string("-");
@@ -150,13 +151,13 @@ int RunStatus(const StatusArgs& args) {
     const std::string uploaded =
         st.empty() ? Bytes(eng, "total_bytes_uploaded") : Bytes(st, "bytes_to_peers");
     const long pid = r.value("pid", 0L);
-    std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %5s  %s\n",
+    std::printf("%-8s %-5s %-13s %-22s %5s %11s %11s %11s %11s %5s  %s\n",
                 pid > 0 ? std::to_string(pid).c_str() : "-",
                 r.value("command", std::string("?")).substr(0, 5).c_str(),
                 r.value("state", std::string("?")).c_str(), progress.c_str(), peers.c_str(),
-                Bytes(st, "bytes_from_peers").c_str(), Bytes(st, "bytes_from_http").c_str(),
-                uploaded.c_str(), number(st, "percent_peer_caching").c_str(),
-                r.value("what", std::string()).c_str());
+                Bytes(st, "bytes_from_peers").c_str(), Bytes(st, "bytes_from_cache_server").c_str(),
+                Bytes(st, "bytes_from_http").c_str(), uploaded.c_str(),
+                number(st, "percent_peer_caching").c_str(), r.value("what", std::string()).c_str());
   }
   return kExitOk;
 }

@@ -63,6 +63,20 @@ struct Settings {
   // HTTP only).
   bool no_http = false;
 
+  // --- The site's cache node (docs/cache.md, "Clients") ---
+  // DOCacheHost: cache nodes, "host[:port]" (port 3144 when absent), tried in order. With one
+  // configured, a plain URL (no metainfo given) gets signed metainfo from the node, so LAN
+  // peers trade its pieces, and the node serves pieces (Connected Cache URLs) before the CDN.
+  // A node that cannot be reached is skipped for a while and the next one (or the CDN) used.
+  std::vector<std::string> cache_host;
+  // The node's Ed25519 public key (PEM file): its metainfo is used only when the signature
+  // checks against it. Empty: the node's metainfo is never used (its pieces still are).
+  std::string cache_public_key;
+  // DODelayCacheServerFallbackForeground: seconds a FOREGROUND job keeps retrying a failing
+  // node before the CDN takes over (DO: unset, i.e. at once). Background: every other job.
+  std::uint32_t delay_cache_server_fallback_foreground_s = 0;
+  std::uint32_t delay_cache_server_fallback_background_s = 0;
+
   // --- Bandwidth: KB/s (1024 bytes/s), 0 = unlimited (DO's 0 means "dynamic"). ---
   // DOMaxForegroundDownloadBandwidth and DOMaxBackgroundDownloadBandwidth cap all FOREGROUND
   // jobs, and all other jobs, together (each class's limit is shared evenly by its active

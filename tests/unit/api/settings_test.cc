@@ -180,7 +180,7 @@ TEST_F(SettingsTest, KeysAndVariablesAreUniqueAndDescribed) {
     EXPECT_EQ(d.env.rfind("SHOAL_", 0), 0u) << d.env;
     EXPECT_FALSE(d.doc.empty()) << d.key;
   }
-  EXPECT_EQ(keys.size(), 33u) << "every field of Settings, once";
+  EXPECT_EQ(keys.size(), 37u) << "every field of Settings, once";
 }
 
 TEST_F(SettingsTest, OperationsDocListsEverySetting) {
@@ -268,6 +268,10 @@ TEST_F(SettingsTest, BadFileContentIsAnErrorNamingTheFileAndKey) {
       {R"({"peers": [1]})", Kind::kInvalid, "peers"},
       {R"({"listen_interface": "nowhere"})", Kind::kInvalid, "ip:port"},
       {R"({"metrics_listen": "localhost"})", Kind::kInvalid, "ip:port, a port, or empty"},
+      {R"({"cache_host": ["cache:0"]})", Kind::kInvalid, "host[:port]"},
+      {R"({"cache_host": ["cache", "a b"]})", Kind::kInvalid, "\"a b\""},
+      {R"({"cache_host": ["[fe80::1"]})", Kind::kInvalid, "cache_host"},
+      {R"({"cache_host": "cache"})", Kind::kInvalid, "cache_host"},
       {R"([1, 2])", Kind::kMalformed, "not a JSON object"},
       {R"({"max_jobs": )", Kind::kMalformed, "parse"},
       {"", Kind::kMalformed, "parse"},
@@ -291,6 +295,16 @@ TEST_F(SettingsTest, AMissingNamedFileIsAnErrorButAMissingDefaultIsNot) {
   src.config_file.clear();
   testing::ScopedEnv config("SHOAL_CONFIG", dir_ / "gone.json");
   ExpectError(src, Kind::kNotFound, {"SHOAL_CONFIG", "gone.json"});
+}
+
+TEST_F(SettingsTest, CacheHostsAreAListOfHostsWithOptionalPorts) {
+  testing::ScopedEnv hosts("SHOAL_CACHE_HOST", "cache.lan, 10.0.0.2:3144,[fd00::1]:80");
+  Settings s;
+  SettingsError error;
+  ASSERT_TRUE(LoadSettings(Hermetic(), &s, nullptr, &error)) << error.message;
+  EXPECT_EQ(s.cache_host, (std::vector<std::string>{"cache.lan", "10.0.0.2:3144", "[fd00::1]:80"}));
+  testing::ScopedEnv bad("SHOAL_CACHE_HOST", "cache.lan,cache:99999");
+  ExpectError(Hermetic(), Kind::kInvalid, {"SHOAL_CACHE_HOST", "cache:99999"});
 }
 
 TEST_F(SettingsTest, BadVariablesAndOverridesAreErrorsNamingThem) {

@@ -7,9 +7,12 @@
 #include <fstream>
 
 #include "engine/metainfo.h"
+#include "engine/metainfo_signature.h"
 
 namespace shoal::cache {
 namespace {
+
+using engine::VerifyMetainfo;
 namespace fs = std::filesystem;
 
 class MetainfoService : public ::testing::Test {

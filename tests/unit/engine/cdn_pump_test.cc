@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "engine/cache_hosts.h"
 #include "tests/support/engine_fakes.h"
 
 namespace shoal::engine {
@@ -617,6 +618,65 @@ TEST_F(CdnPumpTest, ALatePeerLeavesOwnersTheirLastPiecesAndTakesOnlyItsTurn) {
   control_.now_s = 107.5;  // the owners are stuck: kStealAfterS + kPeerStallS after
   pump_.Pump(job);
   EXPECT_EQ(fetcher_.pending.size(), 1u);
+}
+
+}  // namespace
+}  // namespace shoal::engine
+
+namespace shoal::engine {
+namespace {
+
+// The site's cache node takes the CDN's place while it answers; a failing one is retried for
+// the fallback delay, then skipped for the CDN; a refusal (4xx) goes to the CDN at once.
+TEST_F(CdnPumpTest, TheCacheNodeServesPiecesBeforeTheCdnUntilItFails) {
+  CacheHosts hosts({"node:3144"});
+  SourcePolicy policy;
+  policy.delay_cache_server_fallback_background_s = 10;
+  pump_.UseCacheNodes(&hosts, &policy);
+  Job& job = StartJob(8);
+  const std::string url = job.files[0].spec.remote_url;
+  pump_.Pump(job);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);
+  EXPECT_EQ(fetcher_.pending.front().first.url, ConnectedCacheUrl(url, "node:3144"));
+  AnswerAll();
+  EXPECT_EQ(swarm_.torrents[1].pieces_from_cache, 4);  // counted as the cache server's
+  for (int p : swarm_.torrents[1].added_pieces) pump_.OnVerified(job.files[0], p);
+
+  FetchResult down;
+  down.code = hr::kFail;
+  down.transient = true;
+  down.message = "connection refused";
+  pump_.Pump(job);
+  fetcher_.Answer(down);
+  control_.RunPosted();
+  EXPECT_TRUE(control_.failures.empty());  // the node's failure, not the job's
+  control_.now_s = 5;                      // within the delay: the node again
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.back().first.url, ConnectedCacheUrl(url, "node:3144"));
+  control_.now_s = 11;  // past it: skipped, the CDN
+  fetcher_.Answer(down);
+  control_.RunPosted();
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.back().first.url, url);
+  EXPECT_EQ(hosts.Pick(url, 12), "");
+}
+
+TEST_F(CdnPumpTest, ANodeRefusingTheOriginLeavesItToTheCdnAtOnce) {
+  CacheHosts hosts({"node"});
+  SourcePolicy policy;
+  policy.delay_cache_server_fallback_background_s = 60;
+  pump_.UseCacheNodes(&hosts, &policy);
+  Job& job = StartJob(8);
+  pump_.Pump(job);
+  FetchResult refused;
+  refused.code = hr::HttpError(403);
+  refused.http_status = 403;
+  fetcher_.Answer(refused);
+  control_.RunPosted();
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.back().first.url, job.files[0].spec.remote_url);
+  EXPECT_EQ(hosts.Pick("http://other.invalid/x", 0), "node:3144");  // that origin only
+  EXPECT_TRUE(control_.failures.empty());
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ StoredJob SampleJob() {
   f.temp_name = ".a.bin.x-0.shoal-tmp";
   f.bytes_total = 1 << 20;
   f.verified_bytes = 65536;
-  f.sources = {1000, 2000, 0, 3000};
+  f.sources = {1000, 2000, 500, 3000};  // peers, CDN, cache node, uploaded
   j.files.push_back(f);
   f.spec.local_path = "/tmp/b.bin";
   f.http = true;

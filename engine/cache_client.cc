@@ -1,0 +1,130 @@
+// The job logic's side of the site's cache node (Engine::Impl, engine thread; docs/cache.md
+// "Clients"): a plain URL's metainfo asked of the node, its signature checked against the
+// configured key, and the node's BitTorrent seed added as a peer. Pieces from the node are the
+// CDN pump's (cdn_pump.cc).
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/engine_impl.h"
+#include "engine/log.h"
+#include "engine/metainfo_signature.h"
+
+namespace shoal::engine {
+namespace {
+
+// "ip:port" of the node's seed: `host` (the node, "name:port") at `seed_port`, resolved to a
+// numeric address (the swarm dials numeric peers only). "" when it does not resolve.
+std::string SeedPeer(const std::string& host, const std::string& seed_port) {
+  if (seed_port.empty() || seed_port.size() > 5 ||
+      seed_port.find_first_not_of("0123456789") != std::string::npos) {
+    return "";
+  }
+  const int port = std::stoi(seed_port);
+  if (port < 1 || port > 65535) return "";
+  std::string name = host.substr(0, host.rfind(':'));
+  if (!name.empty() && name.front() == '[') name = name.substr(1, name.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) return "";
+  char ip[NI_MAXHOST] = {};
+  const bool ok =
+      getnameinfo(res->ai_addr, res->ai_addrlen, ip, sizeof ip, nullptr, 0, NI_NUMERICHOST) == 0;
+  const bool v6 = res->ai_family == AF_INET6;
+  freeaddrinfo(res);
+  if (!ok) return "";
+  return (v6 ? "[" + std::string(ip) + "]" : std::string(ip)) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+void Engine::Impl::LoadCacheKey() {
+  if (options_.cache_public_key.empty()) {
+    Logf(LogLevel::kWarning, "cache",
+         "cache_host is set but cache_public_key is not: the node's metainfo is not used "
+         "(plain URLs stay plain HTTP; the node still serves pieces)");
+    return;
+  }
+  std::ifstream in(options_.cache_public_key);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    Logf(LogLevel::kWarning, "cache",
+         "cannot read cache_public_key %s: the node's metainfo is "
+         "not used",
+         options_.cache_public_key.c_str());
+    return;
+  }
+  cache_key_pem_ = text.str();
+}
+
+bool Engine::Impl::AskCacheNode(Job& job, int index) {
+  JobFile& f = job.files[index];
+  if (!node_fetcher_ || cache_key_pem_.empty() || f.cache.asked || !f.spec.metainfo.empty()) {
+    return false;
+  }
+  const std::string host = cache_hosts_->Pick(f.spec.remote_url, NowS());
+  if (host.empty()) return false;
+  f.cache.asked = true;
+  f.fetching = true;
+  const Uuid id = job.view->id;
+  const int generation = job.generation;
+  node_fetcher_->Fetch(
+      NodeMetainfoUrl(f.spec.remote_url, host) + "&wait=" + std::to_string(kNodeFillWaitS),
+      [this, id, index, generation, host](FetchResult r) {
+        // Resolved here, off the engine thread.
+        const auto port = r.headers.find("x-shoal-seed-port");
+        std::string seed = port == r.headers.end() ? "" : SeedPeer(host, port->second);
+        Post([this, id, index, generation, host, seed = std::move(seed),
+              r = std::move(r)]() mutable {
+          if (Job* job = FindJob(id); job != nullptr) job->files[index].cache.seed_peer = seed;
+          OnNodeMetainfo(id, index, generation, host, std::move(r));
+        });
+      });
+  return true;
+}
+
+void Engine::Impl::OnNodeMetainfo(const Uuid& id, int index, int generation,
+                                  const std::string& host, FetchResult r) {
+  Job* job = FindJob(id);
+  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
+  JobFile& f = job->files[index];
+  if (!f.fetching) return;
+  f.fetching = false;
+  const std::string& url = f.spec.remote_url;
+  std::string why;
+  if (hr::Failed(r.code)) {
+    // Any HTTP answer is the node's word on this URL (not held, refused by its policy, the
+    // origin failed, still filling): the CDN then. No answer at all (no connection, a
+    // timeout) is the node's failure: it is skipped for a while and the next one asked.
+    if (r.http_status == 0) {
+      cache_hosts_->SkipHost(host, NowS());
+      f.cache.asked = false;  // the next node, if any
+    }
+    why = r.message + (r.body.empty() ? "" : ": " + r.body);
+  } else {
+    const auto sig = r.headers.find("x-shoal-signature");
+    const std::string prefix = "ed25519=";
+    if (sig == r.headers.end() || sig->second.rfind(prefix, 0) != 0) {
+      why = "the answer is not signed";
+    } else if (!VerifyMetainfo(r.body, sig->second.substr(prefix.size()), cache_key_pem_)) {
+      why = "its signature does not match cache_public_key " + options_.cache_public_key;
+    } else if (std::string error; !AdoptMetainfo(*job, index, std::move(r.body), /*ahead=*/true,
+                                                 "cache node " + host, &error)) {
+      why = error;
+    } else {
+      Logf(LogLevel::kInfo, "cache", "%s: metainfo from cache node %s%s", url.c_str(), host.c_str(),
+           f.cache.seed_peer.empty() ? "" : (", seeded at " + f.cache.seed_peer).c_str());
+      return;
+    }
+  }
+  f.cache.seed_peer.clear();
+  Logf(LogLevel::kInfo, "cache", "%s: no metainfo from cache node %s (%s): going on without it",
+       url.c_str(), host.c_str(), why.c_str());
+  FetchMetainfo(*job, index);  // the next node, else the sidecar, as without a node
+}
+
+}  // namespace shoal::engine
