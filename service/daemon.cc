@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/src/in_process_backend.h"
+#include "service/cache_role.h"
 #include "service/metrics.h"
 #include "service/router.h"
 #include "service/systemd_notify.h"
@@ -115,6 +116,25 @@ int RunDaemon(DaemonConfig config) {
       }
     });
   }
+  // The cache role: the node's HTTP front beside the local API, seeding through the engine.
+  std::unique_ptr<cache::CacheProxy> node;
+  if (!config.settings.cache_node_listen.empty()) {
+    cache::ProxyOptions o;
+    if (CacheNodeOptions(config.settings, paths.cache_dir, &o, &error)) {
+      if (config.settings.cache_node_seed) o.seeding = EngineSeedHooks(*backend);
+      node = cache::CacheProxy::Start(o, &error);
+    }
+    if (!node) {
+      metrics_listener.reset();
+      backend.reset();
+      unlink_socket();
+      return Fail("the cache node did not start: " + error);
+    }
+    std::fprintf(stderr, "shoald: cache node on %s:%u (store %s, %s)\n", o.bind_address.c_str(),
+                 unsigned{node->port()}, o.store.root.c_str(),
+                 o.seeding.seed ? ("seeding on port " + std::to_string(o.seeding.port)).c_str()
+                                : "not seeding");
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -128,6 +148,7 @@ int RunDaemon(DaemonConfig config) {
   NotifyReady("serving " + paths.socket);  // Type=notify: the unit is started from here on
   server.Serve(&router);
   waiter.join();
+  node.reset();  // before the engine it seeds through
   {
     std::lock_guard<std::mutex> lock(metrics_mu);
     stopped = true;
