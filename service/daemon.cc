@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "api/src/in_process_backend.h"
@@ -26,14 +28,18 @@ int Fail(const std::string& why) {
   return 1;
 }
 
-// The store's size on disk: every regular file under `dir`.
+// The store's size on disk: every regular file under `dir`, a file with several links (the
+// cache node's seeds) once.
 std::uint64_t StoreBytes(const std::string& dir) {
   std::uint64_t total = 0;
+  std::set<std::pair<dev_t, ino_t>> linked;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code e;
-    if (it->is_regular_file(e)) total += it->file_size(e);
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (st.st_nlink > 1 && !linked.insert({st.st_dev, st.st_ino}).second) continue;
+    total += static_cast<std::uint64_t>(st.st_size);
   }
   return total;
 }

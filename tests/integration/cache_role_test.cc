@@ -111,11 +111,28 @@ TEST_F(CacheRole, StoredContentIsSeededToShoalClients) {
   ASSERT_EQ(
       std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null").c_str()), 0);
   const std::string data = Publish("s.bin", 3 << 20);
-  StartShoald(dir_ / "node", {"--set", "cache_node_signing_key=" + key});
+  StartShoald(dir_ / "node",
+              {"--set", "cache_node_signing_key=" + key, "--set", "metrics_listen=127.0.0.1:0"});
   ASSERT_EQ(Fetch(Url("s.bin"), dir_ / "s.first"), "200");
   const std::uint64_t origin_bytes = origin_->BytesServed("/s.bin");
   EXPECT_EQ(origin_bytes, data.size());
   ASSERT_TRUE(WaitFor([&] { return Stats().value("seeds", 0) == 1; })) << ReadFile(log_);
+  // The service's own metrics count the node's store once, its seed's hard link not again
+  // (beside the content: the index, a few KiB).
+  std::smatch mm;
+  const std::string log = ReadFile(log_);
+  ASSERT_TRUE(std::regex_search(log, mm, std::regex("metrics on (http://[0-9.:]+/metrics)")));
+  const std::string metrics_url = mm[1].str();
+  double store_bytes = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    std::smatch v;
+    const std::string text = Shell("curl -s --noproxy '*' " + metrics_url);
+    if (std::regex_search(text, v, std::regex("\nshoal_cache_size_bytes ([0-9.e+]+)"))) {
+      store_bytes = std::stod(v[1].str());
+    }
+    return store_bytes >= data.size();
+  })) << store_bytes;
+  EXPECT_LT(store_bytes, 2.0 * data.size());
   const std::string torrent = dir_ / "s.torrent", headers = dir_ / "s.hdr";
   EXPECT_EQ(Shell("curl -s --noproxy '*' -o " + torrent + " -D " + headers +
                   " -w '%{http_code}' '" + node_ + "/shoal/v1/metainfo?url=" + Url("s.bin") + "'"),
