@@ -111,7 +111,7 @@ TEST_F(CacheRole, StoredContentIsSeededToShoalClients) {
   ASSERT_EQ(
       std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null").c_str()), 0);
   const std::string data = Publish("s.bin", 3 << 20);
-  StartShoald(dir_ / "node",
+  StartShoald(dir_ / "cache/node",  // the default place: under the service's store
               {"--set", "cache_node_signing_key=" + key, "--set", "metrics_listen=127.0.0.1:0"});
   ASSERT_EQ(Fetch(Url("s.bin"), dir_ / "s.first"), "200");
   const std::uint64_t origin_bytes = origin_->BytesServed("/s.bin");
