@@ -64,8 +64,9 @@ class CacheRole : public ::testing::Test {
     child_ = std::make_unique<Child>(args, log_);
     std::smatch m;
     const std::regex line("cache node on 127\\.0\\.0\\.1:([0-9]+)");
+    std::string log;  // outlives the lambda: `m` points into it
     ASSERT_TRUE(WaitFor([&] {
-      const std::string log = fs::exists(log_) ? ReadFile(log_) : "";
+      log = fs::exists(log_) ? ReadFile(log_) : "";
       return std::regex_search(log, m, line);
     })) << ReadFile(log_);
     node_ = "http://127.0.0.1:" + m[1].str();
