@@ -123,7 +123,7 @@ void OriginFetch::HeadersKnown() {
   {
     std::lock_guard lock(mu_);
     if (headers_known_) return;
-    storable_ = Storable(headers_);
+    storable_ = !request_.head_only && Storable(headers_);
     headers_known_ = true;
   }
   cv_.notify_all();
@@ -158,6 +158,7 @@ void OriginFetch::Run() {
     hdrs = curl_slist_append(hdrs, "Via: 1.1 shoal-cache");
     char msg[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(c, CURLOPT_URL, request_.url.c_str());
+    if (request_.head_only) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_PROXY, request_.upstream_proxy.c_str());
@@ -188,7 +189,7 @@ void OriginFetch::Run() {
     err = "cannot create a fill in the store";
   }
   const bool whole =
-      rc == CURLE_OK && (headers_.content_length < 0 ||
+      rc == CURLE_OK && (request_.head_only || headers_.content_length < 0 ||
                          static_cast<std::uint64_t>(headers_.content_length) == fill_->written());
   if (!headers_known_) {
     if (rc == CURLE_OK) {

@@ -1,6 +1,6 @@
-// One GET of an origin URL by libcurl on its own thread, its body written into a store fill
-// that any number of readers stream from while it grows; a 200 that may be stored is
-// committed to the store when complete, a 304 refreshes the stored entry. Thread-safe.
+// One GET (or HEAD) of an origin URL by libcurl on its own thread, its body written into a store
+// fill that any number of readers stream from while it grows; a 200 that may be stored is committed
+// to the store when complete, a 304 refreshes the stored entry. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -27,6 +27,7 @@ struct FetchRequest {
   FreshnessRules rules;
   OriginPolicy policy;  // every address connected to is checked (not with an upstream proxy)
   std::function<std::int64_t()> now;
+  bool head_only = false;  // a HEAD: the origin's headers only, nothing filled or stored
 };
 
 class OriginFetch : public std::enable_shared_from_this<OriginFetch> {

@@ -1,5 +1,11 @@
 #include "cache/pages.h"
 
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+
 namespace shoal::cache {
 
 std::string StatsToJson(const ProxyStats& s) {
@@ -11,38 +17,55 @@ std::string StatsToJson(const ProxyStats& s) {
          kv("bytes_to_clients_from_store", s.bytes_from_store) +
          kv("bytes_to_clients_from_fill", s.bytes_from_fill) +
          kv("bytes_from_origin", s.bytes_from_origin) + kv("origin_fetches", s.origin_fetches) +
-         kv("refused", s.refused) + kv("tunnels", s.tunnels) +
-         kv("bytes_tunneled", s.bytes_tunneled) + kv("disk_bytes", s.store.disk_bytes) +
-         kv("entries", s.store.entries) + kv("evictions", s.store.evictions) +
-         kv("corrupt_dropped", s.store.corrupt, true) + "}";
+         kv("bytes_to_peers", s.bytes_to_peers) + kv("seeds", s.seeds) + kv("refused", s.refused) +
+         kv("tunnels", s.tunnels) + kv("bytes_tunneled", s.bytes_tunneled) +
+         kv("disk_bytes", s.store.disk_bytes) + kv("entries", s.store.entries) +
+         kv("evictions", s.store.evictions) + kv("corrupt_dropped", s.store.corrupt, true) + "}";
 }
 
 std::string StatsToPrometheus(const ProxyStats& s) {
-  std::string out;
-  auto metric = [&](const char* name, const char* type, std::uint64_t v) {
-    out += std::string("# TYPE shoal_cache_") + name + " " + type + "\nshoal_cache_" + name + " " +
-           std::to_string(v) + "\n";
+  prometheus::Registry registry;
+  auto counter = [&](const char* name,
+                     const char* help) -> prometheus::Family<prometheus::Counter>& {
+    return prometheus::BuildCounter()
+        .Name(std::string("shoal_cache_") + name)
+        .Help(help)
+        .Register(registry);
   };
-  metric("requests_total", "counter", s.requests);
-  metric("hits_total", "counter", s.hits);
-  metric("misses_total", "counter", s.misses);
-  metric("revalidated_total", "counter", s.revalidated);
-  metric("passed_through_total", "counter", s.passed_through);
-  out += "# TYPE shoal_cache_client_bytes_total counter\n";
-  out += "shoal_cache_client_bytes_total{source=\"store\"} " + std::to_string(s.bytes_from_store) +
-         "\n";
-  out +=
-      "shoal_cache_client_bytes_total{source=\"fill\"} " + std::to_string(s.bytes_from_fill) + "\n";
-  metric("origin_bytes_total", "counter", s.bytes_from_origin);
-  metric("origin_fetches_total", "counter", s.origin_fetches);
-  metric("refused_total", "counter", s.refused);
-  metric("tunnels_total", "counter", s.tunnels);
-  metric("tunneled_bytes_total", "counter", s.bytes_tunneled);
-  metric("disk_bytes", "gauge", s.store.disk_bytes);
-  metric("entries", "gauge", s.store.entries);
-  metric("evictions_total", "counter", s.store.evictions);
-  metric("corrupt_dropped_total", "counter", s.store.corrupt);
-  return out;
+  auto gauge = [&](const char* name, const char* help, std::uint64_t v) {
+    prometheus::BuildGauge()
+        .Name(std::string("shoal_cache_") + name)
+        .Help(help)
+        .Register(registry)
+        .Add({})
+        .Set(static_cast<double>(v));
+  };
+  auto count = [&](const char* name, const char* help, std::uint64_t v) {
+    counter(name, help).Add({}).Increment(static_cast<double>(v));
+  };
+  count("requests_total", "requests received", s.requests);
+  count("hits_total", "requests answered from the store", s.hits);
+  count("misses_total", "requests that filled the store from the origin", s.misses);
+  count("revalidated_total", "stale entries the origin confirmed (304)", s.revalidated);
+  count("passed_through_total", "origin answers passed on without being stored", s.passed_through);
+  auto& to_clients = counter("client_bytes_total", "body bytes sent to HTTP clients, by source");
+  to_clients.Add({{"source", "store"}}).Increment(static_cast<double>(s.bytes_from_store));
+  to_clients.Add({{"source", "fill"}}).Increment(static_cast<double>(s.bytes_from_fill));
+  count("origin_bytes_total", "body bytes fetched from origins", s.bytes_from_origin);
+  count("origin_fetches_total", "fetches started at origins", s.origin_fetches);
+  count("peer_bytes_total", "bytes uploaded to BitTorrent peers by the seeding engine",
+        s.bytes_to_peers);
+  count("refused_total", "requests for origins the policy refuses", s.refused);
+  count("tunnels_total", "CONNECT tunnels", s.tunnels);
+  count("tunneled_bytes_total", "bytes copied through CONNECT tunnels", s.bytes_tunneled);
+  gauge("disk_bytes", "bytes of content in the store (each distinct file once)",
+        s.store.disk_bytes);
+  gauge("entries", "URLs in the store", s.store.entries);
+  gauge("seeds", "entries seeded to peers", s.seeds);
+  count("evictions_total", "entries evicted (watermarks, maximum age)", s.store.evictions);
+  count("corrupt_dropped_total", "entries dropped because their file failed its hash",
+        s.store.corrupt);
+  return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 
 std::string StatusPageHtml() {
@@ -54,14 +77,14 @@ std::string StatusPageHtml() {
 <table id="counters"></table>
 <h2>Traffic (bytes/s, last 2 minutes)</h2>
 <canvas id="chart" width="600" height="200"></canvas>
-<p><span style="color:#06c">to clients</span> · <span style="color:#c60">from origin</span></p>
+<p><span style="color:#06c">to clients</span> · <span style="color:#c60">from origin</span> · <span style="color:#090">to peers</span></p>
 <script>
 const hist = []; let prev = null;
 function draw() {
   const c = document.getElementById('chart').getContext('2d');
   c.clearRect(0, 0, 600, 200);
-  const max = Math.max(1, ...hist.map(p => Math.max(p[0], p[1])));
-  [[0, '#06c'], [1, '#c60']].forEach(([i, color]) => {
+  const max = Math.max(1, ...hist.map(p => Math.max(...p)));
+  [[0, '#06c'], [1, '#c60'], [2, '#090']].forEach(([i, color]) => {
     c.strokeStyle = color; c.beginPath();
     hist.forEach((p, x) => { const y = 195 - 190 * p[i] / max; x ? c.lineTo(x * 5, y) : c.moveTo(0, y); });
     c.stroke();
@@ -71,12 +94,13 @@ async function tick() {
   try {
     const s = await (await fetch('/shoal/v1/stats')).json();
     const t = document.getElementById('counters'); t.innerHTML = '';
-    for (const [k, v] of Object.entries(s)) t.insertRow().innerHTML = '<td>' + k + '</td><td>' + v + '</td>';
+    for (const [k, v] of Object.entries(s)) t.insertRow().innerHTML = '<td>' + k + '</td><td id="v-' + k + '">' + v + '</td>';
     const served = s.hits + s.misses;
     document.getElementById('ratio').textContent = served ? (100 * s.hits / served).toFixed(1) + ' %' : '-';
     const out = s.bytes_to_clients_from_store + s.bytes_to_clients_from_fill;
-    if (prev) { hist.push([out - prev[0], s.bytes_from_origin - prev[1]]); if (hist.length > 120) hist.shift(); }
-    prev = [out, s.bytes_from_origin]; draw();
+    const now = [out, s.bytes_from_origin, s.bytes_to_peers];
+    if (prev) { hist.push(now.map((v, i) => v - prev[i])); if (hist.length > 120) hist.shift(); }
+    prev = now; draw();
   } catch (e) {}
 }
 tick(); setInterval(tick, 1000);

@@ -52,6 +52,7 @@ struct CacheProxy::Impl {
   std::atomic<bool> stopping{false};
   std::mutex fetch_mu;
   std::map<std::string, std::shared_ptr<OriginFetch>> fetches;
+  std::unique_ptr<Seeder> seeder;  // after the store: stopped before it goes
   std::unique_ptr<MetainfoSigner> signer;
   std::mutex meta_mu;
   std::map<std::string, std::pair<std::string, std::string>> metainfo;  // sha -> torrent, sig
@@ -220,6 +221,9 @@ struct CacheProxy::Impl {
     }
     *body = it->second.first;
     *extra = "X-Shoal-Signature: ed25519=" + it->second.second + "\r\n";
+    if (seeder->seeding()) {
+      *extra += "X-Shoal-Seed-Port: " + std::to_string(seeder->port()) + "\r\n";
+    }
     return true;
   }
 
@@ -290,9 +294,10 @@ struct CacheProxy::Impl {
   }
 
   std::shared_ptr<OriginFetch> StartFetch(const std::string& url, const EntryMeta* stale,
-                                          bool shared) {
+                                          bool shared, bool head_only = false) {
     FetchRequest r;
     r.url = url;
+    r.head_only = head_only;
     if (stale) {
       r.if_none_match = stale->etag;
       r.if_modified_since = stale->last_modified;
@@ -316,6 +321,7 @@ struct CacheProxy::Impl {
         [this, forget, shared](OriginFetch& f) {
           from_origin += f.origin_bytes();
           if (shared) forget(f);
+          seeder->Poke();  // stored, maybe: seed it
         });
   }
 
@@ -327,12 +333,15 @@ struct CacheProxy::Impl {
         return ServeStored(sock, req, *h, "HIT", &from_store);
       }
       std::shared_ptr<OriginFetch> f;
-      bool leader = false;
+      bool leader = false, head_only = false;
       {
         std::lock_guard lock(fetch_mu);
         auto it = fetches.find(url);
         if (it != fetches.end()) {
           f = it->second;
+        } else if (!h && req.method() == http::verb::head) {
+          // A cold HEAD needs no body (RFC 9110 9.3.2): the origin's HEAD, passed on, no fill.
+          f = StartFetch(url, nullptr, false, head_only = true);
         } else {
           f = StartFetch(url, h ? &h->meta() : nullptr, true);
           fetches[url] = f;
@@ -351,7 +360,7 @@ struct CacheProxy::Impl {
         ++revalidated;
         return ServeStored(sock, req, *h, "REVALIDATED", &from_store);
       }
-      if (status == 200 && !f->storable() && !leader) {
+      if (status == 200 && !f->storable() && !leader && !head_only) {
         f = StartFetch(url, nullptr, false);  // a private answer is not shared: fetch our own
         if (!f->WaitHeaders()) return Send(sock, Head(502, "Content-Length: 0\r\n"));
       }
@@ -382,6 +391,8 @@ struct CacheProxy::Impl {
     s.origin_fetches = origin_fetches;
     s.refused = refused;
     s.store = store->Counters();
+    s.bytes_to_peers = seeder->BytesToPeers();
+    s.seeds = seeder->seeds();
     return s;
   }
 };
@@ -437,6 +448,7 @@ std::unique_ptr<CacheProxy> CacheProxy::Start(const ProxyOptions& options, std::
   impl->o = options;
   impl->store = Store::Open(options.store, error);
   if (!impl->store) return nullptr;
+  impl->seeder = std::make_unique<Seeder>(impl->store.get(), options.store.root, options.seeding);
   if (!options.signing_key.empty()) {
     impl->signer = MetainfoSigner::Load(options.signing_key, error);
     if (!impl->signer) return nullptr;

@@ -12,6 +12,7 @@
 #include "cache/freshness.h"
 #include "cache/metainfo_service.h"
 #include "cache/origin_policy.h"
+#include "cache/seeder.h"
 #include "cache/store.h"
 
 namespace shoal::cache {
@@ -31,6 +32,8 @@ struct ProxyOptions {
   std::string ca_file;         // CA bundle for https origins ("" = the system's)
   // Ed25519 private key (PEM) signing /shoal/v1/metainfo answers ("" = metainfo service off).
   std::string signing_key;
+  // The engine seeding the store to LAN peers (shoald's; no `seed`: the node does not seed).
+  SeedHooks seeding;
 };
 
 struct ProxyStats {
@@ -40,7 +43,9 @@ struct ProxyStats {
   std::uint64_t bytes_from_origin = 0;  // body bytes the node fetched from origins
   std::uint64_t tunnels = 0, bytes_tunneled = 0;
   std::uint64_t origin_fetches = 0;
-  std::uint64_t refused = 0;  // requests for origins the policy refuses (403)
+  std::uint64_t refused = 0;         // requests for origins the policy refuses (403)
+  std::uint64_t bytes_to_peers = 0;  // uploaded by the seeding engine (BitTorrent)
+  std::uint64_t seeds = 0;           // entries seeded now
   StoreCounters store;
 };
 

@@ -441,6 +441,10 @@ hr::HResult Engine::GetError(const Uuid& id, JobErrorInfo* out) const {
       false);
 }
 
+hr::HResult Engine::RemoveSeed(const std::string& dir) {
+  return impl_->loop_.Call([&](Impl::Reply reply) { reply(impl_->RemoveSeed(dir)); });
+}
+
 hr::HResult Engine::AddSeed(const std::string& metainfo, const std::string& dir,
                             std::string* error) {
   std::string scratch;

@@ -102,6 +102,9 @@ class Engine {
   // Serves content already on disk to peers: `metainfo` describes files under `dir`.
   // The pieces are checked first; returns once checking is done.
   hr::HResult AddSeed(const std::string& metainfo, const std::string& dir, std::string* error);
+  // Stops serving what AddSeed was given for `dir` (the files stay). S_FALSE when nothing
+  // seeded from `dir`.
+  hr::HResult RemoveSeed(const std::string& dir);
 
   // Bytes of every torrent this engine had (seeds included) and the peers connected now.
   EngineStats GetStats() const;

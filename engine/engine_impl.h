@@ -55,6 +55,7 @@ class Engine::Impl final : public JobControl {
   hr::HResult SetProperties(Job& job, const std::function<hr::HResult(JobProperties&)>& edit);
   void AddSeed(const std::string& metainfo, const std::string& dir, Reply reply,
                std::string* error);
+  hr::HResult RemoveSeed(const std::string& dir);
   EngineStats Stats();
 
   // JobControl, for the components.
@@ -199,6 +200,7 @@ class Engine::Impl final : public JobControl {
     std::string* error;
   };
   std::unordered_map<int, PendingSeed> pending_seeds_;
+  std::unordered_map<std::string, int> added_seeds_;  // AddSeed's dir -> session key
   double last_reconnect_s_ = 0;
 };
 

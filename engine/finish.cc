@@ -164,6 +164,23 @@ void Engine::Impl::AddSeed(const std::string& metainfo, const std::string& dir, 
   const hr::HResult h = swarm_->Add(params, &key, &layout, error);
   if (hr::Failed(h)) return reply(h);
   pending_seeds_[key] = {std::move(reply), error};
+  added_seeds_[dir] = key;
+}
+
+hr::HResult Engine::Impl::RemoveSeed(const std::string& dir) {
+  AssertEngineThread(__func__);
+  auto it = added_seeds_.find(dir);
+  if (it == added_seeds_.end()) return hr::kFalse;
+  const int key = it->second;
+  added_seeds_.erase(it);
+  auto pending = pending_seeds_.find(key);
+  if (pending != pending_seeds_.end()) {
+    *pending->second.error = "removed while its pieces were checked";
+    pending->second.reply(hr::kFail);
+    pending_seeds_.erase(pending);
+  }
+  swarm_->Remove(key);
+  return hr::kOk;
 }
 
 void Engine::Impl::Shutdown() {

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -10,9 +11,11 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "api/src/in_process_backend.h"
+#include "service/cache_role.h"
 #include "service/metrics.h"
 #include "service/router.h"
 #include "service/systemd_notify.h"
@@ -25,14 +28,18 @@ int Fail(const std::string& why) {
   return 1;
 }
 
-// The store's size on disk: every regular file under `dir`.
+// The store's size on disk: every regular file under `dir`, a file with several links (the
+// cache node's seeds) once.
 std::uint64_t StoreBytes(const std::string& dir) {
   std::uint64_t total = 0;
+  std::set<std::pair<dev_t, ino_t>> linked;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code e;
-    if (it->is_regular_file(e)) total += it->file_size(e);
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (st.st_nlink > 1 && !linked.insert({st.st_dev, st.st_ino}).second) continue;
+    total += static_cast<std::uint64_t>(st.st_size);
   }
   return total;
 }
@@ -115,6 +122,25 @@ int RunDaemon(DaemonConfig config) {
       }
     });
   }
+  // The cache role: the node's HTTP front beside the local API, seeding through the engine.
+  std::unique_ptr<cache::CacheProxy> node;
+  if (!config.settings.cache_node_listen.empty()) {
+    cache::ProxyOptions o;
+    if (CacheNodeOptions(config.settings, paths.cache_dir, &o, &error)) {
+      if (config.settings.cache_node_seed) o.seeding = EngineSeedHooks(*backend);
+      node = cache::CacheProxy::Start(o, &error);
+    }
+    if (!node) {
+      metrics_listener.reset();
+      backend.reset();
+      unlink_socket();
+      return Fail("the cache node did not start: " + error);
+    }
+    std::fprintf(stderr, "shoald: cache node on %s:%u (store %s, %s)\n", o.bind_address.c_str(),
+                 unsigned{node->port()}, o.store.root.c_str(),
+                 o.seeding.seed ? ("seeding on port " + std::to_string(o.seeding.port)).c_str()
+                                : "not seeding");
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -128,6 +154,7 @@ int RunDaemon(DaemonConfig config) {
   NotifyReady("serving " + paths.socket);  // Type=notify: the unit is started from here on
   server.Serve(&router);
   waiter.join();
+  node.reset();  // before the engine it seeds through
   {
     std::lock_guard<std::mutex> lock(metrics_mu);
     stopped = true;

@@ -21,6 +21,7 @@ packages=(
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
   systemd libsystemd-dev                             # shoald: sd_notify, socket activation; `systemd-analyze verify` of its units
   prometheus-cpp-dev                                 # shoald's metrics: registry and text exposition
+  chromium                                           # the cache node's status page in a real browser (--headless)
 )
 
 missing=()

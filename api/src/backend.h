@@ -161,6 +161,8 @@ class Backend {
   // Serves content already on disk to peers: `metainfo` describes files under `dir`.
   virtual hr::HResult AddSeed(const std::string& metainfo, const std::string& dir,
                               std::string* error) = 0;
+  // Stops serving what AddSeed was given for `dir`; E_NOTIMPL where the backend cannot.
+  virtual hr::HResult RemoveSeed(const std::string& dir) { return hr::kNotImpl; }
   virtual EngineStats GetStats() const = 0;
 };
 

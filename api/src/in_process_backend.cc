@@ -96,6 +96,7 @@ class InProcessBackend final : public Backend {
                       std::string* error) override {
     return engine_->AddSeed(metainfo, dir, error);
   }
+  hr::HResult RemoveSeed(const std::string& dir) override { return engine_->RemoveSeed(dir); }
   EngineStats GetStats() const override { return engine_->GetStats(); }
 
  private:

@@ -53,6 +53,10 @@ bool IsMetricsEndpoint(const std::string& text) {
   return text.empty() || ValidEndpoint(text) || ValidEndpoint("127.0.0.1:" + text);
 }
 
+bool IsCacheNodeEndpoint(const std::string& text) {
+  return text.empty() || ValidEndpoint(text) || ValidEndpoint("0.0.0.0:" + text);
+}
+
 std::vector<SettingEntry> MakeTable() {
   std::vector<SettingEntry> t = {
       {"listen_interface", "SHOAL_LISTEN", "", &S::listen_interface,
@@ -134,6 +138,30 @@ std::vector<SettingEntry> MakeTable() {
        "seconds an unmodified unfinished job lives before it is cancelled; 0 = never"},
       {"metrics_listen", "SHOAL_METRICS_LISTEN", "", &S::metrics_listen,
        "shoald's Prometheus metrics listener, ip:port or a port (127.0.0.1); empty: off"},
+      {"cache_node_listen", "SHOAL_CACHE_NODE_LISTEN", "", &S::cache_node_listen,
+       "the cache role: the node's HTTP front, ip:port or a port (0.0.0.0; 3144); empty: off"},
+      {"cache_node_dir", "SHOAL_CACHE_NODE_DIR", "", &S::cache_node_dir,
+       "the cache node's store; empty: the service's cache dir + /node"},
+      {"cache_node_high_watermark_bytes", "SHOAL_CACHE_NODE_HIGH_WATERMARK", "",
+       &S::cache_node_high_watermark_bytes,
+       "the node evicts least recently used content above this many bytes; 0 = no limit"},
+      {"cache_node_low_watermark_bytes", "SHOAL_CACHE_NODE_LOW_WATERMARK", "",
+       &S::cache_node_low_watermark_bytes,
+       "where the node's eviction stops; 0 = 3/4 of the high watermark"},
+      {"cache_node_max_age_s", "SHOAL_CACHE_NODE_MAX_AGE_S", "", &S::cache_node_max_age_s,
+       "seconds the node keeps an entry after storing it; 0 = no limit"},
+      {"cache_node_signing_key", "SHOAL_CACHE_NODE_SIGNING_KEY", "", &S::cache_node_signing_key,
+       "Ed25519 private key (PEM) signing the node's metainfo; empty: no metainfo"},
+      {"cache_node_allow_origins", "SHOAL_CACHE_NODE_ALLOW_ORIGINS", "",
+       &S::cache_node_allow_origins,
+       "hosts the node fetches from (HOST, *.DOMAIN, [IPv6], optional :PORT); empty: any"},
+      {"cache_node_allow_local_origins", "SHOAL_CACHE_NODE_ALLOW_LOCAL_ORIGINS", "",
+       &S::cache_node_allow_local_origins,
+       "the node may fetch from its own machine's loopback and link-local addresses"},
+      {"cache_node_connect_ports", "SHOAL_CACHE_NODE_CONNECT_PORTS", "",
+       &S::cache_node_connect_ports, "ports the node's CONNECT tunnels may reach"},
+      {"cache_node_seed", "SHOAL_CACHE_NODE_SEED", "", &S::cache_node_seed,
+       "seed the node's store to LAN peers over BitTorrent (max_upload_kbps caps it)"},
   };
   t[0].valid = IsEndpoint;
   t[0].expects = "ip:port";
@@ -141,10 +169,14 @@ std::vector<SettingEntry> MakeTable() {
     if (std::string_view(e.key) == "cache_host") {
       e.valid = IsHostPort;  // each item of the list
       e.expects = "host[:port] items";
+    } else if (std::string_view(e.key) == "metrics_listen") {
+      e.valid = IsMetricsEndpoint;
+      e.expects = "ip:port, a port, or empty";
+    } else if (std::string_view(e.key) == "cache_node_listen") {
+      e.valid = IsCacheNodeEndpoint;
+      e.expects = "ip:port, a port, or empty";
     }
   }
-  t.back().valid = IsMetricsEndpoint;
-  t.back().expects = "ip:port, a port, or empty";
   return t;
 }
 

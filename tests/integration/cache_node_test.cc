@@ -12,7 +12,6 @@
 #include "cache/proxy.h"
 #include "engine/metainfo_signature.h"
 #include "origin/http_origin.h"
-#include "tests/support/child_process.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
 
@@ -337,53 +336,40 @@ TEST_F(CacheNode, ServesSignedMetainfoForStoredContent) {
             std::string::npos);
 }
 
-// shoal-cache killed with SIGKILL mid-fill and after a fill: restarted on the same root, the
-// interrupted fill is gone and refetched whole, the finished one is a hit.
-TEST_F(CacheNode, KillNineMidFillLeavesAConsistentStore) {
-  node_.reset();
-  const std::string data = Publish("k.bin", 4 << 20);
-  origin_->SetRateLimit(1 << 20);  // a fill of about 4 s
-  const std::string root = dir_ / "kstore";
-  auto start = [&](std::unique_ptr<Child>* child, std::string* proxy) {
-    *child = std::make_unique<Child>(
-        std::vector<std::string>{SHOAL_CACHE, "--root", root, "--bind", "127.0.0.1", "--port", "0",
-                                 "--allow-local-origins"},
-        dir_ / "node.err");
-    std::string line;
-    ASSERT_TRUE((*child)->Line(&line)) << ReadFile(dir_ / "node.err");
-    const std::size_t colon = line.rfind(':');
-    *proxy = "http://127.0.0.1:" + line.substr(colon + 1, line.size() - colon - 2);
-  };
-  auto fetch = [&](const std::string& proxy, const std::string& out) {
-    return Shell("curl -s --noproxy '' --max-time 30 -x " + proxy + " -o " + out +
-                 " -w '%{http_code}' " + Url("k.bin"));
-  };
-  std::unique_ptr<Child> child;
-  std::string proxy;
-  start(&child, &proxy);
-  std::thread client([&] { fetch(proxy, dir_ / "k.cut"); });
-  ASSERT_TRUE(WaitFor([&] {
-    for (const auto& f : fs::directory_iterator(root + "/tmp")) {
-      if (fs::file_size(f.path()) > 0) return true;
-    }
-    return false;
-  }));
-  child->Signal(SIGKILL);
-  EXPECT_EQ(child->Wait(), 128 + SIGKILL);
-  client.join();
-  origin_->SetRateLimit(0);
-  start(&child, &proxy);
-  EXPECT_TRUE(fs::is_empty(root + "/tmp"));
-  EXPECT_EQ(fetch(proxy, dir_ / "k.1"), "200");
-  EXPECT_EQ(ReadFile(dir_ / "k.1"), data);
-  const std::uint64_t served = origin_->BytesServed("/k.bin");
-  ASSERT_TRUE(WaitFor([&] { return fs::is_empty(root + "/tmp"); }));  // committed
-  child->Signal(SIGKILL);
-  child->Wait();
-  start(&child, &proxy);
-  EXPECT_EQ(fetch(proxy, dir_ / "k.2"), "200");
-  EXPECT_EQ(ReadFile(dir_ / "k.2"), data);
-  EXPECT_EQ(origin_->BytesServed("/k.bin"), served);  // a hit after the restart
+// HEAD on a URL the node does not hold asks the origin for its headers only: no fill, no
+// body bytes from the origin, nothing stored; the GET after it is the miss that fills.
+TEST_F(CacheNode, HeadOnAColdUrlFetchesNoBody) {
+  const std::string data = Publish("h.bin", 2 << 20);
+  const Reply head = Curl(Url("h.bin"), "-I");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(head.headers.find("Content-Length: 2097152"), std::string::npos) << head.headers;
+  EXPECT_NE(head.headers.find("X-Cache: PASS"), std::string::npos) << head.headers;
+  EXPECT_EQ(origin_->BytesServed("/h.bin"), 0u);
+  EXPECT_EQ(node_->Stats().store.entries, 0u);
+  EXPECT_EQ(node_->Stats().passed_through, 1u);
+  const Reply get = Curl(Url("h.bin"));
+  EXPECT_EQ(get.body, data);
+  EXPECT_NE(get.headers.find("X-Cache: MISS"), std::string::npos);
+  EXPECT_EQ(origin_->BytesServed("/h.bin"), data.size());
+  EXPECT_EQ(Curl(Url("h.bin"), "-I").headers.find("X-Cache: HIT") != std::string::npos, true);
+}
+
+// Maximum age is enforced by the node's upkeep, not only when the next fill commits: an old
+// entry leaves on its own and counts as an eviction (stats and metrics).
+TEST_F(CacheNode, MaximumAgeEvictsWithoutANewFill) {
+  cache::ProxyOptions o = Options();
+  o.store.max_age_s = 600;
+  StartNode(o);
+  Publish("old.bin", 1000);
+  ASSERT_EQ(Curl(Url("old.bin")).status, 200);
+  EXPECT_EQ(node_->Stats().store.entries, 1u);
+  skew_ = 3600;
+  ASSERT_TRUE(WaitFor([&] { return node_->Stats().store.evictions == 1; }));
+  EXPECT_EQ(node_->Stats().store.entries, 0u);
+  const Reply metrics = Curl(Proxy() + "/shoal/v1/metrics", "--noproxy '*'");
+  EXPECT_NE(metrics.body.find("shoal_cache_evictions_total 1\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("shoal_cache_disk_bytes 0\n"), std::string::npos) << metrics.body;
 }
 
 // A node is not an open door to its own machine: by default a client cannot make it fetch

@@ -1,11 +1,13 @@
 // shoald: the machine-wide delivery service (decision 0010, docs/local-api.md). --system (the
 // default as root) or --user; the paths can be overridden; the settings pack flags configure
-// its engine. Stops cleanly on SIGTERM or SIGINT.
+// its engine; --cache-node (cache_node_listen) adds the cache role (docs/cache.md). Stops
+// cleanly on SIGTERM or SIGINT.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "service/cache_role.h"
 #include "service/daemon.h"
 #include "shoal/version.h"
 #include "tools/shoal/settings_flags.h"
@@ -33,7 +35,26 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "connections served at once")
       ->check(CLI::Range(1, 100000));
   shoal::cli::SettingsFlags settings;
-  settings.Add(&app, shoal::cli::NetShortcuts());
+  std::vector<shoal::cli::SettingShortcut> shortcuts = shoal::cli::NetShortcuts();
+  shortcuts.push_back({"--cache-node",
+                       "the cache role: serve the LAN cache node's HTTP front here "
+                       "(cache_node_listen; 3144 is its port)",
+                       "ADDR:PORT",
+                       {"cache_node_listen"}});
+  shortcuts.push_back({"--allow-origin",
+                       "the cache node fetches only from these hosts (repeatable; "
+                       "cache_node_allow_origins)",
+                       "PATTERN",
+                       {"cache_node_allow_origins"},
+                       false,
+                       true});
+  shortcuts.push_back({"--allow-local-origins",
+                       "the cache node may fetch from this machine's own addresses "
+                       "(cache_node_allow_local_origins)",
+                       "",
+                       {"cache_node_allow_local_origins"},
+                       true});
+  settings.Add(&app, shortcuts);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +80,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!settings.Load(&config.settings, nullptr)) return 2;
+  if (!config.settings.cache_node_listen.empty()) {
+    shoal::cache::ProxyOptions node;
+    std::string error;
+    if (!shoal::service::CacheNodeOptions(config.settings, config.paths.cache_dir, &node, &error)) {
+      std::fprintf(stderr, "shoald: %s\n", error.c_str());
+      return 2;
+    }
+  }
   config.limits.idle_timeout_ms = idle_timeout_s * 1000;
   config.limits.max_connections = max_connections;
   return shoal::service::RunDaemon(std::move(config));

@@ -135,6 +135,28 @@ struct Settings {
   // Where shoald serves Prometheus metrics (GET /metrics): "ip:port", or a bare port for
   // 127.0.0.1. Empty = no metrics listener (the default).
   std::string metrics_listen;
+  // The cache role (docs/cache.md): where shoald serves the LAN cache node's HTTP front,
+  // "ip:port" or a bare port for 0.0.0.0 (the documented port is 3144). Empty = not a cache
+  // node (the default). Its origin fetches use http_proxy and ca_file; its seeds max_upload_kbps.
+  std::string cache_node_listen;
+  // The node's store (content and index); empty = the service's cache dir + "/node".
+  std::string cache_node_dir;
+  // Eviction: above the high watermark, least recently used first down to the low one (0 = 3/4
+  // of the high); entries stored longer ago than max_age leave too. 0 = no limit.
+  std::uint64_t cache_node_high_watermark_bytes = 0;
+  std::uint64_t cache_node_low_watermark_bytes = 0;
+  std::uint32_t cache_node_max_age_s = 0;
+  // Ed25519 private key (PEM, PKCS#8) signing the node's metainfo; empty = no metainfo.
+  std::string cache_node_signing_key;
+  // Hosts the node fetches from (HOST, *.DOMAIN, [IPv6], each with an optional :PORT); empty =
+  // any host. The node's own local addresses only with cache_node_allow_local_origins.
+  std::vector<std::string> cache_node_allow_origins;
+  bool cache_node_allow_local_origins = false;
+  // Ports CONNECT may reach.
+  std::vector<std::string> cache_node_connect_ports = {"443"};
+  // Seed everything in the node's store to LAN peers over BitTorrent, with the node's
+  // deterministic metainfo (the signing key is not needed for it).
+  bool cache_node_seed = true;
 };
 
 // Where one setting's effective value came from.

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "engine/engine_impl.h"
+#include "engine/metainfo.h"
+#include "tests/support/fixtures.h"
 
 namespace shoal::engine {
 namespace {
@@ -134,6 +136,26 @@ TEST(Engine, MetainfoDescribingNoFileIsRefusedForSeedsAndJobs) {
   ASSERT_EQ(e->CreateJob("a", &job), hr::kOk);
   EXPECT_EQ(e->AddFiles(job->id, {{"http://127.0.0.1:9/x", "/tmp/shoal-x", torrent}}),
             hr::kInvalidData);
+}
+
+// A seed AddSeed was given leaves the session by its folder (the cache node's eviction); the
+// file stays; a folder never seeded is S_FALSE.
+TEST(Engine, RemoveSeedStopsServingAFolder) {
+  testing::TempDir dir;
+  testing::WriteRandomFile(dir / "f.bin", 300000);
+  MetainfoSpec spec;
+  spec.path = dir / "f.bin";
+  spec.web_seeds = {"http://127.0.0.1:9/f.bin"};
+  spec.v2_only = true;
+  std::string torrent, error;
+  ASSERT_EQ(CreateMetainfo(spec, &torrent, &error), hr::kOk) << error;
+  auto e = Start();
+  ASSERT_EQ(e->AddSeed(torrent, dir.path(), &error), hr::kOk) << error;
+  EXPECT_EQ(e->GetStats().torrents, 1u);
+  EXPECT_EQ(e->RemoveSeed(dir.path()), hr::kOk);
+  EXPECT_TRUE(testing::WaitFor([&] { return e->GetStats().torrents == 0; }));
+  EXPECT_EQ(e->RemoveSeed(dir.path()), hr::kFalse);
+  EXPECT_TRUE(std::filesystem::exists(dir / "f.bin"));
 }
 
 TEST(Engine, ObserverHearsChangesOnTheEngineThread) {
