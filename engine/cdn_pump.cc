@@ -427,7 +427,16 @@ void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece, int 
   f.cdn.stream_buf.clear();
   f.cdn.stream_abandon.reset();
   if (!whole) f.cdn.stream_abandon = std::make_shared<std::atomic<bool>>(false);
-  RangeRequest request{f.spec.remote_url, whole ? 0 : offset, whole ? size : end - offset};
+  // A solitary run asks the site's cache node first, as single pieces do (Fetch); the origin
+  // ignoring Range (whole-file mode) is the CDN's own.
+  f.cdn.stream_host = !whole && cache_ ? cache_->Pick(f.spec.remote_url, control_.NowS()) : "";
+  std::string url =
+      f.cdn.stream_host.empty() ? "" : ConnectedCacheUrl(f.spec.remote_url, f.cdn.stream_host);
+  if (url.empty()) {
+    f.cdn.stream_host.clear();
+    url = f.spec.remote_url;
+  }
+  RangeRequest request{url, whole ? 0 : offset, whole ? size : end - offset};
   request.whole_file = whole;
   request.abandon = f.cdn.stream_abandon;
   request.headers = job.props.custom_headers;
@@ -470,7 +479,7 @@ void CdnPump::OnStreamBytes(Job& job, int index, std::string bytes) {
     ++f.cdn.stream_piece;
     if (job.tracker.PieceWanted(f.tracked, piece) && !job.tracker.PieceCounted(f.tracked, piece) &&
         f.cdn.inflight.count(piece) == 0) {
-      Deliver(job, index, piece, file_bytes, /*from_cache=*/false);
+      Deliver(job, index, piece, file_bytes, /*from_cache=*/!f.cdn.stream_host.empty());
       if (!IsActive(job.state)) return;
     }
   }
@@ -483,6 +492,10 @@ void CdnPump::OnStreamDone(Job& job, int index, FetchResult r) {
   const bool abandoned = f.cdn.stream_abandon && f.cdn.stream_abandon->load();
   f.cdn.stream_abandon.reset();
   if (abandoned) return Pump(job);  // stopped for a peer: not the CDN's failure
+  if (!f.cdn.stream_host.empty() && hr::Failed(r.code)) {
+    NodeFailed(job, index, f.cdn.stream_host, r);  // the next run asks the next source
+    return Pump(job);
+  }
   // Pieces still unverified after a whole-file GET (failed their hash check) start another
   // from the next Pump, up to the bound; a solitary file's next run starts there too.
   if (r.code == hr::kBgEInsufficientRangeSupport && !f.cdn.whole) {

@@ -61,6 +61,7 @@ struct CdnFileState {
   // then on the file's pieces are chosen as with peers.
   std::shared_ptr<std::atomic<bool>> stream_abandon;
   std::string stream_buf;           // its file bytes so far
+  std::string stream_host;          // the cache node a solitary run asks, or "" (the CDN)
   double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
 };
 

@@ -1,6 +1,7 @@
 #include "engine/metainfo.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -93,7 +94,9 @@ TEST(Metainfo, MissingFileIsAClearError) {
 class GroupMetainfoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "shoal_group_metainfo_test";
+    // Its own folder: ctest runs these tests at once, in processes of their own.
+    dir_ = std::filesystem::temp_directory_path() /
+           ("shoal_group_metainfo_test." + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     WriteRandomFile(dir_ / "payload.bin", 1024 * 1024 + 5);
     MetainfoSpec spec;
