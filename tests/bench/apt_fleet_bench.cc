@@ -2,21 +2,28 @@
 // one run, each way after the other against the same origin:
 //   plain         every machine from the mirror (N x the set over the WAN);
 //   apt-cacher-ng every machine through apt-cacher-ng (Debian's package) as its HTTP proxy;
-//   shoal node    every machine through the shoal cache node as its HTTP proxy (no shoal on
-//                 the machines: what curl, wget and apt get from the node alone).
+//   shoal node    every machine through the shoal cache node (shoald --cache-node) as its HTTP
+//                 proxy (no shoal on the machines: what curl, wget and apt get from the node);
+//   shoal swarm   every machine runs its own shoald (cache_host = the node, its key, the other
+//                 machines as configured peers) and apt the shoal method: the node's signed
+//                 metainfo, pieces from the other machines first, the node second.
 // Each machine is its own folder of apt state, cache and sources (apt-get -o Dir::...), all
 // running `apt-get update` and `install --download-only` of every package at once. Prints, per
-// way: makespan, origin .deb bytes / set, bytes the proxy sent to the machines / set, apt's exit
-// codes, and every .deb checked byte-exact; then each makespan as a ratio to plain's.
+// way: makespan, origin .deb bytes / set, bytes the proxy or node sent / set (for the node: to
+// clients and to peers, by its own counters), apt's exit codes, and every .deb checked
+// byte-exact; then each makespan as a ratio to plain's.
 //   apt_fleet_bench [machines=8] [packages=24] [wan_mib_per_s=16]
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,11 +78,41 @@ bool Answers(std::uint16_t port) {
   return ok;
 }
 
+// shoald for one "machine" in `dir` (user mode, its own socket, state and store).
+std::unique_ptr<t::Child> StartShoald(const std::string& dir, std::vector<std::string> extra) {
+  std::vector<std::string> args = {SHOALD,         "--user",        "--no-config",
+                                   "--socket",     dir + "/s.sock", "--state-dir",
+                                   dir + "/state", "--cache-dir",   dir + "/cache"};
+  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<t::Child>(args, dir + "/log");
+}
+
+// Bytes the node sent, by its /shoal/v1/stats: to clients (from its store and from fills) and
+// to peers.
+std::uint64_t NodeEgress(const std::string& node_url) {
+  FILE* p = ::popen(("curl -s --noproxy '*' " + node_url + "/shoal/v1/stats").c_str(), "r");
+  if (p == nullptr) return 0;
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  ::pclose(p);
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) Die("the node's stats are not JSON: " + text);
+  return j.value("bytes_to_clients_from_store", std::uint64_t{0}) +
+         j.value("bytes_to_clients_from_fill", std::uint64_t{0}) +
+         j.value("bytes_to_peers", std::uint64_t{0});
+}
+
 struct Result {
   std::string way;
   double makespan_s = 0;
   std::uint64_t origin_bytes = 0;
-  std::uint64_t proxy_egress = 0;  // bytes of .deb files the machines got through the proxy
+  // What the proxy or node sent: for apt-cacher-ng the .deb bytes the machines got through it;
+  // for the shoal node its own counters (to clients and to peers).
+  std::uint64_t proxy_egress = 0;
   std::vector<int> exit_codes;
   bool byte_exact = true;
 };
@@ -83,7 +120,7 @@ struct Result {
 // The machines of one way: update, then install --download-only of every package, all at once.
 Result RunFleet(const std::string& way, const std::string& work, const t::AptRepo& repo,
                 const shoal::origin::HttpOrigin& origin, int machines, int packages,
-                const std::string& proxy) {
+                const std::string& proxy, const std::vector<std::string>& sockets = {}) {
   Result r;
   r.way = way;
   std::uint64_t before = 0;
@@ -96,14 +133,21 @@ Result RunFleet(const std::string& way, const std::string& work, const t::AptRep
     std::string slug = way;
     for (char& c : slug) c = c == ' ' ? '-' : c;  // the folders go into shell command lines
     dirs.push_back(work + "/" + slug + "-" + std::to_string(m));
-    t::MakeAptClient(dirs.back(), "deb [trusted=yes] " + origin.BaseUrl() + "/ ./");
+    t::MakeAptClient(dirs.back(), "deb [trusted=yes] " +
+                                      std::string(sockets.empty() ? "" : "shoal+") +
+                                      origin.BaseUrl() + "/ ./");
   }
   r.exit_codes.assign(machines, -1);
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int m = 0; m < machines; ++m) {
     threads.emplace_back([&, m] {
-      const std::string apt = t::AptGet(dirs[m], "", options);
+      // The method talks to the machine's own shoald; not sandboxed (as root, apt would run it
+      // as _apt, which cannot reach the bench's folders).
+      const std::string apt =
+          sockets.empty() ? t::AptGet(dirs[m], "", options)
+                          : "SHOAL_SOCKET=" + sockets[m] + " " +
+                                t::AptGet(dirs[m], SHOAL_APT_METHOD, "-o APT::Sandbox::User=root");
       const std::string log = " >>" + dirs[m] + "/apt.log 2>&1";
       int code = t::Shell(apt + " update" + log);
       if (code == 0) code = t::Shell(apt + " install --download-only -y" + all + log);
@@ -185,22 +229,56 @@ int main(int argc, char** argv) {
     std::printf("apt-cacher-ng: NOT RUN (%s missing: apt-get install apt-cacher-ng)\n", acng);
   }
 
-  {
-    const std::string d = work / "node";
-    fs::create_directories(d);
-    const std::uint16_t port = FreePort();
-    t::Child node({SHOAL_CACHE_NODE, "--root", d + "/store", "--port", std::to_string(port),
-                   "--bind", "127.0.0.1", "--allow-local-origins"},
-                  d + "/stderr");
-    if (!t::WaitFor([&] { return Answers(port); }, std::chrono::seconds(20))) {
-      Die("the shoal cache node did not start: " + t::ReadFile(d + "/stderr"));
-    }
-    results.push_back(RunFleet("shoal node", work.path(), repo, *origin, machines, packages,
-                               "http://127.0.0.1:" + std::to_string(port)));
+  // The node: shoald in its cache role, with a signing key for its metainfo.
+  const std::string nd = work / "node";
+  fs::create_directories(nd);
+  if (t::Shell("openssl genpkey -algorithm ed25519 -out " + nd + "/key.pem 2>/dev/null && " +
+               "openssl pkey -in " + nd + "/key.pem -pubout -out " + nd + "/pub.pem") != 0) {
+    Die("openssl could not make the node's key");
   }
+  const std::uint16_t node_port = FreePort();
+  const std::string node_url = "http://127.0.0.1:" + std::to_string(node_port);
+  auto node = StartShoald(
+      nd, {"--cache-node", "127.0.0.1:" + std::to_string(node_port), "--allow-local-origins",
+           "--set", "cache_node_signing_key=" + nd + "/key.pem"});
+  if (!t::WaitFor([&] { return Answers(node_port); }, std::chrono::seconds(20))) {
+    Die("the shoal cache node did not start: " + t::ReadFile(nd + "/log"));
+  }
+  results.push_back(
+      RunFleet("shoal node", work.path(), repo, *origin, machines, packages, node_url));
+  results.back().proxy_egress = NodeEgress(node_url);
+  const std::uint64_t node_before = results.back().proxy_egress;
+
+  // The swarm: a shoald per machine, each on its own port, the others as its peers.
+  std::vector<std::uint16_t> ports;
+  for (int m = 0; m < machines; ++m) ports.push_back(FreePort());
+  std::vector<std::unique_ptr<t::Child>> services;
+  std::vector<std::string> sockets;
+  for (int m = 0; m < machines; ++m) {
+    std::string peers;
+    for (int o = 0; o < machines; ++o) {
+      if (o != m)
+        peers += (peers.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(ports[o]);
+    }
+    const std::string d = work / ("svc-" + std::to_string(m));
+    fs::create_directories(d);
+    services.push_back(StartShoald(
+        d, {"--listen", "127.0.0.1:" + std::to_string(ports[m]), "--set", "peers=" + peers, "--set",
+            "cache_host=127.0.0.1:" + std::to_string(node_port), "--set",
+            "cache_public_key=" + nd + "/pub.pem"}));
+    sockets.push_back(d + "/s.sock");
+  }
+  for (const std::string& sock : sockets) {
+    if (!t::WaitFor([&] { return fs::exists(sock); }, std::chrono::seconds(20))) {
+      Die("a machine's shoald did not start: " + sock);
+    }
+  }
+  results.push_back(
+      RunFleet("shoal swarm", work.path(), repo, *origin, machines, packages, "", sockets));
+  results.back().proxy_egress = NodeEgress(node_url) - node_before;
 
   std::printf("%-14s %10s %12s %14s %10s %s\n", "way", "makespan s", "origin/set",
-              "proxy egress/set", "byte-exact", "apt exit codes");
+              "node egress/set", "byte-exact", "apt exit codes");
   for (const Result& r : results) {
     std::string codes;
     for (int c : r.exit_codes) codes += std::to_string(c) + " ";

@@ -115,10 +115,10 @@ TEST_F(ResumeData, CleanRestartStartsFromResumeDataWithoutHashing) {
   const engine::EngineStats stats = FinishAfterRestart(id, verified, &fetched);
   EXPECT_EQ(stats.checks_resumed, 1u);
   EXPECT_EQ(stats.checks_hashed, 0u);
-  std::printf("[figure] clean restart: %llu of %d bytes verified before, %d of %d pieces "
-              "fetched after, from resume data\n",
-              static_cast<unsigned long long>(verified), static_cast<int>(kSize), fetched,
-              kPieces);
+  std::printf(
+      "[figure] clean restart: %llu of %d bytes verified before, %d of %d pieces "
+      "fetched after, from resume data\n",
+      static_cast<unsigned long long>(verified), static_cast<int>(kSize), fetched, kPieces);
 }
 
 TEST_F(ResumeData, FileChangedBehindOurBackIsHashedAndTheDamagedPieceFetchedAgain) {
@@ -140,9 +140,19 @@ TEST_F(ResumeData, FileChangedBehindOurBackIsHashedAndTheDamagedPieceFetchedAgai
   const engine::EngineStats stats = FinishAfterRestart(id, verified - kPiece, &fetched);
   EXPECT_EQ(stats.checks_resumed, 0u);
   EXPECT_EQ(stats.checks_hashed, 1u);
+  // A range asked after the restart (FinishAfterRestart starts the origin's record again)
+  // covers the damaged byte: one piece, or a solitary client's run of several.
   const auto ranges = origin_->Ranges("/content.bin");
-  EXPECT_NE(std::find(ranges.begin(), ranges.end(), first), ranges.end())
-      << "the damaged piece came again from the CDN";
+  bool refetched = false;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const std::uint64_t a = std::stoull(ranges[i].substr(6));
+    const std::uint64_t b = std::stoull(ranges[i].substr(ranges[i].find('-') + 1));
+    refetched = refetched || (a <= offset + 100 && offset + 100 <= b);
+  }
+  std::string asked;
+  for (const auto& r : ranges) asked += r + " ";
+  EXPECT_TRUE(refetched) << "the damaged piece came again from the CDN: offset " << offset
+                         << ", asked: " << asked;
 }
 
 TEST_F(ResumeData, UnreadableResumeDataIsSaidAndTheFileHashedInstead) {
