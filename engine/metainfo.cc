@@ -169,6 +169,7 @@ hr::HResult GroupMetainfo(const std::string& metainfo, const std::string& group_
     for (lt::file_index_t f : a->files().file_range()) {
       same = same && a->files().file_size(f) == b->files().file_size(f) &&
              a->files().file_path(f) == b->files().file_path(f) &&
+             a->files().file_flags(f) == b->files().file_flags(f) &&  // pad files: "attr"
              (!a->info_hashes().has_v2() || a->files().root(f) == b->files().root(f));
     }
   }
