@@ -55,15 +55,16 @@ CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
 void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-                     bool lone, bool solitary) {
+                     bool lone, bool solitary, bool found) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
   in.foreground = Foreground(job);
   in.peer_rate_bytes_s = peer_rate_bytes_s;
   in.lone = lone;
+  in.found = found;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
-  job.cdn.unavailable = HttpGate::DelayOver(policy, in);
+  job.cdn.unavailable = HttpGate::UnavailableOpen(policy, in);
   job.cdn.solitary = lone && solitary;
 }
 

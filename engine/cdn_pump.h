@@ -77,8 +77,9 @@ class CdnPump {
   // pieces peers have too (DO's delays and MinBackgroundQos).
   // `lone`: no peer can exist (HttpGate::Input::lone). `solitary`: none ever can (no LSD, no
   // tracker, none configured): a lone job's pieces stream in runs (CdnJobState::solitary).
+  // `found`: discovery is over and peers are connected (HttpGate::Input::found).
   void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-              bool lone = false, bool solitary = false);
+              bool lone = false, bool solitary = false, bool found = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
   void Pump(Job& job);
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the

@@ -92,14 +92,21 @@ class Engine::Impl final : public JobControl {
   void Notify(Job& job, JobEvent event);
   void Persist(Job& job);
   void StartFile(Job& job, int index);
-  // No peer can come: none configured, no tracker, no peer source, none connected, the
-  // metainfo's trackers answered without naming any (or failed), and LSD (when on) silent for
-  // kLsdWindowS since the job was queued.
+  // No peer is in sight: none configured, no tracker, no peer source, none connected, and
+  // the metainfo's trackers answered without naming any (or failed). LSD may still bring one.
   bool Lone(const Job& job) const;
+  // How long peers that answer LSD (or configured ones) get to connect before those found
+  // share the CDN's pieces among them (Found).
   static constexpr double kLsdWindowS = 0.5;
   // Lone, and no peer can ever come: LSD does not run and no torrent of the job has a tracker
   // (nothing announces this client anywhere). The CDN then streams each file's rest.
   bool Solitary(const Job& job) const;
+  // Peers are found: some are connected, the metainfo's trackers have answered and
+  // kLsdWindowS has passed since the job was queued (decision 0018); named peers that have
+  // not connected by then are not waited for.
+  bool Found(const Job& job) const;
+  // A torrent of the job still waits for its trackers' first answers or the peers they named.
+  bool Discovering(const Job& job) const;
   // Creates the file's temp file (kept if it exists) and returns it open for writing, or -1
   // after failing the job with a LOCAL_FILE error.
   int OpenTemp(Job& job, int index);

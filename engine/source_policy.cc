@@ -10,6 +10,10 @@ bool HttpGate::DelayOver(const SourcePolicy& policy, const Input& in) {
   return !policy.no_http && (in.lone || in.now_s - in.transfer_start_s >= delay);
 }
 
+bool HttpGate::UnavailableOpen(const SourcePolicy& policy, const Input& in) {
+  return !policy.no_http && (in.found || DelayOver(policy, in));
+}
+
 bool HttpGate::Decide(const SourcePolicy& policy, const Input& in) {
   bool want;
   if (policy.no_http) {

@@ -1,5 +1,6 @@
 // Which pieces the CDN (HTTP) serves, per DO's policies: nothing during
-// Delay{Foreground,Background}DownloadFromHttp; then the pieces no connected peer has; and
+// Delay{Foreground,Background}DownloadFromHttp while peers are still being found; then the
+// pieces no connected peer has; and
 // pieces peers have too while the peer rate stays under MinBackgroundQos (held a minimum time
 // so it does not flap). OwnsCdnPiece and PickCdnPiece spread a site's CDN requests over its
 // peers and the file. Engine-thread only (thread-compatible) / pure functions.
@@ -23,13 +24,19 @@ class HttpGate {
     // Nothing to wait for: no peer configured or connected, no tracker, no LSD. The delay is
     // for peers to be found; with none to find the CDN starts at once.
     bool lone = false;
+    // Discovery is over (the LSD window passed, every tracker answered) and peers are
+    // connected: the pieces none of them has can come from no peer, so waiting out the delay
+    // for them only costs time (decision 0018). Pieces peers have still wait for it.
+    bool found = false;
   };
   // Seconds a decision holds before it may flip.
   static constexpr double kHoldS = 5.0;
 
-  // Whether the CDN may serve pieces that no connected peer has: once the delay is over,
-  // unless HTTP is off. Peers cannot supply those at any rate.
+  // Whether the delay is over (or there is none to wait out: lone), unless HTTP is off.
   static bool DelayOver(const SourcePolicy& policy, const Input& in);
+  // Whether the CDN may serve pieces that no connected peer has: once the delay is over or
+  // the peers are found, unless HTTP is off. Peers cannot supply those at any rate.
+  static bool UnavailableOpen(const SourcePolicy& policy, const Input& in);
   // Whether the CDN should also serve pieces peers have (complement slow peers). Stateful:
   // remembers the last decision.
   bool Decide(const SourcePolicy& policy, const Input& in);

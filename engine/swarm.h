@@ -45,6 +45,8 @@ struct TorrentStats {
   // Peers may still turn up: a tracker of the torrent has not answered its first announce yet
   // (neither peers nor an error), or it named peers that are not connected yet.
   bool discovering = false;
+  // Only the first half of that: a tracker has not answered its first announce yet.
+  bool announcing = false;
   bool trackers = false;  // the torrent announces to a tracker (its metainfo's or the engine's)
 };
 

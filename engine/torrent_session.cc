@@ -589,7 +589,8 @@ TorrentStats TorrentSession::Poll(int key) {
     }
   }
   s.trackers = trackers;
-  s.discovering = (trackers && !answered) || e->handle.status({}).list_peers > s.peers;
+  s.announcing = trackers && !answered;
+  s.discovering = s.announcing || e->handle.status({}).list_peers > s.peers;
   return s;
 }
 

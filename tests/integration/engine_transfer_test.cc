@@ -122,6 +122,32 @@ TEST_F(SwarmTest, ASiteWithoutASeedTakesEachPieceFromTheCdnAboutOnce) {
   EXPECT_LE(from_http, origin_->BytesServed("/site.bin"));
 }
 
+// Decision 0018: peers that are found and have nothing do not make a client wait out the HTTP
+// delay (here ten minutes): the pieces none of them has come from the CDN at once, each from
+// its owner, and the rest from each other.
+TEST_F(SwarmTest, FoundPeersWithNothingDoNotHoldTheCdnBackForTheDelay) {
+  const Content c = Publish("site.bin", 4 * kMiB);
+  engine::EngineOptions o = Defaults();
+  o.delay_foreground_download_from_http_s = 600;
+  o.delay_background_download_from_http_s = 600;
+  o.peers = {"127.0.0.9:1"};  // never answers: A is not lone, it waits for peers
+  auto a = StartEngine(3, o);
+  o.peers = {a->ListenEndpoint()};
+  auto b = StartEngine(4, o);
+  auto ja = StartJob(*a, {{c.url, work_ / "a.bin", ""}});
+  auto jb = StartJob(*b, {{c.url, work_ / "b.bin", ""}});
+  ASSERT_EQ(WaitSettled(*ja, std::chrono::seconds(60)), JobState::kTransferred);
+  ASSERT_EQ(WaitSettled(*jb, std::chrono::seconds(60)), JobState::kTransferred);
+  EXPECT_EQ(a->Complete(ja->id), hr::kOk);
+  EXPECT_EQ(b->Complete(jb->id), hr::kOk);
+  EXPECT_EQ(ReadFile(work_ / "a.bin"), c.data);
+  EXPECT_EQ(ReadFile(work_ / "b.bin"), c.data);
+  // Each fetched its share from the CDN and took the other's from its peer.
+  EXPECT_GT(ja->sources.Load().from_peers, 0u);
+  EXPECT_GT(jb->sources.Load().from_peers, 0u);
+  EXPECT_LE(origin_->BytesServed("/site.bin"), c.data.size() * 3 / 2);
+}
+
 TEST_F(SwarmTest, OneSeedThreeDownloaders) {
   const Content c = Publish("site.bin", 12 * kMiB);
   auto seed = StartEngine(2);

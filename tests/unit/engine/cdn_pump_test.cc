@@ -511,6 +511,19 @@ TEST_F(CdnPumpTest, DecideFollowsTheDelayPolicy) {
   EXPECT_FALSE(job.cdn.any);
 }
 
+TEST_F(CdnPumpTest, FoundPeersLetTheCdnServePiecesNoneHasBeforeTheDelay) {
+  Job& job = StartJob(8);
+  job.cdn = CdnJobState();
+  SourcePolicy policy;
+  policy.delay_background_download_from_http_s = 5;
+  job.queued_at_s = 10;
+  pump_.Decide(job, policy, 11, 0, /*lone=*/false, /*solitary=*/false, /*found=*/true);
+  EXPECT_TRUE(job.cdn.unavailable);
+  EXPECT_FALSE(job.cdn.any);
+  pump_.Decide(job, policy, 11, 0, /*lone=*/false, /*solitary=*/false, /*found=*/false);
+  EXPECT_FALSE(job.cdn.unavailable);
+}
+
 // A partial piece whose sender left (a banned peer's blocks): no connected peer has it, so the
 // CDN takes it; while a connected peer has it, it stays the peers'.
 TEST_F(CdnPumpTest, APartialPieceNoConnectedPeerHasIsTheCdns) {

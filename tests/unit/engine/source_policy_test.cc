@@ -70,6 +70,24 @@ TEST(HttpGate, DelayOverOpensUnavailablePiecesWhateverThePeerRate) {
   EXPECT_FALSE(HttpGate::DelayOver(p, At(100, false, 0)));
 }
 
+// Decision 0018: once peers are found and none has a piece, no peer can supply it; the delay
+// still holds back the CDN from pieces peers have.
+TEST(HttpGate, FoundPeersOpenOnlyThePiecesNoneOfThemHas) {
+  SourcePolicy p;
+  p.delay_background_download_from_http_s = 5;
+  HttpGate::Input in = At(1, false, 0);
+  EXPECT_FALSE(HttpGate::UnavailableOpen(p, in));
+  in.found = true;
+  EXPECT_TRUE(HttpGate::UnavailableOpen(p, in));
+  EXPECT_FALSE(HttpGate::DelayOver(p, in));
+  HttpGate g;
+  EXPECT_FALSE(g.Decide(p, in));  // pieces peers have: not before the delay
+  in.now_s = 5;
+  EXPECT_TRUE(g.Decide(p, in));
+  p.no_http = true;
+  EXPECT_FALSE(HttpGate::UnavailableOpen(p, in));
+}
+
 TEST(HttpGate, ALoneClientHasNoDelayToWaitOut) {
   SourcePolicy p;
   p.delay_foreground_download_from_http_s = 2;
