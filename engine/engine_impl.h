@@ -98,12 +98,13 @@ class Engine::Impl final : public JobControl {
   // How long peers that answer LSD (or configured ones) get to connect before those found
   // share the CDN's pieces among them (Found).
   static constexpr double kLsdWindowS = 0.5;
+  static constexpr double kNamedPeersWaitS = 2.0;
   // Lone, and no peer can ever come: LSD does not run and no torrent of the job has a tracker
   // (nothing announces this client anywhere). The CDN then streams each file's rest.
   bool Solitary(const Job& job) const;
   // Peers are found: some are connected, the metainfo's trackers have answered and
-  // kLsdWindowS has passed since the job was queued (decision 0018); named peers that have
-  // not connected by then are not waited for.
+  // kLsdWindowS has passed since the job was queued (decision 0018), and as many peers as
+  // are configured have connected or kNamedPeersWaitS has passed.
   bool Found(const Job& job) const;
   // A torrent of the job still waits for its trackers' first answers or the peers they named.
   bool Discovering(const Job& job) const;

@@ -458,11 +458,17 @@ bool Engine::Impl::Discovering(const Job& job) const {
 }
 
 bool Engine::Impl::Found(const Job& job) const {
-  if (job.peer_connections == 0 || NowS() - job.queued_at_s < kLsdWindowS) return false;
-  // Peers named but not connected after the window (a configured peer that is down, a
-  // tracker's stale entry) are not waited for.
+  const double since = NowS() - job.queued_at_s;
+  if (job.peer_connections == 0 || since < kLsdWindowS) return false;
+  // The CDN's pieces are shared among the peers connected, and one connecting later moves the
+  // owners of some (pieces in flight are then fetched twice): every configured peer gets
+  // kNamedPeersWaitS to connect (libtorrent's peer list cannot tell a configured peer that is
+  // down from one connected to us from another port, so the count is the signal).
+  const auto configured = static_cast<int>(options_.peers.size());
   for (const JobFile& f : job.files) {
-    if (f.torrent >= 0 && swarm_->Poll(f.torrent).announcing) return false;
+    if (f.torrent < 0) continue;
+    const TorrentStats st = swarm_->Poll(f.torrent);
+    if (st.announcing || (st.peers < configured && since < kNamedPeersWaitS)) return false;
   }
   return true;
 }
