@@ -34,6 +34,7 @@ bench: build
 	@$(BUILD)/tests/bench/transfer_bench
 	@$(BUILD)/tests/bench/http_bench 1024 5  # issue 14: 1 GiB, nginx ratio
 	@$(BUILD)/tests/bench/first_minute_bench
+	@$(BUILD)/tests/bench/first_minute_bench 5 --lsd  # as root: the CLI's default listen (LSD on)
 	@$(BUILD)/tests/bench/restart_bench
 	@$(BUILD)/tests/bench/apt_fleet_bench 8 24 16  # issue 12: plain, apt-cacher-ng, shoal node
 	@$(BUILD)/tools/shoal sim tools/sim/scenarios/default.json --out $(BUILD)/bench-sim

@@ -19,6 +19,9 @@ namespace {
 // that the peers of a site rarely ask the origin for the same piece.
 constexpr std::size_t kInflightWithPeers = 2;
 constexpr std::size_t kInflightAlone = 4;
+// A lone client (nobody connected, nobody named) keeps more in flight: each piece waits for its
+// hash check, and no other peer's ownership is at stake.
+constexpr std::size_t kInflightLone = 8;
 // After a failed CDN request: how long the file leaves the origin alone.
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
@@ -66,6 +69,7 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::UnavailableOpen(policy, in);
   job.cdn.solitary = lone && solitary;
+  job.cdn.lone = lone;
 }
 
 void CdnPump::Reset(Job& job) {
@@ -174,7 +178,8 @@ void CdnPump::Pump(Job& job) {
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
                                    [](int a) { return a == 0; });
-    const std::size_t limit = alone ? kInflightAlone : kInflightWithPeers;
+    const std::size_t limit =
+        job.cdn.lone ? kInflightLone : alone ? kInflightAlone : kInflightWithPeers;
     LogStall(job, i, status, now);
     if (f.cdn.inflight.size() >= limit) continue;
     // First the pieces no peer has that this peer owns, then those no peer has (others' share
@@ -300,7 +305,7 @@ void CdnPump::Fetch(Job& job, int index, int piece) {
   // Half the job's rate goes to the CDN while peers may take the rest (bandwidth.cc), shared
   // by the requests a file may have in flight.
   if (const std::uint64_t rate = control_.RateFor(job); rate > 0) {
-    request.max_bytes_s = std::max<std::uint64_t>(rate / 2 / kInflightAlone, 1024);
+    request.max_bytes_s = std::max<std::uint64_t>(rate / 2 / kInflightLone, 1024);
   }
   const Uuid id = job.view->id;
   const int generation = job.generation;

@@ -35,6 +35,7 @@ struct CdnJobState {
   // No peer can come (Decide's `solitary`): each file's missing pieces stream in runs of
   // consecutive ones, a GET each, as a plain download would, rather than a piece per request.
   bool solitary = false;
+  bool lone = false;  // no peer in sight (Decide's `lone`): more pieces in flight
 };
 
 struct CdnFileState {

@@ -5,8 +5,13 @@
 // CDN's pieces) and without (the sidecar's 404, then plain HTTP). Prints, per size and kind,
 // the medians of curl's time, shoal's (engine start to Complete's return), the ratio and the
 // gap, and the engine's stop (which a CLI pays on exit too); the target is a gap of 0.2 s.
-// Exits 1 only when a transfer failed.
-//   first_minute_bench [rounds]
+// Exits 1 only when a transfer failed. With --lsd the engine listens on 0.0.0.0, as `shoal get`
+// does by default, so LSD runs (decision 0018: a lone client no longer waits for it); the bench
+// then first moves itself into a network namespace of its own (root) whose only LAN is a veth
+// pair inside it, so no multicast leaves the machine.
+//   first_minute_bench [rounds] [--lsd]
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -65,12 +70,31 @@ struct Run {
   double stop_s = -1;   // the engine's destructor
 };
 
-Run Shoal(const std::string& url, const std::string& out) {
+// A network namespace with loopback and a LAN of its own: a veth pair whose both ends are in it
+// (this kernel has no dummy interfaces), so LSD's multicast reaches no other machine.
+bool IsolateNetwork(std::string* error) {
+  if (::unshare(CLONE_NEWNET) != 0) {
+    *error = "unshare(CLONE_NEWNET) failed (run as root)";
+    return false;
+  }
+  const char* cmd =
+      "ip link set lo up && ip link add lan0 type veth peer name lan1 && "
+      "ip addr add 10.213.0.2/24 dev lan0 && ip link set lan1 up && ip link set lan0 up";
+  if (std::system(cmd) != 0) {
+    *error = std::string("could not set up the namespace: ") + cmd;
+    return false;
+  }
+  return true;
+}
+
+Run Shoal(const std::string& url, const std::string& out, bool lsd) {
   using shoal::engine::JobState;
   Run run;
   const auto start = Clock::now();
   shoal::engine::EngineOptions eo;
-  eo.listen_interface = "127.0.0.1:0";  // loopback only: no LSD window (decision 0012)
+  // Loopback only: LSD does not run and the client is solitary (decision 0014); 0.0.0.0 is the
+  // CLI's default: LSD runs, the client is lone but never solitary.
+  eo.listen_interface = lsd ? "0.0.0.0:0" : "127.0.0.1:0";
   std::string error;
   Ended ended;
   auto engine = shoal::engine::Engine::Start(eo, &ended, &error);
@@ -98,7 +122,19 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  int rounds = 5;
+  bool lsd = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--lsd") {
+      lsd = true;
+    } else {
+      rounds = std::max(1, std::atoi(argv[i]));
+    }
+  }
+  if (std::string error; lsd && !IsolateNetwork(&error)) {
+    std::fprintf(stderr, "first_minute_bench --lsd: %s\n", error.c_str());
+    return 1;
+  }
   shoal::testing::TempDir root;
   shoal::testing::TempDir out;
   shoal::origin::HttpOriginOptions o;
@@ -110,7 +146,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   int missed = 0;
-  std::printf("lone client, loopback, median of %d rounds; target: gap to curl <= 0.2 s\n", rounds);
+  std::printf("lone client, %s, median of %d rounds; target: gap to curl <= 0.2 s\n",
+              lsd ? "listening on 0.0.0.0 (LSD on, own namespace)" : "loopback (LSD off)", rounds);
   std::printf("%-18s %9s %9s %8s %8s %8s\n", "content", "curl s", "shoal s", "ratio", "gap s",
               "stop s");
   for (const bool sidecar : {true, false}) {
@@ -135,7 +172,7 @@ int main(int argc, char** argv) {
       for (int r = 0; r < rounds; ++r) {
         const double c = Curl(url, out / "curl.bin");
         fs::remove(out / "curl.bin");
-        const Run s = Shoal(url, out / "shoal.bin");
+        const Run s = Shoal(url, out / "shoal.bin", lsd);
         fs::remove(out / "shoal.bin");
         if (c <= 0 || s.total_s <= 0) {
           std::fprintf(stderr, "%s round %d failed (curl %.3f, shoal %.3f)\n", name.c_str(), r, c,

@@ -128,11 +128,12 @@ TEST_F(CdnPieces, AnOriginThatIgnoresRangeIsReadWholeAndEveryPieceChecked) {
   auto job = Start(PaddedTorrent("p.bin", data, 500, 0, closed.Url("/announce")));
   ASSERT_EQ(Settle(*job), JobState::kTransferred);
   EXPECT_EQ(job->error_count.load(), 0u);
-  // The range requests in flight when the first 200 came back, then one plain GET.
+  // The range requests in flight when the first 200 came back (a lone client keeps 8), then
+  // one plain GET.
   const std::vector<std::string> ranges = origin_->Ranges("/p.bin");
   ASSERT_FALSE(ranges.empty());
   EXPECT_EQ(ranges.back(), "");
-  EXPECT_LE(ranges.size(), 5u);
+  EXPECT_LE(ranges.size(), 9u);
   ExpectFile(*job, "p.bin", data);
 }
 

@@ -115,6 +115,19 @@ TEST_F(CdnPumpTest, AloneItKeepsFourPieceRequestsInFlightWithExactRanges) {
   EXPECT_EQ(fetcher_.pending.size(), 4u);
 }
 
+// Lone (nobody connected or named, LSD may still bring someone): eight, since each piece waits
+// for its hash check and no other peer's share is at stake.
+TEST_F(CdnPumpTest, ALoneClientKeepsEightPieceRequestsInFlight) {
+  Job& job = StartJob(12);
+  SourcePolicy policy;
+  pump_.Decide(job, policy, 0, 0, /*lone=*/true, /*solitary=*/false);
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 8u);
+  pump_.Decide(job, policy, 0, 0, /*lone=*/false, /*solitary=*/false, /*found=*/true);
+  pump_.Pump(job);  // no longer lone: what is in flight stays, nothing more goes
+  EXPECT_EQ(fetcher_.pending.size(), 8u);
+}
+
 TEST_F(CdnPumpTest, PiecesPeersHaveAreLeftToThemUnlessThePolicySaysOtherwise) {
   Job& job = StartJob(4);
   auto& status = swarm_.torrents[1].status;
