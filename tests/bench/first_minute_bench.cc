@@ -132,8 +132,9 @@ int main(int argc, char** argv) {
     }
   }
   if (std::string error; lsd && !IsolateNetwork(&error)) {
-    std::fprintf(stderr, "first_minute_bench --lsd: %s\n", error.c_str());
-    return 1;
+    // A figure, not a test: `make bench` as another user goes on without it, saying so.
+    std::printf("first_minute_bench --lsd: NOT MEASURED: %s\n", error.c_str());
+    return 0;
   }
   shoal::testing::TempDir root;
   shoal::testing::TempDir out;
