@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool digits = !p->second.empty() && p->second.size() <= 5;
     for (const char c : p->second) {
       digits = digits && std::isdigit(static_cast<unsigned char>(c));
-      value = value * 10 + (c - '0');
+      if (digits) value = value * 10 + (c - '0');  // at most 5 digits: no overflow
     }
     Check(a.seed_port == (digits && value >= 1 && value <= 65535 ? value : 0));
   } else {
