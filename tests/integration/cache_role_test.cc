@@ -128,7 +128,7 @@ TEST_F(CacheRole, StoredContentIsSeededToShoalClients) {
   ASSERT_TRUE(WaitFor([&] {
     std::smatch v;
     const std::string text = Shell("curl -s --noproxy '*' " + metrics_url);
-    if (std::regex_search(text, v, std::regex("\nshoal_cache_size_bytes ([0-9.e+]+)"))) {
+    if (std::regex_search(text, v, std::regex("\nshoal_store_size_bytes ([0-9.e+]+)"))) {
       store_bytes = std::stod(v[1].str());
     }
     return store_bytes >= data.size();
