@@ -1,5 +1,8 @@
 #include "cache/pages.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -21,6 +24,50 @@ std::string StatsToJson(const ProxyStats& s) {
          kv("tunnels", s.tunnels) + kv("bytes_tunneled", s.bytes_tunneled) +
          kv("disk_bytes", s.store.disk_bytes) + kv("entries", s.store.entries) +
          kv("evictions", s.store.evictions) + kv("corrupt_dropped", s.store.corrupt, true) + "}";
+}
+
+namespace {
+
+// A JSON string literal of `s`: quotes, backslashes and control bytes escaped; other bytes as
+// they are (a URL the node stored came through its request parser, but is still not ours).
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (const unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string EntriesToJson(std::vector<EntryMeta> entries, std::size_t limit) {
+  std::uint64_t total_bytes = 0;
+  for (const EntryMeta& m : entries) total_bytes += m.size;
+  const std::size_t shown = std::min(limit, entries.size());
+  std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(shown),
+                    entries.end(), [](const EntryMeta& a, const EntryMeta& b) {
+                      return a.last_access != b.last_access ? a.last_access > b.last_access
+                                                            : a.size > b.size;
+                    });
+  std::string out = "{\"total\":" + std::to_string(entries.size()) +
+                    ",\"total_bytes\":" + std::to_string(total_bytes) + ",\"shown\":[";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const EntryMeta& m = entries[i];
+    out += std::string(i ? "," : "") + "{\"url\":" + JsonString(m.url) +
+           ",\"size\":" + std::to_string(m.size) + ",\"hits\":" + std::to_string(m.hits) +
+           ",\"last_access\":" + std::to_string(m.last_access) +
+           ",\"pinned\":" + (m.pinned ? "true" : "false") + "}";
+  }
+  return out + "]}";
 }
 
 std::string StatsToPrometheus(const ProxyStats& s) {
@@ -78,6 +125,8 @@ std::string StatusPageHtml() {
 <h2>Traffic (bytes/s, last 2 minutes)</h2>
 <canvas id="chart" width="600" height="200"></canvas>
 <p><span style="color:#06c">to clients</span> · <span style="color:#c60">from origin</span> · <span style="color:#090">to peers</span></p>
+<h2>Cached (<span id="entries-total">-</span>)</h2>
+<table id="entries"><thead><tr><th>URL</th><th>size</th><th>hits</th><th>last use</th><th>pinned</th></tr></thead><tbody></tbody></table>
 <script>
 const hist = []; let prev = null;
 function draw() {
@@ -101,6 +150,15 @@ async function tick() {
     const now = [out, s.bytes_from_origin, s.bytes_to_peers];
     if (prev) { hist.push(now.map((v, i) => v - prev[i])); if (hist.length > 120) hist.shift(); }
     prev = now; draw();
+    const e = await (await fetch('/shoal/v1/entries')).json();
+    document.getElementById('entries-total').textContent = e.total + ' entries, ' + e.total_bytes + ' bytes' + (e.total > e.shown.length ? ', the ' + e.shown.length + ' last used shown' : '');
+    const body = document.querySelector('#entries tbody'); body.innerHTML = '';
+    for (const m of e.shown) {
+      const row = body.insertRow(); row.className = 'entry';
+      // textContent, never innerHTML: a URL is text from the network
+      [m.url, m.size, m.hits, new Date(m.last_access * 1000).toISOString(), m.pinned ? 'yes' : 'no']
+        .forEach(v => { row.insertCell().textContent = v; });
+    }
   } catch (e) {}
 }
 tick(); setInterval(tick, 1000);

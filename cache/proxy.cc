@@ -168,6 +168,9 @@ struct CacheProxy::Impl {
     } else if (path == "/shoal/v1/stats") {
       body = StatsToJson(Snapshot());
       type = "application/json";
+    } else if (path == "/shoal/v1/entries") {
+      body = EntriesToJson(store->List(), kEntriesShown);
+      type = "application/json";
     } else if (path == "/shoal/v1/metrics") {
       body = StatsToPrometheus(Snapshot());
       type = "text/plain; version=0.0.4";

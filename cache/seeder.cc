@@ -1,11 +1,11 @@
 #include "cache/seeder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "cache/metainfo_service.h"
@@ -20,14 +20,24 @@ std::string SeedFileName(const std::string& url) {
   return name;
 }
 
+double SeedRetryDelayS(int failures) {
+  double delay = kSeedRetryFirstS;
+  for (int i = 1; i < failures && delay < kSeedRetryMaxS; ++i) delay *= 2;
+  return std::min(delay, kSeedRetryMaxS);
+}
+
 struct Seeder::State {
   mutable std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
   bool poked = false;
-  // "sha256 url" -> its folder under root/seeds; failed ones are not tried again.
+  // "sha256 url" -> its folder under root/seeds; failed ones wait for their next try.
   std::map<std::string, fs::path> seeded;
-  std::set<std::string> failed;
+  struct Retry {
+    int failures = 0;
+    std::chrono::steady_clock::time_point next;
+  };
+  std::map<std::string, Retry> failed;
   std::uint64_t next_dir = 0;
   std::thread thread;
 };
@@ -89,6 +99,7 @@ void Seeder::Reconcile() {
   std::vector<fs::path> gone;
   {
     std::lock_guard lock(state_->mu);
+    std::erase_if(state_->failed, [&](const auto& f) { return !want.count(f.first); });
     for (auto it = state_->seeded.begin(); it != state_->seeded.end();) {
       if (want.count(it->first)) {
         ++it;
@@ -107,7 +118,11 @@ void Seeder::Reconcile() {
     {
       std::lock_guard lock(state_->mu);
       if (state_->stop) return;
-      if (state_->seeded.count(key) || state_->failed.count(key)) continue;
+      if (state_->seeded.count(key)) continue;
+      const auto retry = state_->failed.find(key);
+      if (retry != state_->failed.end() && std::chrono::steady_clock::now() < retry->second.next) {
+        continue;
+      }
       dir = root_ / "seeds" / std::to_string(state_->next_dir++);
     }
     const fs::path file = dir / SeedFileName(m.url);
@@ -121,9 +136,15 @@ void Seeder::Reconcile() {
     std::lock_guard lock(state_->mu);
     if (ok) {
       state_->seeded.emplace(key, dir);
+      state_->failed.erase(key);
     } else {
-      std::fprintf(stderr, "cache node: not seeding %s: %s\n", m.url.c_str(), error.c_str());
-      state_->failed.insert(key);
+      State::Retry& retry = state_->failed[key];
+      const double delay = SeedRetryDelayS(++retry.failures);
+      retry.next = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(delay));
+      std::fprintf(stderr, "cache node: not seeding %s: %s (try %d; next in %.0f s)\n",
+                   m.url.c_str(), error.c_str(), retry.failures, delay);
       fs::remove_all(dir, ec);
     }
   }

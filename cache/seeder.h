@@ -1,8 +1,8 @@
 // Seeder: the node's upkeep thread. It keeps every entry of the store seeded to LAN peers over
-// BitTorrent (the node's deterministic v2 metainfo, through SeedHooks: shoald's engine) and
-// runs the store's eviction once a second, so maximum age and entries once in use leave
-// without waiting for the next fill. Owns root/seeds (hard links named as the metainfo names
-// them). Thread-safe.
+// BitTorrent (the node's deterministic v2 metainfo, through SeedHooks: shoald's engine; a
+// failed seed is tried again with backoff) and runs the store's eviction once a second, so
+// maximum age and entries once in use leave without waiting for the next fill. Owns
+// root/seeds (hard links named as the metainfo names them). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +52,12 @@ class Seeder {
   const SeedHooks hooks_;
   std::unique_ptr<State> state_;
 };
+
+// A failed seed (the link, the metainfo or the engine refused) is tried again after
+// SeedRetryDelayS(failures so far): kSeedRetryFirstS, doubling, at most kSeedRetryMaxS.
+inline constexpr double kSeedRetryFirstS = 2;
+inline constexpr double kSeedRetryMaxS = 600;
+double SeedRetryDelayS(int failures);
 
 // The file name the node's metainfo gives `url`'s content (its last path segment).
 std::string SeedFileName(const std::string& url);

@@ -55,7 +55,7 @@ class Stmt {
 
 constexpr const char* kColumns =
     "url, sha256, size, etag, last_modified, content_type, stored_at, fresh_until, last_access, "
-    "pinned";
+    "pinned, hits";
 
 EntryMeta ReadRow(sqlite3_stmt* s) {
   EntryMeta m;
@@ -69,7 +69,18 @@ EntryMeta ReadRow(sqlite3_stmt* s) {
   m.fresh_until = sqlite3_column_int64(s, 7);
   m.last_access = sqlite3_column_int64(s, 8);
   m.pinned = sqlite3_column_int64(s, 9) != 0;
+  m.hits = static_cast<std::uint64_t>(sqlite3_column_int64(s, 10));
   return m;
+}
+
+// An index written before entries counted their hits gets the column (they start at 0).
+bool AddHitsColumn(sqlite3* db) {
+  sqlite3_stmt* probe = nullptr;
+  const bool has = sqlite3_prepare_v2(db, "SELECT hits FROM entries LIMIT 0", -1, &probe,
+                                      nullptr) == SQLITE_OK;
+  sqlite3_finalize(probe);
+  return has || sqlite3_exec(db, "ALTER TABLE entries ADD COLUMN hits INTEGER NOT NULL DEFAULT 0",
+                             nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 }  // namespace
@@ -182,9 +193,11 @@ std::unique_ptr<Store> Store::Open(const StoreOptions& options, std::string* err
                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                    "CREATE TABLE IF NOT EXISTS entries(url TEXT PRIMARY KEY, sha256 TEXT NOT NULL,"
                    " size INTEGER, etag TEXT, last_modified TEXT, content_type TEXT,"
-                   " stored_at INTEGER, fresh_until INTEGER, last_access INTEGER, pinned INTEGER);"
+                   " stored_at INTEGER, fresh_until INTEGER, last_access INTEGER, pinned INTEGER,"
+                   " hits INTEGER NOT NULL DEFAULT 0);"
                    "CREATE INDEX IF NOT EXISTS by_sha ON entries(sha256);",
-                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+                   nullptr, nullptr, nullptr) != SQLITE_OK ||
+      !AddHitsColumn(impl->db)) {
     *error = "cache index " + db_path + ": " + sqlite3_errmsg(impl->db);
     sqlite3_close(impl->db);
     return nullptr;
@@ -238,8 +251,12 @@ std::shared_ptr<Handle> Store::Lookup(const std::string& url) {
   }
   impl_->verified[m.sha256] = stamp;
   const std::int64_t now = impl_->Now();
-  Stmt(impl_->db, "UPDATE entries SET last_access=? WHERE url=?").Int(1, now).Text(2, url).Done();
+  Stmt(impl_->db, "UPDATE entries SET last_access=?, hits=hits+1 WHERE url=?")
+      .Int(1, now)
+      .Text(2, url)
+      .Done();
   handle->meta_.last_access = now;
+  ++handle->meta_.hits;
   return handle;
 }
 
@@ -332,7 +349,7 @@ bool Store::Commit(std::unique_ptr<Fill> fill, EntryMeta meta, std::string* erro
   q.Text(1, meta.url);
   const std::string old_sha = q.Row() ? Col(q.get(), 0) : "";
   meta.last_access = meta.stored_at = impl_->Now();
-  Stmt ins(impl_->db, "INSERT OR REPLACE INTO entries VALUES(?,?,?,?,?,?,?,?,?,?)");
+  Stmt ins(impl_->db, "INSERT OR REPLACE INTO entries VALUES(?,?,?,?,?,?,?,?,?,?,0)");
   ins.Text(1, meta.url).Text(2, meta.sha256).Int(3, static_cast<std::int64_t>(meta.size));
   ins.Text(4, meta.etag).Text(5, meta.last_modified).Text(6, meta.content_type);
   ins.Int(7, meta.stored_at).Int(8, meta.fresh_until).Int(9, meta.last_access);

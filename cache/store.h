@@ -33,6 +33,7 @@ struct EntryMeta {
   std::int64_t fresh_until = 0;  // fresh until then, unix s (RFC 9111 freshness lifetime)
   std::int64_t last_access = 0;
   bool pinned = false;
+  std::uint64_t hits = 0;  // lookups that found it (served, revalidated, its metainfo asked)
 };
 
 class Store;

@@ -10,20 +10,15 @@
 
 #include "engine/engine_impl.h"
 #include "engine/log.h"
-#include "engine/metainfo_signature.h"
+#include "engine/node_answer.h"
 
 namespace shoal::engine {
 namespace {
 
-// "ip:port" of the node's seed: `host` (the node, "name:port") at `seed_port`, resolved to a
+// "ip:port" of the node's seed: `host` (the node, "name:port") at `port`, resolved to a
 // numeric address (the swarm dials numeric peers only). "" when it does not resolve.
-std::string SeedPeer(const std::string& host, const std::string& seed_port) {
-  if (seed_port.empty() || seed_port.size() > 5 ||
-      seed_port.find_first_not_of("0123456789") != std::string::npos) {
-    return "";
-  }
-  const int port = std::stoi(seed_port);
-  if (port < 1 || port > 65535) return "";
+std::string SeedPeer(const std::string& host, int port) {
+  if (port == 0) return "";
   std::string name = host.substr(0, host.rfind(':'));
   if (!name.empty() && name.front() == '[') name = name.substr(1, name.size() - 2);
   addrinfo hints{};
@@ -77,7 +72,8 @@ bool Engine::Impl::AskCacheNode(Job& job, int index) {
       [this, id, index, generation, host](FetchResult r) {
         // Resolved here, off the engine thread.
         const auto port = r.headers.find("x-shoal-seed-port");
-        std::string seed = port == r.headers.end() ? "" : SeedPeer(host, port->second);
+        std::string seed =
+            port == r.headers.end() ? "" : SeedPeer(host, ParseSeedPort(port->second));
         Post([this, id, index, generation, host, seed = std::move(seed),
               r = std::move(r)]() mutable {
           if (Job* job = FindJob(id); job != nullptr) job->files[index].cache.seed_peer = seed;
@@ -95,31 +91,22 @@ void Engine::Impl::OnNodeMetainfo(const Uuid& id, int index, int generation,
   if (!f.fetching) return;
   f.fetching = false;
   const std::string& url = f.spec.remote_url;
-  std::string why;
-  if (hr::Failed(r.code)) {
-    // Any HTTP answer is the node's word on this URL (not held, refused by its policy, the
-    // origin failed, still filling): the CDN then. No answer at all (no connection, a
-    // timeout) is the node's failure: it is skipped for a while and the next one asked.
-    if (r.http_status == 0) {
-      cache_hosts_->SkipHost(host, NowS());
-      f.cache.asked = false;  // the next node, if any
-    }
-    why = r.message + (r.body.empty() ? "" : ": " + r.body);
-  } else {
-    const auto sig = r.headers.find("x-shoal-signature");
-    const std::string prefix = "ed25519=";
-    if (sig == r.headers.end() || sig->second.rfind(prefix, 0) != 0) {
-      why = "the answer is not signed";
-    } else if (!VerifyMetainfo(r.body, sig->second.substr(prefix.size()), cache_key_pem_)) {
-      why = "its signature does not match cache_public_key " + options_.cache_public_key;
-    } else if (std::string error; !AdoptMetainfo(*job, index, std::move(r.body), /*ahead=*/true,
-                                                 "cache node " + host, &error)) {
-      why = error;
-    } else {
-      Logf(LogLevel::kInfo, "cache", "%s: metainfo from cache node %s%s", url.c_str(), host.c_str(),
+  NodeAnswer answer = ReadNodeAnswer(r, cache_key_pem_);
+  std::string why = std::move(answer.why);
+  if (answer.unreachable) {
+    cache_hosts_->SkipHost(host, NowS());
+    f.cache.asked = false;  // the next node, if any
+  }
+  if (answer.signed_ok) {
+    std::string error;
+    if (AdoptMetainfo(*job, index, std::move(r.body), /*ahead=*/true, "cache node " + host,
+                      &error)) {
+      Logf(LogLevel::kInfo, "cache", "%s: metainfo from cache node %s%s", url.c_str(),
+           host.c_str(),
            f.cache.seed_peer.empty() ? "" : (", seeded at " + f.cache.seed_peer).c_str());
       return;
     }
+    why = error;
   }
   f.cache.seed_peer.clear();
   Logf(LogLevel::kInfo, "cache", "%s: no metainfo from cache node %s (%s): going on without it",

@@ -27,23 +27,26 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-// Keeps the header fields of the last answer (a redirect's are dropped at the next status line).
 size_t Header(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
-  const std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    headers->clear();
-  } else if (const auto colon = line.find(':'); colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const auto b = line.find_first_not_of(" \t", colon + 1);
-    const auto e = line.find_last_not_of(" \t\r\n");
-    (*headers)[name] = b == std::string::npos || e < b ? "" : line.substr(b, e - b + 1);
-  }
+  AddHeaderLine(std::string_view(data, size * n),
+                static_cast<std::map<std::string, std::string>*>(user));
   return size * n;
 }
 
 }  // namespace
+
+void AddHeaderLine(std::string_view line, std::map<std::string, std::string>* headers) {
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers->clear();
+  } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto b = line.find_first_not_of(" \t", colon + 1);
+    const auto e = line.find_last_not_of(" \t\r\n");
+    (*headers)[name] =
+        b == std::string_view::npos || e < b ? "" : std::string(line.substr(b, e - b + 1));
+  }
+}
 
 static int Abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* cancel = static_cast<const std::atomic<bool>*>(user);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "engine/background_queue.h"
 #include "engine/hresult.h"
@@ -34,6 +35,11 @@ struct FetchOptions {
   std::string proxy;  // empty: the standard proxy environment
   std::string no_proxy;
 };
+
+// Adds one raw header line of an answer, as libcurl hands it ("Name: value\r\n"), to
+// `headers`: names lowercased, values trimmed. A status line ("HTTP/...") clears them, so only
+// the final answer's fields are kept (a redirect's go). Pure: the fuzz target node_answer_fuzz.
+void AddHeaderLine(std::string_view line, std::map<std::string, std::string>* headers);
 
 // Performs one GET synchronously (any thread).
 // `headers`: custom CRLF-terminated header lines to send ("" for none).

@@ -109,17 +109,17 @@ struct Metrics::Families {
                      .Register(r)
                      .Add({})),
         cache_size(prometheus::BuildGauge()
-                       .Name("shoal_cache_size_bytes")
+                       .Name("shoal_store_size_bytes")
                        .Help("Size of the content store on disk.")
                        .Register(r)
                        .Add({})),
         cache_files(prometheus::BuildGauge()
-                        .Name("shoal_cache_files")
+                        .Name("shoal_store_files")
                         .Help("Finished files served to peers from the cache.")
                         .Register(r)
                         .Add({})),
         evictions(prometheus::BuildCounter()
-                      .Name("shoal_cache_evictions_total")
+                      .Name("shoal_store_evictions_total")
                       .Help("Content evicted from the store.")
                       .Register(r)
                       .Add({})),

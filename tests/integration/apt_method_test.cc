@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "origin/http_origin.h"
 #include "tests/integration/service_fixture.h"
@@ -65,26 +68,61 @@ class AptMethod : public ::testing::Test {
   // `apt-get update` and `install --download-only` of every package, `env` before each; apt's
   // log. Each .deb must then be byte-exact in the client's archives.
   std::string UpdateAndInstall(const std::string& client, const std::string& env = "") {
-    const std::string log = work_ / "apt.log";
+    Update(client, env);
+    const std::string text = Install(client, env);
+    ExpectArchivesExact(client, text);
+    return text;
+  }
+  void Update(const std::string& client, const std::string& env = "") {
+    const std::string log = work_ / "update.log";
     EXPECT_EQ(Shell(AptGet(client, env) + " update >" + log + " 2>&1"), 0) << ReadFile(log);
+  }
+  // `install --download-only` of every package: apt's log, after its exit status is checked.
+  std::string Install(const std::string& client, const std::string& env = "") {
+    const std::string log = work_ / "apt.log";
     std::string packages;
     for (int i = 0; i < kPackages; ++i) packages += " " + Package(i);
     EXPECT_EQ(Shell(AptGet(client, env) + " install --download-only -y" + packages + " >" + log +
                     " 2>&1"),
               0)
         << ReadFile(log);
-    const std::string text = ReadFile(log);
+    return ReadFile(log);
+  }
+  // apt's archive folder holds every package, byte-exact and with the SHA-256 the repository's
+  // index gives it, and nothing else (no partial file, no stray name).
+  void ExpectArchivesExact(const std::string& client, const std::string& text) {
     EXPECT_EQ(text.find("Hash Sum mismatch"), std::string::npos) << text;
+    const std::map<std::string, std::string> indexed = IndexedSha256();
+    ASSERT_EQ(indexed.size(), static_cast<std::size_t>(kPackages));
     for (int i = 0; i < kPackages; ++i) {
       SCOPED_TRACE(DebName(i));
       const std::string got = client + "/cache/archives/" + DebName(i);
       EXPECT_TRUE(fs::exists(got)) << text;
       if (fs::exists(got)) {
         EXPECT_TRUE(ReadFile(got) == ReadFile(work_ / ("repo/pool/" + DebName(i))));
+        EXPECT_EQ(Sha256Of(got), indexed.at(DebName(i)));
       }
     }
+    for (const std::string& name : ListDir(client + "/cache/archives")) {
+      EXPECT_TRUE(name == "partial" || name == "lock" || indexed.count(name)) << name;
+    }
     EXPECT_TRUE(ListDir(client + "/cache/archives/partial").empty()) << "nothing left behind";
-    return text;
+  }
+  // .deb file name -> SHA256, from the repository's Packages index.
+  std::map<std::string, std::string> IndexedSha256() {
+    std::map<std::string, std::string> out;
+    std::istringstream in(ReadFile(work_ / "repo/Packages"));
+    std::string line, file;
+    while (std::getline(in, line)) {
+      if (line.rfind("Filename: ", 0) == 0) file = fs::path(line.substr(10)).filename().string();
+      if (line.rfind("SHA256: ", 0) == 0 && !file.empty()) out[file] = line.substr(8);
+    }
+    return out;
+  }
+  std::string Sha256Of(const std::string& path) {
+    const std::string sum = work_ / "sum";
+    EXPECT_EQ(Shell("sha256sum " + path + " > " + sum), 0);
+    return ReadFile(sum).substr(0, 64);
   }
 
   // The swarm path really ran: every sidecar was asked for (and read: its bytes served).
@@ -102,6 +140,18 @@ class AptMethod : public ::testing::Test {
       fs::permissions(p, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
       if (p == work_.path() || p == p.root_path()) break;
     }
+  }
+
+  // Starts `service` (under work_/svc) and makes the client in `client` whose folders, and the
+  // service's socket, _apt can reach.
+  void StartWithClient(ServiceProcess& service, const std::string& client) {
+    fs::create_directories(work_ / "svc");
+    std::string error;
+    ASSERT_TRUE(service.Start(&error)) << error;
+    MakeClient(client);
+    OpenToApt(client + "/cache/archives/partial");
+    OpenToApt(client + "/state/lists/partial");
+    OpenToApt(work_ / "svc/run");
   }
 
   TempDir work_;
@@ -124,14 +174,8 @@ TEST_F(AptMethod, AptInstallsDownloadOnlyThroughTheMethodByteExact) {
 TEST_F(AptMethod, ThroughTheServiceSandboxedAsApt) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root: apt sandboxes only root's downloads";
   ServiceProcess service(work_ / "svc");
-  fs::create_directories(work_ / "svc");
-  std::string error;
-  ASSERT_TRUE(service.Start(&error)) << error;
   const std::string client = work_ / "client";
-  MakeClient(client);
-  OpenToApt(client + "/cache/archives/partial");
-  OpenToApt(client + "/state/lists/partial");
-  OpenToApt(work_ / "svc/run");
+  ASSERT_NO_FATAL_FAILURE(StartWithClient(service, client));
   const std::string text = UpdateAndInstall(client, "SHOAL_SOCKET=" + service.socket() + " ");
   EXPECT_EQ(text.find("unsandboxed"), std::string::npos) << text;
   EXPECT_EQ(text.find("no shoal service"), std::string::npos) << text;
@@ -141,6 +185,59 @@ TEST_F(AptMethod, ThroughTheServiceSandboxedAsApt) {
       service.socket(), "GET /v1/stats HTTP/1.1\r\nHost: shoald\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(stats.at("stats").at("cached_files").get<int>(), static_cast<int>(sidecars_.size()) - 1)
       << stats.dump() << service.Log();
+}
+
+// The service killed (kill -9) while apt-get install --download-only runs through it: the jobs
+// in flight and every later .deb are fetched plainly, apt succeeds, and nothing corrupt or
+// partial lands in its archives (every .deb has the repository's SHA-256).
+TEST_F(AptMethod, WithTheServiceKilledMidInstallAptStillSucceeds) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: apt sandboxes only root's downloads";
+  ServiceProcess service(work_ / "svc");
+  const std::string client = work_ / "client";
+  ASSERT_NO_FATAL_FAILURE(StartWithClient(service, client));
+  const std::string env = "SHOAL_SOCKET=" + service.socket() + " ";
+  Update(client, env);
+  origin_->SetRateLimit(512u << 10);  // an install of about 10 s: time to be cut
+  std::string text;
+  std::thread apt([&] { text = Install(client, env); });
+  auto debs_served = [&] {
+    std::uint64_t n = 0;
+    for (int i = 0; i < kPackages; ++i) n += origin_->BytesServed("/pool/" + DebName(i));
+    return n;
+  };
+  const bool started = WaitFor([&] { return debs_served() > 0; });  // a job is transferring
+  int done_before_kill = 0;
+  for (int i = 0; i < kPackages; ++i) {
+    done_before_kill += fs::exists(client + "/cache/archives/" + DebName(i)) ? 1 : 0;
+  }
+  service.Kill9();
+  apt.join();
+  ASSERT_TRUE(started) << service.Log();
+  EXPECT_LT(done_before_kill, kPackages) << "the service died mid-way";
+  ExpectArchivesExact(client, text);
+  EXPECT_NE(text.find("fetching it plainly"), std::string::npos) << text;
+}
+
+// A cache node configured (cache_host, cache_public_key) but down: the service skips it, gets
+// each file from the sidecar's swarm or the mirror, and apt succeeds with exact archives.
+TEST_F(AptMethod, WithTheCacheNodeDownAptStillSucceeds) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: apt sandboxes only root's downloads";
+  const std::string node = "127.0.0.1:" + std::to_string(ClosedLoopbackPort());
+  const std::string key = work_ / "node.pem";
+  ASSERT_EQ(Shell("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null && " +
+                  "openssl pkey -in " + key + " -pubout -out " + key + ".pub"),
+            0);
+  fs::permissions(key + ".pub", fs::perms::others_read, fs::perm_options::add);
+  ServiceProcess service(work_ / "svc", {"--set", "cache_host=" + node, "--set",
+                                         "cache_public_key=" + key + ".pub"});
+  const std::string client = work_ / "client";
+  ASSERT_NO_FATAL_FAILURE(StartWithClient(service, client));
+  const std::string text = UpdateAndInstall(client, "SHOAL_SOCKET=" + service.socket() + " ");
+  EXPECT_EQ(text.find("no shoal service"), std::string::npos) << text;
+  // The node was asked, and found down.
+  EXPECT_NE(service.Log().find("no metainfo from cache node " + node), std::string::npos)
+      << service.Log();
+  ExpectSidecarsRead();
 }
 
 // The service named but down: every .deb is fetched plainly, and apt succeeds as plain apt.

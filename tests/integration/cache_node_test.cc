@@ -14,6 +14,7 @@
 #include "origin/http_origin.h"
 #include "tests/support/fault_origin.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/shell_output.h"
 
 namespace shoal::testing {
 namespace {
@@ -23,18 +24,6 @@ struct Reply {
   int status = 0;
   std::string body, headers;
 };
-
-// Runs a shell command, returning its stdout.
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 class CacheNode : public ::testing::Test {
  protected:
@@ -83,7 +72,7 @@ class CacheNode : public ::testing::Test {
   Reply Curl(const std::string& url, const std::string& args = "") {
     const std::string out = dir_ / "curl.out", hdr = dir_ / "curl.hdr";
     fs::remove(out);
-    const std::string code = Shell("curl -s --noproxy '' -x " + Proxy() + " " + args + " -o " +
+    const std::string code = ShellOutput("curl -s --noproxy '' -x " + Proxy() + " " + args + " -o " +
                                    out + " -D " + hdr + " -w '%{http_code}' '" + url + "'");
     Reply r;
     r.status = std::atoi(code.c_str());
@@ -219,7 +208,7 @@ TEST_F(CacheNode, EightConcurrentClientsMakeOneOriginFetch) {
   std::vector<std::thread> clients;
   for (int i = 0; i < 8; ++i) {
     clients.emplace_back([&, i] {
-      Shell("curl -s --noproxy '' -x " + Proxy() + " -o " + (dir_ / ("c" + std::to_string(i))) +
+      ShellOutput("curl -s --noproxy '' -x " + Proxy() + " -o " + (dir_ / ("c" + std::to_string(i))) +
             " " + Url("big.bin"));
     });
   }
@@ -258,14 +247,14 @@ TEST_F(CacheNode, TheStoreSurvivesARestartOfTheNode) {
 TEST_F(CacheNode, MalformedRequestsGetClearErrors) {
   const std::string base = Proxy();
   auto code = [&](const std::string& args) {
-    return std::atoi(Shell("curl -s --noproxy '' -o /dev/null -w '%{http_code}' " + args).c_str());
+    return std::atoi(ShellOutput("curl -s --noproxy '' -o /dev/null -w '%{http_code}' " + args).c_str());
   };
   EXPECT_EQ(code(base + "/not-a-proxy-request"), 404);
   EXPECT_EQ(code("-X POST " + base + "/x?cacheHostOrigin=example.com"), 405);
   EXPECT_EQ(code("'" + base + "/x?cacheHostOrigin=bad%20host'"), 400);
   EXPECT_EQ(code("-H 'X-Big: " + std::string(20000, 'a') + "' " + base + "/x"), 431);
   EXPECT_EQ(code("-x " + base + " ftp://example.com/x"), 400);  // http:// only
-  EXPECT_EQ(std::atoi(Shell("curl -s --noproxy '' -o /dev/null -w '%{http_connect}' -x " + base +
+  EXPECT_EQ(std::atoi(ShellOutput("curl -s --noproxy '' -o /dev/null -w '%{http_connect}' -x " + base +
                             " https://127.0.0.1:9/")
                           .c_str()),
             403);  // CONNECT only to the allowed ports (443)
@@ -292,7 +281,7 @@ TEST_F(CacheNode, ConnectTunnelsBytesThroughUncached) {
     node_ = cache::CacheProxy::Start(po, &error);
     ASSERT_TRUE(node_) << error;
   }
-  Shell("curl -s --noproxy '' -p -x " + Proxy() + " -o " + out + " " + Url("t.bin"));
+  ShellOutput("curl -s --noproxy '' -p -x " + Proxy() + " -o " + out + " " + Url("t.bin"));
   EXPECT_EQ(ReadFile(out), data);
   EXPECT_EQ(node_->Stats().tunnels, 1u);
   EXPECT_EQ(node_->store().Counters().entries, 0u);
@@ -391,7 +380,7 @@ TEST_F(CacheNode, RefusesLocalOriginsByDefault) {
       Curl(Proxy() + "/secret.bin?cacheHostOrigin=localhost:" + port, "--noproxy '*'");
   EXPECT_EQ(via_origin_param.status, 403);
   const std::string tunnel =
-      Shell("curl -s --noproxy '' -p -x " + Proxy() +
+      ShellOutput("curl -s --noproxy '' -p -x " + Proxy() +
             " -o /dev/null -w '%{http_connect}' http://127.0.0.1:" + port + "/secret.bin");
   EXPECT_EQ(tunnel, "403");
   EXPECT_EQ(origin_->BytesServed("/secret.bin"), 0u);

@@ -3,6 +3,7 @@
 // over BitTorrent), kill -9 mid-fill, and the status page in headless Chromium.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,21 +14,11 @@
 #include "origin/http_origin.h"
 #include "tests/support/child_process.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/shell_output.h"
 
 namespace shoal::testing {
 namespace {
 namespace fs = std::filesystem;
-
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 class CacheRole : public ::testing::Test {
  protected:
@@ -74,20 +65,49 @@ class CacheRole : public ::testing::Test {
 
   // The node's /shoal/v1/stats.
   nlohmann::json Stats() {
-    return nlohmann::json::parse(Shell("curl -s --noproxy '*' " + node_ + "/shoal/v1/stats"),
+    return nlohmann::json::parse(ShellOutput("curl -s --noproxy '*' " + node_ + "/shoal/v1/stats"),
                                  nullptr, false);
   }
 
   std::string Fetch(const std::string& url, const std::string& out) {
-    return Shell("curl -s --noproxy '' --max-time 30 -x " + node_ + " -o " + out +
+    return ShellOutput("curl -s --noproxy '' --max-time 30 -x " + node_ + " -o " + out +
                  " -w '%{http_code}' " + url);
+  }
+
+  // A fresh Ed25519 key for the node's metainfo (PEM): its path.
+  std::string SigningKey() {
+    const std::string key = dir_ / ("node" + std::to_string(++keys_) + ".pem");
+    EXPECT_EQ(
+        std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null").c_str()),
+        0);
+    return key;
+  }
+
+  // A shoal client getting `name` with the node's metainfo and the node's seed as its one peer,
+  // never the origin: its --json summary (discarded when it printed none; see get.err).
+  nlohmann::json GetFromSeed(const std::string& name, const std::string& out) {
+    const std::string torrent = dir_ / (name + ".torrent"), headers = dir_ / (name + ".hdr");
+    EXPECT_EQ(ShellOutput("curl -s --noproxy '*' -o " + torrent + " -D " + headers +
+                    " -w '%{http_code}' '" + node_ + "/shoal/v1/metainfo?url=" + Url(name) + "'"),
+              "200");
+    std::smatch m;
+    const std::string hdr = ReadFile(headers);
+    const std::regex seed_port("X-Shoal-Seed-Port: ([0-9]+)\r\n");
+    EXPECT_TRUE(std::regex_search(hdr, m, seed_port)) << hdr;
+    if (m.empty()) return nlohmann::json::value_t::discarded;
+    const std::string json = ShellOutput(std::string(SHOAL_CLI) + " get " + Url(name) + " -o " + out +
+                                   " --torrent " + torrent + " --standalone --no-config" +
+                                   " --listen 127.0.0.1:0 --peer 127.0.0.1:" + m[1].str() +
+                                   " --set no_http=1 --set data_dir= --json 2>" +
+                                   (dir_ / "get.err"));
+    return nlohmann::json::parse(json, nullptr, false);
   }
 
   TempDir dir_;
   std::unique_ptr<origin::HttpOrigin> origin_;
   std::unique_ptr<Child> child_;
   std::string node_, log_;
-  int starts_ = 0;
+  int starts_ = 0, keys_ = 0;
   unsigned published_ = 0;  // each file its own content
 };
 
@@ -108,9 +128,7 @@ TEST_F(CacheRole, BadNodeSettingsExitTwo) {
 // The store is seeded: a shoal client with the node's metainfo and the node as its one peer
 // gets every byte over BitTorrent, the origin serving nothing more than the node's one fill.
 TEST_F(CacheRole, StoredContentIsSeededToShoalClients) {
-  const std::string key = dir_ / "node.pem";
-  ASSERT_EQ(
-      std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null").c_str()), 0);
+  const std::string key = SigningKey();
   const std::string data = Publish("s.bin", 3 << 20);
   StartShoald(dir_ / "cache/node",  // the default place: under the service's store
               {"--set", "cache_node_signing_key=" + key, "--set", "metrics_listen=127.0.0.1:0"});
@@ -127,38 +145,56 @@ TEST_F(CacheRole, StoredContentIsSeededToShoalClients) {
   double store_bytes = 0;
   ASSERT_TRUE(WaitFor([&] {
     std::smatch v;
-    const std::string text = Shell("curl -s --noproxy '*' " + metrics_url);
-    if (std::regex_search(text, v, std::regex("\nshoal_cache_size_bytes ([0-9.e+]+)"))) {
+    const std::string text = ShellOutput("curl -s --noproxy '*' " + metrics_url);
+    if (std::regex_search(text, v, std::regex("\nshoal_store_size_bytes ([0-9.e+]+)"))) {
       store_bytes = std::stod(v[1].str());
     }
     return store_bytes >= data.size();
   })) << store_bytes;
   EXPECT_LT(store_bytes, 2.0 * data.size());
-  const std::string torrent = dir_ / "s.torrent", headers = dir_ / "s.hdr";
-  EXPECT_EQ(Shell("curl -s --noproxy '*' -o " + torrent + " -D " + headers +
-                  " -w '%{http_code}' '" + node_ + "/shoal/v1/metainfo?url=" + Url("s.bin") + "'"),
-            "200");
-  std::smatch m;
-  const std::string hdr = ReadFile(headers);
-  const std::regex seed_port("X-Shoal-Seed-Port: ([0-9]+)\r\n");
-  ASSERT_TRUE(std::regex_search(hdr, m, seed_port)) << hdr;
   const std::string out = dir_ / "got.bin";
-  const std::string json = Shell(std::string(SHOAL_CLI) + " get " + Url("s.bin") + " -o " + out +
-                                 " --torrent " + torrent + " --standalone --no-config" +
-                                 " --listen 127.0.0.1:0 --peer 127.0.0.1:" + m[1].str() +
-                                 " --set no_http=1 --set data_dir= --json 2>" + (dir_ / "get.err"));
-  const auto summary = nlohmann::json::parse(json, nullptr, false);
-  ASSERT_FALSE(summary.is_discarded()) << json << ReadFile(dir_ / "get.err");
+  const nlohmann::json summary = GetFromSeed("s.bin", out);
+  ASSERT_FALSE(summary.is_discarded()) << ReadFile(dir_ / "get.err");
   EXPECT_EQ(ReadFile(out), data);
-  EXPECT_EQ(summary.value("from_peers", 0ull), data.size()) << json;
-  EXPECT_EQ(summary.value("from_http", 1ull), 0u) << json;
+  EXPECT_EQ(summary.value("from_peers", 0ull), data.size()) << summary.dump();
+  EXPECT_EQ(summary.value("from_http", 1ull), 0u) << summary.dump();
   EXPECT_EQ(origin_->BytesServed("/s.bin"), origin_bytes);  // nothing more from the origin
   EXPECT_TRUE(WaitFor([&] { return Stats().value("bytes_to_peers", 0ull) >= data.size(); }))
       << Stats().dump();
-  const std::string metrics = Shell("curl -s --noproxy '*' " + node_ + "/shoal/v1/metrics");
+  const std::string metrics = ShellOutput("curl -s --noproxy '*' " + node_ + "/shoal/v1/metrics");
   EXPECT_NE(metrics.find("shoal_cache_peer_bytes_total "), std::string::npos) << metrics;
   child_->Signal(SIGTERM);
   EXPECT_EQ(child_->Wait(), 0) << ReadFile(log_);
+}
+
+// max_upload_kbps caps the seeding of the store (DOMaxUploadBandwidth; the loopback peer is
+// in libtorrent's local class, which the global limit alone would not reach). An upper bound
+// only, so slowness cannot fail it: the client's bytes, all from the node's seed, are at most
+// the cap times the time the client took (its start included) plus a burst of one second's
+// worth of the cap. Uncapped, 4 MiB cross loopback in well under the 7 s this asks.
+TEST_F(CacheRole, SeedingUploadsStayUnderMaxUploadKbps) {
+  constexpr std::uint64_t kCapKbps = 512;
+  constexpr double kRate = kCapKbps * 1024.0;  // bytes per second
+  const std::string data = Publish("u.bin", 4 << 20);
+  StartShoald(dir_ / "unode", {"--set", "max_upload_kbps=" + std::to_string(kCapKbps), "--set",
+                               "cache_node_signing_key=" + SigningKey()});
+  ASSERT_EQ(Fetch(Url("u.bin"), dir_ / "u.first"), "200");
+  ASSERT_TRUE(WaitFor([&] { return Stats().value("seeds", 0) == 1; })) << ReadFile(log_);
+  const std::string out = dir_ / "u.got";
+  const auto start = std::chrono::steady_clock::now();
+  const nlohmann::json summary = GetFromSeed("u.bin", out);
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(summary.is_discarded()) << ReadFile(dir_ / "get.err");
+  ASSERT_EQ(ReadFile(out), data);
+  const auto from_seed = summary.value("from_peers", 0ull);
+  ASSERT_EQ(from_seed, data.size()) << summary.dump();
+  const double burst = kRate;
+  EXPECT_LE(static_cast<double>(from_seed), kRate * elapsed_s + burst)
+      << from_seed << " bytes in " << elapsed_s << " s at a cap of " << kRate << " B/s";
+  std::printf("seeded %llu bytes in %.2f s under a cap of %.0f B/s (%.2f x the cap)\n",
+              static_cast<unsigned long long>(from_seed), elapsed_s, kRate,
+              static_cast<double>(from_seed) / elapsed_s / kRate);
 }
 
 // Eviction ends the seed: above the high watermark the older entry leaves the store, its
@@ -170,7 +206,7 @@ TEST_F(CacheRole, AnEvictedEntryIsNoLongerSeeded) {
   StartShoald(root, {"--set", "cache_node_high_watermark_bytes=1500000"});
   auto torrents = [&] {  // the engine's, live, over the local API
     const auto j = nlohmann::json::parse(
-        Shell("curl -s --unix-socket " + (dir_ / "s.sock") + " http://shoald/v1/stats"), nullptr,
+        ShellOutput("curl -s --unix-socket " + (dir_ / "s.sock") + " http://shoald/v1/stats"), nullptr,
         false);
     return j.is_object() && j.contains("stats") ? j["stats"].value("torrents", -1) : -1;
   };
@@ -241,7 +277,7 @@ TEST_F(CacheRole, StatusPageShowsLiveNumbersInHeadlessChromium) {
   const nlohmann::json stats = Stats();
   ASSERT_EQ(stats.value("hits", 0), 2) << stats.dump();
   const std::string profile = dir_ / "chromium";
-  const std::string dom = Shell("HOME=" + profile +
+  const std::string dom = ShellOutput("HOME=" + profile +
                                 " timeout 120 chromium --headless --no-sandbox --disable-gpu "
                                 "--no-first-run --user-data-dir=" +
                                 profile + " --virtual-time-budget=5000 --dump-dom " + node_ +
@@ -258,6 +294,24 @@ TEST_F(CacheRole, StatusPageShowsLiveNumbersInHeadlessChromium) {
   EXPECT_EQ(shown("bytes_to_clients_from_store"),
             std::to_string(stats.value("bytes_to_clients_from_store", 0ull)));
   EXPECT_NE(dom.find("<b id=\"ratio\">66.7 %</b>"), std::string::npos) << dom;
+  // What is cached: the filled entry's row, with its URL, size and hits as the store counts
+  // them, then its last use and that it is not pinned.
+  const auto entries = nlohmann::json::parse(
+      ShellOutput("curl -s --noproxy '*' " + node_ + "/shoal/v1/entries"), nullptr, false);
+  ASSERT_EQ(entries.value("total", 0), 1) << entries.dump();
+  const std::uint64_t hits = entries["shown"][0].value("hits", 0ull);
+  EXPECT_GE(hits, 2u) << entries.dump();
+  const std::string row = "<tr class=\"entry\"><td>" + Url("p.bin") + "</td><td>" +
+                          std::to_string(data.size()) + "</td><td>" + std::to_string(hits) +
+                          "</td><td>";
+  const auto at = dom.find(row);
+  ASSERT_NE(at, std::string::npos) << row << "\n" << dom;
+  const std::string cells = dom.substr(at, dom.find("</tr>", at) - at);
+  EXPECT_EQ(cells.substr(cells.size() - 11), "<td>no</td>") << cells;
+  EXPECT_NE(dom.find("<span id=\"entries-total\">1 entries, " + std::to_string(data.size()) +
+                     " bytes</span>"),
+            std::string::npos)
+      << dom;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "shoal/hresults.h"
 #include "tools/shoal/job_runner.h"
 
 namespace shoal::apt {
@@ -155,12 +156,18 @@ FetchOutcome FetchWithShoal(IBackgroundCopyManager* manager, const AcquireReques
     out.message = error;
     return out;
   }
-  for (;;) {
+  for (int tick = 1;; ++tick) {
     const BG_JOB_STATE s = job.State();
     if (s == BG_JOB_STATE_TRANSFERRED) break;
     if (s == BG_JOB_STATE_ERROR) {
       out.message = job.ErrorText();
       job.Cancel();
+      return out;
+    }
+    // The state is the service's last word: a service that died says no more, so it is asked
+    // once a second whether it is still there (the fallback then, not a wait for ever).
+    if (tick % 20 == 0 && job.Reach() == DO_E_NO_SERVICE) {
+      out.message = "the shoal service went away";
       return out;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

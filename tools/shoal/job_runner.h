@@ -36,6 +36,12 @@ class JobRunner {
   // The job's error text ("HRESULT: description (file)") when in ERROR.
   std::string ErrorText() const;
   HRESULT ErrorCode() const;
+  // A call that reaches the backend (GetPriority: the service, out of process), unlike State,
+  // which reads the last figures: DO_E_NO_SERVICE once the service is gone.
+  HRESULT Reach() const {
+    BG_JOB_PRIORITY p{};
+    return job_->GetPriority(&p);
+  }
   HRESULT Complete() { return job_->Complete(); }
   HRESULT Cancel() { return job_->Cancel(); }
   HRESULT Suspend() { return job_->Suspend(); }

@@ -1,6 +1,7 @@
 #include "cache/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -186,6 +187,39 @@ TEST_F(StoreTest, SurvivesRestartAndDiscardsInterruptedFills) {
   EXPECT_TRUE(h->meta().pinned);
   EXPECT_TRUE(fs::is_empty(root_ / "tmp"));
   EXPECT_FALSE(fs::exists(root_ / "objects" / "orphan"));
+}
+
+TEST_F(StoreTest, LookupsThatFindAnEntryCountAsItsHitsAcrossRestarts) {
+  {
+    auto s = Open();
+    ASSERT_TRUE(Put(*s, "http://a/x", "body"));
+    EXPECT_EQ(s->List().at(0).hits, 0u);
+    EXPECT_FALSE(s->Lookup("http://a/missing"));
+    EXPECT_EQ(s->Lookup("http://a/x")->meta().hits, 1u);
+    EXPECT_EQ(s->Lookup("http://a/x")->meta().hits, 2u);
+  }
+  auto s = Open();
+  ASSERT_EQ(s->List().size(), 1u);
+  EXPECT_EQ(s->List()[0].hits, 2u);
+}
+
+TEST_F(StoreTest, AnIndexWrittenBeforeHitsWereCountedOpensWithZeroHits) {
+  {
+    auto s = Open();
+    ASSERT_TRUE(Put(*s, "http://a/x", "body"));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((root_ / "index.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE entries DROP COLUMN hits", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto s = Open();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->List().size(), 1u);
+  EXPECT_EQ(s->List()[0].hits, 0u);
+  EXPECT_EQ(s->Lookup("http://a/x")->meta().hits, 1u);
+  ASSERT_TRUE(Put(*s, "http://a/y", "other"));
 }
 
 TEST_F(StoreTest, AnEntryWhoseFileVanishedIsDroppedAtStart) {

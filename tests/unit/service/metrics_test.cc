@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdio>
 #include <regex>
 #include <sstream>
 #include <string>
+
+#include "cache/pages.h"
 
 namespace shoal::service {
 namespace {
@@ -54,8 +58,8 @@ TEST(Metrics, AScrapeShowsTheFiguresFed) {
         "shoal_downloaded_bytes_total{source=\"peers\"} 1000",
         "shoal_downloaded_bytes_total{source=\"http\"} 2000",
         "shoal_downloaded_bytes_total{source=\"cache_server\"} 30",
-        "shoal_uploaded_bytes_total 4444", "shoal_cache_size_bytes 123456789",
-        "shoal_cache_files 2", "shoal_cache_evictions_total 5", "shoal_peer_connections 7",
+        "shoal_uploaded_bytes_total 4444", "shoal_store_size_bytes 123456789",
+        "shoal_store_files 2", "shoal_store_evictions_total 5", "shoal_peer_connections 7",
         "shoal_peer_connections_made_total 42", "shoal_torrents 3"}) {
     EXPECT_NE(body.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
                                                                              << body;
@@ -96,6 +100,32 @@ TEST(Metrics, ExpositionIsWellFormed) {
     }
   }
   EXPECT_EQ(samples, 9 + 3 + 7);
+}
+
+// The metric families named in an exposition (its "# TYPE name kind" lines).
+std::set<std::string> Families(const std::string& exposition) {
+  std::set<std::string> names;
+  const std::regex type("(^|\n)# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) ");
+  for (std::sregex_iterator it(exposition.begin(), exposition.end(), type), end; it != end; ++it) {
+    names.insert((*it)[2].str());
+  }
+  return names;
+}
+
+// shoald in its cache role shows both expositions (metrics_listen and the node's
+// /shoal/v1/metrics), often scraped into one Prometheus: no family means two things.
+TEST(Metrics, NoFamilyIsAlsoOneOfTheCacheNodes) {
+  Metrics m;
+  m.Update(Sample());
+  const std::set<std::string> service = Families(m.Exposition());
+  const std::set<std::string> node = Families(cache::StatsToPrometheus(cache::ProxyStats{}));
+  ASSERT_GT(service.size(), 5u);
+  ASSERT_GT(node.size(), 5u);
+  ASSERT_TRUE(node.count("shoal_cache_evictions_total"));
+  for (const std::string& name : service) {
+    EXPECT_FALSE(node.count(name)) << name;
+    EXPECT_NE(name.rfind("shoal_cache_", 0), 0u) << name << ": shoal_cache_ is the node's prefix";
+  }
 }
 
 TEST(Metrics, OnlyGetMetricsIsServed) {
