@@ -20,8 +20,10 @@ namespace {
 constexpr std::size_t kInflightWithPeers = 2;
 constexpr std::size_t kInflightAlone = 4;
 // A lone client (nobody connected, nobody named) keeps more in flight: each piece waits for its
-// hash check, and no other peer's ownership is at stake.
+// hash check, and no other peer's ownership is at stake. Up to kLoneInflightBytes of them,
+// four at least: what is in flight when peers turn up may be fetched again by its owner.
 constexpr std::size_t kInflightLone = 8;
+constexpr std::uint64_t kLoneInflightBytes = 1 << 20;
 // After a failed CDN request: how long the file leaves the origin alone.
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
@@ -178,8 +180,11 @@ void CdnPump::Pump(Job& job) {
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
                                    [](int a) { return a == 0; });
+    const std::size_t lone_limit = std::clamp<std::size_t>(
+        kLoneInflightBytes / std::max<std::uint64_t>(job.tracker.piece_length(f.tracked), 1),
+        kInflightAlone, kInflightLone);
     const std::size_t limit =
-        job.cdn.lone ? kInflightLone : alone ? kInflightAlone : kInflightWithPeers;
+        job.cdn.lone ? lone_limit : alone ? kInflightAlone : kInflightWithPeers;
     LogStall(job, i, status, now);
     if (f.cdn.inflight.size() >= limit) continue;
     // First the pieces no peer has that this peer owns, then those no peer has (others' share
