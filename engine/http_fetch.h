@@ -33,6 +33,7 @@ struct FetchOptions {
   long max_redirects = 10;
   std::string proxy;  // empty: the standard proxy environment
   std::string no_proxy;
+  bool head = false;  // HEAD instead of GET: the header fields only
 };
 
 // Performs one GET synchronously (any thread).
@@ -46,7 +47,8 @@ class HttpFetcher {
   // Abandons queued fetches (their callbacks are not called) and aborts the running one.
   ~HttpFetcher() = default;
   // `done` runs on the fetcher's thread.
-  void Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers = "");
+  void Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers = "",
+             bool head = false);
 
  private:
   const FetchOptions options_;
