@@ -97,7 +97,7 @@ std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.si
 
 bool CdnPump::OnVerified(JobFile& file, int piece) {
   if (file.cdn.inflight.erase(piece) > 0) return true;
-  // Where a site's bytes come from (docs/cache.md "Where the node's egress goes").
+  // Where a site's bytes come from (apt_fleet_bench's APT_FLEET_TRACE, docs/benchmarks.md).
   if (!file.cdn.peer_piece_logged && LogEnabled(LogLevel::kDebug)) {
     file.cdn.peer_piece_logged = true;
     Logf(LogLevel::kDebug, "cdn", "%s: first piece from a peer (%d) at %.3f s",
@@ -239,7 +239,11 @@ void CdnPump::Pump(Job& job) {
     // With a node: a piece peers have that the swarm does not even ask them for (their
     // connections choke this one, or are still coming up) for kNodeIdleS is this client's to
     // take from the node, whoever owns it (decision 0015): the LAN copy is cheap, the wait not.
-    if (node) {
+    // Only while the swarm downloads nothing of the file: a busy swarm takes the rest in turn.
+    const bool swarm_busy =
+        std::any_of(status.downloading.begin(), status.downloading.end(), [](bool d) { return d; });
+    if (node && swarm_busy) f.cdn.idle_since_s.clear();
+    if (node && !swarm_busy) {
       for (std::size_t p = 0; p < status.availability.size(); ++p) {
         const int piece = static_cast<int>(p);
         if (status.availability[p] > 0 && !status.downloading[p] &&
