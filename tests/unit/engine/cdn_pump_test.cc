@@ -636,6 +636,10 @@ TEST_F(CdnPumpTest, TheCacheNodeServesPiecesBeforeTheCdnUntilItFails) {
   Job& job = StartJob(8);
   const std::string url = job.files[0].spec.remote_url;
   pump_.Pump(job);
+  // The node waits for the site's peers to connect (decision 0015), then serves.
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = CdnPump::kNodePeerGraceS;
+  pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 4u);
   EXPECT_EQ(fetcher_.pending.front().first.url, ConnectedCacheUrl(url, "node:3144"));
   AnswerAll();
@@ -668,6 +672,9 @@ TEST_F(CdnPumpTest, ANodeRefusingTheOriginLeavesItToTheCdnAtOnce) {
   pump_.UseCacheNodes(&hosts, &policy);
   Job& job = StartJob(8);
   pump_.Pump(job);
+  control_.now_s = CdnPump::kNodePeerGraceS;  // the site's peers had their time (0015)
+  pump_.Pump(job);
+  ASSERT_FALSE(fetcher_.pending.empty());
   FetchResult refused;
   refused.code = hr::HttpError(403);
   refused.http_status = 403;
