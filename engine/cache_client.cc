@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/download_mode.h"
 #include "engine/engine_impl.h"
 #include "engine/log.h"
 #include "engine/node_answer.h"
@@ -67,13 +68,22 @@ bool Engine::Impl::AskCacheNode(Job& job, int index) {
   f.fetching = true;
   const Uuid id = job.view->id;
   const int generation = job.generation;
+  // The node's BitTorrent seed is a peer with every piece: where other peers can come, the
+  // swarm would take the whole file from it, a copy per client. There the node serves by HTTP,
+  // each piece to its one owner (the CDN pump, decision 0015); only a client no peer can
+  // reach takes the seed.
+  const bool seed_wanted =
+      options_.peers.empty() && options_.trackers.empty() && peer_sources_.empty() &&
+      !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface);
   node_fetcher_->Fetch(
       NodeMetainfoUrl(f.spec.remote_url, host) + "&wait=" + std::to_string(kNodeFillWaitS),
-      [this, id, index, generation, host](FetchResult r) {
+      [this, id, index, generation, host, seed_wanted](FetchResult r) {
         // Resolved here, off the engine thread.
         const auto port = r.headers.find("x-shoal-seed-port");
         std::string seed =
-            port == r.headers.end() ? "" : SeedPeer(host, ParseSeedPort(port->second));
+            port == r.headers.end() || !seed_wanted
+                ? ""
+                : SeedPeer(host, ParseSeedPort(port->second));
         Post([this, id, index, generation, host, seed = std::move(seed),
               r = std::move(r)]() mutable {
           if (Job* job = FindJob(id); job != nullptr) job->files[index].cache.seed_peer = seed;

@@ -28,6 +28,8 @@ constexpr std::uint64_t kLoneInflightBytes = 1 << 20;
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
 constexpr double kStealAfterS = 2.0;
+// ... and when the pieces come from the site's cache node (decision 0015).
+constexpr double kNodeStealAfterS = 0.5;
 // How long a piece may stay in the swarm's download queue before the CDN may take it.
 constexpr double kPeerStallS = 5.0;
 // A solitary file's runs: bytes per GET (the next starts once less than half a run waits for
@@ -86,6 +88,8 @@ void CdnPump::Reset(Job& job) {
     f.cdn.failures.clear();  // a retry (or the user's Resume) gives the CDN another chance
     f.cdn.banned.clear();
     f.cdn.ban_lifts_at_s.clear();
+    f.cdn.node_since_s = -1;  // the site's peers get their time to connect again
+    f.cdn.idle_since_s.clear();
   }
   job.cdn = CdnJobState();
 }
@@ -97,7 +101,16 @@ void CdnPump::UseCacheNodes(CacheHosts* hosts, const SourcePolicy* policy) {
 
 std::size_t CdnPump::InFlight(const JobFile& file) { return file.cdn.inflight.size(); }
 
-bool CdnPump::OnVerified(JobFile& file, int piece) { return file.cdn.inflight.erase(piece) > 0; }
+bool CdnPump::OnVerified(JobFile& file, int piece) {
+  if (file.cdn.inflight.erase(piece) > 0) return true;
+  // Where a site's bytes come from (apt_fleet_bench's APT_FLEET_TRACE, docs/benchmarks.md).
+  if (!file.cdn.peer_piece_logged && LogEnabled(LogLevel::kDebug)) {
+    file.cdn.peer_piece_logged = true;
+    Logf(LogLevel::kDebug, "cdn", "%s: first piece from a peer (%d) at %.3f s",
+         file.spec.remote_url.c_str(), piece, control_.NowS());
+  }
+  return false;
+}
 
 void CdnPump::OnFailed(Job& job, int index, int piece) {
   JobFile& f = job.files[index];
@@ -128,7 +141,7 @@ bool CdnPump::FailIfUnsuppliable(Job& job, int index) {
 }
 
 void CdnPump::Pump(Job& job) {
-  if (!IsActive(job.state) || !job.cdn.unavailable) return;
+  if (!IsActive(job.state)) return;
   const double now = control_.NowS();
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     JobFile& f = job.files[i];
@@ -136,6 +149,20 @@ void CdnPump::Pump(Job& job) {
         now < f.cdn.retry_at_s) {
       continue;
     }
+    // A site's cache node is the second source, after the peers (decision 0015): a piece no
+    // peer has goes to its one owner from the node as soon as the peers had time to connect
+    // (DO's HTTP delays guard the CDN, not the LAN), and a piece a peer has comes from peers
+    // only. Without a node (or once it is skipped) the CDN's rules hold.
+    const bool node = !f.cdn.whole && NodeServes(f, now);
+    bool unavailable = job.cdn.unavailable;
+    bool any = job.cdn.any;
+    if (node) {
+      if (f.cdn.node_since_s < 0) f.cdn.node_since_s = now;
+      unavailable = !(policy_ != nullptr && policy_->no_http) &&
+                    (job.cdn.lone || now - f.cdn.node_since_s >= kNodePeerGraceS);
+      any = false;
+    }
+    if (!unavailable) continue;
     if (FailIfUnsuppliable(job, i)) return;
     if (f.cdn.whole) {
       if (!f.cdn.streaming && f.cdn.inflight.empty()) StartStream(job, i, /*whole=*/true);
@@ -219,6 +246,28 @@ void CdnPump::Pump(Job& job) {
       const auto it = f.cdn.downloading_since_s.find(static_cast<int>(p));
       return it != f.cdn.downloading_since_s.end() && now - it->second >= kPeerStallS;
     };
+    // With a node: a piece peers have that the swarm does not even ask them for (their
+    // connections choke this one, or are still coming up) for kNodeIdleS is this client's to
+    // take from the node, whoever owns it (decision 0015): the LAN copy is cheap, the wait not.
+    // Only while the swarm downloads nothing of the file: a busy swarm takes the rest in turn.
+    const bool swarm_busy =
+        std::any_of(status.downloading.begin(), status.downloading.end(), [](bool d) { return d; });
+    if (node && swarm_busy) f.cdn.idle_since_s.clear();
+    if (node && !swarm_busy) {
+      for (std::size_t p = 0; p < status.availability.size(); ++p) {
+        const int piece = static_cast<int>(p);
+        if (status.availability[p] > 0 && !status.downloading[p] &&
+            !job.tracker.PieceCounted(f.tracked, piece)) {
+          f.cdn.idle_since_s.emplace(piece, now);
+        } else {
+          f.cdn.idle_since_s.erase(piece);
+        }
+      }
+    }
+    auto idle = [&](std::size_t p) {
+      const auto it = f.cdn.idle_since_s.find(static_cast<int>(p));
+      return node && it != f.cdn.idle_since_s.end() && now - it->second >= kNodeIdleS;
+    };
     std::vector<bool> eligible(status.availability.size());
     enum Pass { kOwned, kUnavailable, kAny };
     auto fill = [&](Pass pass) {
@@ -229,11 +278,13 @@ void CdnPump::Pump(Job& job) {
         // piece whose sender left (or was banned) would otherwise wait forever.
         const bool stuck = stalled(p);
         const bool peers_busy = status.downloading[p] && status.availability[p] > 0 && !stuck;
+        const bool out_of_reach = idle(p);
         eligible[p] = job.tracker.PieceWanted(f.tracked, piece) &&
                       !job.tracker.PieceCounted(f.tracked, piece) && !peers_busy &&
                       f.cdn.inflight.count(piece) == 0 && f.cdn.banned.count(piece) == 0 &&
-                      (pass == kAny || status.availability[p] == 0 || stuck) &&
-                      (pass != kOwned || OwnsCdnPiece(status.self, status.peers, piece));
+                      (pass == kAny || status.availability[p] == 0 || stuck || out_of_reach) &&
+                      (pass != kOwned || out_of_reach ||
+                       OwnsCdnPiece(status.self, status.peers, piece));
         any = any || eligible[p];
       }
       return any;
@@ -245,15 +296,18 @@ void CdnPump::Pump(Job& job) {
       f.cdn.own_done_at_s = -1;
     } else {
       if (f.cdn.own_done_at_s < 0) f.cdn.own_done_at_s = now;
-      const bool late = now - f.cdn.own_done_at_s >= kStealAfterS;
+      // The node's LAN link is not shared with the site's WAN: a late owner's pieces are
+      // taken sooner, and all of them (decision 0015).
+      const double steal_after = node ? kNodeStealAfterS : kStealAfterS;
+      const bool late = now - f.cdn.own_done_at_s >= steal_after;
       if (late && fill(kUnavailable)) {
-        cap = 1;
+        cap = node ? limit : 1;
         // Owners finish their own last pieces; a stuck one's are anyone's kPeerStallS later.
-        if (now - f.cdn.own_done_at_s < kStealAfterS + kPeerStallS) {
+        if (!node && now - f.cdn.own_done_at_s < kStealAfterS + kPeerStallS) {
           LeaveOwnersTheirLastPieces(status, &eligible);
           if (std::none_of(eligible.begin(), eligible.end(), [](bool e) { return e; })) continue;
         }
-      } else if (!(job.cdn.any && fill(kAny))) {
+      } else if (!(any && fill(kAny))) {
         continue;
       }
     }
@@ -264,6 +318,12 @@ void CdnPump::Pump(Job& job) {
       Fetch(job, i, piece);
     }
   }
+}
+
+bool CdnPump::NodeServes(const JobFile& file, double now_s) const {
+  if (cache_ == nullptr) return false;
+  const std::string host = cache_->Pick(file.spec.remote_url, now_s);
+  return !host.empty() && !ConnectedCacheUrl(file.spec.remote_url, host).empty();
 }
 
 void CdnPump::LogStall(Job& job, int index, const PieceStatus& status, double now) {
@@ -304,6 +364,11 @@ void CdnPump::Fetch(Job& job, int index, int piece) {
   if (url.empty()) {
     host.clear();
     url = f.spec.remote_url;
+  }
+  if (!host.empty() && LogEnabled(LogLevel::kDebug)) {
+    Logf(LogLevel::kDebug, "cdn", "%s: piece %d from cache node %s at %.3f s (%zu peers)",
+         f.spec.remote_url.c_str(), piece, host.c_str(), control_.NowS(),
+         static_cast<std::size_t>(swarm_.Poll(f.torrent).peers));
   }
   RangeRequest request{url, ext.file_offset, ext.length};
   request.headers = job.props.custom_headers;
@@ -446,6 +511,11 @@ void CdnPump::StartStream(Job& job, int index, bool whole, int first_piece, int 
   if (url.empty()) {
     f.cdn.stream_host.clear();
     url = f.spec.remote_url;
+  }
+  if (!f.cdn.stream_host.empty() && LogEnabled(LogLevel::kDebug)) {
+    Logf(LogLevel::kDebug, "cdn", "%s: run of pieces %d-%d from cache node %s at %.3f s",
+         f.spec.remote_url.c_str(), first_piece, end_piece - 1, f.cdn.stream_host.c_str(),
+         control_.NowS());
   }
   RangeRequest request{url, whole ? 0 : offset, whole ? size : end - offset};
   request.whole_file = whole;

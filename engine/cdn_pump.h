@@ -64,6 +64,12 @@ struct CdnFileState {
   std::string stream_buf;           // its file bytes so far
   std::string stream_host;          // the cache node a solitary run asks, or "" (the CDN)
   double stall_logged_at_s = -1e9;  // the debug log's last word on the pieces still missing
+  bool peer_piece_logged = false;   // the debug log named the file's first piece from a peer
+  // When the pump first saw the file with a cache node to ask (decision 0015): the node serves
+  // pieces no peer has kNodePeerGraceS later, whatever DO's HTTP delays say.
+  double node_since_s = -1;
+  // With a node: pieces peers have that the swarm is not downloading, and since when.
+  std::map<int, double> idle_since_s;
 };
 
 class CdnPump {
@@ -91,6 +97,13 @@ class CdnPump {
   void OnFailed(Job& job, int index, int piece);
   static constexpr int kMaxPieceFailures = 3;
   static constexpr double kBanS = 30.0;
+  // With a cache node, how long a file's pieces wait for the site's peers to connect before
+  // the node serves each to its one owner (decision 0015): ownership is computed over the
+  // connected peers, so peers that have not connected yet would each own everything.
+  static constexpr double kNodePeerGraceS = 0.5;
+  // With a cache node, how long a piece peers have may wait for the swarm to ask them for it
+  // before this client takes it from the node (decision 0015).
+  static constexpr double kNodeIdleS = 1.5;
   // The job stopped (suspended, failed) or starts afresh (resumed, retried): nothing in flight
   // counts any more (late answers are dropped by generation) and the gate starts over.
   void Reset(Job& job);
@@ -98,6 +111,8 @@ class CdnPump {
 
  private:
   void Fetch(Job& job, int index, int piece);
+  // True when `file`'s piece requests go to a cache node now (Fetch's choice).
+  bool NodeServes(const JobFile& file, double now_s) const;
   // At debug level, every few seconds: the state of a file's last few missing pieces.
   void LogStall(Job& job, int index, const PieceStatus& status, double now);
   // One GET streaming pieces [first_piece, end_piece) of the file, cut into pieces as the

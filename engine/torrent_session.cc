@@ -275,6 +275,11 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
                                 lt::alert_category::upload | lt::alert_category::connect);
   p.set_int(sp::alert_queue_size, 200000);
   p.set_int(sp::max_queued_disk_bytes, 8 << 20);
+  // Every peer that asks is served (DO has no tit-for-tat; max_upload_kbps caps the bytes):
+  // libtorrent's 8 unchoke slots are per session, so a fleet machine with a torrent per .deb
+  // left most of its site's connections choked, their pieces in sight but out of reach, and
+  // the cache node would serve them again (decision 0015).
+  p.set_int(sp::unchoke_slots_limit, -1);
 
   Impl* raw = impl.get();
   raw->starter = std::thread([raw, p = std::move(p), wakeup = std::move(wakeup)]() mutable {

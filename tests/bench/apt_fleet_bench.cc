@@ -11,8 +11,11 @@
 // running `apt-get update` and `install --download-only` of every package at once. Prints, per
 // way: makespan, origin .deb bytes / set, bytes the proxy or node sent / set (for the node: to
 // clients and to peers, by its own counters), apt's exit codes, and every .deb checked
-// byte-exact; then each makespan as a ratio to plain's.
-//   apt_fleet_bench [machines=8] [packages=24] [wan_mib_per_s=16]
+// byte-exact; then each makespan as a ratio to plain's. With `size_mib`, every package is that
+// large (issue 11's one larger plain-URL file: `apt_fleet_bench 8 1 16 64`); else packages
+// grow from 0.2 MiB by 40 kB each. With APT_FLEET_TRACE=1 (or =DIR, which keeps the logs) the
+// swarm's shoalds log at debug level and each machine's sources are counted from its log.
+//   apt_fleet_bench [machines=8] [packages=24] [wan_mib_per_s=16] [size_mib]
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,10 +42,13 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 namespace t = shoal::testing;
 
-[[noreturn]] void Die(const std::string& why) {
-  std::fprintf(stderr, "apt_fleet_bench: %s\n", why.c_str());
-  std::exit(1);
-}
+// Thrown by Die and caught in main, so the children (apt-cacher-ng, the shoalds, the node)
+// are killed by their destructors on the way out; std::exit would leave them running.
+struct Fatal {
+  std::string why;
+};
+
+[[noreturn]] void Die(const std::string& why) { throw Fatal{why}; }
 
 sockaddr_in Loopback(std::uint16_t port) {
   sockaddr_in a{};
@@ -79,7 +85,8 @@ bool Answers(std::uint16_t port) {
 }
 
 // shoald for one "machine" in `dir` (user mode, its own socket, state and store).
-std::unique_ptr<t::Child> StartShoald(const std::string& dir, std::vector<std::string> extra) {
+std::unique_ptr<t::Child> StartShoald(const std::string& dir, std::vector<std::string> extra,
+                                      std::vector<std::string> env = {}) {
   std::vector<std::string> args = {SHOALD,         "--user",        "--no-config",
                                    "--socket",     dir + "/s.sock", "--state-dir",
                                    dir + "/state", "--cache-dir",   dir + "/cache"};
@@ -87,23 +94,53 @@ std::unique_ptr<t::Child> StartShoald(const std::string& dir, std::vector<std::s
     args.insert(args.end(), {"--listen", "127.0.0.1:0"});
   }
   args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<t::Child>(args, dir + "/log");
+  return std::make_unique<t::Child>(args, dir + "/log", std::move(env));
 }
 
 // Bytes the node sent, by its /shoal/v1/stats: to clients (from its store and from fills) and
-// to peers.
-std::uint64_t NodeEgress(const std::string& node_url) {
+// to peers (its BitTorrent seeds).
+struct NodeBytes {
+  std::uint64_t store = 0, fill = 0, peers = 0;
+  std::uint64_t total() const { return store + fill + peers; }
+};
+
+NodeBytes NodeEgress(const std::string& node_url) {
   FILE* p = ::popen(("curl -s --noproxy '*' " + node_url + "/shoal/v1/stats").c_str(), "r");
-  if (p == nullptr) return 0;
+  if (p == nullptr) return {};
   std::string text;
   char buf[4096];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
   ::pclose(p);
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) Die("the node's stats are not JSON: " + text);
-  return j.value("bytes_to_clients_from_store", std::uint64_t{0}) +
-         j.value("bytes_to_clients_from_fill", std::uint64_t{0}) +
-         j.value("bytes_to_peers", std::uint64_t{0});
+  NodeBytes b;
+  b.store = j.value("bytes_to_clients_from_store", std::uint64_t{0});
+  b.fill = j.value("bytes_to_clients_from_fill", std::uint64_t{0});
+  b.peers = j.value("bytes_to_peers", std::uint64_t{0});
+  return b;
+}
+
+// What one swarm machine's debug log says of its sources (the pump's and the cache client's
+// lines, engine/cdn_pump.cc): piece requests and runs sent to the node, files whose metainfo
+// came from the node (and with its seed as a peer), files that got a piece from a peer.
+void PrintTrace(int machine, const std::string& log) {
+  const std::string text = t::ReadFile(log);
+  if (const char* keep = std::getenv("APT_FLEET_TRACE"); fs::is_directory(keep)) {
+    t::WriteFile(std::string(keep) + "/machine-" + std::to_string(machine) + ".log", text);
+  }
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  std::printf("  machine %d: metainfo from node %zu (seed peer %zu), node piece requests %zu, "
+              "node runs %zu, files with a piece from a peer %zu\n",
+              machine, count("metainfo from cache node"), count(", seeded at "),
+              count(" peers)\n"), count(": run of pieces"),
+              count("first piece from a peer"));
 }
 
 struct Result {
@@ -178,17 +215,21 @@ Result RunFleet(const std::string& way, const std::string& work, const t::AptRep
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   const int machines = argc > 1 ? std::atoi(argv[1]) : 8;
   const int packages = argc > 2 ? std::atoi(argv[2]) : 24;
   const int wan_mib = argc > 3 ? std::atoi(argv[3]) : 16;
-  if (machines < 1 || packages < 1 || wan_mib < 1) Die("usage: apt_fleet_bench [N] [P] [MiB/s]");
+  const int size_mib = argc > 4 ? std::atoi(argv[4]) : 0;
+  if (machines < 1 || packages < 1 || wan_mib < 1 || size_mib < 0) {
+    Die("usage: apt_fleet_bench [N] [P] [MiB/s] [size MiB]");
+  }
+  const bool trace = std::getenv("APT_FLEET_TRACE") != nullptr;
   t::TempDir work;
   t::AptRepo repo;
   std::string error;
-  if (!t::BuildAptRepo(work / "repo", work / "build", packages, 200'000, 40'000, &repo, &error)) {
+  const std::size_t first = size_mib > 0 ? std::size_t(size_mib) << 20 : 200'000;
+  if (!t::BuildAptRepo(work / "repo", work / "build", packages, first, size_mib > 0 ? 0 : 40'000,
+                       &repo, &error)) {
     Die(error);
   }
   // A mirror's pool files were uploaded days ago: their Last-Modified gives a caching proxy
@@ -256,7 +297,7 @@ int main(int argc, char** argv) {
   start_node("node");
   results.push_back(
       RunFleet("shoal node", work.path(), repo, *origin, machines, packages, node_url));
-  results.back().proxy_egress = NodeEgress(node_url);
+  results.back().proxy_egress = NodeEgress(node_url).total();
   start_node("node-swarm");
   const std::string nd = work / "keys";
 
@@ -274,9 +315,11 @@ int main(int argc, char** argv) {
     const std::string d = work / ("svc-" + std::to_string(m));
     fs::create_directories(d);
     services.push_back(StartShoald(
-        d, {"--listen", "127.0.0.1:" + std::to_string(ports[m]), "--set", "peers=" + peers, "--set",
-            "cache_host=127.0.0.1:" + std::to_string(node_port), "--set",
-            "cache_public_key=" + nd + "/pub.pem"}));
+        d,
+        {"--listen", "127.0.0.1:" + std::to_string(ports[m]), "--set", "peers=" + peers, "--set",
+         "cache_host=127.0.0.1:" + std::to_string(node_port), "--set",
+         "cache_public_key=" + nd + "/pub.pem"},
+        trace ? std::vector<std::string>{"SHOAL_LOG_LEVEL=debug"} : std::vector<std::string>{}));
     sockets.push_back(d + "/s.sock");
   }
   for (const std::string& sock : sockets) {
@@ -286,7 +329,17 @@ int main(int argc, char** argv) {
   }
   results.push_back(
       RunFleet("shoal swarm", work.path(), repo, *origin, machines, packages, "", sockets));
-  results.back().proxy_egress = NodeEgress(node_url);
+  const NodeBytes swarm = NodeEgress(node_url);
+  results.back().proxy_egress = swarm.total();
+  const double set = static_cast<double>(repo.bytes);
+  std::printf("shoal swarm: node egress / set: %.2f to clients from the store (HTTP pieces and "
+              "runs), %.2f from fills, %.2f to BitTorrent peers (its seeds)\n",
+              swarm.store / set, swarm.fill / set, swarm.peers / set);
+  if (trace) {
+    for (int m = 0; m < machines; ++m) {
+      PrintTrace(m, work / ("svc-" + std::to_string(m)) + "/log");
+    }
+  }
 
   std::printf("%-14s %10s %12s %14s %10s %s\n", "way", "makespan s", "origin/set",
               "node egress/set", "byte-exact", "apt exit codes");
@@ -308,4 +361,15 @@ int main(int argc, char** argv) {
     ok = ok && r.byte_exact;
   }
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const Fatal& f) {
+    std::fprintf(stderr, "apt_fleet_bench: %s\n", f.why.c_str());
+    return 1;
+  }
 }

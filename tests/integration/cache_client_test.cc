@@ -43,9 +43,20 @@ class CacheClient : public SwarmTest {
     return key;
   }
 
-  // The node, signing with `key`; `allow_local`: it may fetch from the loopback origin.
-  void StartNode(const std::string& key, bool allow_local = true) {
+  // The node, signing with `key`; `allow_local`: it may fetch from the loopback origin;
+  // `seeder`: the engine seeding its store over BitTorrent (shoald's, in the cache role).
+  void StartNode(const std::string& key, bool allow_local = true,
+                 engine::Engine* seeder = nullptr) {
     cache::ProxyOptions o;
+    if (seeder != nullptr) {
+      o.seeding.seed = [seeder](const std::string& metainfo, const std::string& dir,
+                                std::string* error) {
+        return hr::Succeeded(seeder->AddSeed(metainfo, dir, error));
+      };
+      o.seeding.bytes_to_peers = [seeder] { return seeder->GetStats().bytes.to_peers; };
+      const std::string at = seeder->ListenEndpoint();
+      o.seeding.port = static_cast<std::uint16_t>(std::stoi(at.substr(at.rfind(':') + 1)));
+    }
     o.bind_address = "127.0.0.1";
     o.port = 0;
     o.store.root = work_ / ("store" + std::to_string(nodes_++));
@@ -94,7 +105,7 @@ class CacheClient : public SwarmTest {
 
   std::uint64_t NodeEgress() const {
     const cache::ProxyStats s = node_->Stats();
-    return s.bytes_from_store + s.bytes_from_fill;
+    return s.bytes_from_store + s.bytes_from_fill + s.bytes_to_peers;  // HTTP and its seeds
   }
 
   int nodes_ = 0;
@@ -169,6 +180,53 @@ TEST_F(CacheClient, TheSecondClientGetsPiecesFromTheFirst) {
   EXPECT_EQ(sb.from_http, 0u);
   EXPECT_EQ(origin_->BytesServed("/shared.bin"), c.data.size());
   EXPECT_LT(NodeEgress(), 2 * c.data.size());  // not a full copy per client
+}
+
+// A site's clients wanting the same plain URL at once (decision 0015): each piece goes from the
+// node to one of them (its owner by the rendezvous rule) and the others take it from peers, so
+// the node sends about one copy, not one per client, and no client waits on the CDN. The node
+// seeds its store over BitTorrent too, as shoald's cache role does: its seed, a peer with every
+// piece, is not where the site's clients take their pieces.
+TEST_F(CacheClient, ASitesClientsTakeEachPieceFromTheNodeOnceAndTradeTheRest) {
+  const std::string key = MakeKey("node");
+  engine::EngineOptions so = Defaults();
+  so.enable_lsd = false;
+  auto seeder = StartEngine(1, so);  // on the node's address, where clients dial its seed
+  StartNode(key, /*allow_local=*/true, seeder.get());
+  const Content c = PublishPlain("site.bin", 8 * kMiB, 5);
+  // Each machine knows the site's others: B and C dial A, C dials B. A's configured peer is a
+  // machine that is switched off (A is not lone: the site's peers may come).
+  engine::EngineOptions oa = ClientOptions({NodeHost()}, key + ".pub");
+  oa.peers = {"127.0.0.9:9"};
+  auto a = StartEngine(2, oa);
+  engine::EngineOptions ob = ClientOptions({NodeHost()}, key + ".pub");
+  ob.peers = {a->ListenEndpoint()};
+  auto b = StartEngine(3, ob);
+  engine::EngineOptions oc = ClientOptions({NodeHost()}, key + ".pub");
+  oc.peers = {a->ListenEndpoint(), b->ListenEndpoint()};
+  auto cc = StartEngine(4, oc);
+  std::vector<engine::Engine*> engines = {a.get(), b.get(), cc.get()};
+  std::vector<std::shared_ptr<const engine::JobView>> jobs;
+  for (std::size_t i = 0; i < engines.size(); ++i) {
+    FileSpec spec{c.url, work_ / ("site" + std::to_string(i) + ".bin")};
+    spec.sha256 = Sha256(c.data);
+    jobs.push_back(StartJob(*engines[i], {spec}));
+  }
+  engine::SourceBytes total;
+  for (std::size_t i = 0; i < engines.size(); ++i) {
+    ASSERT_EQ(WaitSettled(*jobs[i]), JobState::kTransferred) << "client " << i;
+    const engine::SourceBytes s = jobs[i]->sources.Load();
+    EXPECT_EQ(s.from_http, 0u) << "client " << i;  // never the CDN
+    EXPECT_EQ(s.from_peers + s.from_cache_server, c.data.size()) << "client " << i;
+    total += s;
+    EXPECT_EQ(engines[i]->Complete(jobs[i]->id), hr::kOk);
+    EXPECT_TRUE(ReadFile(work_ / ("site" + std::to_string(i) + ".bin")) == c.data);
+  }
+  EXPECT_EQ(origin_->BytesServed("/site.bin"), c.data.size());  // one fill
+  // About one copy from the node (a few pieces twice where ownership changed as peers
+  // connected), where each client taking what peers have from the node too sent nearly three.
+  EXPECT_LE(NodeEgress(), c.data.size() * 3 / 2);
+  EXPECT_GE(total.from_peers, c.data.size());  // the other two thirds, twice over
 }
 
 TEST_F(CacheClient, AWrongKeyIgnoresTheNodesMetainfoAndFinishesFromTheCdn) {

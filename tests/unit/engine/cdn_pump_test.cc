@@ -662,6 +662,10 @@ TEST_F(CdnPumpTest, TheCacheNodeServesPiecesBeforeTheCdnUntilItFails) {
   Job& job = StartJob(8);
   const std::string url = job.files[0].spec.remote_url;
   pump_.Pump(job);
+  // The node waits for the site's peers to connect (decision 0015), then serves.
+  EXPECT_TRUE(fetcher_.pending.empty());
+  control_.now_s = CdnPump::kNodePeerGraceS;
+  pump_.Pump(job);
   ASSERT_EQ(fetcher_.pending.size(), 4u);
   EXPECT_EQ(fetcher_.pending.front().first.url, ConnectedCacheUrl(url, "node:3144"));
   AnswerAll();
@@ -687,6 +691,36 @@ TEST_F(CdnPumpTest, TheCacheNodeServesPiecesBeforeTheCdnUntilItFails) {
   EXPECT_EQ(hosts.Pick(url, 12), "");
 }
 
+// Decision 0015: the node is asked before DO's HTTP delay is over (after the peers' grace),
+// and never for pieces peers have, even when the gate would let the CDN complement them.
+TEST_F(CdnPumpTest, TheNodeServesWhatNoPeerHasAfterTheGraceAndNothingPeersHave) {
+  CacheHosts hosts({"node:3144"});
+  SourcePolicy policy;
+  pump_.UseCacheNodes(&hosts, &policy);
+  Job& job = StartJob(4);  // DO's delay over,
+  job.cdn.any = true;      // and the gate lets the CDN complement slow peers
+  auto& status = swarm_.torrents[1].status;
+  status.availability = {1, 1, 1, 1};  // a peer has every piece, and sends them
+  status.downloading = {true, true, true, true};
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2"};
+  pump_.Pump(job);
+  control_.now_s = 100;
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());  // the peers' pieces stay theirs
+
+  Job& lone = StartJob(4);  // its torrent: no peer, nothing downloading
+  lone.cdn.unavailable = false;  // DO's delay not over: the CDN would still wait
+  status.peers.clear();
+  pump_.Pump(lone);
+  EXPECT_TRUE(fetcher_.pending.empty());  // the site's peers get their grace first
+  control_.now_s = 100 + CdnPump::kNodePeerGraceS;
+  pump_.Pump(lone);
+  ASSERT_EQ(fetcher_.pending.size(), 4u);  // no peer: every piece, from the node
+  EXPECT_EQ(fetcher_.pending.front().first.url,
+            ConnectedCacheUrl(lone.files[0].spec.remote_url, "node:3144"));
+}
+
 TEST_F(CdnPumpTest, ANodeRefusingTheOriginLeavesItToTheCdnAtOnce) {
   CacheHosts hosts({"node"});
   SourcePolicy policy;
@@ -694,6 +728,9 @@ TEST_F(CdnPumpTest, ANodeRefusingTheOriginLeavesItToTheCdnAtOnce) {
   pump_.UseCacheNodes(&hosts, &policy);
   Job& job = StartJob(8);
   pump_.Pump(job);
+  control_.now_s = CdnPump::kNodePeerGraceS;  // the site's peers had their time (0015)
+  pump_.Pump(job);
+  ASSERT_FALSE(fetcher_.pending.empty());
   FetchResult refused;
   refused.code = hr::HttpError(403);
   refused.http_status = 403;
