@@ -93,6 +93,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   http_ = std::make_unique<HttpTransfers>(*http_source_, *this);
   ranged_ = std::make_unique<RangedHttp>(*ranges_, *this);
   integrity_ = std::make_unique<IntegrityChecker>(*this);
+  StartDiscovery();
   TaskLoop::Hooks hooks;
   hooks.on_start = [this] { Restore(); };  // restored jobs are there before any caller asks
   hooks.on_alerts = [this] { ProcessEvents(); };
@@ -113,6 +114,7 @@ void Engine::Impl::Stop() {
   fetcher_.reset();
   node_fetcher_.reset();
   ranges_.reset();
+  discovery_.reset();  // its late answers are dropped with the loop
   if (integrity_) integrity_->Shutdown();
 }
 

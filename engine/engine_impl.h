@@ -12,6 +12,7 @@
 
 #include "engine/cache_hosts.h"
 #include "engine/cdn_pump.h"
+#include "engine/content_discovery.h"
 #include "engine/durable_jobs.h"
 #include "engine/engine.h"
 #include "engine/http_fetch.h"
@@ -70,6 +71,8 @@ class Engine::Impl final : public JobControl {
   void Publish(Job& job) override;
   void Schedule(Job& job) override;
   std::uint64_t RateFor(const Job& job) const override;
+  void WholeFileVerified(Job& job, int index) override;    // lan_metainfo.cc
+  bool WholeFileMismatched(Job& job, int index) override;  // lan_metainfo.cc
 
   const EngineOptions options_;
   TaskLoop loop_;
@@ -113,6 +116,9 @@ class Engine::Impl final : public JobControl {
   int OpenTemp(Job& job, int index);
   void FetchMetainfo(Job& job, int index);
   void OnMetainfo(const Uuid& id, int index, int generation, FetchResult result);
+  // The file whose metainfo fetch an answer ends, its `fetching` cleared; null (and the
+  // answer dropped) when the job is gone, inactive or moved on, or nothing was fetched.
+  JobFile* Fetched(const Uuid& id, int index, int generation, Job** job);
   // Metainfo in hand for file `index` (a sidecar's, a cache node's): checked and adopted, the
   // file scheduled. False, the job failed unless `ahead`, when it does not fit. `source`
   // names it in errors.
@@ -126,6 +132,14 @@ class Engine::Impl final : public JobControl {
   void OnNodeMetainfo(const Uuid& id, int index, int generation, const std::string& host,
                       FetchResult result);
   void LoadCacheKey();
+
+  // Content discovery by hash (lan_metainfo.cc, decision 0016). StartDiscovery: the component,
+  // where the settings let it run. AskLan: asks the LAN for the metainfo of a file with a
+  // SHA-256 and no published metainfo; false when it is not asked (then plain HTTP).
+  void StartDiscovery();
+  bool AskLan(Job& job, int index);
+  void OnLanMetainfo(const Uuid& id, int index, int generation, DiscoveryFound found);
+  std::unique_ptr<ContentDiscovery> discovery_;
   void OnPiece(int key, int piece);
   // Adds an event's bytes to the ledger of the job file owning torrent `key`.
   void CountBytes(int key, const SourceBytes& bytes);

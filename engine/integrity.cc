@@ -47,6 +47,7 @@ void IntegrityChecker::OnResult(const Uuid& id, int index, int generation, hr::H
   f.integrity.verifying = false;
   if (hr::Failed(code)) return control_.Fail(*job, code, ErrorContext::kLocalFile, index, error);
   if (digest != f.spec.sha256) {
+    if (control_.WholeFileMismatched(*job, index)) return;
     // The bytes are whole but not the expected ones. A plain-HTTP file starts over on Resume;
     // pieces verified against metainfo would only arrive the same again.
     if (f.http.plain) {
@@ -58,6 +59,7 @@ void IntegrityChecker::OnResult(const Uuid& id, int index, int generation, hr::H
                              " does not match the expected " + ToHex(f.spec.sha256));
   }
   f.integrity.verified = true;
+  control_.WholeFileVerified(*job, index);
   control_.Schedule(*job);
 }
 

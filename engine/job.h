@@ -22,6 +22,14 @@
 
 namespace shoal::engine {
 
+// A file's content discovery by hash: asked once; the holder whose metainfo it took (its
+// BitTorrent endpoint, dialled when the torrent starts, and its address, banned on a mismatch).
+struct LanFileState {
+  bool asked = false;
+  std::string peer;
+  std::string holder_ip;
+};
+
 struct JobFile {
   FileSpec spec;
   std::string dir;
@@ -45,6 +53,7 @@ struct JobFile {
   HttpFileState http;        // http_transfers.cc
   RangedHttpState ranged;    // ranged_http.cc: plain HTTP with byte ranges
   IntegrityState integrity;  // integrity.cc
+  LanFileState lan;          // lan_metainfo.cc: content discovery by hash (decision 0016)
   // shared_transfers.cc: while this file follows another job's file of the same content
   // (decision 0013), that file's temp file, where the bytes are; "" while it has its own.
   std::string content_at;

@@ -38,6 +38,12 @@ class JobControl {
   virtual void Schedule(Job& job) = 0;
   // The job's download rate cap in bytes/s (0 = none), bandwidth.h.
   virtual std::uint64_t RateFor(const Job& job) const = 0;
+  // The whole-file SHA-256 check of file `index` (integrity.cc) passed: content discovery
+  // may answer for it (decision 0016).
+  virtual void WholeFileVerified(Job& job, int index) {}
+  // It failed: true when the job logic recovers (metainfo from a LAN holder is dropped, the
+  // holder banned, the file fetched again from the CDN); false: the job fails as before.
+  virtual bool WholeFileMismatched(Job& job, int index) { return false; }
 };
 
 }  // namespace shoal::engine

@@ -312,12 +312,22 @@ void Engine::Impl::FetchMetainfo(Job& job, int index) {
       job.props.custom_headers);
 }
 
-void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchResult r) {
-  Job* job = FindJob(id);
-  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
-  JobFile& f = job->files[index];
-  if (!f.fetching) return;
+JobFile* Engine::Impl::Fetched(const Uuid& id, int index, int generation, Job** job) {
+  *job = FindJob(id);
+  if (*job == nullptr || (*job)->generation != generation || !IsActive((*job)->state)) {
+    return nullptr;
+  }
+  JobFile& f = (*job)->files[index];
+  if (!f.fetching) return nullptr;
   f.fetching = false;
+  return &f;
+}
+
+void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchResult r) {
+  Job* job = nullptr;
+  JobFile* fetched = Fetched(id, index, generation, &job);
+  if (fetched == nullptr) return;
+  JobFile& f = *fetched;
   const std::string sidecar = f.spec.remote_url + ".torrent";
   // A later file's sidecar, fetched ahead: a failure waits for the file's turn, when it is
   // fetched again and then counts (an error halts only the files from the failing one on).
@@ -325,7 +335,9 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
   if (hr::Failed(r.code)) {
     if (r.http_status >= 400 && r.http_status < 500 && !r.transient) {
       // No metainfo published (404, or a CDN's 403 for a missing object): fetch the content
-      // itself over plain HTTP; its own answer decides what happens next.
+      // itself over plain HTTP (unless a LAN holder of its SHA-256 has metainfo for it); its
+      // own answer decides what happens next.
+      if (AskLan(*job, index)) return;
       f.http.plain = true;
       return Schedule(*job);
     }
@@ -417,6 +429,7 @@ void Engine::Impl::StartFile(Job& job, int index) {
   jobs_.Own(key, job, index);
   DialSourcedPeers(key);
   if (!f.cache.seed_peer.empty()) swarm_->ConnectPeers(key, {f.cache.seed_peer});
+  if (!f.lan.peer.empty()) swarm_->ConnectPeers(key, {f.lan.peer});
   resume_->Keep(key, f.temp_path());
   if (f.tracked < 0) f.tracked = job.tracker.AddTorrent(layout);
   const bool restored = f.restored;
@@ -506,6 +519,13 @@ void Engine::Impl::OnPiece(int key, int piece) {
 void Engine::Impl::OnPieceFailed(int key, int piece) {
   const JobTable::Owner* owner = jobs_.OwnerOf(key);
   if (owner == nullptr) return;
+  // A CDN piece that fails the hashes of a LAN holder's metainfo: the CDN is the authority,
+  // so the metainfo lies (decision 0016); the holder is banned and the file starts over.
+  const JobFile& f = owner->job->files[owner->file];
+  if (f.cdn.inflight.count(piece) != 0 && !f.lan.holder_ip.empty() &&
+      WholeFileMismatched(*owner->job, owner->file)) {
+    return;
+  }
   cdn_->OnFailed(*owner->job, owner->file, piece);
 }
 

@@ -66,6 +66,8 @@ std::vector<SettingEntry> MakeTable() {
       {"peers", "SHOAL_PEERS", "", &S::peers, "peers (host:port) to connect to for every torrent"},
       {"trackers", "SHOAL_TRACKERS", "", &S::trackers, "LAN trackers for every torrent"},
       {"enable_lsd", "SHOAL_LSD", "", &S::enable_lsd, "Local Service Discovery (BEP 14)"},
+      {"content_discovery", "SHOAL_CONTENT_DISCOVERY", "", &S::content_discovery,
+       "ask the LAN for content by SHA-256, and answer for verified content"},
       {"download_mode", "SHOAL_DOWNLOAD_MODE", "DODownloadMode", &S::download_mode,
        "0 HTTP only, 1 LAN, 2 Group, 99 Simple, 100 Bypass: hosts BitTorrent may reach", 0, 100},
       {"group_id", "SHOAL_GROUP_ID", "DOGroupId", &S::group_id,

@@ -7,9 +7,7 @@
 // Needs root (network namespaces, veth, a bridge) and iproute2; skips, saying why, otherwise,
 // and .ci/run fails when it was skipped.
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -19,20 +17,6 @@
 
 namespace shoal::testing {
 namespace {
-
-// Why namespaces cannot be made here, or "" when they can.
-std::string WhyNoNamespaces() {
-  if (::geteuid() != 0) return "not root: the emulated site needs CAP_NET_ADMIN";
-  if (std::system("command -v ip >/dev/null && command -v tc >/dev/null") != 0) {
-    return "iproute2 (ip, tc) is not installed";
-  }
-  const pid_t pid = ::fork();
-  if (pid == 0) _exit(::unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "cannot make a network namespace";
-  return "";
-}
 
 struct SimRun {
   int exit_code = -1;

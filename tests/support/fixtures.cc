@@ -1,6 +1,8 @@
 #include "tests/support/fixtures.h"
 
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -99,6 +101,19 @@ std::vector<std::string> ListDir(const std::string& dir) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::string WhyNoNamespaces() {
+  if (::geteuid() != 0) return "not root: the emulated site needs CAP_NET_ADMIN";
+  if (std::system("command -v ip >/dev/null && command -v tc >/dev/null") != 0) {
+    return "iproute2 (ip, tc) is not installed";
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) _exit(::unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "cannot make a network namespace";
+  return "";
 }
 
 }  // namespace shoal::testing

@@ -53,6 +53,10 @@ class ScopedEnv {
 // A loopback port nothing listens on (bound, then closed): connections to it are refused.
 int ClosedLoopbackPort();
 
+// Why network namespaces (the emulated site) cannot be made here: not root, no iproute2, or
+// unshare refused; "" when they can.
+std::string WhyNoNamespaces();
+
 // Lists the names in a directory (for "nothing left behind" checks).
 std::vector<std::string> ListDir(const std::string& dir);
 

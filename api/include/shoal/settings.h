@@ -31,6 +31,11 @@ struct Settings {
   // BitTorrent reach peers (LAN, Group); never in HTTP only, Simple or Bypass, and libtorrent
   // never announces a private torrent. DHT, UPnP and NAT-PMP are never started.
   bool enable_lsd = true;
+  // Content discovery by hash (decision 0016): a file with an expected SHA-256 and no
+  // published metainfo is asked of the LAN (a multicast query), and the content this engine
+  // verified against a SHA-256 is offered to the LAN's queries. LAN mode only (download_mode
+  // 1), and not when the listen address is loopback only, as LSD.
+  bool content_discovery = true;
   // DODownloadMode: which hosts BitTorrent may reach, trackers and peers alike, whatever a
   // metainfo file names. 1 LAN (the default): the local network (loopback, link-local and
   // the subnets of this host's interfaces), the configured peers and trackers, and the
