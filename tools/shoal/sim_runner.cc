@@ -1,7 +1,6 @@
 #include "tools/shoal/sim_runner.h"
 
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -40,27 +39,6 @@ struct Slot {
   bool started = false;
   bool finished = false;  // done, failed or killed: no longer watched
 };
-
-bool SameBytes(const fs::path& a, const fs::path& b) {
-  std::ifstream x(a, std::ios::binary), y(b, std::ios::binary);
-  if (!x || !y) return false;
-  std::vector<char> bx(1 << 20), by(1 << 20);
-  for (;;) {
-    x.read(bx.data(), static_cast<std::streamsize>(bx.size()));
-    y.read(by.data(), static_cast<std::streamsize>(by.size()));
-    if (x.gcount() != y.gcount()) return false;
-    if (!std::equal(bx.begin(), bx.begin() + x.gcount(), by.begin())) return false;
-    if (x.gcount() == 0 || !x) return !y.read(by.data(), 1) || y.gcount() == 0;
-  }
-}
-
-// Bytes a client has written so far (allocated blocks: aria2 writes pieces out of order into
-// a sparse file, curl appends). An approximation for the picture, capped at the file size.
-std::uint64_t WrittenBytes(const fs::path& p, std::uint64_t cap) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return 0;
-  return std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_blocks) * 512, cap);
-}
 
 void Record(PeerResult& r, double t, std::uint64_t bytes) {
   if (!r.samples.empty() && bytes < r.samples.back().second) r.monotonic = false;
