@@ -170,6 +170,7 @@ void ExpectNodeRound(const TempDir& out, const nlohmann::json& run, int n, std::
   const auto& cache = run["cache"];
   EXPECT_EQ(cache["what"].get<std::string>().rfind("shoal node 127.0.0.6:", 0), 0u) << cache;
   ASSERT_TRUE(cache["known"].get<bool>()) << "the node's metrics were not read";
+  EXPECT_FALSE(cache["series"].empty()) << "the node's counters over the round";
   const std::uint64_t to_clients = cache["to_clients"], to_peers = cache["to_peers"];
   // Clients count a cache-server byte once it is verified; the node counts every byte it sent.
   if (node_stayed_up) EXPECT_GE(to_clients, from_cache);

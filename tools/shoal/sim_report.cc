@@ -218,6 +218,16 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                      {"egress_ratio", r.cache_known ? nlohmann::json(CacheEgress(r) / f)
                                                     : nlohmann::json()},
                      {"down_at_s", r.cache_down_s}};
+      // [t, to_clients, to_peers, from_origin], one row per sample that changed.
+      auto series = nlohmann::json::array();
+      for (const auto& [t, k] : r.cache_series) {
+        const nlohmann::json row = {std::round(t * 1000) / 1000, k.to_clients, k.to_peers,
+                                    k.from_origin};
+        if (series.empty() || series.back()[1] != row[1] || series.back()[2] != row[2]) {
+          series.push_back(row);
+        }
+      }
+      jr["cache"]["series"] = series;
     }
     jr["peers"] = nlohmann::json::array();
     for (const auto& p : r.peers) {

@@ -338,6 +338,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
       } else if (++cache_ticks % 3 == 0) {
         cache->Sample();
       }
+      if (cache->known()) run.cache_series.emplace_back(t, cache->counters());
     }
     for (std::size_t k = 0; k < sc.churn.size(); ++k) {
       if (churned[k] || t < sc.churn[k].at_s) continue;

@@ -64,6 +64,7 @@ struct RunResult {
   bool cache_known = false;
   CacheCounters cache_counters;
   double cache_down_s = -1;  // when the node was killed (node_down_at_s), -1: never
+  std::vector<std::pair<double, CacheCounters>> cache_series;  // the node's, as sampled
   // Every peer not churned out finished, byte-exact.
   bool Correct() const;
 };
