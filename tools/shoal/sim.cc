@@ -1,5 +1,6 @@
 // `shoal sim SCENARIO.json`: a whole site on this machine, judged against the Kumar–Ross bound
-// and against N × curl and N × aria2c from the same capped origin in the same run.
+// and against N × curl and N × aria2c (or N × curl through apt-cacher-ng) from the same capped
+// origin in the same run.
 #include <algorithm>
 #include <chrono>
 #include <cstring>

@@ -1,7 +1,7 @@
-// One round of `shoal sim`: N clients of one kind (shoal peers, curl, aria2c) started as
-// separate processes on their own 127.0.0.x (or, on the emulated site, in namespaces of
-// their own) against the shared capped origin, with arrivals
-// and churn from the scenario, sampled every 100 ms until all finish. Thread-compatible.
+// One round of `shoal sim`: N clients of one kind (shoal peers, with a cache node in a
+// cache_node scenario; curl; aria2c; curl through apt-cacher-ng), each its own process on its
+// own 127.0.0.x (or emulated-site namespace), against the shared capped origin, with the
+// scenario's arrivals and churn, sampled every 100 ms until all finish. Thread-compatible.
 #pragma once
 
 #include <cstdint>
