@@ -1,5 +1,8 @@
 // `shoal sim SCENARIO.json`: a whole site on this machine, judged against the Kumar–Ross bound
-// and against N × curl and N × aria2c from the same capped origin in the same run.
+// and against N × curl and N × aria2c (or N × curl through apt-cacher-ng) from the same capped
+// origin in the same run.
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -7,6 +10,7 @@
 #include "origin/http_origin.h"
 #include "tools/shoal/com_ptr.h"
 #include "tools/shoal/commands.h"
+#include "tools/shoal/sim_cache.h"
 #include "tools/shoal/sim_group.h"
 #include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_report.h"
@@ -81,6 +85,15 @@ int RunSim(const SimArgs& args) {
     Complain("cannot write the content file (disk full?)");
     return kExitFailed;
   }
+  const bool acng = !args.no_baselines &&
+                    std::count(scenario->baselines.begin(), scenario->baselines.end(),
+                               "apt-cacher-ng") > 0;
+  if (scenario->cache_node || acng) {
+    // A CDN's file was published a while ago: its Last-Modified gives a cache its heuristic
+    // freshness (RFC 9111 4.2.2). A file made a second ago would be stale at once, and every
+    // range a client asks the node for would revalidate it at the origin.
+    fs::last_write_time(site.content, fs::file_time_type::clock::now() - std::chrono::hours(720), ec);
+  }
   if (scenario->corrupt_peer) {
     site.corrupt_dir = work / "corrupt";
     if (!WriteCorruptCopy(site.content, site.corrupt_dir / "update.bin")) {
@@ -119,6 +132,8 @@ int RunSim(const SimArgs& args) {
   oo.per_connection_bytes_per_s = scenario->cdn_per_connection_bytes_per_s;
   oo.latency_ms = scenario->cdn_latency_ms;
   oo.rate_limit_bytes_per_s = scenario->wan_bytes_per_s;
+  // apt-cacher-ng 3.7 connects to no port above 32767.
+  if (acng) oo.port = static_cast<std::uint16_t>(LowFreePort(origin_ip));
   std::unique_ptr<origin::HttpOrigin> origin;
   std::string wan_note = "the origin's own cap; loopback";
   if (net) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +15,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace shoal::cli {
@@ -152,6 +155,25 @@ bool Listening(const std::string& ip, int port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   ::close(fd);
   return ok;
+}
+
+bool SameBytes(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::ifstream x(a, std::ios::binary), y(b, std::ios::binary);
+  if (!x || !y) return false;
+  std::vector<char> bx(1 << 20), by(1 << 20);
+  for (;;) {
+    x.read(bx.data(), static_cast<std::streamsize>(bx.size()));
+    y.read(by.data(), static_cast<std::streamsize>(by.size()));
+    if (x.gcount() != y.gcount()) return false;
+    if (!std::equal(bx.begin(), bx.begin() + x.gcount(), by.begin())) return false;
+    if (x.gcount() == 0 || !x) return !y.read(by.data(), 1) || y.gcount() == 0;
+  }
+}
+
+std::uint64_t WrittenBytes(const std::filesystem::path& p, std::uint64_t cap) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0;
+  return std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_blocks) * 512, cap);
 }
 
 std::string SelfExe() {

@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +51,11 @@ bool HaveTool(const std::string& tool);
 int FreePort(const std::string& ip);
 // True when something accepts TCP connections on ip:port.
 bool Listening(const std::string& ip, int port);
+// Whether two files hold the same bytes (false when either cannot be read).
+bool SameBytes(const std::filesystem::path& a, const std::filesystem::path& b);
+// Bytes a client has written so far (allocated blocks: aria2 writes pieces out of order into
+// a sparse file, curl appends). An approximation for the picture, capped at `cap`.
+std::uint64_t WrittenBytes(const std::filesystem::path& p, std::uint64_t cap);
 // The running program's own path (to start `shoal get` children).
 std::string SelfExe();
 

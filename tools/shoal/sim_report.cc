@@ -23,11 +23,11 @@ std::string Fixed(double v, int digits = 2) {
 }
 
 double PeerCaching(const RunResult& r) {
-  std::uint64_t peers = 0, http = 0;
+  std::uint64_t peers = 0, http = 0;  // http: from the CDN or from a cache server
   for (const auto& p : r.peers) {
     if (!p.sources_known) return -1;
     peers += p.from_peers;
-    http += p.from_http;
+    http += p.from_http + p.from_cache_server;
   }
   return peers + http > 0 ? 100.0 * static_cast<double>(peers) / static_cast<double>(peers + http)
                           : 0;
@@ -38,6 +38,11 @@ const RunResult* Shoal(const SimReport& rep) {
     if (r.client == "shoal" && r.available) return &r;
   }
   return nullptr;
+}
+
+// What the round's cache sent, by its own counters: HTTP bodies and BitTorrent uploads.
+double CacheEgress(const RunResult& r) {
+  return static_cast<double>(r.cache_counters.to_clients + r.cache_counters.to_peers);
 }
 
 nlohmann::json SeriesJson(const Series& s) {
@@ -66,26 +71,29 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
     std::fprintf(out, "bound: none (%s)\n", rep.bound.assumption.c_str());
   }
   const RunResult* shoal = Shoal(rep);
-  std::fprintf(out, "\n%-7s %9s %8s %8s %9s %7s %6s %10s %10s %s\n", "client", "makespan", "p50",
-               "p99", "origin/F", "peer%", "eta", "time/shoal", "orig/shoal", "result");
+  std::fprintf(out, "\n%-13s %9s %8s %8s %9s %8s %7s %6s %10s %10s %s\n", "client", "makespan",
+               "p50", "p99", "origin/F", "cache/F", "peer%", "eta", "time/shoal", "orig/shoal",
+               "result");
   if (rep.bound.defined) {
-    std::fprintf(out, "%-7s %8.2fs %8s %8s %9.2f %7s %6.2f %10s %10s %s\n", "bound",
-                 rep.bound.t_lb_s, "-", "-", 1.0, "-", 1.0,
+    std::fprintf(out, "%-13s %8.2fs %8s %8s %9.2f %8s %7s %6.2f %10s %10s %s\n", "bound",
+                 rep.bound.t_lb_s, "-", "-", 1.0, "-", "-", 1.0,
                  shoal ? Fixed(Ratio(rep.bound.t_lb_s, shoal->makespan_s)).c_str() : "-",
                  shoal ? Fixed(Ratio(f, static_cast<double>(shoal->origin_bytes))).c_str() : "-",
                  "physics");
   }
   for (const auto& r : rep.runs) {
     if (!r.available) {
-      std::fprintf(out, "%-7s not run: %s\n", r.client.c_str(), r.unavailable_reason.c_str());
+      std::fprintf(out, "%-13s not run: %s\n", r.client.c_str(), r.unavailable_reason.c_str());
       continue;
     }
     const double ppc = PeerCaching(r);
     const std::string result = r.Correct() ? "ok, byte-exact"
                                : r.timed_out ? "TIMED OUT"
                                : r.interrupted ? "interrupted" : "FAILED";
-    std::fprintf(out, "%-7s %8.2fs %7.2fs %7.2fs %9.2f %7s %6s %10s %10s %s\n", r.client.c_str(),
-                 r.makespan_s, r.p50_s, r.p99_s, Ratio(static_cast<double>(r.origin_bytes), f),
+    std::fprintf(out, "%-13s %8.2fs %7.2fs %7.2fs %9.2f %8s %7s %6s %10s %10s %s\n",
+                 r.client.c_str(), r.makespan_s, r.p50_s, r.p99_s,
+                 Ratio(static_cast<double>(r.origin_bytes), f),
+                 r.cache_known ? Fixed(CacheEgress(r) / f).c_str() : "-",
                  ppc < 0 ? "n/a" : Fixed(ppc, 1).c_str(),
                  rep.bound.defined ? Fixed(Ratio(rep.bound.t_lb_s, r.makespan_s)).c_str() : "-",
                  shoal ? Fixed(Ratio(r.makespan_s, shoal->makespan_s)).c_str() : "-",
@@ -93,6 +101,22 @@ void PrintReport(const SimReport& rep, std::FILE* out) {
                                      static_cast<double>(shoal->origin_bytes))).c_str()
                        : "-",
                  result.c_str());
+  }
+  for (const auto& r : rep.runs) {
+    if (!r.available || r.cache.empty()) continue;
+    std::fprintf(out, "\n%s: %s", r.client.c_str(), r.cache.c_str());
+    if (!r.cache_known) {
+      std::fprintf(out, ", its counters unread\n");
+      continue;
+    }
+    const CacheCounters& c = r.cache_counters;
+    std::fprintf(out, ", by its own counters: %.1f MiB to clients (HTTP) + %.1f MiB to peers "
+                 "(BitTorrent) = %.2f x F; %.1f MiB from the origin%s\n",
+                 static_cast<double>(c.to_clients) / kMiB, static_cast<double>(c.to_peers) / kMiB,
+                 CacheEgress(r) / f, static_cast<double>(c.from_origin) / kMiB,
+                 r.cache_down_s >= 0
+                     ? (", killed at " + Fixed(r.cache_down_s) + " s (counters as of then)").c_str()
+                     : "");
   }
   for (const auto& r : rep.runs) {
     if (!r.available) continue;
@@ -142,7 +166,9 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                    {"group", rep.scenario.group},
                    {"outsider", rep.scenario.outsider},
                    {"seeder", rep.scenario.seeder},
-                   {"churn", rep.scenario.churn.size()}};
+                   {"churn", rep.scenario.churn.size()},
+                   {"cache_node", rep.scenario.cache_node},
+                   {"node_down_at_s", rep.scenario.node_down_at_s}};
   j["piece_bytes"] = rep.piece_bytes;
   j["tracker"] = rep.tracker;
   j["scenario"]["netns"] = rep.scenario.netns;
@@ -182,6 +208,27 @@ bool WriteReport(const SimReport& rep, const std::filesystem::path& dir, std::st
                {"eta_p99", rep.bound.defined ? nlohmann::json(Ratio(rep.bound.t_lb_s, r.p99_s))
                                              : nlohmann::json()},
                {"origin_series", SeriesJson(r.origin)}});
+    if (!r.cache.empty()) {
+      const CacheCounters& c = r.cache_counters;
+      jr["cache"] = {{"what", r.cache},
+                     {"known", r.cache_known},
+                     {"to_clients", c.to_clients},
+                     {"to_peers", c.to_peers},
+                     {"from_origin", c.from_origin},
+                     {"egress_ratio", r.cache_known ? nlohmann::json(CacheEgress(r) / f)
+                                                    : nlohmann::json()},
+                     {"down_at_s", r.cache_down_s}};
+      // [t, to_clients, to_peers, from_origin], one row per sample that changed.
+      auto series = nlohmann::json::array();
+      for (const auto& [t, k] : r.cache_series) {
+        const nlohmann::json row = {std::round(t * 1000) / 1000, k.to_clients, k.to_peers,
+                                    k.from_origin};
+        if (series.empty() || series.back()[1] != row[1] || series.back()[2] != row[2]) {
+          series.push_back(row);
+        }
+      }
+      jr["cache"]["series"] = series;
+    }
     jr["peers"] = nlohmann::json::array();
     for (const auto& p : r.peers) {
       jr["peers"].push_back({{"id", p.id},

@@ -1,7 +1,6 @@
 #include "tools/shoal/sim_runner.h"
 
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "tools/shoal/commands.h"
+#include "tools/shoal/sim_cache.h"
 #include "tools/shoal/sim_process.h"
 
 namespace shoal::cli {
@@ -39,27 +39,6 @@ struct Slot {
   bool started = false;
   bool finished = false;  // done, failed or killed: no longer watched
 };
-
-bool SameBytes(const fs::path& a, const fs::path& b) {
-  std::ifstream x(a, std::ios::binary), y(b, std::ios::binary);
-  if (!x || !y) return false;
-  std::vector<char> bx(1 << 20), by(1 << 20);
-  for (;;) {
-    x.read(bx.data(), static_cast<std::streamsize>(bx.size()));
-    y.read(by.data(), static_cast<std::streamsize>(by.size()));
-    if (x.gcount() != y.gcount()) return false;
-    if (!std::equal(bx.begin(), bx.begin() + x.gcount(), by.begin())) return false;
-    if (x.gcount() == 0 || !x) return !y.read(by.data(), 1) || y.gcount() == 0;
-  }
-}
-
-// Bytes a client has written so far (allocated blocks: aria2 writes pieces out of order into
-// a sparse file, curl appends). An approximation for the picture, capped at the file size.
-std::uint64_t WrittenBytes(const fs::path& p, std::uint64_t cap) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return 0;
-  return std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_blocks) * 512, cap);
-}
 
 void Record(PeerResult& r, double t, std::uint64_t bytes) {
   if (!r.samples.empty() && bytes < r.samples.back().second) r.monotonic = false;
@@ -92,13 +71,17 @@ void ReadStream(Slot& s) {
 
 std::vector<std::string> ShoalArgv(const Site& site, const std::vector<Slot>& slots, int i,
                                    const std::vector<std::string>& extra_peers,
-                                   const std::string& outsider) {
+                                   const std::string& outsider,
+                                   const std::vector<std::string>& cache_args) {
   const Scenario& sc = site.scenario;
   const Slot& s = slots[static_cast<std::size_t>(i)];
   std::vector<std::string> a = {site.self, "get", site.url, "-o", s.output.string(),
-                                "--standalone", "--no-config", "--torrent", site.torrent.string(), "--listen",
+                                "--standalone", "--no-config", "--listen",
                                 s.ip + ":" + std::to_string(s.port), "--seed",
                                 "--progress-jsonl"};
+  // With a cache node the URL is plain: its metainfo comes from the node.
+  if (cache_args.empty()) a.insert(a.end(), {"--torrent", site.torrent.string()});
+  a.insert(a.end(), cache_args.begin(), cache_args.end());
   if (sc.lsd) {
     a.push_back("--lsd");  // and no peer list: every peer is found by LSD or not at all
   } else {
@@ -157,9 +140,11 @@ RunResult RunRound(const Site& site, const std::string& client) {
   const Scenario& sc = site.scenario;
   RunResult run;
   run.client = client;
-  if (client != "shoal" && !HaveTool(client)) {
+  const bool via_curl = client == "curl" || client == "apt-cacher-ng";
+  const std::string tool = via_curl ? "curl" : client;
+  if (client != "shoal" && !HaveTool(tool)) {
     run.available = false;
-    run.unavailable_reason = client + " is not installed (tools/bootstrap.sh installs it)";
+    run.unavailable_reason = tool + " is not installed (tools/bootstrap.sh installs it)";
     return run;
   }
   if (client == "aria2c" && site.tracker_url.empty()) {
@@ -190,7 +175,7 @@ RunResult RunRound(const Site& site, const std::string& client) {
     s.stream = s.dir / "progress.jsonl";
     std::ofstream(s.stream, std::ios::trunc);  // exists and is empty before the child starts
     s.result.id = i;
-    s.result.address = s.ip + (client == "curl" ? "" : ":" + std::to_string(s.port));
+    s.result.address = s.ip + (via_curl ? "" : ":" + std::to_string(s.port));
     s.result.start_s = ArrivalS(sc, i);
     s.result.total = sc.file_bytes;
   }
@@ -292,11 +277,29 @@ RunResult RunRound(const Site& site, const std::string& client) {
                             (sc.outsider_seeds ? ", seeding)" : ")"));
     }
   }
+  // The site cache: a cold one (an empty store) for the round that uses it, on 127.0.0.6.
+  std::optional<SiteCache> cache;
+  if ((client == "shoal" && sc.cache_node) || client == "apt-cacher-ng") {
+    const std::string ip = helper_ip(3);
+    cache = client == "shoal"
+                ? SiteCache::StartShoalNode(site.self, round_dir / "node", ip, &error)
+                : SiteCache::StartAptCacherNg(round_dir / "apt-cacher-ng", ip,
+                                              site.origin->port(), &error);
+    if (!cache) {
+      run.available = false;
+      run.unavailable_reason = error;
+      return run;
+    }
+    run.cache = cache->describe();
+  }
+  const std::vector<std::string> no_args;
+  const std::vector<std::string>& cache_args = cache ? cache->client_args() : no_args;
   const std::uint64_t origin_base = site.origin->BytesServed();
   const auto start = Clock::now();
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   std::vector<bool> churned(sc.churn.size(), false);
   bool cdn_up = true;
+  int cache_ticks = 0;
   for (;;) {
     const double t = now_s();
     const bool up = std::none_of(sc.cdn_outages.begin(), sc.cdn_outages.end(), [t](const Outage& o) {
@@ -308,9 +311,12 @@ RunResult RunRound(const Site& site, const std::string& client) {
       Slot& s = slots[static_cast<std::size_t>(i)];
       if (s.started || t < s.result.start_s) continue;
       std::vector<std::string> argv;
-      if (client == "shoal") argv = ShoalArgv(site, slots, i, extra_peers, outsider_endpoint);
-      if (client == "curl") {
+      if (client == "shoal") {
+        argv = ShoalArgv(site, slots, i, extra_peers, outsider_endpoint, cache_args);
+      }
+      if (via_curl) {
         argv = {"curl", "-sS", "--fail", "-o", s.output.string(), site.url};
+        argv.insert(argv.end(), cache_args.begin(), cache_args.end());
         if (sc.peer_down_bytes_per_s > 0) {
           argv.insert(argv.end(), {"--limit-rate", std::to_string(sc.peer_down_bytes_per_s)});
         }
@@ -324,6 +330,15 @@ RunResult RunRound(const Site& site, const std::string& client) {
         s.result.failure = error;
         s.finished = true;
       }
+    }
+    if (cache && client == "shoal") {
+      if (sc.node_down_at_s >= 0 && t >= sc.node_down_at_s && run.cache_down_s < 0) {
+        cache->Kill();  // its counters as of just before
+        run.cache_down_s = t;
+      } else if (++cache_ticks % 3 == 0) {
+        cache->Sample();
+      }
+      if (cache->known()) run.cache_series.emplace_back(t, cache->counters());
     }
     for (std::size_t k = 0; k < sc.churn.size(); ++k) {
       if (churned[k] || t < sc.churn[k].at_s) continue;
@@ -349,9 +364,10 @@ RunResult RunRound(const Site& site, const std::string& client) {
         ReadStream(s);
       } else {
         Record(r, t, WrittenBytes(s.output, sc.file_bytes));
-        if (client == "curl" && exited && s.child->exit_code() == 0) r.done_s = t;
+        if (via_curl && exited && s.child->exit_code() == 0) r.done_s = t;
         if (client == "aria2c" && fs::exists(s.output.string() + ".done")) r.done_s = t;
-        if (r.done_s >= 0) r.from_http = client == "curl" ? sc.file_bytes : 0;
+        if (r.done_s >= 0 && client == "curl") r.from_http = sc.file_bytes;
+        if (r.done_s >= 0 && client == "apt-cacher-ng") r.from_cache_server = sc.file_bytes;
       }
       if (r.done_s >= 0) {
         s.finished = true;
@@ -385,6 +401,11 @@ RunResult RunRound(const Site& site, const std::string& client) {
   }
   if (seeder) seeder->Stop();
   if (corrupt) corrupt->Stop();
+  if (cache) {
+    cache->Stop();  // the node's counters once its clients have gone; apt-cacher-ng's log
+    run.cache_known = cache->known();
+    run.cache_counters = cache->counters();
+  }
   if (outsider) {
     outsider->Stop();
     if (!sc.outsider_seeds) {

@@ -1,7 +1,7 @@
-// One round of `shoal sim`: N clients of one kind (shoal peers, curl, aria2c) started as
-// separate processes on their own 127.0.0.x (or, on the emulated site, in namespaces of
-// their own) against the shared capped origin, with arrivals
-// and churn from the scenario, sampled every 100 ms until all finish. Thread-compatible.
+// One round of `shoal sim`: N clients of one kind (shoal peers, with a cache node in a
+// cache_node scenario; curl; aria2c; curl through apt-cacher-ng), each its own process on its
+// own 127.0.0.x (or emulated-site namespace), against the shared capped origin, with the
+// scenario's arrivals and churn, sampled every 100 ms until all finish. Thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "origin/http_origin.h"
+#include "tools/shoal/sim_cache_counters.h"
 #include "tools/shoal/sim_group.h"
 #include "tools/shoal/sim_netns.h"
 #include "tools/shoal/sim_scenario.h"
@@ -56,6 +57,14 @@ struct RunResult {
   // The group outsider (scenario.outsider): verified bytes it got; none of a member's bytes
   // may come from it either (its own upload, as its status says, is not read).
   std::uint64_t outsider_bytes = 0, outsider_from_peers = 0;
+  // The round's site cache (a cache_node scenario's shoal round: the shoal node; the
+  // apt-cacher-ng round: apt-cacher-ng), "" for none, and what it sent by its own counters
+  // (cache_known false when they could not be read).
+  std::string cache;
+  bool cache_known = false;
+  CacheCounters cache_counters;
+  double cache_down_s = -1;  // when the node was killed (node_down_at_s), -1: never
+  std::vector<std::pair<double, CacheCounters>> cache_series;  // the node's, as sampled
   // Every peer not churned out finished, byte-exact.
   bool Correct() const;
 };
@@ -76,7 +85,7 @@ struct Site {
   std::optional<GroupFiles> foreign;   // outsider "foreign-ca": another CA's
 };
 
-// "shoal", "curl" or "aria2c". Never throws; a missing tool gives available = false.
+// "shoal", "curl", "aria2c" or "apt-cacher-ng" (curl through it). Never throws; a missing tool gives available = false.
 RunResult RunRound(const Site& site, const std::string& client);
 
 }  // namespace shoal::cli

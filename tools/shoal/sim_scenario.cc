@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace shoal::cli {
 namespace {
@@ -85,7 +86,8 @@ bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
       ReadDouble(j, "lan_mbit_s", 0, false, 1e6, &lan_mbit, error) &&
       ReadInt(j, "http_delay_s", -1, 86'400, &s->http_delay_s, error) &&
       ReadDouble(j, "stagger_s", 0, false, kMaxSeconds, &s->stagger_s, error) &&
-      ReadDouble(j, "timeout_s", 0, true, kMaxSeconds, &s->timeout_s, error);
+      ReadDouble(j, "timeout_s", 0, true, kMaxSeconds, &s->timeout_s, error) &&
+      ReadDouble(j, "node_down_at_s", 0, false, kMaxSeconds, &s->node_down_at_s, error);
   s->cdn_latency_ms = static_cast<std::uint32_t>(latency_ms);
   s->wan_latency_ms = static_cast<std::uint32_t>(wan_latency_ms);
   s->lan_bits_per_s = static_cast<std::uint64_t>(lan_mbit * 1e6);
@@ -161,6 +163,23 @@ bool ReadNumbers(const Json& j, Scenario* s, std::string* error) {
   return true;
 }
 
+// The cache-node keys' rules: nullptr when they hold, else the message.
+const char* CacheNodeConflict(const Scenario& s, bool node_down_given) {
+  if (node_down_given && !s.cache_node) return "node_down_at_s needs \"cache_node\": true";
+  if (!s.cache_node) return nullptr;
+  // The node hands out metainfo of its own (v2, its piece size): a group torrent, a seeder
+  // or a corrupt peer of the sim's v1 torrent would be in another swarm.
+  if (s.group || s.seeder || s.corrupt_peer || !s.outsider.empty() || s.far_peer) {
+    return "cache_node excludes group, seeder, corrupt_peer, outsider and far_peer";
+  }
+  if (s.no_http) return "cache_node excludes no_http (the node's HTTP front is the fallback)";
+  if (s.netns) return "cache_node runs on loopback only (not with \"netns\": true)";
+  if (s.lsd || !s.peer_list) {
+    return "cache_node needs peer_list (the node's metainfo names no tracker) and no lsd";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<Scenario> LoadScenario(const std::string& path, std::string* error) {
@@ -195,7 +214,8 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
                                                "wan_latency_ms", "lsd",
                                                "far_peer",       "waves",
                                                "group",          "outsider",
-                                               "outsider_seeds"};
+                                               "outsider_seeds", "cache_node",
+                                               "node_down_at_s"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.contains(key)) {
       *error = origin + ": unknown key '" + key + "'";
@@ -205,18 +225,26 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
   Scenario s;
   try {
     s.name = j.value("name", std::string("unnamed"));
-    s.seeder = j.value("seeder", false);
-    s.corrupt_peer = j.value("corrupt_peer", false);
-    s.tracker = j.value("tracker", true);
-    s.peer_list = j.value("peer_list", true);
-    s.no_http = j.value("no_http", false);
-    s.background = j.value("background", false);
-    s.netns = j.value("netns", false);
-    s.lsd = j.value("lsd", s.netns);
-    s.far_peer = j.value("far_peer", false);
-    s.group = j.value("group", false);
+    // A flag of the wrong type names its key (nlohmann's own message does not).
+    auto flag = [&j](const char* key, bool otherwise) {
+      const auto it = j.find(key);
+      if (it == j.end()) return otherwise;
+      if (!it->is_boolean()) throw std::invalid_argument(std::string(key) + " must be true or false");
+      return it->get<bool>();
+    };
+    s.seeder = flag("seeder", false);
+    s.corrupt_peer = flag("corrupt_peer", false);
+    s.tracker = flag("tracker", true);
+    s.peer_list = flag("peer_list", true);
+    s.no_http = flag("no_http", false);
+    s.background = flag("background", false);
+    s.netns = flag("netns", false);
+    s.lsd = flag("lsd", s.netns);
+    s.far_peer = flag("far_peer", false);
+    s.group = flag("group", false);
     s.outsider = j.value("outsider", std::string());
-    s.outsider_seeds = j.value("outsider_seeds", false);
+    s.outsider_seeds = flag("outsider_seeds", false);
+    s.cache_node = flag("cache_node", false);
     if (!s.peer_list && !s.tracker && !s.lsd) {
       *error =
           origin + ": peer_list false needs the tracker (or lsd), or shoal's peers find no one";
@@ -228,6 +256,9 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
       return std::nullopt;
     }
   } catch (const nlohmann::json::exception& e) {
+    *error = origin + ": " + e.what();
+    return std::nullopt;
+  } catch (const std::invalid_argument& e) {
     *error = origin + ": " + e.what();
     return std::nullopt;
   }
@@ -248,10 +279,18 @@ std::optional<Scenario> ParseScenario(const std::string& text, const std::string
     return std::nullopt;
   }
   for (const auto& b : s.baselines) {
-    if (b != "curl" && b != "aria2c") {
-      *error = origin + ": unknown baseline '" + b + "' (curl, aria2c)";
+    if (b != "curl" && b != "aria2c" && b != "apt-cacher-ng") {
+      *error = origin + ": unknown baseline '" + b + "' (curl, aria2c, apt-cacher-ng)";
       return std::nullopt;
     }
+    if (b == "apt-cacher-ng" && s.netns) {
+      *error = origin + ": the apt-cacher-ng baseline runs on loopback only";
+      return std::nullopt;
+    }
+  }
+  if (const char* why = CacheNodeConflict(s, j.contains("node_down_at_s")); why != nullptr) {
+    *error = origin + ": " + why;
+    return std::nullopt;
   }
   return s;
 }

@@ -49,7 +49,7 @@ struct Scenario {
   bool no_http = false;     // peers only: the CDN serves nobody
   bool background = false;  // BG priority (DOMinBackgroundQos applies)
   double timeout_s = 600;   // a run still going then is stopped, failed
-  std::vector<std::string> baselines = {"curl", "aria2c"};
+  std::vector<std::string> baselines = {"curl", "aria2c"};  // and "apt-cacher-ng"
   // The emulated site (tools/shoal/sim_netns.h): each peer in a network namespace of its own on
   // a bridge, the origin and tracker behind a router, links shaped with tc. Needs root.
   bool netns = false;
@@ -77,6 +77,13 @@ struct Scenario {
   // The outsider instead seeds the genuine file (it could supply every byte): members must
   // take nothing from it.
   bool outsider_seeds = false;
+  // The site's cache node (docs/cache.md): the shoal round runs `shoald --cache-node` with a
+  // signing key and an empty store of its own, and every shoal peer gets the plain URL with
+  // cache_host and cache_public_key (no --torrent: metainfo comes from the node). The
+  // "apt-cacher-ng" baseline is its counterpart: curl through apt-cacher-ng as http_proxy.
+  bool cache_node = false;
+  // SIGKILL the node this many seconds after the round's start; < 0: it stays up.
+  double node_down_at_s = -1;
 };
 
 // Each peer's arrival, seconds after the run's start: waves when given, else i * stagger_s.

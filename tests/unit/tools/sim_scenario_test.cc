@@ -7,6 +7,7 @@
 
 #include "engine/metainfo.h"
 #include "tests/support/fixtures.h"
+#include "tools/shoal/sim_cache_counters.h"
 #include "tools/shoal/sim_tracker.h"
 
 namespace shoal::cli {
@@ -146,6 +147,78 @@ TEST_F(SimScenarioFile, GroupAndOutsiderKnobs) {
   EXPECT_FALSE(LoadScenario(Write(R"({"group":true,"outsider":"no-cert"})"), &error));
   EXPECT_FALSE(LoadScenario(Write(R"({"netns":true,"group":true,"outsider_seeds":true})"), &error));
   EXPECT_NE(error.find("outsider_seeds needs"), std::string::npos) << error;
+}
+
+TEST_F(SimScenarioFile, CacheNodeKnobsAndTheirConflicts) {
+  std::string error;
+  auto s = LoadScenario(Write(R"({"cache_node":true,"node_down_at_s":2.5,
+                "baselines":["apt-cacher-ng","curl"]})"),
+                        &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_TRUE(s->cache_node);
+  EXPECT_DOUBLE_EQ(s->node_down_at_s, 2.5);
+  EXPECT_EQ(s->baselines, (std::vector<std::string>{"apt-cacher-ng", "curl"}));
+  s = LoadScenario(Write("{}"), &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_FALSE(s->cache_node);
+  EXPECT_LT(s->node_down_at_s, 0) << "the node stays up unless told";
+  const struct {
+    const char* json;
+    const char* says;
+  } kCases[] = {
+      {R"({"node_down_at_s":3})", "node_down_at_s needs \"cache_node\": true"},
+      {R"({"cache_node":true,"node_down_at_s":-1})", "node_down_at_s must be a number"},
+      {R"({"cache_node":true,"node_down_at_s":"soon"})", "node_down_at_s must be a number"},
+      {R"({"cache_node":true,"seeder":true})", "cache_node excludes"},
+      {R"({"cache_node":true,"corrupt_peer":true})", "cache_node excludes"},
+      {R"({"cache_node":true,"no_http":true})", "cache_node excludes no_http"},
+      {R"({"cache_node":true,"netns":true})", "loopback only"},
+      {R"({"cache_node":true,"peer_list":false})", "cache_node needs peer_list"},
+      {R"({"cache_node":1})", "cache_node must be true or false"},
+      {R"({"netns":true,"baselines":["apt-cacher-ng"]})", "apt-cacher-ng baseline runs on loopback"},
+      {R"({"baselines":["apt-cacher"]})", "unknown baseline 'apt-cacher'"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_FALSE(LoadScenario(Write(c.json), &error)) << c.json;
+    EXPECT_NE(error.find(c.says), std::string::npos) << c.json << ": " << error;
+  }
+}
+
+TEST(SimCacheCounters, ReadsTheNodesMetricsSummingEverySource) {
+  const auto c = ParseNodeMetrics(
+      "# HELP shoal_cache_client_bytes_total body bytes sent to HTTP clients, by source\n"
+      "# TYPE shoal_cache_client_bytes_total counter\n"
+      "shoal_cache_client_bytes_total{source=\"store\"} 1000\n"
+      "shoal_cache_client_bytes_total{source=\"fill\"} 2.5e+06\n"
+      "shoal_cache_origin_bytes_total 67108864\n"
+      "shoal_cache_origin_fetches_total 1\n"
+      "shoal_cache_peer_bytes_total 123 1700000000000\n");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->to_clients, 2501000u);
+  EXPECT_EQ(c->to_peers, 123u);
+  EXPECT_EQ(c->from_origin, 64u << 20);
+  // A counter missing or unreadable: nothing, rather than a zero passed off as a count.
+  EXPECT_FALSE(ParseNodeMetrics("shoal_cache_peer_bytes_total 1\nshoal_cache_origin_bytes_total 1\n"));
+  EXPECT_FALSE(ParseNodeMetrics("shoal_cache_client_bytes_total{source=\"store\"} NaN\n"
+                                "shoal_cache_peer_bytes_total 1\nshoal_cache_origin_bytes_total 1\n"));
+  EXPECT_FALSE(ParseNodeMetrics("shoal_cache_client_bytes_total -5\n"
+                                "shoal_cache_peer_bytes_total 1\nshoal_cache_origin_bytes_total 1\n"));
+  EXPECT_FALSE(ParseNodeMetrics("shoal_cache_client_bytes_total{source=\"store\" 5\n"));
+  EXPECT_FALSE(ParseNodeMetrics(""));
+}
+
+TEST(SimCacheCounters, ReadsAptCacherNgsTransferLog) {
+  const auto c = ParseAptCacherLog(
+      "1796174249|O|679|127.0.0.1|/update.bin\n"
+      "1796174257|I|5000410|127.0.0.1|127.0.0.2/update.bin\n"
+      "1796174257|O|5000245|127.0.0.1|127.0.0.2/update.bin\n"
+      "an error line\n1796174257|O|x|127.0.0.1|bad\n1796174257|OO|5|a|b\n");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->to_clients, 5000924u);
+  EXPECT_EQ(c->from_origin, 5000410u);
+  EXPECT_EQ(c->to_peers, 0u);
+  EXPECT_FALSE(ParseAptCacherLog("1|O|99999999999999999999999|c|p\n"));
+  EXPECT_FALSE(ParseAptCacherLog("1|O|18446744073709551615|c|p\n1|O|1|c|p\n")) << "overflow";
 }
 
 TEST_F(SimScenarioFile, RejectsEmulatedSiteKnobsWithoutNetns) {
