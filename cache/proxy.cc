@@ -120,29 +120,32 @@ struct CacheProxy::Impl {
       }
       const RequestTarget t = ResolveTarget(std::string(req.method_string()),
                                             std::string(req.target()), o.connect_ports);
+      // Answered whatever the client said; `keep` only decides whether another request may
+      // follow on this connection (HTTP/1.0, Connection: close: no).
       bool keep = req.keep_alive();
       if ((t.kind == RequestTarget::Kind::kFetch || t.kind == RequestTarget::Kind::kTunnel) &&
           !o.origins.AllowsHost(t.host, t.port)) {
         ++refused;
-        keep = keep && SendText(sock, 403,
-                                "refused: the node does not fetch from " + t.host + ":" +
-                                    std::to_string(t.port) +
-                                    " (allow_origins, allow_local_origins: docs/cache.md)");
+        keep = SendText(sock, 403,
+                        "refused: the node does not fetch from " + t.host + ":" +
+                            std::to_string(t.port) +
+                            " (allow_origins, allow_local_origins: docs/cache.md)") &&
+               keep;
         if (!keep) return;
         continue;
       }
       switch (t.kind) {
         case RequestTarget::Kind::kError:
-          keep = keep && SendText(sock, t.status, t.message);
+          keep = SendText(sock, t.status, t.message) && keep;
           break;
         case RequestTarget::Kind::kTunnel:
           Tunnel(sock, buf, t);
           return;
         case RequestTarget::Kind::kLocal:
-          keep = keep && Local(sock, req, t);
+          keep = Local(sock, req, t) && keep;
           break;
         case RequestTarget::Kind::kFetch:
-          keep = keep && Fetch(sock, req, t.url);
+          keep = Fetch(sock, req, t.url) && keep;
           break;
       }
       if (!keep) return;

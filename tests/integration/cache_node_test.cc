@@ -108,6 +108,22 @@ TEST_F(CacheNode, SecondRequestIsAHitFromTheStore) {
   EXPECT_EQ(s.bytes_from_origin, data.size());
 }
 
+// A request that closes its connection (HTTP/1.0, or Connection: close) is answered too; the
+// node then closes (it sent nothing at all before).
+TEST_F(CacheNode, ClosingRequestsAreAnswered) {
+  const std::string data = Publish("c.bin", 64 << 10);
+  for (const std::string flag : {"--http1.0", "-H 'Connection: close'"}) {
+    const std::string out = dir_ / "c.out";
+    std::filesystem::remove(out);
+    ASSERT_EQ(std::system(("curl -sf " + flag + " --noproxy '' --proxy " + Proxy() + " -o " +
+                           out + " " + Url("c.bin"))
+                              .c_str()),
+              0)
+        << flag;
+    EXPECT_EQ(ReadFile(out), data) << flag;
+  }
+}
+
 TEST_F(CacheNode, WgetThroughTheProxyAndTheConnectedCacheConvention) {
   const std::string data = Publish("w.bin", 1 << 20);
   const std::string out = dir_ / "w.out";
