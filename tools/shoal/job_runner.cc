@@ -102,10 +102,11 @@ JobSample JobRunner::Sample(const std::string& label) const {
   s.bytes_done = p.BytesTransferred;
   UINT64 peers = 0, http = 0;
   ext_->GetSourceStats(&peers, &http);
-  // GetSourceStats counts the cache node among the peers; the CLI shows it on its own.
+  // GetSourceStats is LAN peers and the CDN (a node's BitTorrent seed is a peer); the cache
+  // server's HTTP pieces are in neither, and come from the stats.
   const SHOAL_TRANSFER_STATS st = Stats();
   s.from_cache_server = st.BytesFromCacheServer;
-  s.from_peers = peers - std::min<UINT64>(peers, st.BytesFromCacheServer);
+  s.from_peers = peers;
   s.from_http = http;
   s.state = StateName(State());
   return s;
