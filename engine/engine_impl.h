@@ -95,11 +95,11 @@ class Engine::Impl final : public JobControl {
   void Notify(Job& job, JobEvent event);
   void Persist(Job& job);
   void StartFile(Job& job, int index);
-  // No peer is in sight: none configured, no tracker, no peer source, none connected, and
-  // the metainfo's trackers answered without naming any (or failed). LSD may still bring one.
+  // No peer can come: none configured, no tracker, no peer source, none connected, the
+  // metainfo's trackers answered without naming any (or failed), and LSD (when on) silent for
+  // kLsdWindowS since the job was queued.
   bool Lone(const Job& job) const;
-  // How long peers that answer LSD (or configured ones) get to connect before those found
-  // share the CDN's pieces among them (Found).
+  // Also how long found peers get to connect before they share the CDN's pieces (Found).
   static constexpr double kLsdWindowS = 0.5;
   static constexpr double kNamedPeersWaitS = 2.0;
   // Lone, and no peer can ever come: LSD does not run and no torrent of the job has a tracker

@@ -168,8 +168,8 @@ TEST_F(CdnPieces, AnOriginThatIgnoresRangeAndServesOtherBytesFailsTheJob) {
 }
 
 // The delay before the CDN is for finding peers: with none configured, no tracker and no LSD
-// there is nothing to find, and the CDN starts at once (so it does with LSD on until a peer
-// answers: decision 0018). With a peer configured that never connects it waits.
+// there is nothing to find, and the CDN starts at once (on loopback LSD does not run: decision
+// 0012 for where it does). With a peer configured that never connects it waits.
 TEST_F(CdnPieces, ALoneClientUsesTheCdnAtOnceAndOneWithPeersWaits) {
   const std::string data = RandomBytes(8 * kPiece, 11);
   origin_->Put("/p.bin", data);
