@@ -95,11 +95,10 @@ bool Engine::Impl::AskCacheNode(Job& job, int index) {
 
 void Engine::Impl::OnNodeMetainfo(const Uuid& id, int index, int generation,
                                   const std::string& host, FetchResult r) {
-  Job* job = FindJob(id);
-  if (job == nullptr || job->generation != generation || !IsActive(job->state)) return;
-  JobFile& f = job->files[index];
-  if (!f.fetching) return;
-  f.fetching = false;
+  Job* job = nullptr;
+  JobFile* fetched = Fetched(id, index, generation, &job);
+  if (fetched == nullptr) return;
+  JobFile& f = *fetched;
   const std::string& url = f.spec.remote_url;
   NodeAnswer answer = ReadNodeAnswer(r, cache_key_pem_);
   std::string why = std::move(answer.why);
