@@ -106,8 +106,9 @@ class Engine::Impl final : public JobControl {
   // (nothing announces this client anywhere). The CDN then streams each file's rest.
   bool Solitary(const Job& job) const;
   // Peers are found: some are connected, the metainfo's trackers have answered and
-  // kLsdWindowS has passed since the job was queued (decision 0018), and as many peers as
-  // are configured have connected or kNamedPeersWaitS has passed.
+  // kLsdWindowS has passed since the job was queued (decision 0018), every peer past its TCP
+  // connect has told what it has (TorrentStats::settled), and as many peers as are configured
+  // have done so or kNamedPeersWaitS has passed.
   bool Found(const Job& job) const;
   // A torrent of the job still waits for its trackers' first answers or the peers they named.
   bool Discovering(const Job& job) const;

@@ -482,7 +482,9 @@ bool Engine::Impl::Found(const Job& job) const {
   for (const JobFile& f : job.files) {
     if (f.torrent < 0) continue;
     const TorrentStats st = swarm_->Poll(f.torrent);
-    if (st.announcing || (st.peers < configured && since < kNamedPeersWaitS)) return false;
+    // A peer whose pieces are not in yet might have the very pieces the CDN would fetch.
+    if (st.announcing || st.unsettled > 0 || st.settled == 0) return false;
+    if (st.settled < configured && since < kNamedPeersWaitS) return false;
   }
   return true;
 }

@@ -41,7 +41,13 @@ struct TorrentEvent {
 
 struct TorrentStats {
   double peer_rate_bytes_s = 0;  // current payload rate from BitTorrent peers
-  int peers = 0;                 // connected BitTorrent peers
+  int peers = 0;                 // connected BitTorrent peers (TCP connects in flight too)
+  // Of those, the ones whose pieces are known: past the handshake, and either reporting some
+  // or connected for TorrentSession's settle time (a peer sends what it has right after its
+  // handshake; one that has nothing may send nothing).
+  int settled = 0;
+  // Past the TCP connect but not settled: what they have is still on its way.
+  int unsettled = 0;
   // Peers may still turn up: a tracker of the torrent has not answered its first announce yet
   // (neither peers nor an error), or it named peers that are not connected yet.
   bool discovering = false;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/announce_entry.hpp>
@@ -142,6 +143,8 @@ class TorrentSession::Impl {
     lt::time_point errors_since{};
     bool from_resume = false;  // added with resume data libtorrent has not rejected
     bool seed_mode = false;
+    // When each connected peer was first seen past its handshake (Poll's settle time).
+    std::map<lt::tcp::endpoint, lt::time_point> past_handshake;
   };
 
   EngineOptions options;
@@ -580,10 +583,25 @@ TorrentStats TorrentSession::Poll(int key) {
   if (e == nullptr || e->removing) return s;
   std::vector<lt::peer_info> peers;
   e->handle.get_peer_info(peers);
+  // A peer past its handshake whose pieces are not in after this long has none to report.
+  constexpr auto kSettle = std::chrono::milliseconds(250);
+  const lt::time_point now = lt::clock_type::now();
+  std::map<lt::tcp::endpoint, lt::time_point> past_handshake;
   for (const auto& p : peers) {
     s.peer_rate_bytes_s += p.payload_down_speed;
     ++s.peers;
+    if (p.flags & lt::peer_info::connecting) continue;
+    if (p.flags & lt::peer_info::handshake) {
+      ++s.unsettled;
+      continue;
+    }
+    const auto seen = e->past_handshake.find(p.ip);
+    const lt::time_point since = seen == e->past_handshake.end() ? now : seen->second;
+    past_handshake.emplace(p.ip, since);
+    const bool reported = (p.flags & lt::peer_info::seed) || p.num_pieces > 0;
+    ++(reported || now - since >= kSettle ? s.settled : s.unsettled);
   }
+  e->past_handshake.swap(past_handshake);
   bool trackers = false, answered = false;
   for (const lt::announce_entry& t : e->handle.trackers()) {
     trackers = true;
