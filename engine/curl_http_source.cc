@@ -21,6 +21,11 @@
 
 namespace shoal::engine {
 
+std::string ContentValidator(const std::string& etag, const std::string& last_modified) {
+  if (!etag.empty() && etag.rfind("W/", 0) != 0) return "etag:" + etag;
+  return last_modified.empty() ? "" : "lm:" + last_modified;
+}
+
 bool IsTransientHttpStatus(long status) {
   // 5xx are the server's trouble; 408 (request timeout) and 429 (too many requests) ask the
   // client to come back later. Every other 4xx says the request itself will never work.
@@ -109,6 +114,15 @@ bool OnHead(Attempt& a) {
     a.failure = {hr::HttpError(static_cast<int>(status)), false, ErrorContext::kRemoteFile,
                  status, "unexpected HTTP status " + std::to_string(status)};
     return false;
+  }
+  if (a.callbacks->on_validator) {
+    auto field = [&](const char* name) {
+      curl_header* h = nullptr;
+      return curl_easy_header(a.curl, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK
+                 ? std::string(h->value)
+                 : std::string();
+    };
+    a.callbacks->on_validator(ContentValidator(field("ETag"), field("Last-Modified")));
   }
   a.callbacks->on_head(a.size, restarted);
   return true;

@@ -168,6 +168,9 @@ void Engine::Impl::ProcessEvents() {
         break;
       case TorrentEvent::Kind::kChecked: {
         resume_->OnChecked(ev);
+        // Seed mode (Complete's seeds) looks at nothing: only a check by resume data or hashing
+        // tells what the file holds now.
+        if (ev.from_resume || ev.hashed) seeds_->Checked(ev.key, ev.pieces_have == ev.pieces_total);
         if (const JobTable::Owner* owner = jobs_.OwnerOf(ev.key)) {
           JobFile& f = owner->job->files[owner->file];
           if (f.awaiting_check) {

@@ -181,13 +181,22 @@ class Engine::Impl final : public JobControl {
   // `to` leads from a copy of its file, and the old leader leaves the transfer.
   bool Satisfied(const Job& leader, int file) const;
   void PassOn(Transfers::Transfer& t, FileRef to);  // by value: `to` is in t.followers
+  // Admit: whether a plain-HTTP file may follow the transfer of its URL (`key`, which may
+  // become its version's), by the origin's validator (decision 0017); ProbeValidator asks it.
+  enum class Admission { kJoin, kWait, kAlone };
+  Admission Admit(Job& job, int index, std::string* key);
+  void ProbeValidator(Job& job, int index);
   bool FromSeed(Job& job, int index);
+  // FromSeed's way when the seed's file is known good: copied, counted whole, seed kept.
+  bool CopyVerifiedSeed(Job& job, int index, const std::string& info_hash);
   hr::HResult TakeShared(Job& job);
   void LeaveTransfers(Job& job, bool completing);
   void ShareError(Job& job, hr::HResult code, ErrorContext context, int file,
                   const std::string& message, bool transient);
   void UpdateLeadPriorities();
   Transfers transfers_;
+  std::vector<FileRef> admitting_;  // plain files waiting for a validator (Admit), each once
+  void Waiting(const FileRef& ref, bool waits);
 
   JobObserver* const observer_;
   const std::shared_ptr<const Clock> clock_;

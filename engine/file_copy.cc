@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <linux/fs.h>  // FICLONE
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace shoal::engine {
@@ -59,6 +61,19 @@ int CopyRange(int in, std::uint64_t in_offset, int out, std::uint64_t out_offset
     return ReadWrite(in, in_offset + done, out, out_offset + done, length - done);
   }
   return 0;
+}
+
+int CopyFileTo(const std::string& src, int out, std::string* why) {
+  const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  int err = in < 0 ? errno : 0;
+  struct stat st {};
+  if (err == 0 && ::fstat(in, &st) != 0) err = errno;
+  if (err == 0 && ::ftruncate(out, 0) != 0) err = errno;
+  CopyMethod method;
+  if (err == 0) err = CopyFileData(in, out, static_cast<std::uint64_t>(st.st_size), &method);
+  if (in >= 0) ::close(in);
+  if (err != 0) *why = src + ": " + std::strerror(err);
+  return err;
 }
 
 int CopyFileData(int in, int out, std::uint64_t size, CopyMethod* method) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace shoal::engine {
 
@@ -19,5 +20,9 @@ int CopyRange(int in, std::uint64_t in_offset, int out, std::uint64_t out_offset
 // Fills `out` (empty) with the first `size` bytes of `in`; 0 or the errno.
 // EIO when `in` is shorter than `size`. *method says how the bytes moved.
 int CopyFileData(int in, int out, std::uint64_t size, CopyMethod* method);
+
+// Replaces what `out` holds with the whole file at `src` (CopyFileData's ways); 0 or the
+// errno, and then *why names the file and the error.
+int CopyFileTo(const std::string& src, int out, std::string* why);
 
 }  // namespace shoal::engine

@@ -132,11 +132,16 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
     if (static_cast<std::size_t>(i) < job.view->files.size()) job.view->files[i].completed = true;
   }
   SetState(job, JobState::kAcknowledged);  // and out of the store
-  if (options_.seed_after_complete) {
-    for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
-      const JobFile& f = job.files[i];
-      // Plain HTTP, or ranges only (the local file is not the content): nothing to serve.
-      if (!FileReady(job, i) || f.spec.metainfo.empty() || !f.spec.ranges.empty()) continue;
+  for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
+    const JobFile& f = job.files[i];
+    if (!FileReady(job, i)) continue;
+    // In the service the file is the store's (the user took its own copy before Complete):
+    // kept only while a seed serves it, and one seed per content.
+    const bool store_owned = !f.spec.client_path.empty();
+    // Plain HTTP, or ranges only (the local file is not the content): nothing to serve.
+    bool served = false;
+    if (options_.seed_after_complete && !f.spec.metainfo.empty() && f.spec.ranges.empty() &&
+        !(store_owned && seeds_->Serves(f.spec.metainfo))) {
       Swarm::AddParams params;
       params.metainfo = f.spec.metainfo;
       params.save_dir = f.dir;
@@ -146,9 +151,11 @@ hr::HResult Engine::Impl::FinishComplete(Job& job) {
       std::string error;
       int key = -1;
       if (hr::Succeeded(swarm_->Add(params, &key, &layout, &error))) {
-        seeds_->Serve(key, f.spec.metainfo, f.dir, f.final_name);
+        seeds_->Serve(key, f.spec.metainfo, f.dir, f.final_name, layout, store_owned);
+        served = true;
       }
     }
+    if (store_owned && !served) ::unlink(f.spec.local_path.c_str());  // nothing needs it
   }
   return partial ? hr::kBgSPartialComplete : hr::kOk;
 }

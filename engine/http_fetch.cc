@@ -80,6 +80,7 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, cancel);
+  if (options.head) curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 
   const CURLcode c = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.http_status);
@@ -102,12 +103,15 @@ FetchResult HttpGet(const std::string& url, const FetchOptions& options,
   return r;
 }
 
-void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done,
-                        std::string headers) {
-  queue_.Run([this, url = std::move(url), done = std::move(done), headers = std::move(headers)] {
-    FetchResult r = HttpGet(url, options_, &queue_.stopping(), headers);
-    if (!queue_.stopping()) done(std::move(r));
-  });
+void HttpFetcher::Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers,
+                        bool head) {
+  queue_.Run(
+      [this, url = std::move(url), done = std::move(done), headers = std::move(headers), head] {
+        FetchOptions options = options_;
+        options.head = head;
+        FetchResult r = HttpGet(url, options, &queue_.stopping(), headers);
+        if (!queue_.stopping()) done(std::move(r));
+      });
 }
 
 }  // namespace shoal::engine

@@ -34,6 +34,7 @@ struct FetchOptions {
   long max_redirects = 10;
   std::string proxy;  // empty: the standard proxy environment
   std::string no_proxy;
+  bool head = false;  // HEAD instead of GET: the header fields only
 };
 
 // Adds one raw header line of an answer, as libcurl hands it ("Name: value\r\n"), to
@@ -52,7 +53,8 @@ class HttpFetcher {
   // Abandons queued fetches (their callbacks are not called) and aborts the running one.
   ~HttpFetcher() = default;
   // `done` runs on the fetcher's thread.
-  void Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers = "");
+  void Fetch(std::string url, std::function<void(FetchResult)> done, std::string headers = "",
+             bool head = false);
 
  private:
   const FetchOptions options_;

@@ -41,6 +41,8 @@ struct HttpCallbacks {
   // whether the file was truncated to 0 because the server could not resume (ignored Range,
   // or the content changed).
   std::function<void(std::uint64_t size, bool restarted)> on_head;
+  // Optional, just before on_head: the response's validator (ContentValidator).
+  std::function<void(const std::string& validator)> on_validator;
   // `bytes` of the content are now written to the file, counted from its start.
   std::function<void(std::uint64_t bytes)> on_progress;
   std::function<void(const HttpOutcome&)> on_done;
@@ -59,6 +61,15 @@ class HttpSource {
   // A transfer on the same path starts only after the previous one on it has finished, so two
   // never write one file at once.
   virtual std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpCallbacks callbacks) = 0;
+  // Asks the origin for the validator (ContentValidator) of `request.url` with a HEAD (only
+  // url, use_proxy and headers count); `done` runs on a thread of the source's. False: this
+  // source does not ask, and the engine sends the HEAD itself (the libcurl source: the engine's
+  // fetcher has the same options).
+  virtual bool AskValidator(const HttpRequest& request, std::function<void(std::string)> done) {
+    (void)request;
+    (void)done;
+    return false;
+  }
 };
 
 struct HttpSourceOptions {
@@ -71,6 +82,11 @@ struct HttpSourceOptions {
 };
 
 std::unique_ptr<HttpSource> MakeCurlHttpSource(const HttpSourceOptions& options);
+
+// What names a version of a URL's content (RFC 9110 8.8): "etag:<value>" for a strong ETag,
+// else "lm:<date>" for Last-Modified, else "" (the response says nothing; a weak ETag does not
+// promise the same bytes). Header values as the response gave them ("" when absent).
+std::string ContentValidator(const std::string& etag, const std::string& last_modified);
 
 // Whether BITS treats an HTTP status as a transient failure (retried) or a fatal one.
 bool IsTransientHttpStatus(long status);

@@ -62,8 +62,10 @@ void HttpTransfers::Start(Job& job, int index, int fd) {
   auto reports = std::make_shared<ByteReports>();
   JobControl* control = &control_;
   HttpCallbacks cb;
-  cb.on_head = [this, control, id, index, token](std::uint64_t size, bool restarted) {
-    control->Post([=, this] { OnHead(id, index, token, size, restarted); });
+  auto validator = std::make_shared<std::string>();  // the source's thread, then on_head's
+  cb.on_validator = [validator](const std::string& v) { *validator = v; };
+  cb.on_head = [this, control, id, index, token, validator](std::uint64_t size, bool restarted) {
+    control->Post([=, this, v = *validator] { OnHead(id, index, token, size, restarted, v); });
   };
   cb.on_progress = [this, control, id, index, token, reports](std::uint64_t bytes) {
     reports->bytes.store(bytes, std::memory_order_relaxed);
@@ -99,10 +101,13 @@ JobFile* HttpTransfers::Live(const Uuid& id, int index, int token, Job** job) {
   return f.http.attempt == token && f.http.transfer ? &f : nullptr;
 }
 
-void HttpTransfers::OnHead(const Uuid& id, int index, int token, std::uint64_t size,
-                           bool restarted) {
+void HttpTransfers::OnHead(const Uuid& id, int index, int token, std::uint64_t size, bool restarted,
+                           const std::string& validator) {
   Job* job = nullptr;
-  if (Live(id, index, token, &job) == nullptr) return;
+  JobFile* f = Live(id, index, token, &job);
+  if (f == nullptr) return;
+  f->http.validator = validator;  // what jobs sharing the URL's transfer compare (decision 0017)
+  f->http.validator_known = true;
   if (restarted) {
     // BITS restarts a file whose remote copy changed; a server that ignores Range looks the
     // same from here. Progress for this file goes back to 0.

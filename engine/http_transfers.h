@@ -23,6 +23,9 @@ struct HttpFileState {
   int attempt = 0;                         // token the reports of the transfer in flight carry
   std::uint64_t bytes = 0;                 // counted on disk
   std::uint64_t high_water = 0;            // the most ever counted: only going past it is progress
+  // The last response's validator (ContentValidator), once one answered in this run.
+  std::string validator;
+  bool validator_known = false;
 };
 
 class HttpTransfers {
@@ -39,7 +42,8 @@ class HttpTransfers {
   static void Restart(Job& job, int index);
 
  private:
-  void OnHead(const Uuid& id, int index, int token, std::uint64_t size, bool restarted);
+  void OnHead(const Uuid& id, int index, int token, std::uint64_t size, bool restarted,
+              const std::string& validator);
   void OnBytes(const Uuid& id, int index, int token, std::uint64_t bytes);
   void OnDone(const Uuid& id, int index, int token, std::uint64_t bytes, HttpOutcome outcome);
   JobFile* Live(const Uuid& id, int index, int token, Job** job);

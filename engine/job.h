@@ -58,6 +58,16 @@ struct JobFile {
   // (decision 0013), that file's temp file, where the bytes are; "" while it has its own.
   std::string content_at;
   std::string data_path() const { return content_at.empty() ? temp_path() : content_at; }
+  // shared_transfers.cc, plain HTTP (decision 0017): a file that would follow a transfer of
+  // its URL first asks the origin for the content's validator (a HEAD), and shares only when
+  // it is the leader's response's; when they differ its key names its own validator
+  // (`own_key`), and when even that does not match, or nothing names the content, it fetches
+  // alone.
+  enum class Probe { kNone, kAsking, kDone };
+  Probe probe = Probe::kNone;
+  std::string probed;  // the HEAD's validator ("" when it said nothing or failed)
+  bool own_key = false;
+  bool alone = false;
   // Its temp file came with verified bytes (taken over from a leader, or copied from a seed):
   // no CDN piece goes to its torrent before the swarm's check of them (pieces handed over
   // while the torrent checks are lost), until kChecked.

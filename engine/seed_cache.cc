@@ -1,5 +1,7 @@
 #include "engine/seed_cache.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/cache_limits.h"
@@ -57,12 +59,13 @@ void SeedCache::Restore(std::string* warnings) {
       continue;
     }
     resume_.Keep(key, path);
-    cached_.push_back({key, s.dir, s.file_name, s.added_ns, InfoHashOf(s.metainfo)});
+    // Its state is known once the session's check (resume data or hashing) found it whole.
+    cached_.push_back({key, s.dir, s.file_name, s.added_ns, InfoHashOf(s.metainfo), layout, {}});
   }
 }
 
 void SeedCache::Serve(int key, const std::string& metainfo, const std::string& dir,
-                      const std::string& file_name) {
+                      const std::string& file_name, const TorrentLayout& layout, bool owned) {
   const std::int64_t now = clock_.WallNs();
   std::string error;
   if (store_ != nullptr && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
@@ -74,18 +77,20 @@ void SeedCache::Serve(int key, const std::string& metainfo, const std::string& d
     swarm_.Remove(s.key);
     return true;
   });
-  cached_.push_back({key, dir, file_name, now, InfoHashOf(metainfo)});
+  cached_.push_back({key, dir, file_name, now, InfoHashOf(metainfo), layout,
+                     StampFile(dir + "/" + file_name), owned});
   resume_.Keep(key, dir + "/" + file_name);
   Apply();  // the newest seed may push older content out
 }
 
-bool SeedCache::Release(const std::string& info_hash, int* key, std::string* path) {
+bool SeedCache::Release(const std::string& info_hash, int* key, std::string* path, bool* owned) {
   auto it = std::find_if(cached_.begin(), cached_.end(), [&](const Cached& s) {
     return !info_hash.empty() && s.info_hash == info_hash;
   });
   if (it == cached_.end()) return false;
   *key = it->key;
   *path = it->dir + "/" + it->file_name;
+  *owned = it->owned;
   swarm_.Remove(it->key);
   std::string error;
   if (store_ != nullptr && !store_->RemoveSeed(it->dir, it->file_name, &error)) {
@@ -95,6 +100,32 @@ bool SeedCache::Release(const std::string& info_hash, int* key, std::string* pat
   resume_.Forget(*path);
   cached_.erase(it);
   return true;
+}
+
+void SeedCache::Checked(int key, bool whole) {
+  for (Cached& s : cached_) {
+    if (s.key == key) s.verified = whole ? StampFile(s.dir + "/" + s.file_name) : FileStamp{};
+  }
+}
+
+bool SeedCache::Verified(const std::string& info_hash, std::string* path,
+                         TorrentLayout* layout) const {
+  for (const Cached& s : cached_) {
+    if (info_hash.empty() || s.info_hash != info_hash || s.verified.size < 0) continue;
+    const std::string at = s.dir + "/" + s.file_name;
+    if (!(StampFile(at) == s.verified)) continue;  // changed since: only a check can tell
+    *path = at;
+    *layout = s.layout;
+    return true;
+  }
+  return false;
+}
+
+bool SeedCache::Serves(const std::string& metainfo) const {
+  const std::string info_hash = InfoHashOf(metainfo);
+  return std::any_of(cached_.begin(), cached_.end(), [&](const Cached& s) {
+    return !info_hash.empty() && s.info_hash == info_hash;
+  });
 }
 
 void SeedCache::Check(double now_s) {
@@ -125,6 +156,9 @@ void SeedCache::Apply() {
            error.c_str());
     }
     resume_.Forget(s.dir + "/" + s.file_name);
+    // A store file nobody else holds goes with its seed (the session let go of it only once
+    // its torrent is removed; unlinking an open file is safe on Linux).
+    if (s.owned) ::unlink((s.dir + "/" + s.file_name).c_str());
     Logf(LogLevel::kInfo, "cache",
          "%s/%s left the cache (DOMaxCacheAge, DOAbsoluteMaxCacheSize, or the file is gone): "
          "no longer served to peers",

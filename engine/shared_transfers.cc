@@ -4,45 +4,31 @@
 // file); followers mirror its verified pieces, bytes and sources into their own progress, copy
 // its file on Complete, and take the file over when the leader stops while they still want it.
 // The map of who shares what is Transfers' (transfers.h).
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <cstdio>
 
 #include "engine/engine_impl.h"
 #include "engine/file_copy.h"
 #include "engine/log.h"
 
 namespace shoal::engine {
-namespace {
-
-// Copies `src` into the open `out` (truncated first), by engine/file_copy.h's rules.
-hr::HResult CopyInto(const std::string& src, int out, std::string* why) {
-  const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  int err = in < 0 ? errno : 0;
-  struct stat st {};
-  if (err == 0 && ::fstat(in, &st) != 0) err = errno;
-  if (err == 0 && ::ftruncate(out, 0) != 0) err = errno;
-  CopyMethod method;
-  if (err == 0) err = CopyFileData(in, out, static_cast<std::uint64_t>(st.st_size), &method);
-  if (in >= 0) ::close(in);
-  if (err != 0) {
-    *why = src + ": " + std::strerror(err);
-    return hr::FromErrno(err);
-  }
-  return hr::kOk;
-}
-
-}  // namespace
 
 bool Engine::Impl::Follow(Job& job, int index) {
   const FileRef me{job.view->id, index};
   Transfers::Transfer* t = transfers_.Of(me);
   if (t == nullptr) {
-    const std::string key = Transfers::KeyOf(job.files[index]);
+    std::string key = Transfers::KeyOf(job.files[index]);
     if (key.empty()) return false;  // its metainfo is not known yet: nothing to share
+    switch (Admit(job, index, &key)) {
+      case Admission::kWait:
+        return true;  // the origin's validator decides
+      case Admission::kAlone:
+        return false;
+      case Admission::kJoin:
+        break;
+    }
     t = &transfers_.Join(key, me);
   }
   if (t->moving) return true;         // the content is on its way to a new leader
@@ -85,7 +71,7 @@ void Engine::Impl::PassOn(Transfers::Transfer& t, FileRef to) {
     if (had && next != nullptr && !IsFinal(next->state)) {
       const int fd = OpenTemp(*next, to.file);
       std::string why;
-      if (fd >= 0 && hr::Failed(CopyInto(src, fd, &why))) {
+      if (fd >= 0 && CopyFileTo(src, fd, &why) != 0) {
         Logf(LogLevel::kWarning, "transfers", "cannot copy %s (%s): fetching again", src.c_str(),
              why.c_str());
       }
@@ -226,7 +212,7 @@ void Engine::Impl::HandedOver(const std::string& key, const FileRef& to, const s
       // Another file system: copy, and the transfer resumes from the copy.
       const int fd = OpenTemp(*job, to.file);
       std::string why;
-      if (fd >= 0 && hr::Failed(CopyInto(src, fd, &why))) {
+      if (fd >= 0 && CopyFileTo(src, fd, &why) != 0) {
         Logf(LogLevel::kWarning, "transfers", "cannot take over %s (%s): fetching again",
              src.c_str(), why.c_str());
         HttpTransfers::Restart(*job, to.file);
@@ -241,35 +227,6 @@ void Engine::Impl::HandedOver(const std::string& key, const FileRef& to, const s
   if (IsActive(job->state)) Schedule(*job);
 }
 
-bool Engine::Impl::FromSeed(Job& job, int index) {
-  const FileRef me{job.view->id, index};
-  Transfers::Transfer* t = transfers_.Of(me);
-  if (t == nullptr || !(t->leader == me) || t->key.rfind("btih:", 0) != 0) return false;
-  int seed = -1;
-  std::string path;
-  if (!seeds_->Release(t->key.substr(5), &seed, &path)) return false;
-  // The engine holds the content as a seed: the copy is checked by the job's own torrent
-  // (added once the seed's is gone: one per content in the session), so pieces a user changed
-  // in the seeded file are fetched again and the rest never are.
-  Logf(LogLevel::kInfo, "transfers", "%s: taken from the seed at %s",
-       job.files[index].spec.remote_url.c_str(), path.c_str());
-  const int fd = OpenTemp(job, index);
-  if (fd < 0) return true;  // the job failed with a LOCAL_FILE error
-  std::string why;
-  if (hr::Failed(CopyInto(path, fd, &why))) {
-    Logf(LogLevel::kWarning, "transfers", "cannot copy the seed: %s", why.c_str());
-  }
-  ::close(fd);
-  job.files[index].awaiting_check = true;  // the CDN waits for the check of the copy
-  t->moving = true;
-  on_removed_[seed] = [this, key = t->key, me] {
-    if (Transfers::Transfer* now = transfers_.Find(key)) now->moving = false;
-    Job* j = FindJob(me.job);
-    if (j != nullptr && IsActive(j->state)) Schedule(*j);
-  };
-  return true;
-}
-
 hr::HResult Engine::Impl::TakeShared(Job& job) {
   for (int i = 0; i < static_cast<int>(job.files.size()); ++i) {
     Transfers::Transfer* t = transfers_.Of({job.view->id, i});
@@ -279,7 +236,8 @@ hr::HResult Engine::Impl::TakeShared(Job& job) {
     const int fd = OpenTemp(job, i);
     if (fd < 0) return job.error ? job.error->code : hr::kFail;
     std::string why;
-    const hr::HResult h = CopyInto(leader->files[t->leader.file].temp_path(), fd, &why);
+    const int err = CopyFileTo(leader->files[t->leader.file].temp_path(), fd, &why);
+    const hr::HResult h = err == 0 ? hr::kOk : hr::FromErrno(err);
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);
     if (hr::Failed(h) || !synced) {
@@ -327,7 +285,7 @@ void Engine::Impl::LeaveTransfers(Job& job, bool completing) {
     if (completing && FileReady(job, i)) {
       const int fd = OpenTemp(*to, next.file);
       std::string why;
-      if (fd >= 0 && hr::Failed(CopyInto(f.temp_path(), fd, &why))) {
+      if (fd >= 0 && CopyFileTo(f.temp_path(), fd, &why) != 0) {
         HttpTransfers::Restart(*to, next.file);  // fetched again by its new leader
       }
       to->files[next.file].awaiting_check = true;
@@ -361,6 +319,16 @@ void Engine::Impl::ShareError(Job& job, hr::HResult code, ErrorContext context, 
 }
 
 void Engine::Impl::UpdateLeadPriorities() {
+  // Files waiting for a leader's validator look again (a tick later at most).
+  const std::vector<FileRef> waiting = admitting_;
+  for (const FileRef& ref : waiting) {
+    Job* job = FindJob(ref.job);
+    if (job == nullptr || !IsActive(job->state) || job->busy) {
+      Waiting(ref, false);
+    } else {
+      Schedule(*job);
+    }
+  }
   if (transfers_.size() == 0) return;
   for (const auto& job : jobs_.all()) job->leads_foreground = false;
   transfers_.ForEach([this](Transfers::Transfer& t) {

@@ -17,9 +17,12 @@ std::string Transfers::KeyOf(const JobFile& f) {
     if (hr::Failed(ReadMetainfo(f.spec.metainfo, &summary, &error))) return "";
     return "btih:" + summary.info_hash;
   }
-  // Without metainfo the URL is the content's only name. A job's validators are not known
-  // before its transfer answers, so two jobs of one URL share what the origin sends.
-  if (f.http.plain && f.spec.ranges.empty()) return "url:" + f.spec.remote_url;
+  // Without metainfo the URL names the content, and the origin's validator its version: a
+  // joiner is admitted only when its HEAD's validator is the leader's response's (decision
+  // 0017); one that saw another version shares with the jobs that saw that one.
+  if (f.http.plain && f.spec.ranges.empty() && !f.alone) {
+    return "url:" + f.spec.remote_url + (f.own_key ? "\n" + f.probed : "");
+  }
   return "";
 }
 

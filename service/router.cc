@@ -362,7 +362,8 @@ Response Router::OnJob(const Request& r, const Uuid& id, const std::string& acti
     Unpublish(id);  // the client reads CANCELLED / ACKNOWLEDGED before the reply
     Json body = {{"hresult", wire::HResultText(h)}};
     std::error_code ec;
-    if (action == "cancel") std::filesystem::remove(JobDir(id), ec);  // only when empty
+    // Only when empty: after Complete the store keeps a file only while a seed serves it.
+    std::filesystem::remove(JobDir(id), ec);
     std::lock_guard<std::mutex> lock(mu_);
     owners_.erase(id);  // out of the queue: the engine answers BG_E_NOT_FOUND from now on
     return JsonReply(200, body);

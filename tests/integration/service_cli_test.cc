@@ -133,8 +133,10 @@ TEST(ServiceCli, GetStartsOneUserServiceOnDemand) {
       << ReadFile(dir / "a1.bin.err");
   EXPECT_EQ(daemons.size(), 1u) << "two clients, one service";
   EXPECT_TRUE(std::filesystem::exists(runtime + "/shoal/shoal.sock") || !daemons.empty());
-  EXPECT_FALSE(ListDir(dir / "cache/shoal/service/jobs").empty())
-      << "the service's store kept the content";
+  // A plain URL's content (no sidecar) is served to no peer: once both jobs completed, the
+  // store keeps no copy of it (decision 0017).
+  EXPECT_TRUE(ListDir(dir / "cache/shoal/service/jobs").empty())
+      << "the service's store kept content nothing serves";
   for (int i = 0; i < 500 && !ShoaldsFor(runtime).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -277,7 +279,8 @@ TEST(ServiceCli, GetSubmitsToTheServiceByDefault) {
   CliRun list = Shoal(dir, service.socket(), {"jobs", "--json"});
   ASSERT_EQ(list.code, 0);
   EXPECT_TRUE(nlohmann::json::parse(list.out).empty()) << "completed: out of the queue";
-  EXPECT_FALSE(ListDir(service.cache_dir() + "/jobs").empty()) << "the store kept its copy";
+  // Plain HTTP: no seed needs the store's copy once the job completed (decision 0017).
+  EXPECT_TRUE(ListDir(service.cache_dir() + "/jobs").empty()) << "nothing serves that copy";
   CliRun down = Shoal(dir, dir / "none.sock",
                       {"get", origin->Url("/g.bin"), "-o", dir / "h.bin", "--service"});
   EXPECT_EQ(down.code, 1) << down.err;

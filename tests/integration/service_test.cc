@@ -16,6 +16,7 @@
 #include "engine/job_store.h"
 #include "engine/metainfo.h"
 #include "tests/integration/service_fixture.h"
+#include "tests/integration/service_test.h"
 #include "tests/support/fault_origin.h"
 
 namespace shoal::testing {
@@ -23,38 +24,6 @@ namespace {
 
 using api::wire::Json;
 constexpr hr::HResult kAccessDenied = hr::kAccessDenied;
-
-class ServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string error;
-    origin_ = FaultOrigin::Start(&error);
-    ASSERT_TRUE(origin_) << error;
-    service_ = std::make_unique<ServiceProcess>(dir_.path().string());
-    ASSERT_TRUE(service_->Start(&error)) << error;
-  }
-
-  std::unique_ptr<api::Backend> Connect() {
-    std::string error;
-    auto b = api::ConnectServiceBackend(service_->socket(), &events_, &error);
-    EXPECT_TRUE(b) << error;
-    return b;
-  }
-
-  // Runs `body` in a forked child (no threads there: only ServiceClient calls); its exit code.
-  static int InChild(const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) ::_exit(body());
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  TempDir dir_;
-  std::unique_ptr<FaultOrigin> origin_;
-  std::unique_ptr<ServiceProcess> service_;
-  EventLog events_;
-};
 
 bool Listed(const Json& reply, const api::Uuid& id) {
   for (const Json& j : reply.at("jobs")) {
@@ -213,25 +182,19 @@ TEST_F(ServiceTest, TwoUsersOfOneContentShareOneTransfer) {
   Fault drip;
   drip.drip_bytes = 64 << 10;
   drip.drip_delay = std::chrono::milliseconds(20);
+  drip.headers = "ETag: \"shared-1\"\r\n";  // the version both jobs see (decision 0017)
   origin_->Put("/shared.bin", data, {}, drip);
   const std::string url = origin_->Url("/shared.bin");
-  std::filesystem::permissions(dir_.path(), std::filesystem::perms::all &
-                                                ~std::filesystem::perms::group_write &
-                                                ~std::filesystem::perms::others_write);
-  const std::string theirs_dir = dir_ / "nobody";
-  std::filesystem::create_directories(theirs_dir);
-  ASSERT_EQ(::chown(theirs_dir.c_str(), 65534, 65534), 0);
+  const std::string theirs = NobodysFile();
+  ASSERT_FALSE(theirs.empty());
   const std::string mine = dir_ / "root.bin";
-  const std::string theirs = theirs_dir + "/nobody.bin";
 
   auto backend = Connect();
   ASSERT_TRUE(backend);
-  std::shared_ptr<const api::JobHandle> job;
-  ASSERT_EQ(backend->CreateJob("root's", &job), hr::kOk);
   api::FileSpec spec{url, mine, ""};
   spec.http_only = true;
-  ASSERT_EQ(backend->AddFiles(job->id(), {spec}), hr::kOk);
-  ASSERT_EQ(backend->Resume(job->id()), hr::kOk);
+  auto job = StartRootsJob(*backend, spec);
+  ASSERT_TRUE(job);
   ASSERT_TRUE(WaitFor([&] { return job->Progress().bytes_transferred > 0; }));
 
   const std::string root_job = job->id().ToString();
@@ -338,14 +301,9 @@ TEST_F(ServiceTest, KillNineOfTheServiceMidTransfer) {
 // B's service, told only of A as a peer, gets every byte from A.
 TEST_F(ServiceTest, FinishedContentIsServedToASecondMachineAfterItsClientExited) {
   constexpr std::size_t kSize = 3 << 20;
-  const std::string src = dir_ / "src.bin";
-  const std::string data = WriteRandomFile(src, kSize, 21);
-  origin_->Put("/m.bin", data);
-  engine::MetainfoSpec ms;
-  ms.path = src;
-  ms.web_seeds = {origin_->Url("/m.bin")};
   std::string torrent, error;
-  ASSERT_EQ(engine::CreateMetainfo(ms, &torrent, &error), hr::kOk) << error;
+  const std::string data = PublishWithMetainfo("/m.bin", kSize, 21, &torrent);
+  ASSERT_FALSE(data.empty());
   const int port_a = ClosedLoopbackPort(), port_b = ClosedLoopbackPort();
   const std::string a_listen = "127.0.0.2:" + std::to_string(port_a);
   std::filesystem::create_directories(dir_ / "a");

@@ -1,9 +1,12 @@
 // One content, one transfer (decision 0013): jobs of one engine that want the same content
 // share one download, counted at the loopback origin, and each still finishes, is suspended
 // and cancelled on its own.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/swarm_fixture.h"
@@ -28,6 +31,18 @@ class SharedTransfer : public SwarmTest {
     FileSpec s{url, out, ""};
     s.http_only = true;
     return s;
+  }
+  // An engine that fetched `c` into a/<name> (*path) and completed it: with
+  // seed_after_complete it keeps serving the content from there. Null on failure.
+  std::unique_ptr<engine::Engine> CompletedOnce(const Content& c, std::string* path) {
+    auto e = StartEngine(2);
+    *path = Out("a", c.name);
+    auto job = StartJob(*e, {{c.url, *path, ""}});
+    if (WaitSettled(*job) != JobState::kTransferred || e->Complete(job->id) != hr::kOk) {
+      ADD_FAILURE() << "the first job did not complete";
+      return nullptr;
+    }
+    return e;
   }
   // Origin bytes once they stop moving (requests in flight end).
   std::uint64_t SettledBytes(const std::string& path) {
@@ -78,6 +93,33 @@ TEST_F(SharedTransfer, TwoJobsOfOnePlainUrlFetchItOnce) {
   EXPECT_EQ(ReadFile(a), c.data);
   EXPECT_EQ(ReadFile(b), c.data);
   EXPECT_EQ(origin_->BytesServed("/plain.bin"), c.data.size());
+}
+
+TEST_F(SharedTransfer, JobsOfOneUrlShareOnlyWhileTheOriginsValidatorsAgree) {
+  const Content c = Publish("ver.bin", 8 * kMiB);
+  origin_->SetRateLimit(4 * kMiB);
+  auto e = StartEngine(2);
+  const std::string a = Out("a", "ver.bin");
+  const std::string b = Out("b", "ver.bin");
+  auto ja = StartJob(*e, {Plain(c.url, a)});
+  ASSERT_TRUE(WaitFor([&] { return ja->progress.Load().bytes_transferred >= 1 * kMiB; }));
+  // The origin publishes a new version (renamed over the old one, so the GET in flight still
+  // sends the old bytes) with another Last-Modified.
+  const std::string fresh = origin_root_ / "ver.bin.new";
+  const std::string next = WriteRandomFile(fresh, 8 * kMiB, 2);
+  const timespec later[2] = {{::time(nullptr) + 100, 0}, {::time(nullptr) + 100, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, fresh.c_str(), later, 0), 0);
+  fs::rename(fresh, origin_root_ / "ver.bin");
+  // Before: the second job followed the first and got the old version.
+  auto jb = StartJob(*e, {Plain(c.url, b)});
+  origin_->SetRateLimit(0);
+  ASSERT_EQ(WaitSettled(*ja), JobState::kTransferred);
+  ASSERT_EQ(WaitSettled(*jb), JobState::kTransferred);
+  EXPECT_EQ(e->Complete(ja->id), hr::kOk);
+  EXPECT_EQ(e->Complete(jb->id), hr::kOk);
+  EXPECT_EQ(ReadFile(a), c.data);
+  EXPECT_EQ(ReadFile(b), next);
+  EXPECT_EQ(jb->sources.Load().from_http, next.size());  // fetched by its own transfer
 }
 
 TEST_F(SharedTransfer, CancellingOneJobMidTransferLetsTheOtherFinish) {
@@ -153,20 +195,47 @@ TEST_F(SharedTransfer, JobAddedAfterTheContentArrivedFinishesWithoutTheOrigin) {
 
 TEST_F(SharedTransfer, JobAddedAfterCompleteFinishesFromTheSeedWithoutTheOrigin) {
   const Content c = Publish("again.bin", 4 * kMiB + 9);
-  auto e = StartEngine(2);  // seed_after_complete: the engine keeps serving the content
-  const std::string a = Out("a", "again.bin");
+  std::string a;
+  auto e = CompletedOnce(c, &a);
+  ASSERT_TRUE(e);
   const std::string b = Out("b", "again.bin");
-  auto ja = StartJob(*e, {{c.url, a, ""}});
-  ASSERT_EQ(WaitSettled(*ja), JobState::kTransferred);
-  ASSERT_EQ(e->Complete(ja->id), hr::kOk);
   const std::uint64_t served = origin_->BytesServed("/again.bin");
+  ASSERT_EQ(e->GetStats().cached_files, 1u);
   // Before: 0x800700B7, "already being transferred by this engine" (the seed's torrent).
   auto jb = StartJob(*e, {{c.url, b, c.metainfo}});
   ASSERT_EQ(WaitSettled(*jb), JobState::kTransferred);
+  // Copied from the seed, whose state is known: the seed keeps serving (before, it was
+  // released for the job's own torrent), and the bytes count as no network source's.
+  EXPECT_EQ(e->GetStats().cached_files, 1u);
+  EXPECT_EQ(jb->progress.Load().bytes_transferred, c.data.size());
+  EXPECT_EQ(jb->sources.Load(), engine::SourceBytes{});
   EXPECT_EQ(e->Complete(jb->id), hr::kOk);
+  EXPECT_EQ(e->GetStats().cached_files, 1u);  // one seed of the content, not one per job
   EXPECT_EQ(ReadFile(a), c.data);
   EXPECT_EQ(ReadFile(b), c.data);
   EXPECT_EQ(origin_->BytesServed("/again.bin"), served);
+}
+
+TEST_F(SharedTransfer, JobAfterCompleteChecksASeedFileTheUserChanged) {
+  const Content c = Publish("changed.bin", 4 * kMiB + 9);
+  std::string a;
+  auto e = CompletedOnce(c, &a);
+  ASSERT_TRUE(e);
+  const std::string b = Out("b", "changed.bin");
+  const std::uint64_t served = origin_->BytesServed("/changed.bin");
+  // The user's file (seeded after Complete) changes: its verified state is no longer known.
+  {
+    std::fstream f(a, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put(static_cast<char>(c.data[10] ^ 0x5a));
+  }
+  auto jb = StartJob(*e, {{c.url, b, c.metainfo}});
+  ASSERT_EQ(WaitSettled(*jb), JobState::kTransferred);
+  EXPECT_EQ(e->Complete(jb->id), hr::kOk);
+  EXPECT_EQ(ReadFile(b), c.data);  // the changed piece was checked and fetched again
+  const std::uint64_t again = SettledBytes("/changed.bin") - served;
+  EXPECT_GT(again, 0u);
+  EXPECT_LT(again, c.data.size());  // only what the check rejected
 }
 
 TEST_F(SharedTransfer, AfterARestartTheJobsShareOneTransferAgain) {

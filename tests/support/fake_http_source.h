@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,12 +53,36 @@ class FakeHttpSource final : public engine::HttpSource {
     auto call = std::make_shared<Call>();
     call->request = std::move(request);
     call->callbacks = std::move(callbacks);
+    // Each response names the origin's version before its head, as the libcurl source does.
+    if (call->callbacks.on_validator) {
+      call->callbacks.on_head = [head = call->callbacks.on_head,
+                                 named = call->callbacks.on_validator,
+                                 v = validator()](std::uint64_t size, bool restarted) {
+        named(v);
+        head(size, restarted);
+      };
+    }
     {
       std::lock_guard lock(mu_);
       calls_.push_back(call);
     }
     cv_.notify_all();
     return std::make_unique<Transfer>(call);
+  }
+
+  // A HEAD answers the origin's version at once (the engine's joiners ask it).
+  bool AskValidator(const engine::HttpRequest&, std::function<void(std::string)> done) override {
+    done(validator());
+    return true;
+  }
+  // The version (ContentValidator) the origin names from now on, in HEADs and responses.
+  void SetValidator(std::string v) {
+    std::lock_guard lock(mu_);
+    validator_ = std::move(v);
+  }
+  std::string validator() {
+    std::lock_guard lock(mu_);
+    return validator_;
   }
 
   // The n-th transfer started (1-based), waiting up to 30 s for it; null if it never came.
@@ -85,6 +110,7 @@ class FakeHttpSource final : public engine::HttpSource {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Call>> calls_;
+  std::string validator_ = "etag:\"1\"";
 };
 
 }  // namespace shoal::testing

@@ -119,6 +119,22 @@ struct FaultOrigin::Impl {
     Entry entry;
     Fault fault;
     bool found = false;
+    if (req.rfind("HEAD ", 0) == 0) {
+      // A HEAD (a client asking for the validators) takes no scripted answer and sends no
+      // body: the steady answer's header fields only, counted nowhere.
+      std::string head = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n";
+      {
+        std::lock_guard lock(mu);
+        auto it = entries.find(path);
+        if (it != entries.end()) {
+          head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(it->second.content.size()) +
+                 "\r\n" + it->second.then.headers;
+        }
+      }
+      head += "Connection: close\r\n\r\n";
+      SendAll(fd, head.data(), head.size());
+      return false;
+    }
     {
       std::lock_guard lock(mu);
       const int index = requests[path]++;

@@ -46,7 +46,8 @@ class FaultOrigin {
   ~FaultOrigin();  // closes every connection and joins its threads
 
   std::string Url(const std::string& path) const;  // path starts with '/'
-  // Serves `content` at `path`. Request i (0-based) gets script[i], later ones get `then`.
+  // Serves `content` at `path`. Request i (0-based) gets script[i], later ones get `then`; a
+  // HEAD is answered with `then`'s header fields, is not counted and takes no script entry.
   void Put(const std::string& path, std::string content, std::vector<Fault> script = {},
            Fault then = {});
   // A path that only redirects (302) to `location`.

@@ -58,6 +58,17 @@ class HttpJobs : public ::testing::Test {
     return job;
   }
 
+  // Another job of StartJob's first URL, to its own file g0, resumed.
+  std::shared_ptr<const JobView> SecondJobOfF0() {
+    std::shared_ptr<const JobView> job;
+    EXPECT_EQ(engine_->CreateJob("again", &job), hr::kOk);
+    FileSpec s{"http://cdn.invalid/f0", dir_ / "g0", ""};
+    s.http_only = true;
+    EXPECT_EQ(engine_->AddFiles(job->id, {s}), hr::kOk);
+    EXPECT_EQ(engine_->Resume(job->id), hr::kOk);
+    return job;
+  }
+
   static bool WaitState(const JobView& job, JobState s) {
     return WaitFor([&] { return job.state.load() == s; });
   }
@@ -98,12 +109,8 @@ TEST_F(HttpJobs, TwoJobsOfOneUrlShareOneRequest) {
   auto first = StartJob();
   auto call = http_->WaitForCall(1);
   ASSERT_TRUE(call);
-  std::shared_ptr<const JobView> second;
-  ASSERT_EQ(engine_->CreateJob("again", &second), hr::kOk);
-  FileSpec s{"http://cdn.invalid/f0", dir_ / "g0", ""};
-  s.http_only = true;
-  ASSERT_EQ(engine_->AddFiles(second->id, {s}), hr::kOk);
-  ASSERT_EQ(engine_->Resume(second->id), hr::kOk);
+  auto second = SecondJobOfF0();
+  ASSERT_TRUE(second);
   call->callbacks.on_head(content_.size(), false);
   call->Deliver(content_, 4);
   ASSERT_TRUE(WaitFor([&] { return second->progress.Load().bytes_transferred == 4; }));
@@ -117,6 +124,33 @@ TEST_F(HttpJobs, TwoJobsOfOneUrlShareOneRequest) {
   EXPECT_EQ(engine_->Complete(first->id), hr::kOk);
   EXPECT_EQ(testing::ReadFile(dir_ / "f0"), content_);
   EXPECT_EQ(testing::ReadFile(dir_ / "g0"), content_);
+}
+
+// Decision 0017: the origin names another version (its ETag changed) once the first job's
+// response came: the second job fetches its own copy instead of the first one's bytes.
+TEST_F(HttpJobs, TwoJobsOfOneUrlWithOtherValidatorsDoNotShare) {
+  auto first = StartJob();
+  auto call = http_->WaitForCall(1);
+  ASSERT_TRUE(call);
+  call->callbacks.on_head(content_.size(), false);  // named "1"
+  call->Deliver(content_, 4);
+  http_->SetValidator("etag:\"2\"");
+  auto second = SecondJobOfF0();
+  ASSERT_TRUE(second);
+  auto own = http_->WaitForCall(2);  // before: it followed the first job's request
+  ASSERT_TRUE(own);
+  const std::string next = "abcdefghij";
+  own->callbacks.on_head(next.size(), false);
+  own->Deliver(next, 10);
+  own->Finish();
+  call->Deliver(content_, 10);
+  call->Finish();
+  ASSERT_TRUE(WaitState(*first, JobState::kTransferred));
+  ASSERT_TRUE(WaitState(*second, JobState::kTransferred));
+  EXPECT_EQ(engine_->Complete(first->id), hr::kOk);
+  EXPECT_EQ(engine_->Complete(second->id), hr::kOk);
+  EXPECT_EQ(testing::ReadFile(dir_ / "f0"), content_);
+  EXPECT_EQ(testing::ReadFile(dir_ / "g0"), next);
 }
 
 TEST_F(HttpJobs, UnknownLengthStaysUnknownUntilTheBodyEnds) {

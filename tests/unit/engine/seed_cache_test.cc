@@ -1,5 +1,5 @@
 // SeedCache over an in-memory store, a scripted swarm and a fake clock: what is served, what
-// leaves the cache by age or size, and that a file is never deleted.
+// leaves the cache by age or size, and that a file is deleted only when it is the store's.
 #include "engine/seed_cache.h"
 
 #include <gtest/gtest.h>
@@ -28,9 +28,9 @@ class SeedCacheTest : public ::testing::Test {
 TEST_F(SeedCacheTest, ServeStoresTheSeedAndReplacesTheSamePath) {
   SeedCache cache(options_, &store_, swarm_, resume_, clock_);
   testing::WriteFile(dir_ / "a", "aaaa");
-  cache.Serve(1, "meta", dir_.path().string(), "a");
+  cache.Serve(1, "meta", dir_.path().string(), "a", {}, false);
   EXPECT_EQ(store_.seeds.size(), 1u);
-  cache.Serve(2, "meta2", dir_.path().string(), "a");  // completed again to the same path
+  cache.Serve(2, "meta2", dir_.path().string(), "a", {}, false);  // completed again, same path
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_TRUE(swarm_.torrents[1].removed);
   EXPECT_EQ(store_.seeds.begin()->second.metainfo, "meta2");
@@ -41,9 +41,9 @@ TEST_F(SeedCacheTest, TheNewestThatFitTheSizeLimitStay) {
   SeedCache cache(options_, &store_, swarm_, resume_, clock_);
   testing::WriteFile(dir_ / "old", std::string(6, 'o'));
   testing::WriteFile(dir_ / "new", std::string(6, 'n'));
-  cache.Serve(1, "m1", dir_.path().string(), "old");
+  cache.Serve(1, "m1", dir_.path().string(), "old", {}, false);
   clock_.Advance(std::chrono::seconds(1));
-  cache.Serve(2, "m2", dir_.path().string(), "new");
+  cache.Serve(2, "m2", dir_.path().string(), "new", {}, false);
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_TRUE(swarm_.torrents[1].removed);
   EXPECT_FALSE(swarm_.torrents[2].removed);
@@ -55,7 +55,7 @@ TEST_F(SeedCacheTest, ContentPastMaxCacheAgeLeavesAtTheMinuteCheck) {
   options_.max_cache_age_s = 3600;
   SeedCache cache(options_, &store_, swarm_, resume_, clock_);
   testing::WriteFile(dir_ / "a", "a");
-  cache.Serve(1, "m", dir_.path().string(), "a");
+  cache.Serve(1, "m", dir_.path().string(), "a", {}, false);
   clock_.Advance(std::chrono::hours(2));
   cache.Check(30);  // not a minute since the last check
   EXPECT_EQ(cache.size(), 1u);
@@ -63,6 +63,21 @@ TEST_F(SeedCacheTest, ContentPastMaxCacheAgeLeavesAtTheMinuteCheck) {
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_TRUE(swarm_.torrents[1].removed);
   EXPECT_TRUE(store_.seeds.empty());
+}
+
+// Decision 0017: a file of the service's store is nobody else's; it goes with its seed.
+TEST_F(SeedCacheTest, AStoreFileLeavesWithItsSeed) {
+  options_.absolute_max_cache_size_bytes = 10;
+  SeedCache cache(options_, &store_, swarm_, resume_, clock_);
+  testing::WriteFile(dir_ / "old", std::string(6, 'o'));
+  testing::WriteFile(dir_ / "new", std::string(6, 'n'));
+  cache.Serve(1, "m1", dir_.path().string(), "old", {}, /*owned=*/true);
+  clock_.Advance(std::chrono::seconds(1));
+  cache.Serve(2, "m2", dir_.path().string(), "new", {}, /*owned=*/true);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_TRUE(swarm_.torrents[1].removed);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "old"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "new"));
 }
 
 TEST_F(SeedCacheTest, RestoreServesStoredSeedsWithinTheLimits) {

@@ -1,0 +1,72 @@
+// The service's store (decision 0017): jobs of one content, of different users, leave one
+// copy in the store, the second taken from the seed without the origin.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "api/src/service_client.h"
+#include "engine/metainfo.h"
+#include "tests/integration/service_test.h"
+
+namespace shoal::testing {
+namespace {
+
+using api::wire::Json;
+
+// Regular files under the service's store (its jobs' folders).
+std::size_t StoreFiles(const std::string& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file()) ++n;
+  }
+  return n;
+}
+
+TEST_F(ServiceTest, TwoUsersOfOneContentKeepOneCopyInTheStore) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another uid";
+  std::string torrent;
+  const std::string data = PublishWithMetainfo("/one.bin", 3 << 20, 23, &torrent);
+  ASSERT_FALSE(data.empty());
+  const std::string theirs = NobodysFile();
+  ASSERT_FALSE(theirs.empty());
+  const std::string mine = dir_ / "root.bin";
+
+  auto backend = Connect();
+  ASSERT_TRUE(backend);
+  auto job = StartRootsJob(*backend, {origin_->Url("/one.bin"), mine, torrent});
+  ASSERT_TRUE(job);
+  ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; }))
+      << service_->Log();
+  ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
+  EXPECT_EQ(ReadFile(mine), data);
+  EXPECT_EQ(StoreFiles(service_->cache_dir()), 1u) << "kept for seeding";
+  const std::uint64_t sent = origin_->BytesSent("/one.bin");
+
+  // Another user wants the same content: it is taken from the seed, and the store still holds
+  // one copy of it (before: one per job). That user runs `shoal get` against the service.
+  const std::string their_torrent = std::filesystem::path(theirs).parent_path() / "one.torrent";
+  WriteFile(their_torrent, torrent);
+  std::string err;
+  ASSERT_EQ(CliAsNobody({"get", "--service", "--no-config", origin_->Url("/one.bin"), "-o", theirs,
+                         "--torrent", their_torrent},
+                        &err),
+            0)
+      << err << service_->Log();
+  struct stat st {};
+  ASSERT_EQ(::stat(theirs.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u) << "written as them";
+  EXPECT_EQ(ReadFile(theirs), data);
+  EXPECT_EQ(origin_->BytesSent("/one.bin"), sent) << "nothing fetched again";
+  EXPECT_EQ(StoreFiles(service_->cache_dir()), 1u) << "one stored copy, not one per job";
+  api::ServiceClient client(service_->socket());
+  Json stats;
+  ASSERT_EQ(client.Call("GET", "/v1/stats", nullptr, &stats), hr::kOk);
+  EXPECT_EQ(stats.at("stats").at("cached_files"), 1) << "the seed kept seeding";
+}
+
+}  // namespace
+}  // namespace shoal::testing
