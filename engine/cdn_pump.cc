@@ -72,6 +72,7 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   in.found = found;
   job.cdn.any = job.cdn.gate.Decide(policy, in);
   job.cdn.unavailable = HttpGate::UnavailableOpen(policy, in);
+  job.cdn.found_only = job.cdn.unavailable && !HttpGate::DelayOver(policy, in);
   job.cdn.solitary = lone && solitary;
   job.cdn.lone = lone;
 }
@@ -205,6 +206,9 @@ void CdnPump::Pump(Job& job) {
     }
     PieceStatus status;
     if (!swarm_.GetPieceStatus(f.torrent, &status)) continue;
+    // The peers found are gone since the last Decide (the one that had every piece left, say):
+    // none of their pieces is "nobody's" before the delay.
+    if (!node && job.cdn.found_only && status.peers.empty()) continue;
     const bool alone = std::all_of(status.availability.begin(), status.availability.end(),
                                    [](int a) { return a == 0; });
     const std::size_t lone_limit = std::clamp<std::size_t>(

@@ -31,6 +31,9 @@ class CacheHosts;
 struct CdnJobState {
   HttpGate gate;
   bool unavailable = false;  // the CDN may serve pieces no connected peer has
+  // ... only because peers were found (decision 0018), not because the HTTP delay is over: it
+  // holds while some peer is connected, and a pump that finds none left waits for the delay.
+  bool found_only = false;
   bool any = false;          // ... and pieces peers have too
   // No peer can come (Decide's `solitary`): each file's missing pieces stream in runs of
   // consecutive ones, a GET each, as a plain download would, rather than a piece per request.

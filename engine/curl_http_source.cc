@@ -47,6 +47,7 @@ struct Attempt {
   std::uint64_t written = 0;   // bytes of the content in the file, from its start
   std::uint64_t size = kSizeUnknown;
   std::uint64_t end = kSizeUnknown;  // the content offset this response's body must stop at
+  std::string if_range;  // the validator the bytes before `offset` came with ("" = unknown)
   bool head_seen = false;
   bool discard = false;  // the body broke its own headers: drop what it wrote
   bool restart = false;  // abandon this GET and fetch again from zero
@@ -69,6 +70,13 @@ bool OnHead(Attempt& a) {
   curl_off_t length = -1;
   curl_easy_getinfo(a.curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   bool restarted = false;
+  auto field = [&](const char* name) {
+    curl_header* h = nullptr;
+    return curl_easy_header(a.curl, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK
+               ? std::string(h->value)
+               : std::string();
+  };
+  const std::string validator = ContentValidator(field("ETag"), field("Last-Modified"));
   if (const std::string encoding = BodyEncoding(a.curl); !encoding.empty()) {
     a.failure = {hr::kHttpInvalidServerResponse, false, ErrorContext::kRemoteFile, status,
                  "the server sent a " + encoding + "-encoded body although identity was asked for"};
@@ -96,6 +104,10 @@ bool OnHead(Attempt& a) {
       a.restart = true;  // the content changed size: what is on disk is stale
       return false;
     }
+    if (!a.if_range.empty() && !validator.empty() && validator != a.if_range) {
+      a.restart = true;  // another version of the same size (an origin ignoring If-Range)
+      return false;
+    }
     a.size = total;
     a.end = range->last + 1;
   } else if (status == 200) {
@@ -115,15 +127,7 @@ bool OnHead(Attempt& a) {
                  status, "unexpected HTTP status " + std::to_string(status)};
     return false;
   }
-  if (a.callbacks->on_validator) {
-    auto field = [&](const char* name) {
-      curl_header* h = nullptr;
-      return curl_easy_header(a.curl, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK
-                 ? std::string(h->value)
-                 : std::string();
-    };
-    a.callbacks->on_validator(ContentValidator(field("ETag"), field("Last-Modified")));
-  }
+  if (a.callbacks->on_validator) a.callbacks->on_validator(validator);
   a.callbacks->on_head(a.size, restarted);
   return true;
 }
@@ -185,7 +189,13 @@ HttpOutcome Perform(const HttpRequest& req, const HttpSourceOptions& options, At
   const std::string range = std::to_string(a.offset) + "-";
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   SetSecureDefaults(curl, req.url, options.ca_file, options.max_redirects);
-  const CurlHeaders headers(req.headers);
+  // If-Range (RFC 9110 13.1.5) names the version the file's bytes are of: the ETag, else the
+  // Last-Modified date, as the earlier response gave it.
+  std::string if_range;
+  if (a.offset > 0 && a.if_range.rfind("etag:", 0) == 0) if_range = a.if_range.substr(5);
+  if (a.offset > 0 && a.if_range.rfind("lm:", 0) == 0) if_range = a.if_range.substr(3);
+  const CurlHeaders headers(if_range.empty() ? req.headers
+                                             : req.headers + "If-Range: " + if_range + "\r\n");
   headers.Apply(curl);
   if (a.offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
   SetProxy(curl, req.use_proxy, options.proxy, options.no_proxy);
@@ -259,6 +269,7 @@ HttpOutcome Run(const HttpRequest& req, const HttpSourceOptions& options,
   a.offset = req.offset;
   a.expected = req.expected_size;
   a.written = req.offset;
+  a.if_range = req.if_range;
   // Whatever lies past the bytes we counted may be torn: drop it.
   if (::ftruncate(req.fd, static_cast<off_t>(req.offset)) != 0) {
     const int err = errno;

@@ -23,6 +23,9 @@ struct HttpRequest {
   bool use_proxy = true;  // BG_JOB_PROXY_USAGE_PRECONFIG; false (NO_PROXY): connect directly
   std::uint64_t max_bytes_s = 0;  // receive rate cap for the whole transfer (0 = none)
   std::string headers;  // the job's custom header lines, CRLF-terminated ("" for none)
+  // Resuming (offset > 0): the validator (ContentValidator) the bytes in the file came with,
+  // sent as If-Range, so an origin whose content changed sends it whole; "" = none known.
+  std::string if_range;
 };
 
 // How a transfer ended. `transient` says whether BITS would retry it.

@@ -57,6 +57,7 @@ void HttpTransfers::Start(Job& job, int index, int fd) {
   req.use_proxy = job.props.proxy_usage != 1;  // BG_JOB_PROXY_USAGE_NO_PROXY
   req.max_bytes_s = control_.RateFor(job);
   req.headers = job.props.custom_headers;
+  if (req.offset > 0 && f.http.validator_known) req.if_range = f.http.validator;
   const int token = ++f.http.attempt;
   const Uuid id = job.view->id;
   auto reports = std::make_shared<ByteReports>();

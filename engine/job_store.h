@@ -48,6 +48,8 @@ struct StoredSeed {
   std::string dir;
   std::string file_name;
   std::int64_t added_ns = 0;  // when Complete put it in place
+  // The service store's own file (decision 0017), no user's: deleted when it leaves the cache.
+  bool owned = false;
 };
 
 // libtorrent resume data for the file at a path (a job's temp file, or a seed's file), with

@@ -39,8 +39,10 @@ void SeedCache::Restore(std::string* warnings) {
     const std::string path = s.dir + "/" + s.file_name;
     std::string error;
     if (!options_.seed_after_complete || !keep[i]) {
-      store_->RemoveSeed(s.dir, s.file_name, &error);  // the file itself stays: it is the user's
+      // The file itself stays when it is the user's; the store's own goes with its seed.
+      store_->RemoveSeed(s.dir, s.file_name, &error);
       resume_.Forget(path);
+      if (s.owned) ::unlink(path.c_str());
       continue;
     }
     Swarm::AddParams params;
@@ -56,11 +58,13 @@ void SeedCache::Restore(std::string* warnings) {
       *warnings += "cannot serve " + s.file_name + " again: " + error + "\n";
       store_->RemoveSeed(s.dir, s.file_name, &error);
       resume_.Forget(path);
+      if (s.owned) ::unlink(path.c_str());
       continue;
     }
     resume_.Keep(key, path);
     // Its state is known once the session's check (resume data or hashing) found it whole.
-    cached_.push_back({key, s.dir, s.file_name, s.added_ns, InfoHashOf(s.metainfo), layout, {}});
+    cached_.push_back(
+        {key, s.dir, s.file_name, s.added_ns, InfoHashOf(s.metainfo), layout, {}, s.owned});
   }
 }
 
@@ -68,7 +72,7 @@ void SeedCache::Serve(int key, const std::string& metainfo, const std::string& d
                       const std::string& file_name, const TorrentLayout& layout, bool owned) {
   const std::int64_t now = clock_.WallNs();
   std::string error;
-  if (store_ != nullptr && !store_->PutSeed({metainfo, dir, file_name, now}, &error)) {
+  if (store_ != nullptr && !store_->PutSeed({metainfo, dir, file_name, now, owned}, &error)) {
     Logf(LogLevel::kWarning, "store", "cannot save seed %s: %s", file_name.c_str(), error.c_str());
   }
   // The same path completed again: what was served from it is gone, replaced by this.

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS files(
   PRIMARY KEY(job, idx));
 CREATE TABLE IF NOT EXISTS seeds(
   dir TEXT NOT NULL, file_name TEXT NOT NULL, metainfo BLOB, added_ns INTEGER,
+  owned INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(dir, file_name));
 CREATE TABLE IF NOT EXISTS resume(
   path TEXT PRIMARY KEY, data BLOB, size INTEGER, mtime_ns INTEGER, inode INTEGER, boot TEXT);
@@ -72,6 +73,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"files", "ranges", "TEXT NOT NULL DEFAULT ''"},         // byte_ranges.h EncodeRanges
     {"files", "ranged_chunks", "TEXT NOT NULL DEFAULT ''"},  // RangedHttp::EncodeChunks
     {"files", "from_cache_server", "INTEGER NOT NULL DEFAULT 0"},
+    {"seeds", "owned", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 // The later BITS properties' columns (IBackgroundCopyJob2-5, HttpOptions), in the order
@@ -195,12 +197,14 @@ class SqliteJobStore : public JobStore {
   std::vector<StoredJob> LoadAll(std::string* warnings) override { return ReadAll(db_, warnings); }
 
   bool PutSeed(const StoredSeed& seed, std::string* error) override {
-    Stmt s(db_, "INSERT OR REPLACE INTO seeds VALUES(?,?,?,?)");
+    Stmt s(db_, "INSERT OR REPLACE INTO seeds(dir,file_name,metainfo,added_ns,owned) "
+                "VALUES(?,?,?,?,?)");
     if (!s) return Fail(error);
     s.Str(1, seed.dir);
     s.Str(2, seed.file_name);
     s.Blob(3, seed.metainfo);
     s.Int(4, seed.added_ns);
+    s.Int(5, seed.owned ? 1 : 0);
     return sqlite3_step(s.get()) == SQLITE_DONE || Fail(error);
   }
 
@@ -215,12 +219,12 @@ class SqliteJobStore : public JobStore {
 
   std::vector<StoredSeed> LoadSeeds(std::string* warnings) override {
     std::vector<StoredSeed> out;
-    Stmt s(db_, "SELECT dir,file_name,metainfo,added_ns FROM seeds ORDER BY added_ns");
+    Stmt s(db_, "SELECT dir,file_name,metainfo,added_ns,owned FROM seeds ORDER BY added_ns");
     if (!s) return out;
     int rc;
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-      out.push_back(
-          {Text(s.get(), 2), Text(s.get(), 0), Text(s.get(), 1), sqlite3_column_int64(s.get(), 3)});
+      out.push_back({Text(s.get(), 2), Text(s.get(), 0), Text(s.get(), 1),
+                     sqlite3_column_int64(s.get(), 3), sqlite3_column_int(s.get(), 4) != 0});
     }
     if (rc != SQLITE_DONE) *warnings += std::string("seeds: ") + sqlite3_errmsg(db_) + "\n";
     return out;

@@ -49,6 +49,44 @@ TEST_F(HttpSource, ResetMidBodyResumesWithARange) {
   EXPECT_EQ(ranges[1].rfind("bytes=", 0), 0u) << "the retry resumes: " << ranges[1];
 }
 
+// A resume names the version its bytes are of (If-Range): content that changed in between,
+// even to the same size, arrives whole in its new version, whether the origin honours
+// If-Range (a 200) or ignores it (a 206 whose ETag differs: fetched again from zero).
+class HttpResume : public HttpSource {
+ protected:
+  void ResumeOfChangedContent(bool ignores);
+};
+
+void HttpResume::ResumeOfChangedContent(bool ignores) {
+  const std::string name = "changed.bin";
+  const std::string v1 = RandomBytes(4 * kMiB, 1), v2 = RandomBytes(4 * kMiB, 2);
+  Fault reset;
+  reset.end = Fault::End::kReset;
+  reset.cut_at = 2 * kMiB;
+  reset.headers = "ETag: \"v1\"\r\n";
+  origin_->Put("/" + name, v1, {reset});
+  auto job = StartJob("/" + name, name);
+  ExpectError(*job, JobState::kTransientError, hr::kInternetConnectionReset,
+              ErrorContext::kRemoteFile, 1);
+  Fault changed;
+  changed.headers = "ETag: \"v2\"\r\n";
+  changed.ignore_if_range = ignores;
+  origin_->Put("/" + name, v2, {}, changed);
+  RetryAndExpectFile(*job, name, v2);
+  const std::vector<std::string> asked = origin_->IfRanges("/" + name);
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.front(), "\"v1\"") << "the resume names the version it has";
+  EXPECT_EQ(asked.size(), ignores ? 2u : 1u);
+}
+
+TEST_F(HttpResume, OfChangedContentFetchesTheNewVersionWhole) {
+  ResumeOfChangedContent(/*ignores=*/false);
+}
+
+TEST_F(HttpResume, OfChangedContentFetchesItWholeWhenTheOriginIgnoresIfRange) {
+  ResumeOfChangedContent(/*ignores=*/true);
+}
+
 TEST_F(HttpSource, TruncatedBodyResumesAfterTheBytesReceived) {
   const std::string data = RandomBytes(3 * kMiB);
   Fault cut;

@@ -51,7 +51,7 @@ TEST_F(ServiceTest, TwoUsersOfOneContentKeepOneCopyInTheStore) {
   const std::string their_torrent = std::filesystem::path(theirs).parent_path() / "one.torrent";
   WriteFile(their_torrent, torrent);
   std::string err;
-  ASSERT_EQ(CliAsNobody({"get", "--service", "--no-config", origin_->Url("/one.bin"), "-o", theirs,
+  ASSERT_EQ(CliAsNobody({"get", "--service", origin_->Url("/one.bin"), "-o", theirs,
                          "--torrent", their_torrent},
                         &err),
             0)

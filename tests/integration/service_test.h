@@ -83,7 +83,7 @@ class ServiceTest : public ::testing::Test {
   // its own (setpriv execs it), not a fork of this threaded one, whose copies of locks other
   // threads held at the fork would never be released. Its exit code; its stderr in *err.
   int CliAsNobody(const std::vector<std::string>& args, std::string* err) {
-    std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534",
+    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                                      "--clear-groups", "--", SHOAL_CLI};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = dir_ / "nobody-cli.err";

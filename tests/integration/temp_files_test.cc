@@ -28,7 +28,7 @@ TEST_F(HttpSource, TempFilesOfAKilledEngineAreRemovedByTheNextOne) {
   const TempDir logs;
   {
     Child get({SHOAL_CLI, "get", "--standalone", "--no-config", origin_->Url("/slow.bin"), "-o",
-               (work_ / "slow.bin").string(), "--listen", "127.0.0.1:0", "--http-delay", "0"},
+               work_ / "slow.bin", "--listen", "127.0.0.1:0", "--http-delay", "0"},
               logs / "stderr.txt");
     ASSERT_TRUE(get.started());
     const auto writing = [&] {

@@ -22,6 +22,7 @@ struct Entry {
   Fault then;
   std::vector<std::string> ranges;     // one per request
   std::vector<std::string> encodings;  // Accept-Encoding, one per request
+  std::vector<std::string> if_ranges;  // If-Range, one per request
 };
 
 bool SendAll(int fd, const char* data, std::size_t len) {
@@ -143,6 +144,7 @@ struct FaultOrigin::Impl {
         found = true;
         it->second.ranges.push_back(range);
         it->second.encodings.push_back(header("accept-encoding"));
+        it->second.if_ranges.push_back(header("if-range"));
         fault = index < static_cast<int>(it->second.script.size()) ? it->second.script[index]
                                                                     : it->second.then;
         entry.content = it->second.content;
@@ -154,7 +156,12 @@ struct FaultOrigin::Impl {
       return false;
     }
     std::uint64_t sent_bytes = 0;
-    Respond(fd, entry.content, fault, range, &sent_bytes);
+    // If-Range (RFC 9110 13.1.5): the range only while the validator is the content's own (an
+    // ETag or Last-Modified among the answer's header lines), else the whole content.
+    const std::string if_range = header("if-range");
+    const bool current = if_range.empty() || fault.ignore_if_range ||
+                         fault.headers.find(": " + if_range + "\r\n") != std::string::npos;
+    Respond(fd, entry.content, fault, current ? range : "", &sent_bytes);
     {
       std::lock_guard lock(mu);
       ++served[path];
@@ -317,6 +324,12 @@ std::vector<std::string> FaultOrigin::AcceptEncodings(const std::string& path) c
   std::lock_guard lock(impl_->mu);
   auto it = impl_->entries.find(path);
   return it == impl_->entries.end() ? std::vector<std::string>{} : it->second.encodings;
+}
+
+std::vector<std::string> FaultOrigin::IfRanges(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->entries.find(path);
+  return it == impl_->entries.end() ? std::vector<std::string>{} : it->second.if_ranges;
 }
 
 }  // namespace shoal::testing

@@ -25,6 +25,9 @@ struct Fault {
   int status = 0;             // answer with this status and an empty body (0: serve content)
   std::string location;       // with a 3xx status: the Location header
   bool ignore_range = false;  // answer 200 with the whole body whatever Range says
+  // Serve Range whatever If-Range says (by default an If-Range that is not the validator of
+  // `headers`, an ETag or Last-Modified line, gets the whole content).
+  bool ignore_if_range = false;
   bool no_length = false;     // no Content-Length: the body ends when the connection closes
   std::uint64_t extra_length = 0;  // Content-Length claims this many bytes more than sent
   // Junk sent after the range (or body) and counted in Content-Length: a body longer than its
@@ -62,6 +65,8 @@ class FaultOrigin {
   std::vector<std::string> Ranges(const std::string& path) const;
   // The Accept-Encoding header of each request to `path`, in order ("" when none).
   std::vector<std::string> AcceptEncodings(const std::string& path) const;
+  // The If-Range header of each request to `path`, in order ("" when none).
+  std::vector<std::string> IfRanges(const std::string& path) const;
 
   struct Impl;
 

@@ -179,6 +179,43 @@ TEST(SqliteJobStore, FilesFromBeforeTheToPeersColumnKeepTheirBytesAndGainIt) {
   EXPECT_EQ(warnings, "");
 }
 
+// Whether a seed's file is the service store's survives a restart (decision 0017), and a seeds
+// table from before the column loads its rows as the users' files.
+TEST(SqliteJobStore, ASeedsOwnershipRoundTripsAndAnOlderSeedsTableGainsTheColumn) {
+  TempDir dir;
+  std::string warnings, error;
+  {
+    auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->PutSeed({"m1", "/store/jobs/1", "0", 5, /*owned=*/true}, &error)) << error;
+    ASSERT_TRUE(store->PutSeed({"m2", "/home/u", "a.bin", 6, /*owned=*/false}, &error)) << error;
+    const std::vector<StoredSeed> out = store->LoadSeeds(&warnings);
+    ASSERT_EQ(out.size(), 2u) << warnings;
+    EXPECT_TRUE(out[0].owned);
+    EXPECT_FALSE(out[1].owned);
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "jobs.db").string().c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE seeds DROP COLUMN owned", nullptr, nullptr, &msg),
+              SQLITE_OK)
+        << msg;
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteJobStore(dir.path().string(), &warnings, &error);
+  ASSERT_TRUE(store) << error;
+  std::vector<StoredSeed> out = store->LoadSeeds(&warnings);
+  ASSERT_EQ(out.size(), 2u) << warnings;
+  EXPECT_FALSE(out[0].owned) << "existing rows take the default: the user's file, kept";
+  EXPECT_EQ(out[0].metainfo, "m1");
+  ASSERT_TRUE(store->PutSeed({"m1", "/store/jobs/1", "0", 5, /*owned=*/true}, &error)) << error;
+  out = store->LoadSeeds(&warnings);
+  ASSERT_EQ(out.size(), 2u) << warnings;
+  EXPECT_TRUE(out[0].owned);
+  EXPECT_EQ(warnings, "");
+}
+
 // Byte ranges (AddFileWithRanges) are part of the job: they survive a restart, and a files
 // table from before the ranges column loads with whole files and gains it.
 TEST(SqliteJobStore, RangesRoundTripAndAnOlderFilesTableGainsTheColumn) {

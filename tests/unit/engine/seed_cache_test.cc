@@ -80,6 +80,30 @@ TEST_F(SeedCacheTest, AStoreFileLeavesWithItsSeed) {
   EXPECT_TRUE(std::filesystem::exists(dir_ / "new"));
 }
 
+// After a restart the store's own files still go with their seeds; the users' stay.
+TEST_F(SeedCacheTest, ARestoredStoreFileLeavesWithItsSeed) {
+  options_.max_cache_age_s = 3600;
+  const std::int64_t aged = clock_.WallNs() - std::int64_t{7200} * 1'000'000'000;
+  testing::WriteFile(dir_ / "store-aged", "s");
+  testing::WriteFile(dir_ / "user-aged", "u");
+  testing::WriteFile(dir_ / "store-kept", "k");
+  store_.seeds[dir_ / "store-aged"] = {"m1", dir_.path().string(), "store-aged", aged, true};
+  store_.seeds[dir_ / "user-aged"] = {"m2", dir_.path().string(), "user-aged", aged, false};
+  store_.seeds[dir_ / "store-kept"] = {"m3", dir_.path().string(), "store-kept",
+                                       clock_.WallNs(), true};
+  SeedCache cache(options_, &store_, swarm_, resume_, clock_);
+  std::string warnings;
+  cache.Restore(&warnings);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "store-aged"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "user-aged")) << "a user's file is never deleted";
+  // The restored store file is still the store's when it ages out later.
+  clock_.Advance(std::chrono::hours(2));
+  cache.Check(60);  // the minute check
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "store-kept"));
+}
+
 TEST_F(SeedCacheTest, RestoreServesStoredSeedsWithinTheLimits) {
   testing::WriteFile(dir_ / "kept", "k");
   store_.seeds[dir_ / "kept"] = {"m1", dir_.path().string(), "kept", clock_.WallNs()};
