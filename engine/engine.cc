@@ -302,6 +302,7 @@ std::uint64_t Engine::Impl::RateFor(const Job& job) const {
 EngineStats Engine::Impl::Stats() {
   EngineStats s = swarm_->Totals();
   s.cached_files = static_cast<std::uint32_t>(seeds_->size());
+  s.cache_evictions = seeds_->evictions();
   s.checks_resumed = resume_->checks_resumed();
   s.checks_hashed = resume_->checks_hashed();
   for (const auto& job : jobs_.all()) {

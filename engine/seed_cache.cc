@@ -43,6 +43,7 @@ void SeedCache::Restore(std::string* warnings) {
       store_->RemoveSeed(s.dir, s.file_name, &error);
       resume_.Forget(path);
       if (s.owned) ::unlink(path.c_str());
+      if (options_.seed_after_complete) ++evictions_;  // else not evicted: seeding is off
       continue;
     }
     Swarm::AddParams params;
@@ -160,6 +161,7 @@ void SeedCache::Apply() {
            error.c_str());
     }
     resume_.Forget(s.dir + "/" + s.file_name);
+    ++evictions_;
     // A store file nobody else holds goes with its seed (the session let go of it only once
     // its torrent is removed; unlinking an open file is safe on Linux).
     if (s.owned) ::unlink((s.dir + "/" + s.file_name).c_str());

@@ -39,6 +39,8 @@ class SeedCache {
   // Once a minute on the engine clock (`now_s`): what is past the limits leaves.
   void Check(double now_s);
   std::size_t size() const { return cached_.size(); }
+  // Seeds that left the cache past its limits (or with their file gone) since start.
+  std::uint64_t evictions() const { return evictions_; }
   // A job wants content this cache serves (by its metainfo's info-hash, hex): stops serving it
   // and forgets it (a kRemoved event for *key follows), and gives the file's path, for the job
   // to copy and check (*owned: a store file, for the caller to delete once copied). False when
@@ -72,6 +74,7 @@ class SeedCache {
   ResumeBook& resume_;
   const Clock& clock_;
   std::vector<Cached> cached_;  // oldest first
+  std::uint64_t evictions_ = 0;
   double last_check_s_ = 0;
 };
 

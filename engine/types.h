@@ -112,6 +112,9 @@ struct EngineStats {
   // Finished files served to peers from the cache (within DOMaxCacheAge and
   // DOAbsoluteMaxCacheSize); content given to AddSeed is not counted.
   std::uint32_t cached_files = 0;
+  // Finished files that left the cache since start (DOMaxCacheAge, DOAbsoluteMaxCacheSize, or
+  // their file gone), at start included. Only grows.
+  std::uint64_t cache_evictions = 0;
   // Torrents whose files were found on start from resume data, and by hashing them.
   std::uint32_t checks_resumed = 0;
   std::uint32_t checks_hashed = 0;

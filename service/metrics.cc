@@ -179,7 +179,7 @@ void Metrics::Update(const MetricsSnapshot& s) {
   Show(f.uploaded, static_cast<double>(s.engine.bytes.to_peers));
   f.cache_size.Set(static_cast<double>(s.cache_bytes));
   f.cache_files.Set(s.engine.cached_files);
-  Show(f.evictions, static_cast<double>(s.cache_evictions));
+  Show(f.evictions, static_cast<double>(s.engine.cache_evictions));
   f.peers.Set(s.engine.peer_connections);
   Show(f.peers_made, static_cast<double>(s.engine.peer_connections_made));
   f.torrents.Set(s.engine.torrents);

@@ -25,7 +25,6 @@ struct MetricsSnapshot {
   // Jobs in each state, indexed by the BG_JOB_STATE value (CountJob adds one).
   std::array<std::uint32_t, 9> jobs_by_state{};
   std::uint64_t cache_bytes = 0;      // the content store's size on disk
-  std::uint64_t cache_evictions = 0;  // content evicted since start (a counter)
 
   void CountJob(engine::JobState state);
 };

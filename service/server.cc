@@ -101,9 +101,25 @@ void Server::Serve(Router* router) {
       }
       continue;
     }
-    if (active_.load() >= limits_.max_connections) {
+    ucred cred{};
+    socklen_t cred_len = sizeof cred;
+    const std::int64_t uid =
+        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0 ? cred.uid : -1;
+    std::string refusal;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (active_.load() >= limits_.max_connections) {
+        refusal = "too many connections to shoald";
+      } else if (per_user_[uid] >= limits_.max_connections_per_user) {
+        refusal = "too many connections to shoald from uid " + std::to_string(uid);
+      } else {
+        ++per_user_[uid];
+      }
+      if (!refusal.empty() && per_user_[uid] == 0) per_user_.erase(uid);
+    }
+    if (!refusal.empty()) {
       const std::string body =
-          api::wire::ErrorBody(hr::kDoENoService, "too many connections to shoald")
+          api::wire::ErrorBody(hr::kDoENoService, refusal)
               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -119,11 +135,12 @@ void Server::Serve(Router* router) {
       fds_.insert(fd);
       if (stopping_) ::shutdown(fd, SHUT_RDWR);
     }
-    std::thread([this, fd] {
-      Session(fd);
+    std::thread([this, fd, uid] {
+      Session(fd, uid);
       std::lock_guard<std::mutex> lock(mu_);
       fds_.erase(fd);
       ::close(fd);
+      if (--per_user_[uid] == 0) per_user_.erase(uid);
       --active_;
       idle_.notify_all();
     }).detach();
@@ -137,11 +154,8 @@ void Server::Serve(Router* router) {
   idle_.wait(lock, [&] { return active_.load() == 0; });
 }
 
-void Server::Session(int fd) {
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return;
-  const std::int64_t uid = cred.uid;
+void Server::Session(int fd, std::int64_t uid) {
+  if (uid < 0) return;  // no SO_PEERCRED: no identity, no service
   api::FdStream stream(fd, limits_.idle_timeout_ms);
   boost::beast::flat_buffer buffer;
   for (;;) {

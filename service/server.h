@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -24,6 +25,9 @@ struct ServerLimits {
   std::size_t body_limit = 16 * 1024 * 1024;
   int idle_timeout_ms = 60'000;  // a connection silent this long is closed
   std::size_t max_connections = 256;
+  // Of those, one user's (by SO_PEERCRED uid): one user's idle or stuck connections cannot
+  // take the service from the others.
+  std::size_t max_connections_per_user = 32;
   int progress_interval_ms = 250;  // how often streams push changed progress
   int page_interval_ms = 20;       // how often the progress page is written
 };
@@ -45,7 +49,7 @@ class Server final : public api::BackendEvents {
 
  private:
   struct Stream;
-  void Session(int fd);
+  void Session(int fd, std::int64_t uid);  // uid: SO_PEERCRED, -1 if unknown
   void RunStream(int fd, std::int64_t uid);
 
   const int listen_fd_;
@@ -56,6 +60,7 @@ class Server final : public api::BackendEvents {
   std::mutex mu_;
   std::condition_variable idle_;
   std::set<int> fds_;                          // open connections, guarded by mu_
+  std::map<std::int64_t, std::size_t> per_user_;  // open connections by uid, guarded by mu_
   std::set<std::shared_ptr<Stream>> streams_;  // guarded by mu_
 };
 

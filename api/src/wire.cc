@@ -21,7 +21,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JobProperties, display_name, description, pri
                                    file_acl_flags, peer_caching_flags, maximum_download_time_s,
                                    cost_flags, notification_clsid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EngineStats, bytes, peer_connections, peer_connections_made,
-                                   torrents, cached_files, checks_resumed, checks_hashed)
+                                   torrents, cached_files, cache_evictions, checks_resumed,
+                                   checks_hashed)
 }  // namespace shoal::engine
 
 namespace shoal::api::wire {

@@ -166,6 +166,7 @@ TEST_F(SeedCache, ContentPastMaxCacheAgeStopsBeingServedWhileTheEngineRuns) {
   EXPECT_EQ(e->GetStats().torrents, 1u);
   clock_->Advance(std::chrono::hours(1));  // now past DOMaxCacheAge
   EXPECT_TRUE(WaitFor([&] { return e->GetStats().cached_files == 0; }));
+  EXPECT_EQ(e->GetStats().cache_evictions, 1u);
   EXPECT_TRUE(WaitFor([&] { return e->GetStats().torrents == 0; }));  // libtorrent let go
   e.reset();
   EXPECT_TRUE(StoredSeeds().empty());
@@ -181,9 +182,11 @@ TEST_F(SeedCache, ANewSeedOverMaxCacheSizeStopsServingTheOldest) {
   clock_->Advance(std::chrono::seconds(1));
   Fetch(*e, "b.bin", 2);
   EXPECT_EQ(e->GetStats().cached_files, 2u);
+  EXPECT_EQ(e->GetStats().cache_evictions, 0u);
   clock_->Advance(std::chrono::seconds(1));
   Fetch(*e, "c.bin", 3);
   EXPECT_EQ(e->GetStats().cached_files, 2u);  // at once, not at the next minute's check
+  EXPECT_EQ(e->GetStats().cache_evictions, 1u);
   EXPECT_TRUE(WaitFor([&] { return e->GetStats().torrents == 2; }));
   e.reset();
   EXPECT_EQ(StoredSeeds(), (std::vector<std::string>{"b.bin", "c.bin"}));

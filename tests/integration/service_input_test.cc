@@ -1,7 +1,10 @@
 // Bad input on shoald's socket: each gets a clear error, and the service keeps serving others.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include "api/src/service_paths.h"
 #include "tests/integration/service_fixture.h"
@@ -13,7 +16,8 @@ class ServiceInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
     service_ = std::make_unique<ServiceProcess>(
-        dir_.path().string(), std::vector<std::string>{"--max-connections", "16"});
+        dir_.path().string(),
+        std::vector<std::string>{"--max-connections", "16", "--max-connections-per-user", "8"});
     std::string error;
     ASSERT_TRUE(service_->Start(&error)) << error;
   }
@@ -100,6 +104,35 @@ TEST_F(ServiceInputTest, IdleConnectionsAreCappedAndOthersStillServed) {
     return StatusOf(busy) == 503;
   })) << busy;
   EXPECT_EQ(HResultOf(busy), "0x80d01001");
+  for (int fd : idle) ::close(fd);
+  ASSERT_TRUE(WaitFor(
+      [&] { return StatusOf(Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200; }));
+}
+
+// One user's share of the connections is capped: its idle connections get it 503, while
+// another user is still served.
+TEST_F(ServiceInputTest, OneUsersIdleConnectionsLeaveAnotherUserServed) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another uid";
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
+                                                std::filesystem::perms::group_exec |
+                                                std::filesystem::perms::others_exec);
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) idle.push_back(api::ConnectUnix(service_->socket()));
+  std::string busy;
+  ASSERT_TRUE(WaitFor([&] {
+    busy = Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n");
+    return StatusOf(busy) == 503;
+  })) << busy;
+  EXPECT_NE(busy.find("from uid 0"), std::string::npos) << busy;
+  // Another user (a forked child: plain socket calls only) is served meanwhile.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(90);
+    ::_exit(StatusOf(Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   for (int fd : idle) ::close(fd);
   ASSERT_TRUE(WaitFor(
       [&] { return StatusOf(Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200; }));

@@ -221,6 +221,35 @@ TEST_F(ServiceTest, TwoUsersOfOneContentShareOneTransfer) {
   EXPECT_EQ(origin_->BytesSent("/shared.bin"), data.size()) << "one download, not two";
 }
 
+// The event stream pushes JobModification while a job moves and JobError when it fails
+// (IBackgroundCopyCallback), not only JobTransferred.
+TEST_F(ServiceTest, ModificationAndErrorEventsArePushedToTheClient) {
+  Fault drip;
+  drip.drip_bytes = 32 << 10;
+  drip.drip_delay = std::chrono::milliseconds(20);
+  origin_->Put("/moving.bin", RandomBytes(1 << 20, 13), {}, drip);
+  auto backend = Connect();
+  ASSERT_TRUE(backend);
+  api::FileSpec moving{origin_->Url("/moving.bin"), dir_ / "moving.bin", ""};
+  moving.http_only = true;
+  auto job = StartRootsJob(*backend, moving);
+  ASSERT_TRUE(job);
+  api::FileSpec missing{origin_->Url("/missing.bin"), dir_ / "missing.bin", ""};
+  missing.http_only = true;
+  auto failing = StartRootsJob(*backend, missing);
+  ASSERT_TRUE(failing);
+  EXPECT_TRUE(WaitFor([&] { return events_.Count(failing->id(), api::JobEvent::kError) >= 1; }))
+      << service_->Log();
+  EXPECT_EQ(failing->State(), api::JobState::kError);
+  ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; }))
+      << service_->Log();
+  EXPECT_GE(events_.Count(job->id(), api::JobEvent::kModification), 1u);
+  EXPECT_TRUE(WaitFor([&] { return events_.Count(job->id(), api::JobEvent::kTransferred) == 1; }));
+  EXPECT_EQ(events_.Count(job->id(), api::JobEvent::kError), 0u);
+  EXPECT_EQ(backend->Cancel(failing->id()), hr::kOk);
+  EXPECT_EQ(backend->Complete(job->id()), hr::kOk);
+}
+
 TEST_F(ServiceTest, KillNineOfTheServiceMidTransfer) {
   constexpr std::size_t kSize = 4 << 20;
   const std::string data = RandomBytes(kSize, 9);
@@ -300,28 +329,17 @@ TEST_F(ServiceTest, FinishedContentIsServedToASecondMachineAfterItsClientExited)
   ServiceProcess a(dir_ / "a", {"--listen", a_listen});
   ASSERT_TRUE(a.Start(&error)) << error;
   const std::string out_a = dir_ / "a.bin", out_b = dir_ / "b.bin";
-  const Json file = {{"remote_url", origin_->Url("/m.bin")},
-                     {"metainfo_hex", engine::ToHex(torrent)}};
-  // Machine A's `shoal get`: its own process, gone before machine B asks.
-  const int code = InChild([&] {
-    api::ServiceClient client(a.socket());
-    Json reply;
-    if (client.Call("POST", "/v1/jobs", {{"display_name", "a"}}, &reply) != hr::kOk) return 1;
-    const std::string id = reply.at("job").at("id").get<std::string>();
-    Json f = file;
-    f["local_path"] = out_a;
-    if (client.Call("POST", "/v1/jobs/" + id + "/files", {{"files", {f}}}, &reply) != hr::kOk) {
-      return 2;
-    }
-    if (client.Call("POST", "/v1/jobs/" + id + "/resume", nullptr, &reply) != hr::kOk) return 3;
-    for (int i = 0; i < 600; ++i) {
-      if (client.Call("GET", "/v1/jobs/" + id, nullptr, &reply) != hr::kOk) return 4;
-      if (reply.at("job").at("state") == "TRANSFERRED") return 0;
-      ::usleep(50 * 1000);
-    }
-    return 5;
-  });
-  ASSERT_EQ(code, 0) << a.Log();
+  const std::string torrent_file = dir_ / "m.torrent";
+  WriteFile(torrent_file, torrent);
+  // Machine A's `shoal get`: its own process, which completes the job (the file appears at
+  // out_a) and exits before machine B asks. What A serves then is its store's seed.
+  {
+    Child get({SHOAL_CLI, "get", "--service", origin_->Url("/m.bin"), "-o", out_a, "--torrent",
+               torrent_file},
+              dir_ / "get-a.err", {"SHOAL_SOCKET=" + a.socket()});
+    ASSERT_EQ(get.Wait(), 0) << ReadFile(dir_ / "get-a.err") << a.Log();
+  }
+  EXPECT_EQ(ReadFile(out_a), data);
   Fault gone;
   gone.status = 404;
   origin_->Put("/m.bin", data, {gone});  // from now on only machine A has the content

@@ -81,13 +81,26 @@ class ServiceTest : public ::testing::Test {
 
   // Runs `shoal ARGS...` as uid and gid 65534, a client of this test's service: a process of
   // its own (setpriv execs it), not a fork of this threaded one, whose copies of locks other
-  // threads held at the fork would never be released. Its exit code; its stderr in *err.
+  // threads held at the fork would never be released. The build tree may be out of that
+  // user's reach (a clone in a 0700 folder), so the CLI and libshoal run from copies in the
+  // test folder. Its exit code; its stderr in *err.
   int CliAsNobody(const std::vector<std::string>& args, std::string* err) {
+    namespace fs = std::filesystem;
+    const fs::path bin = dir_.path() / "nobody-bin";
+    if (!fs::exists(bin / "shoal")) {
+      fs::create_directories(bin);
+      fs::copy_file(SHOAL_CLI, bin / "shoal");
+      fs::copy_file(SHOAL_LIB, bin / fs::path(SHOAL_LIB).filename());
+    }
+    const auto reachable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec;
+    fs::permissions(dir_.path(), reachable);
+    fs::permissions(bin, reachable);
     std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                     "--clear-groups", "--", SHOAL_CLI};
+                                     "--clear-groups", "--", bin / "shoal"};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = dir_ / "nobody-cli.err";
-    Child cli(argv, log, {"SHOAL_SOCKET=" + service_->socket()});
+    Child cli(argv, log, {"SHOAL_SOCKET=" + service_->socket(), "LD_LIBRARY_PATH=" + bin.string()});
     const int code = cli.started() ? cli.Wait() : -1;
     *err = ReadFile(log);
     return code;

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   std::string socket, state_dir, cache_dir;
   int idle_timeout_s = 60;
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_user = 32;
   auto* u = app.add_flag("--user", user,
                          "user mode: $XDG_RUNTIME_DIR/shoal/shoal.sock, XDG dirs "
                          "(the default when not root)");
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", idle_timeout_s, "seconds before a silent connection is closed")
       ->check(CLI::Range(1, 86400));
   app.add_option("--max-connections", max_connections, "connections served at once")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-connections-per-user", max_connections_per_user,
+                 "connections of one uid served at once")
       ->check(CLI::Range(1, 100000));
   shoal::cli::SettingsFlags settings;
   std::vector<shoal::cli::SettingShortcut> shortcuts = shoal::cli::NetShortcuts();
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
   }
   config.limits.idle_timeout_ms = idle_timeout_s * 1000;
   config.limits.max_connections = max_connections;
+  config.limits.max_connections_per_user = max_connections_per_user;
   return shoal::service::RunDaemon(std::move(config));
 }
 

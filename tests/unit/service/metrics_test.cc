@@ -37,7 +37,7 @@ MetricsSnapshot Sample() {
   s.engine.torrents = 3;
   s.engine.cached_files = 2;
   s.cache_bytes = 123456789;
-  s.cache_evictions = 5;
+  s.engine.cache_evictions = 5;
   s.CountJob(engine::JobState::kTransferring);
   s.CountJob(engine::JobState::kTransferring);
   s.CountJob(engine::JobState::kSuspended);
