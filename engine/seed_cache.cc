@@ -1,5 +1,6 @@
 #include "engine/seed_cache.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,8 +23,27 @@ std::string InfoHashOf(const std::string& metainfo) {
 }  // namespace
 
 SeedCache::SeedCache(const EngineOptions& options, JobStore* store, Swarm& swarm,
-                     ResumeBook& resume, const Clock& clock)
-    : options_(options), store_(store), swarm_(swarm), resume_(resume), clock_(clock) {}
+                     ResumeBook& resume, const Clock& clock, DiskBytes disk_bytes)
+    : options_(options),
+      store_(store),
+      swarm_(swarm),
+      resume_(resume),
+      clock_(clock),
+      disk_bytes_(disk_bytes ? std::move(disk_bytes) : [](const std::string& dir) {
+        struct statvfs st {};
+        return ::statvfs(dir.c_str(), &st) == 0
+                   ? static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize
+                   : std::uint64_t{0};
+      }) {}
+
+std::uint64_t SeedCache::SizeLimit(const std::string& dir) const {
+  if (options_.absolute_max_cache_size_bytes != 0 || options_.max_cache_size_percent == 0 ||
+      dir.empty()) {
+    return options_.absolute_max_cache_size_bytes;
+  }
+  const std::uint64_t disk = disk_bytes_(dir);
+  return disk == 0 ? 0 : std::max<std::uint64_t>(disk / 100 * options_.max_cache_size_percent, 1);
+}
 
 void SeedCache::Restore(std::string* warnings) {
   if (store_ == nullptr) return;
@@ -32,8 +52,9 @@ void SeedCache::Restore(std::string* warnings) {
   for (const StoredSeed& s : seeds) {
     files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
-  const std::vector<bool> keep = WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
-                                                   options_.absolute_max_cache_size_bytes);
+  const std::vector<bool> keep =
+      WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
+                        SizeLimit(seeds.empty() ? std::string() : seeds.back().dir));
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const StoredSeed& s = seeds[i];
     const std::string path = s.dir + "/" + s.file_name;
@@ -144,8 +165,9 @@ void SeedCache::Apply() {
   for (const Cached& s : cached_) {
     files.push_back({s.added_ns, StampFile(s.dir + "/" + s.file_name).size});
   }
-  const std::vector<bool> keep = WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
-                                                   options_.absolute_max_cache_size_bytes);
+  const std::vector<bool> keep =
+      WithinCacheLimits(files, clock_.WallNs(), options_.max_cache_age_s,
+                        SizeLimit(cached_.empty() ? std::string() : cached_.back().dir));
   std::vector<Cached> kept;
   for (std::size_t i = 0; i < cached_.size(); ++i) {
     Cached& s = cached_[i];

@@ -1,5 +1,5 @@
 // SeedCache: finished content served to peers after Complete (seed_after_complete) and again
-// after a restart, kept within DOMaxCacheAge and DOAbsoluteMaxCacheSize (cache_limits.h) at
+// after a restart, kept within DOMaxCacheAge and DOAbsoluteMaxCacheSize, or DOMaxCacheSize (cache_limits.h) at
 // start, at each new seed and once a minute. Content that leaves the cache stops being served
 // and is forgotten by the store; the file itself is never deleted: after Complete it is the
 // user's — but for a file of the service's store (FileSpec::client_path set: the user has its
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,11 @@ namespace shoal::engine {
 class SeedCache {
  public:
   // `store` may be null (not durable): seeds are then served for the engine's lifetime.
+  // `disk_bytes`: the size of the file system holding a folder (DOMaxCacheSize's disk); by
+  // default statvfs(3), 0 when it cannot say.
+  using DiskBytes = std::function<std::uint64_t(const std::string& dir)>;
   SeedCache(const EngineOptions& options, JobStore* store, Swarm& swarm, ResumeBook& resume,
-            const Clock& clock);
+            const Clock& clock, DiskBytes disk_bytes = {});
 
   // Serves again what the store holds, within the limits; problems go to *warnings.
   void Restore(std::string* warnings);
@@ -67,12 +71,16 @@ class SeedCache {
   };
   // Stops serving what is past the limits (the file stays).
   void Apply();
+  // DOAbsoluteMaxCacheSize, else DOMaxCacheSize's percentage of the disk holding `dir` (the
+  // newest file's folder); 0 = no limit.
+  std::uint64_t SizeLimit(const std::string& dir) const;
 
   const EngineOptions& options_;
   JobStore* const store_;
   Swarm& swarm_;
   ResumeBook& resume_;
   const Clock& clock_;
+  DiskBytes disk_bytes_;
   std::vector<Cached> cached_;  // oldest first
   std::uint64_t evictions_ = 0;
   double last_check_s_ = 0;

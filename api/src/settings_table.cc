@@ -113,6 +113,11 @@ std::vector<SettingEntry> MakeTable() {
       {"absolute_max_cache_size_bytes", "SHOAL_ABSOLUTE_MAX_CACHE_SIZE_BYTES",
        "DOAbsoluteMaxCacheSize", &S::absolute_max_cache_size_bytes,
        "bytes of finished content served, newest first; 0 = no limit (DO counts GB)"},
+      {"max_cache_size_percent", "SHOAL_MAX_CACHE_SIZE_PERCENT", "DOMaxCacheSize",
+       &S::max_cache_size_percent,
+       "percent of the disk holding finished content it may take while "
+       "absolute_max_cache_size_bytes is 0; 0 = no limit",
+       0, 100},
       {"max_jobs", "SHOAL_MAX_JOBS", "MaxJobsPerUser (BITS)", &S::max_jobs,
        "live jobs; CreateJob beyond it fails", 1},
       {"max_files_per_job", "SHOAL_MAX_FILES_PER_JOB", "MaxFilesPerJob (BITS)",

@@ -80,6 +80,74 @@ TEST(ServiceCli, ListsWaitsAndCompletesAServiceJob) {
   EXPECT_NE(down.err.find("no shoald answers"), std::string::npos) << down.err;
 }
 
+// The other job commands with --json: suspend and resume move the job, `jobs --all-users`
+// (root) and `status` list it, cancel ends it; each prints the job's state and hresult.
+TEST(ServiceCli, SuspendResumeCancelListAllUsersAndStatusAsJson) {
+  TempDir dir;
+  std::string error;
+  auto origin = FaultOrigin::Start(&error);
+  ASSERT_TRUE(origin) << error;
+  Fault drip;  // about 160 KB/s: still transferring while the commands run
+  drip.drip_bytes = 16 << 10;
+  drip.drip_delay = std::chrono::milliseconds(100);
+  origin->Put("/slow.bin", RandomBytes(8 << 20, 4), {}, drip);
+  ServiceProcess service(dir.path().string());
+  ASSERT_TRUE(service.Start(&error)) << error;
+  CliRun get = Shoal(dir, service.socket(),
+                     {"get", origin->Url("/slow.bin"), "-o", dir / "slow.bin", "--http-only",
+                      "--detach", "--json"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  const std::string id = nlohmann::json::parse(get.out)["id"];
+  auto state_of = [&](const CliRun& r) {
+    EXPECT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["id"], id);
+    EXPECT_EQ(j["hresult"].get<std::string>().rfind("0x00000000", 0), 0u) << j.dump();
+    return j["state"].get<std::string>();
+  };
+  EXPECT_EQ(state_of(Shoal(dir, service.socket(), {"suspend", id, "--json"})), "SUSPENDED");
+  const std::string resumed = state_of(Shoal(dir, service.socket(), {"resume", id, "--json"}));
+  EXPECT_TRUE(resumed == "QUEUED" || resumed == "CONNECTING" || resumed == "TRANSFERRING")
+      << resumed;
+
+  CliRun all = Shoal(dir, service.socket(), {"jobs", "--all-users", "--json"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  const auto listed = nlohmann::json::parse(all.out);
+  ASSERT_EQ(listed.size(), 1u) << all.out;
+  EXPECT_EQ(listed[0]["id"], id);
+  CliRun status = Shoal(dir, service.socket(), {"status", "--json"},
+                        {"SHOAL_STATUS_DIR=" + (dir / "no-reports")});
+  ASSERT_EQ(status.code, 0) << status.err;
+  bool shown = false;
+  for (const auto& r : nlohmann::json::parse(status.out)) {
+    shown = shown || (r["command"] == "shoald" && r["job"] == id);
+  }
+  EXPECT_TRUE(shown) << "shoal status reads the service: " << status.out;
+
+  EXPECT_EQ(state_of(Shoal(dir, service.socket(), {"cancel", id, "--json"})), "CANCELLED");
+  CliRun after = Shoal(dir, service.socket(), {"jobs", "--json"});
+  ASSERT_EQ(after.code, 0) << after.err;
+  EXPECT_TRUE(nlohmann::json::parse(after.out).empty()) << after.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "slow.bin")) << "a cancelled job leaves no file";
+  CliRun again = Shoal(dir, service.socket(), {"cancel", id, "--json"});
+  EXPECT_EQ(again.code, 1) << "out of the queue now";
+}
+
+// `shoal daemon` runs shoald with the flags that follow it.
+TEST(ServiceCli, DaemonRunsShoald) {
+  TempDir dir;
+  const std::string socket = dir / "d.sock";
+  Child daemon({SHOAL_CLI, "daemon", "--user", "--no-config", "--socket", socket, "--state-dir",
+                dir / "state", "--cache-dir", dir / "cache", "--listen", "127.0.0.1:0"},
+               dir / "daemon.err");
+  ASSERT_TRUE(WaitFor([&] { return Shoal(dir, socket, {"jobs", "--json"}).code == 0; }))
+      << ReadFile(dir / "daemon.err");
+  EXPECT_NE(ReadFile(dir / "daemon.err").find("shoald: serving " + socket), std::string::npos)
+      << ReadFile(dir / "daemon.err");
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(), 0) << ReadFile(dir / "daemon.err");
+}
+
 // The pids of the shoald processes running with XDG_RUNTIME_DIR=`runtime`.
 std::vector<pid_t> ShoaldsFor(const std::string& runtime) {
   std::vector<pid_t> out;

@@ -167,7 +167,13 @@ int RunGet(const GetArgs& args) {
   }
 
   if (args.detach) {
-    std::printf("%s\n", GuidText(job.Id()).c_str());
+    if (args.json) {
+      const nlohmann::json detached = {{"url", args.url}, {"output", output},
+                                       {"id", GuidText(job.Id())}, {"detached", true}};
+      std::printf("%s\n", detached.dump(2).c_str());
+    } else {
+      std::printf("%s\n", GuidText(job.Id()).c_str());
+    }
     std::fprintf(stderr,
                  "shoal: %s continues in shoald; the same command, or `shoal wait %s && shoal "
                  "complete %s`, finishes it\n",

@@ -100,6 +100,9 @@ struct Settings {
   // DOAbsoluteMaxCacheSize, in bytes (DO counts GB): the newest finished files that fit are
   // served, older ones are dropped from the cache (never deleted). 0 = no size limit.
   std::uint64_t absolute_max_cache_size_bytes = 0;
+  // DOMaxCacheSize: without an absolute limit, finished content served may take this
+  // percentage of the disk holding it (DO: 20). 0 = no limit.
+  std::uint32_t max_cache_size_percent = 20;
 
   // --- Limits (BITS's defaults for non-admin callers) ---
   // BITS MaxJobsPerUser: live jobs; CreateJob beyond it gets BG_E_TOO_MANY_JOBS_PER_USER.

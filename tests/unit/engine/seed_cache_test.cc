@@ -104,6 +104,29 @@ TEST_F(SeedCacheTest, ARestoredStoreFileLeavesWithItsSeed) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "store-kept"));
 }
 
+// DOMaxCacheSize: with no absolute limit, a percentage of the disk holding the content.
+TEST_F(SeedCacheTest, WithoutAnAbsoluteLimitAPercentageOfTheDiskHolds) {
+  options_.max_cache_size_percent = 10;  // of a 100-byte disk: 10 bytes
+  std::string asked;
+  SeedCache cache(options_, &store_, swarm_, resume_, clock_, [&](const std::string& dir) {
+    asked = dir;
+    return std::uint64_t{100};
+  });
+  testing::WriteFile(dir_ / "old", std::string(6, 'o'));
+  testing::WriteFile(dir_ / "new", std::string(6, 'n'));
+  cache.Serve(1, "m1", dir_.path().string(), "old", {}, false);
+  clock_.Advance(std::chrono::seconds(1));
+  cache.Serve(2, "m2", dir_.path().string(), "new", {}, false);
+  EXPECT_EQ(asked, dir_.path().string());
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_TRUE(swarm_.torrents[1].removed);
+  EXPECT_EQ(cache.evictions(), 1u);
+  // An absolute limit overrides the percentage; 0 percent is no limit.
+  options_.absolute_max_cache_size_bytes = 100;
+  cache.Serve(3, "m3", dir_.path().string(), "old", {}, false);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST_F(SeedCacheTest, RestoreServesStoredSeedsWithinTheLimits) {
   testing::WriteFile(dir_ / "kept", "k");
   store_.seeds[dir_ / "kept"] = {"m1", dir_.path().string(), "kept", clock_.WallNs()};
