@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "api/src/service_client.h"
 #include "engine/metainfo.h"
@@ -66,6 +67,39 @@ TEST_F(ServiceTest, TwoUsersOfOneContentKeepOneCopyInTheStore) {
   Json stats;
   ASSERT_EQ(client.Call("GET", "/v1/stats", nullptr, &stats), hr::kOk);
   EXPECT_EQ(stats.at("stats").at("cached_files"), 1) << "the seed kept seeding";
+}
+
+// The store's seeds stay within the cache limits (DOAbsoluteMaxCacheSize here): a newer
+// content that does not fit beside an older one pushes it out, and the store deletes that
+// file, its own; the stats count the eviction.
+TEST_F(ServiceTest, TheStoreKeepsItsSeedsWithinTheCacheSize) {
+  std::string torrent_a, torrent_b, error;
+  const std::string a = PublishWithMetainfo("/a.bin", 3 << 20, 31, &torrent_a);
+  const std::string b = PublishWithMetainfo("/b.bin", 3 << 20, 32, &torrent_b);
+  ASSERT_FALSE(a.empty() || b.empty());
+  std::filesystem::create_directories(dir_ / "small");
+  ServiceProcess small(dir_ / "small",
+                       {"--set", "absolute_max_cache_size_bytes=" + std::to_string(5 << 20)});
+  ASSERT_TRUE(small.Start(&error)) << error;
+  EventLog events;
+  auto backend = api::ConnectServiceBackend(small.socket(), &events, &error);
+  ASSERT_TRUE(backend) << error;
+  for (const auto& [path, torrent, data] :
+       {std::tuple{"/a.bin", torrent_a, a}, std::tuple{"/b.bin", torrent_b, b}}) {
+    const std::string out = dir_ / (std::string(path).substr(1) + ".out");
+    auto job = StartRootsJob(*backend, {origin_->Url(path), out, torrent});
+    ASSERT_TRUE(job);
+    ASSERT_TRUE(WaitFor([&] { return job->State() == api::JobState::kTransferred; }))
+        << small.Log();
+    ASSERT_EQ(backend->Complete(job->id()), hr::kOk);
+    EXPECT_EQ(ReadFile(out), data);
+  }
+  EXPECT_EQ(StoreFiles(small.cache_dir()), 1u) << "the older content left the store";
+  api::ServiceClient client(small.socket());
+  Json stats;
+  ASSERT_EQ(client.Call("GET", "/v1/stats", nullptr, &stats), hr::kOk);
+  EXPECT_EQ(stats.at("stats").at("cached_files"), 1);
+  EXPECT_EQ(stats.at("stats").at("cache_evictions"), 1);
 }
 
 }  // namespace
