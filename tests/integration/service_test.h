@@ -79,12 +79,13 @@ class ServiceTest : public ::testing::Test {
     return job;
   }
 
-  // Runs `shoal ARGS...` as uid and gid 65534, a client of this test's service: a process of
+  // Runs `shoal ARGS...` (at most 120 s) as uid and gid 65534, a client of this test's service: a process of
   // its own (setpriv execs it), not a fork of this threaded one, whose copies of locks other
   // threads held at the fork would never be released. The build tree may be out of that
   // user's reach (a clone in a 0700 folder), so the CLI and libshoal run from copies in the
-  // test folder. Its exit code; its stderr in *err.
-  int CliAsNobody(const std::vector<std::string>& args, std::string* err) {
+  // test folder. Its exit code; its stderr in *err, its stdout in *out.
+  int CliAsNobody(const std::vector<std::string>& args, std::string* err,
+                  std::string* out = nullptr) {
     namespace fs = std::filesystem;
     const fs::path bin = dir_.path() / "nobody-bin";
     if (!fs::exists(bin / "shoal")) {
@@ -96,11 +97,17 @@ class ServiceTest : public ::testing::Test {
                            fs::perms::others_read | fs::perms::others_exec;
     fs::permissions(dir_.path(), reachable);
     fs::permissions(bin, reachable);
-    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                     "--clear-groups", "--", bin / "shoal"};
+    // timeout(1): a command that hangs fails the test with 124 and its stderr, not ctest's
+    // timeout with nothing said.
+    std::vector<std::string> argv = {"/usr/bin/timeout", "120",         "/usr/bin/setpriv",
+                                     "--reuid=65534",    "--regid=65534", "--clear-groups",
+                                     "--",               bin / "shoal"};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = dir_ / "nobody-cli.err";
     Child cli(argv, log, {"SHOAL_SOCKET=" + service_->socket(), "LD_LIBRARY_PATH=" + bin.string()});
+    std::string line, printed;
+    while (cli.started() && cli.Line(&line)) printed += line;
+    if (out != nullptr) *out = printed;
     const int code = cli.started() ? cli.Wait() : -1;
     *err = ReadFile(log);
     return code;
