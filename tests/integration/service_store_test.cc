@@ -57,10 +57,7 @@ TEST_F(ServiceTest, TwoUsersOfOneContentKeepOneCopyInTheStore) {
                         &err),
             0)
       << err << service_->Log();
-  struct stat st {};
-  ASSERT_EQ(::stat(theirs.c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 65534u) << "written as them";
-  EXPECT_EQ(ReadFile(theirs), data);
+  ExpectTheirFile(theirs, data);
   EXPECT_EQ(origin_->BytesSent("/one.bin"), sent) << "nothing fetched again";
   EXPECT_EQ(StoreFiles(service_->cache_dir()), 1u) << "one stored copy, not one per job";
   api::ServiceClient client(service_->socket());

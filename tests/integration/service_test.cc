@@ -198,10 +198,7 @@ TEST_F(ServiceTest, TwoUsersOfOneContentShareOneTransfer) {
                         &err),
             0)
       << err << service_->Log();
-  struct stat st {};
-  ASSERT_EQ(::stat(theirs.c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 65534u) << "written as them";
-  EXPECT_EQ(ReadFile(theirs), data);
+  ExpectTheirFile(theirs, data);
   // ...and neither sees nor reaches root's job (its own CLI, no fork of this process).
   std::string listed;
   EXPECT_EQ(CliAsNobody({"jobs", "--json"}, &err, &listed), 0) << err;
@@ -277,25 +274,14 @@ TEST_F(ServiceTest, KillNineOfTheServiceMidTransfer) {
   api::JobProperties props;
   EXPECT_EQ(backend->GetProperties(id, &props), hr::kDoENoService);
   EXPECT_EQ(backend->Resume(id), hr::kDoENoService);
-  std::uint64_t persisted = 0;
-  {
-    std::string warnings, error;
-    auto store = engine::OpenSqliteJobStore(service_->state_dir(), &warnings, &error);
-    ASSERT_TRUE(store) << error;
-    const auto jobs = store->LoadAll(&warnings);
-    ASSERT_EQ(jobs.size(), 1u) << warnings;
-    persisted = jobs[0].files.at(0).verified_bytes;
-  }
+  const std::uint64_t persisted = StoredVerifiedBytes();
   const std::uint64_t seen = job->Progress().bytes_transferred;  // the client's last figure
   origin_->Put("/k.bin", data);                                  // full speed now
   std::string error;
   ASSERT_TRUE(service_->Start(&error)) << error;
   // The same client reconnects: calls work again and the job continues on its own.
   ASSERT_EQ(backend->GetProperties(id, &props), hr::kOk);
-  ASSERT_TRUE(WaitFor([&] {
-    auto j = backend->FindJob(id);
-    return j && j->State() == api::JobState::kTransferred;
-  })) << service_->Log();
+  ASSERT_TRUE(WaitTransferred(*backend, id)) << service_->Log();
   ASSERT_EQ(backend->Complete(id), hr::kOk);
   EXPECT_EQ(ReadFile(out), data);
   // Payload the origin sent after the restart, from its Range log ("" = all, "bytes=a-").
@@ -335,23 +321,12 @@ TEST_F(ServiceTest, KillNineOfTheServiceMidTorrentTransfer) {
       << service_->Log();
   ASSERT_LT(job->Progress().bytes_transferred, kSize) << "the kill must land mid-transfer";
   service_->Kill9();
-  std::uint64_t persisted = 0;
-  {
-    std::string warnings, error;
-    auto store = engine::OpenSqliteJobStore(service_->state_dir(), &warnings, &error);
-    ASSERT_TRUE(store) << error;
-    const auto jobs = store->LoadAll(&warnings);
-    ASSERT_EQ(jobs.size(), 1u) << warnings;
-    persisted = jobs[0].files.at(0).verified_bytes;
-  }
+  const std::uint64_t persisted = StoredVerifiedBytes();
   const std::size_t asked_before = origin_->Ranges("/t.bin").size();
   origin_->Put("/t.bin", data);  // full speed now (the request log starts again)
   std::string error;
   ASSERT_TRUE(service_->Start(&error)) << error;
-  ASSERT_TRUE(WaitFor([&] {
-    auto j = backend->FindJob(id);
-    return j && j->State() == api::JobState::kTransferred;
-  })) << service_->Log();
+  ASSERT_TRUE(WaitTransferred(*backend, id)) << service_->Log();
   ASSERT_EQ(backend->Complete(id), hr::kOk);
   EXPECT_EQ(ReadFile(out), data);
   // Payload asked of the web seed after the restart ("bytes=a-b" per request).

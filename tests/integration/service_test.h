@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "api/src/service_backend.h"
+#include "engine/job_store.h"
 #include "engine/metainfo.h"
 #include "tests/integration/service_fixture.h"
 #include "tests/support/child_process.h"
@@ -111,6 +113,39 @@ class ServiceTest : public ::testing::Test {
     const int code = cli.started() ? cli.Wait() : -1;
     *err = ReadFile(log);
     return code;
+  }
+
+  // With the service down: the verified bytes its store holds for the first file of its one
+  // job (a test failure, 0, when there is not exactly one).
+  std::uint64_t StoredVerifiedBytes() {
+    std::string warnings, error;
+    auto store = engine::OpenSqliteJobStore(service_->state_dir(), &warnings, &error);
+    if (!store) {
+      ADD_FAILURE() << error;
+      return 0;
+    }
+    const auto jobs = store->LoadAll(&warnings);
+    if (jobs.size() != 1 || jobs[0].files.empty()) {
+      ADD_FAILURE() << jobs.size() << " jobs stored: " << warnings;
+      return 0;
+    }
+    return jobs[0].files[0].verified_bytes;
+  }
+
+  // Waits until the job `id` is TRANSFERRED as `backend` (reconnected) sees it.
+  bool WaitTransferred(api::Backend& backend, const api::Uuid& id) {
+    return WaitFor([&] {
+      auto j = backend.FindJob(id);
+      return j && j->State() == api::JobState::kTransferred;
+    });
+  }
+
+  // The other user's file: written with its rights, byte-exact.
+  static void ExpectTheirFile(const std::string& path, const std::string& data) {
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, 65534u) << "written as them";
+    EXPECT_EQ(ReadFile(path), data);
   }
 
   // Runs `body` in a forked child (no threads there: only ServiceClient calls); its exit code.
