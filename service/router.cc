@@ -97,7 +97,11 @@ bool Router::OwnerOf(const Uuid& id, std::int64_t* owner) {
   }
   api::JobProperties props;
   if (hr::Failed(backend_.GetProperties(id, &props))) return false;
+  // A job created a moment ago has no owner recorded yet (OnJobs records it right after the
+  // engine's CreateJob): it reads as the service's, and that is not remembered, or the
+  // creator would find its own job someone else's.
   *owner = props.owner_uid >= 0 ? props.owner_uid : service_uid_;
+  if (props.owner_uid < 0) return true;
   std::lock_guard<std::mutex> lock(mu_);
   owners_[id] = *owner;
   return true;
@@ -130,13 +134,21 @@ Json Router::Snapshot(const std::shared_ptr<const api::JobHandle>& job, std::int
   j["owner_uid"] = owner;
   std::lock_guard<std::mutex> lock(page_mu_);
   auto it = published_.find(job->id());
+  // A job another client (root's event stream) saw between CreateJob and the record of its
+  // owner got its slot in the service's page, where its creator never reads it: the slot
+  // moves to the owner's page (the creator's first snapshot comes after the record).
+  if (it != published_.end() && it->second.owner != owner) {
+    page_.Free(it->second.slot);
+    published_.erase(it);
+    it = published_.end();
+  }
   if (it == published_.end() && !api::IsFinal(job->State())) {
     api::SlotRef slot;
     std::string why;
     if (hr::Failed(page_.Allocate(static_cast<uid_t>(owner), job->id(), &slot, &why))) {
       engine::Log(engine::LogLevel::kWarning, "service", "no progress slot: " + why);
     } else {
-      it = published_.emplace(job->id(), Published{slot, job}).first;
+      it = published_.emplace(job->id(), Published{slot, job, owner}).first;
     }
   }
   if (it == published_.end()) return j;

@@ -87,6 +87,7 @@ class Router {
   struct Published {
     api::SlotRef slot;
     std::shared_ptr<const api::JobHandle> job;
+    std::int64_t owner = -1;  // whose page holds the slot
   };
   api::ProgressPageWriter page_;
   std::mutex page_mu_;                                       // after mu_ if both
