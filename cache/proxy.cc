@@ -494,6 +494,9 @@ CacheProxy::~CacheProxy() {
 }
 
 std::uint16_t CacheProxy::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::string CacheProxy::PublicKeyPem() const {
+  return impl_->signer ? impl_->signer->PublicKeyPem() : "";
+}
 ProxyStats CacheProxy::Stats() const { return impl_->Snapshot(); }
 std::string CacheProxy::StatsJson() const { return StatsToJson(impl_->Snapshot()); }
 Store& CacheProxy::store() { return *impl_->store; }

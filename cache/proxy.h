@@ -57,6 +57,8 @@ class CacheProxy {
   CacheProxy& operator=(const CacheProxy&) = delete;
 
   std::uint16_t port() const;
+  // The public half of the signing key (PEM), "" when the node signs no metainfo.
+  std::string PublicKeyPem() const;
   ProxyStats Stats() const;
   std::string StatsJson() const;
   Store& store();

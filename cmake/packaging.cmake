@@ -33,6 +33,8 @@ if(SHOAL_DPKG_SHLIBDEPS)
 else()
   # Debian 12's names for what libshoal and shoal link (ldd build/tools/shoal).
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6 (>= 2.34), libgcc-s1, libstdc++6 (>= 12), libtorrent-rasterbar2.0, libcurl4, libsqlite3-0, libssl3, libsystemd0, libprometheus-cpp-core1.0")
+      "libc6 (>= 2.34), libgcc-s1, libstdc++6 (>= 12), libtorrent-rasterbar2.0, libcurl4, libsqlite3-0, libssl3, libsystemd0, libprometheus-cpp-core1.0, libavahi-client3, libavahi-common3")
 endif()
+# Cache nodes are found and announced through the machine's avahi-daemon (decision 0019).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "avahi-daemon")
 include(CPack)

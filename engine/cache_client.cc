@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <utility>
 #include <sstream>
 
 #include "engine/download_mode.h"
 #include "engine/engine_impl.h"
 #include "engine/log.h"
+#include "engine/metainfo_signature.h"
 #include "engine/node_answer.h"
 
 namespace shoal::engine {
@@ -39,6 +41,7 @@ std::string SeedPeer(const std::string& host, int port) {
 
 void Engine::Impl::LoadCacheKey() {
   if (options_.cache_public_key.empty()) {
+    if (options_.cache_host.empty()) return;  // nodes found over DNS-SD serve pieces only
     Logf(LogLevel::kWarning, "cache",
          "cache_host is set but cache_public_key is not: the node's metainfo is not used "
          "(plain URLs stay plain HTTP; the node still serves pieces)");
@@ -55,6 +58,70 @@ void Engine::Impl::LoadCacheKey() {
     return;
   }
   cache_key_pem_ = text.str();
+  cache_key_fingerprint_ = PublicKeyFingerprint(cache_key_pem_);
+}
+
+bool Engine::Impl::CacheDiscoveryWanted() const {
+  // As LSD (decision 0011): the LAN mode's own neighbourhood, never from a loopback-only
+  // engine (tests, loopback simulations); and as DO, only while no node is configured.
+  return options_.cache_host_discovery && options_.cache_host.empty() &&
+         options_.download_mode == kDownloadModeLan &&
+         LsdRuns(true, options_.download_mode, options_.listen_interface);
+}
+
+void Engine::Impl::StartCacheDiscovery() {
+  cache_discovery_ranges_ = LocalNetworkRanges();
+  std::string why;
+  dns_sd_ = DnsSdBrowser::Start(
+      [this](const CacheNodeAd& ad) { Post([this, ad] { OnCacheNodeFound(ad); }); },
+      [this] { Post([this] { OnCacheDiscoverySettled(); }); }, &why);
+  if (!dns_sd_) {
+    Logf(LogLevel::kDebug, "dns-sd", "no cache node discovery: %s", why.c_str());
+    Post([this] { OnCacheDiscoverySettled(); });
+  }
+}
+
+bool Engine::Impl::AwaitCacheDiscovery(Job& job, int index) {
+  JobFile& f = job.files[index];
+  // Without a key a node's metainfo is never used: nothing to wait for.
+  if (!cache_discovery_waiting_ || cache_key_pem_.empty() || f.cache.asked ||
+      !f.spec.metainfo.empty()) {
+    return false;
+  }
+  f.fetching = true;  // Fetched() takes it back when the wait is over
+  cache_discovery_waiters_.emplace_back(job.view->id, index, job.generation);
+  return true;
+}
+
+void Engine::Impl::OnCacheDiscoverySettled() {
+  if (!cache_discovery_waiting_) return;
+  cache_discovery_waiting_ = false;
+  for (const auto& [id, index, generation] : std::exchange(cache_discovery_waiters_, {})) {
+    Job* job = nullptr;
+    if (Fetched(id, index, generation, &job) != nullptr) NoPublishedMetainfo(*job, index);
+  }
+}
+
+void Engine::Impl::OnCacheNodeFound(const CacheNodeAd& ad) {
+  // Anyone on the LAN can announce: a node counts only on the local network, and, where a key
+  // is configured, only when it announces that key (its metainfo would fail the check anyway;
+  // a node of another key is another site's or a stranger's). Its pieces are hash-checked.
+  bool local = false;
+  for (const auto& [first, last] : cache_discovery_ranges_) {
+    local = local || AddressInRange(ad.address, first, last);
+  }
+  const std::string host = ad.address + ":" + std::to_string(ad.port);
+  if (!local) {
+    Logf(LogLevel::kInfo, "dns-sd", "ignoring cache node %s: not on the local network",
+         host.c_str());
+  } else if (!cache_key_fingerprint_.empty() && ad.key != cache_key_fingerprint_) {
+    Logf(LogLevel::kInfo, "dns-sd", "ignoring cache node %s: it announces %s, not cache_public_key",
+         host.c_str(), ad.key.empty() ? "no key" : "another key");
+  } else if (cache_hosts_->Add(host)) {
+    Logf(LogLevel::kInfo, "dns-sd", "cache node %s found over DNS-SD%s", host.c_str(),
+         cache_key_pem_.empty() ? " (no cache_public_key: its pieces only)" : "");
+    OnCacheDiscoverySettled();  // the waiting files may ask it now
+  }
 }
 
 bool Engine::Impl::AskCacheNode(Job& job, int index) {

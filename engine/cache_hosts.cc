@@ -1,5 +1,6 @@
 #include "engine/cache_hosts.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -31,6 +32,13 @@ std::string Escape(const std::string& s) {
 
 CacheHosts::CacheHosts(const std::vector<std::string>& hosts) {
   for (const std::string& h : hosts) hosts_.push_back(WithPort(h));
+}
+
+bool CacheHosts::Add(const std::string& host) {
+  const std::string h = WithPort(host);
+  if (std::find(hosts_.begin(), hosts_.end(), h) != hosts_.end()) return false;
+  hosts_.push_back(h);
+  return true;
 }
 
 std::string CacheHosts::Pick(const std::string& url, double now_s) const {

@@ -24,6 +24,9 @@ class CacheHosts {
   // `hosts`: "host[:port]" (the settings loader checked them), tried in order.
   explicit CacheHosts(const std::vector<std::string>& hosts);
   bool empty() const { return hosts_.empty(); }
+  // Appends a node found later (DNS-SD, engine/dns_sd.h), tried after those before it; false
+  // when it is listed already.
+  bool Add(const std::string& host);
 
   // The first node ("host:port") neither skipped nor refusing `url`'s origin at `now_s`; ""
   // when none is left (the CDN then).

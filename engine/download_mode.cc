@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 
 namespace shoal::engine {
@@ -106,6 +107,22 @@ std::string UrlHost(const std::string& url) {
     return close == std::string::npos ? "" : rest.substr(1, close - 1);
   }
   return rest.substr(0, rest.find(':'));
+}
+
+bool AddressInRange(const std::string& address, const std::string& first, const std::string& last) {
+  auto bytes = [](const std::string& text, int* family) {
+    std::array<unsigned char, 16> b{};
+    *family = 0;
+    if (inet_pton(AF_INET, text.c_str(), b.data()) == 1) {
+      *family = AF_INET;
+    } else if (inet_pton(AF_INET6, text.c_str(), b.data()) == 1) {
+      *family = AF_INET6;
+    }
+    return b;
+  };
+  int fa = 0, f1 = 0, f2 = 0;
+  const auto a = bytes(address, &fa), lo = bytes(first, &f1), hi = bytes(last, &f2);
+  return fa != 0 && fa == f1 && fa == f2 && lo <= a && a <= hi;
 }
 
 }  // namespace shoal::engine

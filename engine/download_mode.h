@@ -30,6 +30,10 @@ std::vector<std::pair<std::string, std::string>> LocalNetworkRanges();
 // 10.1.2.0..10.1.2.255); empty strings for an unparsable address or prefix.
 std::pair<std::string, std::string> SubnetRange(const std::string& address, int prefix);
 
+// Whether numeric `address` lies in [first, last] (one family, as LocalNetworkRanges gives
+// them); false for an unparsable address or one of the other family.
+bool AddressInRange(const std::string& address, const std::string& first, const std::string& last);
+
 // Whether LSD runs: enabled, a mode that allows peers, and a listen interface that is not
 // loopback only (LSD finds peers on the LAN; engines listening on 127.0.0.x, tests and
 // loopback simulations, do not multicast to each other).

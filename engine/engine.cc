@@ -69,7 +69,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   fetcher_ = std::make_unique<HttpFetcher>(fetch);
   ranges_ = std::make_unique<RangeFetcher>(fetch, kCdnWorkers);
   cache_hosts_ = std::make_unique<CacheHosts>(options_.cache_host);
-  if (!cache_hosts_->empty()) {
+  if (!cache_hosts_->empty() || CacheDiscoveryWanted()) {
     auto node = fetch;
     node.timeout_s = kNodeFillWaitS + options_.http_timeout_s;
     node.connect_timeout_s = 3;  // as DO's for its cache nodes: a LAN host answers at once
@@ -89,11 +89,14 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   resume_ = std::make_unique<ResumeBook>(store, *swarm_);
   seeds_ = std::make_unique<SeedCache>(options_, store, *swarm_, *resume_, *clock_);
   cdn_ = std::make_unique<CdnPump>(*swarm_, *ranges_, *this, std::random_device{}());
-  if (!cache_hosts_->empty()) cdn_->UseCacheNodes(cache_hosts_.get(), &options_);
+  if (node_fetcher_) cdn_->UseCacheNodes(cache_hosts_.get(), &options_);
   http_ = std::make_unique<HttpTransfers>(*http_source_, *this);
   ranged_ = std::make_unique<RangedHttp>(*ranges_, *this);
   integrity_ = std::make_unique<IntegrityChecker>(*this);
   StartDiscovery();
+  // Before the loop runs: the first jobs already wait for the nodes DNS-SD finds.
+  cache_discovery_waiting_ = CacheDiscoveryWanted();
+  cache_discovery_deadline_ = std::chrono::steady_clock::now() + kCacheDiscoveryWait;
   TaskLoop::Hooks hooks;
   hooks.on_start = [this] { Restore(); };  // restored jobs are there before any caller asks
   hooks.on_alerts = [this] { ProcessEvents(); };
@@ -103,6 +106,7 @@ bool Engine::Impl::Start(EngineSeams seams, std::string* error) {
   };
   hooks.on_stop = [this] { Shutdown(); };
   loop_.Start(std::move(hooks));
+  if (cache_discovery_waiting_) StartCacheDiscovery();
   return true;
 }
 
@@ -115,6 +119,7 @@ void Engine::Impl::Stop() {
   node_fetcher_.reset();
   ranges_.reset();
   discovery_.reset();  // its late answers are dropped with the loop
+  dns_sd_.reset();     // so are the nodes it finds late
   if (integrity_) integrity_->Shutdown();
 }
 
@@ -231,6 +236,9 @@ void Engine::Impl::OnSwarmError(const TorrentEvent& ev) {
 void Engine::Impl::Tick() {
   AssertEngineThread(__func__);
   const double now = NowS();
+  if (cache_discovery_waiting_ && std::chrono::steady_clock::now() >= cache_discovery_deadline_) {
+    OnCacheDiscoverySettled();  // DNS-SD's answers are late: the waiting files go on without
+  }
   // Peer reconnects follow real time, whatever clock the job timers read.
   const double real_now =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

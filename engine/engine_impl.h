@@ -8,11 +8,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "engine/cache_hosts.h"
 #include "engine/cdn_pump.h"
 #include "engine/content_discovery.h"
+#include "engine/dns_sd.h"
 #include "engine/durable_jobs.h"
 #include "engine/engine.h"
 #include "engine/http_fetch.h"
@@ -133,6 +137,29 @@ class Engine::Impl final : public JobControl {
   void OnNodeMetainfo(const Uuid& id, int index, int generation, const std::string& host,
                       FetchResult result);
   void LoadCacheKey();
+  // A file whose URL has no sidecar: metainfo from a cache node (found by now), else from a
+  // LAN holder, else plain HTTP.
+  void NoPublishedMetainfo(Job& job, int index);
+  // Cache nodes found over DNS-SD (cache_client.cc, decision 0019), where no cache_host is
+  // set: StartCacheDiscovery browses; a file's metainfo waits for the first answers
+  // (AwaitCacheDiscovery, at most kCacheDiscoveryWait after the engine started) so that a
+  // job made at once still asks a node found; OnCacheNodeFound takes a node into
+  // cache_hosts_ when it is on the local network and announces the configured key.
+  // The wait is only where the sidecar is missing, the one case a node's metainfo serves.
+  bool CacheDiscoveryWanted() const;
+  void StartCacheDiscovery();
+  bool AwaitCacheDiscovery(Job& job, int index);
+  void OnCacheNodeFound(const CacheNodeAd& ad);
+  void OnCacheDiscoverySettled();
+  std::unique_ptr<DnsSdBrowser> dns_sd_;
+  bool cache_discovery_waiting_ = false;  // engine thread (set before it starts)
+  std::vector<std::tuple<Uuid, int, int>> cache_discovery_waiters_;  // id, file, generation
+  std::vector<std::pair<std::string, std::string>> cache_discovery_ranges_;
+  std::string cache_key_fingerprint_;  // PublicKeyFingerprint(cache_key_pem_)
+  std::chrono::steady_clock::time_point cache_discovery_deadline_;
+  // mDNS answers a shared record within 20-120 ms (RFC 6762 6.3); Avahi's ALL_FOR_NOW comes at
+  // ~1 s, too late for a lone `shoal get` to wait for.
+  static constexpr std::chrono::milliseconds kCacheDiscoveryWait{400};
 
   // Content discovery by hash (lan_metainfo.cc, decision 0016). StartDiscovery: the component,
   // where the settings let it run. AskLan: asks the LAN for the metainfo of a file with a

@@ -312,6 +312,14 @@ void Engine::Impl::FetchMetainfo(Job& job, int index) {
       job.props.custom_headers);
 }
 
+void Engine::Impl::NoPublishedMetainfo(Job& job, int index) {
+  if (AwaitCacheDiscovery(job, index)) return;  // DNS-SD's first answers are not in yet
+  if (AskCacheNode(job, index)) return;          // a node found since the file was asked
+  if (AskLan(job, index)) return;
+  job.files[index].http.plain = true;
+  Schedule(job);
+}
+
 JobFile* Engine::Impl::Fetched(const Uuid& id, int index, int generation, Job** job) {
   *job = FindJob(id);
   if (*job == nullptr || (*job)->generation != generation || !IsActive((*job)->state)) {
@@ -335,11 +343,9 @@ void Engine::Impl::OnMetainfo(const Uuid& id, int index, int generation, FetchRe
   if (hr::Failed(r.code)) {
     if (r.http_status >= 400 && r.http_status < 500 && !r.transient) {
       // No metainfo published (404, or a CDN's 403 for a missing object): fetch the content
-      // itself over plain HTTP (unless a LAN holder of its SHA-256 has metainfo for it); its
-      // own answer decides what happens next.
-      if (AskLan(*job, index)) return;
-      f.http.plain = true;
-      return Schedule(*job);
+      // itself over plain HTTP (unless a cache node found meanwhile or a LAN holder of its
+      // SHA-256 has metainfo for it); its own answer decides what happens next.
+      return NoPublishedMetainfo(*job, index);
     }
     if (ahead) return;
     // Said of the file's URL, the one the user gave: the sidecar is only how it was reached.

@@ -3,7 +3,24 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "engine/metainfo.h"
+
 namespace shoal::engine {
+namespace {
+
+// The Ed25519 public key in `pem`, null for anything else. The caller frees it.
+EVP_PKEY* ReadEd25519Key(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (key != nullptr && EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(key);
+    return nullptr;
+  }
+  return key;
+}
+
+}  // namespace
 
 bool VerifyMetainfo(const std::string& torrent, const std::string& signature_hex,
                     const std::string& public_key_pem) {
@@ -17,13 +34,8 @@ bool VerifyMetainfo(const std::string& torrent, const std::string& signature_hex
     if (hi < 0 || lo < 0) return false;
     sig[i] = static_cast<unsigned char>(hi * 16 + lo);
   }
-  BIO* bio = BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (!key || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
-    EVP_PKEY_free(key);
-    return false;
-  }
+  EVP_PKEY* key = ReadEd25519Key(public_key_pem);
+  if (key == nullptr) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok =
       EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
@@ -32,6 +44,16 @@ bool VerifyMetainfo(const std::string& torrent, const std::string& signature_hex
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(key);
   return ok;
+}
+
+std::string PublicKeyFingerprint(const std::string& public_key_pem) {
+  EVP_PKEY* key = ReadEd25519Key(public_key_pem);
+  if (key == nullptr) return "";
+  unsigned char raw[32];
+  std::size_t len = sizeof raw;
+  const bool ok = EVP_PKEY_get_raw_public_key(key, raw, &len) == 1 && len == sizeof raw;
+  EVP_PKEY_free(key);
+  return ok ? ToHex(Sha256(std::string(reinterpret_cast<const char*>(raw), len))) : "";
 }
 
 }  // namespace shoal::engine

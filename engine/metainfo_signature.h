@@ -13,4 +13,9 @@ namespace shoal::engine {
 bool VerifyMetainfo(const std::string& torrent, const std::string& signature_hex,
                     const std::string& public_key_pem);
 
+// Lower-case hex SHA-256 of the raw 32-byte Ed25519 public key in `public_key_pem` (what a
+// node announces over DNS-SD, engine/dns_sd.h, so a client tells its node from others
+// before asking it); "" for anything that is not an Ed25519 public key in PEM.
+std::string PublicKeyFingerprint(const std::string& public_key_pem);
+
 }  // namespace shoal::engine

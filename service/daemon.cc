@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "api/src/in_process_backend.h"
+#include "engine/dns_sd.h"
+#include "engine/metainfo_signature.h"
 #include "service/cache_role.h"
 #include "service/metrics.h"
 #include "service/router.h"
@@ -87,6 +89,8 @@ int RunDaemon(DaemonConfig config) {
   // max_jobs is per user (the router counts each uid's jobs); the engine holds them all.
   const std::uint32_t max_jobs_per_user = config.settings.max_jobs;
   config.settings.max_jobs = std::numeric_limits<std::uint32_t>::max();
+  // A node's engine is the site's cache itself: it looks for no other over DNS-SD.
+  if (!config.settings.cache_node_listen.empty()) config.settings.cache_host_discovery = false;
   // Declared after the server, so destroyed first: the server is its event sink.
   std::unique_ptr<api::Backend> backend =
       api::StartInProcessBackend(config.settings, &server, &error);
@@ -141,6 +145,18 @@ int RunDaemon(DaemonConfig config) {
                  o.seeding.seed ? ("seeding on port " + std::to_string(o.seeding.port)).c_str()
                                 : "not seeding");
   }
+  // Announced over DNS-SD for clients with no cache_host (decision 0019); without a reachable
+  // avahi-daemon the node still serves, unannounced.
+  std::unique_ptr<engine::DnsSdPublisher> announce;
+  if (node && config.settings.cache_node_publish) {
+    engine::CacheNodeAd ad;
+    ad.port = node->port();
+    ad.key = engine::PublicKeyFingerprint(node->PublicKeyPem());
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    announce = engine::DnsSdPublisher::Start(std::string("shoal cache on ") + host, ad, &error);
+    if (!announce) std::fprintf(stderr, "shoald: the cache node is not announced: %s\n", error.c_str());
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -154,6 +170,7 @@ int RunDaemon(DaemonConfig config) {
   NotifyReady("serving " + paths.socket);  // Type=notify: the unit is started from here on
   server.Serve(&router);
   waiter.join();
+  announce.reset();
   node.reset();  // before the engine it seeds through
   {
     std::lock_guard<std::mutex> lock(metrics_mu);

@@ -21,6 +21,8 @@ packages=(
   clang libclang-rt-14-dev                           # `make fuzz`: libFuzzer and the sanitizer runtimes
   systemd libsystemd-dev                             # shoald: sd_notify, socket activation; `systemd-analyze verify` of its units
   prometheus-cpp-dev                                 # shoald's metrics: registry and text exposition
+  libavahi-client-dev                                # DNS-SD of cache nodes (mDNS through avahi-daemon)
+  avahi-daemon dbus-daemon                           # the DNS-SD test's daemons, one D-Bus bus and avahi-daemon per namespace
   chromium                                           # the cache node's status page in a real browser (--headless)
 )
 

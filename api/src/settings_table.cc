@@ -92,6 +92,8 @@ std::vector<SettingEntry> MakeTable() {
        "cache nodes host[:port] (port 3144 when absent), tried in order; empty: none"},
       {"cache_public_key", "SHOAL_CACHE_PUBLIC_KEY", "", &S::cache_public_key,
        "the cache node's Ed25519 public key (PEM file) its metainfo is checked against"},
+      {"cache_host_discovery", "SHOAL_CACHE_HOST_DISCOVERY", "", &S::cache_host_discovery,
+       "with no cache_host: find cache nodes over DNS-SD (mDNS, through avahi-daemon)"},
       {"delay_cache_server_fallback_foreground_s", "SHOAL_DELAY_CACHE_SERVER_FALLBACK_FOREGROUND_S",
        "DODelayCacheServerFallbackForeground", &S::delay_cache_server_fallback_foreground_s,
        "seconds a FOREGROUND job retries a failing cache node before the CDN takes over"},
@@ -169,6 +171,8 @@ std::vector<SettingEntry> MakeTable() {
        &S::cache_node_connect_ports, "ports the node's CONNECT tunnels may reach"},
       {"cache_node_seed", "SHOAL_CACHE_NODE_SEED", "", &S::cache_node_seed,
        "seed the node's store to LAN peers over BitTorrent (max_upload_kbps caps it)"},
+      {"cache_node_publish", "SHOAL_CACHE_NODE_PUBLISH", "", &S::cache_node_publish,
+       "announce the node over DNS-SD (_shoal-cache._tcp, through avahi-daemon)"},
   };
   t[0].valid = IsEndpoint;
   t[0].expects = "ip:port";

@@ -48,7 +48,7 @@ TEST(CliConfig, PrintsEverySettingWithWhereItCameFrom) {
   const nlohmann::json config = nlohmann::json::parse(r.out);
   EXPECT_EQ(config["config_file"], file);
   const nlohmann::json s = ByKey(config);
-  EXPECT_EQ(s.size(), 49u);
+  EXPECT_EQ(s.size(), 51u);
   EXPECT_EQ(s["max_jobs"]["value"], 13);  // the flag beats the file
   EXPECT_EQ(s["max_jobs"]["source"], "flag");
   EXPECT_EQ(s["max_jobs"]["origin"], "--set");

@@ -77,6 +77,11 @@ struct Settings {
   // The node's Ed25519 public key (PEM file): its metainfo is used only when the signature
   // checks against it. Empty: the node's metainfo is never used (its pieces still are).
   std::string cache_public_key;
+  // With no cache_host: find the site's nodes over DNS-SD (mDNS, `_shoal-cache._tcp`, through
+  // the machine's avahi-daemon), as DO's newer clients do when DOCacheHost is unset. LAN mode
+  // only, not on a loopback-only listen address (as LSD). With cache_public_key set, a node
+  // announcing another key is ignored; without, a found node serves pieces only.
+  bool cache_host_discovery = true;
   // DODelayCacheServerFallbackForeground: seconds a FOREGROUND job keeps retrying a failing
   // node before the CDN takes over (DO: unset, i.e. at once). Background: every other job.
   std::uint32_t delay_cache_server_fallback_foreground_s = 0;
@@ -165,6 +170,9 @@ struct Settings {
   // Seed everything in the node's store to LAN peers over BitTorrent, with the node's
   // deterministic metainfo (the signing key is not needed for it).
   bool cache_node_seed = true;
+  // Announce the node over DNS-SD (`_shoal-cache._tcp`, its HTTP port and the fingerprint of
+  // its signing key) through the machine's avahi-daemon, for clients with no cache_host.
+  bool cache_node_publish = true;
 };
 
 // Where one setting's effective value came from.

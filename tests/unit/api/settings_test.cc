@@ -180,7 +180,7 @@ TEST_F(SettingsTest, KeysAndVariablesAreUniqueAndDescribed) {
     EXPECT_EQ(d.env.rfind("SHOAL_", 0), 0u) << d.env;
     EXPECT_FALSE(d.doc.empty()) << d.key;
   }
-  EXPECT_EQ(keys.size(), 49u) << "every field of Settings, once";
+  EXPECT_EQ(keys.size(), 51u) << "every field of Settings, once";
 }
 
 TEST_F(SettingsTest, OperationsDocListsEverySetting) {
