@@ -186,18 +186,26 @@ class DnsSdSite {
   std::string content_, url_;
 };
 
+// The site with the node announced; skipped without root, failed when it cannot be built.
+class Lan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!site_.Build(&why)) {
+      if (geteuid() != 0) GTEST_SKIP() << why;
+      FAIL() << why;
+    }
+    ASSERT_TRUE(site_.StartNode()) << ReadFile(site_.dir_ / "node.err");
+  }
+  DnsSdSite site_;
+};
+
 std::uint64_t Field(const nlohmann::json& j, const char* name) {
   return j.is_object() && j.contains(name) ? j[name].get<std::uint64_t>() : ~0ull;
 }
 
-TEST(Lan, ACacheNodeFoundOverDnsSdServesAClientWithNoCacheHost) {
-  DnsSdSite site;
-  std::string why;
-  if (!site.Build(&why)) {
-    if (geteuid() != 0) GTEST_SKIP() << why;
-    FAIL() << why;
-  }
-  ASSERT_TRUE(site.StartNode()) << ReadFile(site.dir_ / "node.err");
+TEST_F(Lan, ACacheNodeFoundOverDnsSdServesAClientWithNoCacheHost) {
+  DnsSdSite& site = site_;
 
   // Control: with discovery off the client never hears of the node; the CDN serves it all.
   const std::uint64_t before_off = site.origin_->BytesServed();
@@ -225,14 +233,8 @@ TEST(Lan, ACacheNodeFoundOverDnsSdServesAClientWithNoCacheHost) {
   EXPECT_EQ(site.origin_->BytesServed() - before, kSize) << "the node's one fill";
 }
 
-TEST(Lan, ACacheNodeAnnouncingAnotherKeyIsIgnored) {
-  DnsSdSite site;
-  std::string why;
-  if (!site.Build(&why)) {
-    if (geteuid() != 0) GTEST_SKIP() << why;
-    FAIL() << why;
-  }
-  ASSERT_TRUE(site.StartNode()) << ReadFile(site.dir_ / "node.err");
+TEST_F(Lan, ACacheNodeAnnouncingAnotherKeyIsIgnored) {
+  DnsSdSite& site = site_;
   const auto got = site.Get({site.Key("other.pub")});
   ASSERT_EQ(got.exit_code, 0) << got.log;
   EXPECT_TRUE(got.byte_exact) << got.log;
