@@ -77,7 +77,10 @@ std::vector<std::pair<std::string, std::string>> LocalNetworkRanges() {
 }
 
 bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_interface) {
-  if (!enable_lsd || !DownloadModeAllowsPeers(mode)) return false;
+  return enable_lsd && DownloadModeAllowsPeers(mode) && !ListensOnLoopbackOnly(listen_interface);
+}
+
+bool ListensOnLoopbackOnly(const std::string& listen_interface) {
   // "ip:port" or "[v6]:port", possibly several, comma-separated: any non-loopback one will do.
   std::size_t start = 0;
   while (start <= listen_interface.size()) {
@@ -90,10 +93,10 @@ bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_inte
     const bool v6 = !v4 && inet_pton(AF_INET6, host.c_str(), a) == 1;
     const bool loopback =
         (v4 && a[0] == 127) || (v6 && IN6_IS_ADDR_LOOPBACK(reinterpret_cast<in6_addr*>(a)));
-    if (!loopback) return true;  // an interface, a LAN address or 0.0.0.0 / ::
+    if (!loopback) return false;  // an interface, a LAN address or 0.0.0.0 / ::
     start = end + 1;
   }
-  return false;
+  return true;
 }
 
 std::string UrlHost(const std::string& url) {

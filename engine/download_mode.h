@@ -38,6 +38,9 @@ bool AddressInRange(const std::string& address, const std::string& first, const 
 // loopback only (LSD finds peers on the LAN; engines listening on 127.0.0.x, tests and
 // loopback simulations, do not multicast to each other).
 bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_interface);
+// Whether every address of `listen_interface` ("ip:port" or "[v6]:port", comma-separated) is
+// a loopback one: peers there share 127.0.0.x, elsewhere each host has its own address.
+bool ListensOnLoopbackOnly(const std::string& listen_interface);
 
 // The host of "scheme://[user@]host[:port]/...", brackets of an IPv6 literal removed; "" when
 // there is none.

@@ -51,5 +51,16 @@ TEST(LsdRuns, NeverOffTheLanOrWhereTheSettingsOrModeSayNo) {
   EXPECT_FALSE(LsdRuns(true, kDownloadModeLan, "[::1]:0"));
 }
 
+// Several connections per address (peers sharing 127.0.0.x) only where every listen address is
+// loopback: on a LAN, two peers dialling each other at once must be settled as one pair.
+TEST(ListensOnLoopbackOnly, EveryAddressLoopback) {
+  EXPECT_TRUE(ListensOnLoopbackOnly("127.0.0.1:0"));
+  EXPECT_TRUE(ListensOnLoopbackOnly("127.0.0.12:7000,[::1]:7000"));
+  EXPECT_FALSE(ListensOnLoopbackOnly("0.0.0.0:6881"));
+  EXPECT_FALSE(ListensOnLoopbackOnly("10.77.0.10:6881"));
+  EXPECT_FALSE(ListensOnLoopbackOnly("127.0.0.1:0,10.0.0.5:6881"));
+  EXPECT_FALSE(ListensOnLoopbackOnly("eth0:6881"));
+}
+
 }  // namespace
 }  // namespace shoal::engine
