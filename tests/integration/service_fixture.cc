@@ -80,6 +80,12 @@ std::string ServiceProcess::Log() const {
 std::string RawExchange(const std::string& socket, const std::string& request) {
   const int fd = api::ConnectUnix(socket);
   if (fd < 0) return "";
+  std::string reply = ExchangeOn(fd, request);
+  ::close(fd);
+  return reply;
+}
+
+std::string ExchangeOn(int fd, const std::string& request) {
   for (std::size_t done = 0; done < request.size();) {
     const ssize_t n = ::send(fd, request.data() + done, request.size() - done, MSG_NOSIGNAL);
     if (n <= 0) break;  // the service may answer (and close) before reading it all
@@ -100,7 +106,6 @@ std::string RawExchange(const std::string& socket, const std::string& request) {
     if (n <= 0) break;
     reply.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   return reply;
 }
 

@@ -41,6 +41,8 @@ class ServiceProcess {
 // Writes `request` on a fresh connection and reads one reply (to its Content-Length, or to
 // the end of the stream). "" when the socket does not answer.
 std::string RawExchange(const std::string& socket, const std::string& request);
+// One request and its whole reply on a connection that stays open (keep-alive).
+std::string ExchangeOn(int fd, const std::string& request);
 int StatusOf(const std::string& reply);
 api::wire::Json BodyOf(const std::string& reply);
 

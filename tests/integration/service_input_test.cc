@@ -22,6 +22,22 @@ class ServiceInputTest : public ::testing::Test {
     ASSERT_TRUE(service_->Start(&error)) << error;
   }
   std::string Send(const std::string& request) { return RawExchange(service_->socket(), request); }
+  // A connection the service has accepted and served once, left idle. Served once: the
+  // service may still count a connection that has gone (Start's readiness probe, whose end it
+  // has not seen yet), and would refuse this one instead.
+  int HeldConnection() {
+    int fd = -1;
+    EXPECT_TRUE(WaitFor([&] {
+      fd = api::ConnectUnix(service_->socket());
+      if (fd >= 0 && StatusOf(ExchangeOn(fd, "GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200) {
+        return true;
+      }
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+      return false;
+    }));
+    return fd;
+  }
   void ExpectAlive() {
     const std::string reply = Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(StatusOf(reply), 200) << reply;
@@ -95,8 +111,14 @@ TEST_F(ServiceInputTest, UnknownJobsAndEndpointsGetClearErrors) {
 }
 
 TEST_F(ServiceInputTest, IdleConnectionsAreCappedAndOthersStillServed) {
+  // The cap on all connections, below the per-user one (32 by default).
+  service_.reset();
+  service_ = std::make_unique<ServiceProcess>(dir_.path().string(),
+                                              std::vector<std::string>{"--max-connections", "16"});
+  std::string error;
+  ASSERT_TRUE(service_->Start(&error)) << error;
   std::vector<int> idle;
-  for (int i = 0; i < 16; ++i) idle.push_back(api::ConnectUnix(service_->socket()));
+  for (int i = 0; i < 16; ++i) idle.push_back(HeldConnection());
   // Wait until the service holds all of them; one more is told it is busy.
   std::string busy;
   ASSERT_TRUE(WaitFor([&] {
@@ -104,6 +126,7 @@ TEST_F(ServiceInputTest, IdleConnectionsAreCappedAndOthersStillServed) {
     return StatusOf(busy) == 503;
   })) << busy;
   EXPECT_EQ(HResultOf(busy), "0x80d01001");
+  EXPECT_NE(busy.find("too many connections to shoald\""), std::string::npos) << busy;
   for (int fd : idle) ::close(fd);
   ASSERT_TRUE(WaitFor(
       [&] { return StatusOf(Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200; }));
@@ -117,12 +140,12 @@ TEST_F(ServiceInputTest, OneUsersIdleConnectionsLeaveAnotherUserServed) {
                                                 std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec);
   std::vector<int> idle;
-  for (int i = 0; i < 8; ++i) idle.push_back(api::ConnectUnix(service_->socket()));
+  for (int i = 0; i < 8; ++i) idle.push_back(HeldConnection());
   std::string busy;
   ASSERT_TRUE(WaitFor([&] {
     busy = Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n");
     return StatusOf(busy) == 503;
-  })) << busy;
+  })) << busy << "\nshoald's log:\n" << service_->Log();
   EXPECT_NE(busy.find("from uid 0"), std::string::npos) << busy;
   // Another user (a forked child: plain socket calls only) is served meanwhile.
   const pid_t pid = ::fork();
