@@ -63,12 +63,13 @@ void ResumeBook::Changed(int key) {
 void ResumeBook::OnChecked(const TorrentEvent& ev) {
   checks_resumed_ += ev.from_resume ? 1 : 0;
   checks_hashed_ += ev.hashed ? 1 : 0;
+  if (auto it = targets_.find(ev.key); it != targets_.end()) it->second.checked = true;
   Changed(ev.key);
 }
 
 void ResumeBook::Save(bool quiescent) {
   for (auto& [key, r] : targets_) {
-    if ((!r.dirty && !quiescent) || r.pending) continue;
+    if ((!r.dirty && !quiescent) || r.pending || !r.checked) continue;
     // Stamped before asking: a write after this makes the stamp stale, and the next start
     // hashes the file rather than trust data that may lack the newest pieces. A paused
     // torrent writes nothing more, so at shutdown the stamp is taken when the data arrives.

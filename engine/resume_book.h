@@ -31,7 +31,9 @@ class ResumeBook {
   void Changed(int key);
   // The session let go of the torrent.
   void Removed(int key) { targets_.erase(key); }
-  // Asks for the resume data of every changed torrent (all, paused, when `quiescent`).
+  // Asks for the resume data of every changed torrent (all, paused, when `quiescent`) whose
+  // check has finished: one still checking would describe only the pieces hashed so far, and
+  // a restart trusting it (the file unchanged) would fetch the rest again.
   void Save(bool quiescent);
   void OnData(const TorrentEvent& ev);
   // Shutdown: every torrent paused and saved, waiting up to 10 s for the answers.
@@ -48,6 +50,7 @@ class ResumeBook {
     std::optional<FileStamp> stamp;
     bool dirty = true;
     bool pending = false;
+    bool checked = false;  // OnChecked has seen its check finish
   };
   JobStore* const store_;
   Swarm& swarm_;

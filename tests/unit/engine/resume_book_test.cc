@@ -23,6 +23,13 @@ TorrentEvent Data(int key, std::string data) {
   return ev;
 }
 
+// The torrent's check finished (ResumeBook saves nothing before).
+TorrentEvent CheckedEvent(int key) {
+  TorrentEvent ev{TorrentEvent::Kind::kChecked};
+  ev.key = key;
+  return ev;
+}
+
 TEST(ResumeBook, GivesDataBackOnlyWhileTheFileIsUnchanged) {
   testing::TempDir dir;
   const std::string path = dir / "f";
@@ -31,6 +38,7 @@ TEST(ResumeBook, GivesDataBackOnlyWhileTheFileIsUnchanged) {
   FakeSwarm swarm;
   ResumeBook book(&store, swarm);
   book.Keep(1, path);
+  book.OnChecked(CheckedEvent(1));
   book.Save(/*quiescent=*/false);
   ASSERT_EQ(swarm.resume_asked, std::vector<int>{1});
   book.OnData(Data(1, "d1:ae"));
@@ -48,7 +56,9 @@ TEST(ResumeBook, SavesOnlyChangedTorrentsAndOneRequestAtATime) {
   FakeSwarm swarm;
   ResumeBook book(&store, swarm);
   book.Keep(1, dir / "a");
+  book.OnChecked(CheckedEvent(1));
   book.Keep(2, dir / "b");
+  book.OnChecked(CheckedEvent(2));
   book.Save(false);
   EXPECT_EQ(swarm.resume_asked.size(), 2u);  // new torrents start dirty
   book.Changed(1);
@@ -62,6 +72,23 @@ TEST(ResumeBook, SavesOnlyChangedTorrentsAndOneRequestAtATime) {
   EXPECT_FALSE(swarm.torrents[1].paused);
 }
 
+// A torrent still checking its file has verified only some of its pieces: its data is not
+// asked for, so what the store holds (or a hash at the next start) stands.
+TEST(ResumeBook, AsksNothingOfATorrentStillChecking) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "a", "a");
+  FakeJobStore store;
+  FakeSwarm swarm;
+  ResumeBook book(&store, swarm);
+  book.Keep(1, dir / "a");
+  book.Save(false);
+  book.Save(/*quiescent=*/true);
+  EXPECT_TRUE(swarm.resume_asked.empty());
+  book.OnChecked(CheckedEvent(1));
+  book.Save(false);
+  EXPECT_EQ(swarm.resume_asked, std::vector<int>{1});
+}
+
 TEST(ResumeBook, ShutdownPausesAndSavesEveryTorrent) {
   testing::TempDir dir;
   testing::WriteFile(dir / "a", "a");
@@ -69,6 +96,7 @@ TEST(ResumeBook, ShutdownPausesAndSavesEveryTorrent) {
   FakeSwarm swarm;
   ResumeBook book(&store, swarm);
   book.Keep(1, dir / "a");
+  book.OnChecked(CheckedEvent(1));
   book.Save(false);
   book.OnData(Data(1, "first"));
   swarm.events.push_back(Data(1, "last"));  // answered while shutting down
@@ -84,6 +112,7 @@ TEST(ResumeBook, ForgetDropsTheStoredDataAndRemovedStopsTracking) {
   FakeSwarm swarm;
   ResumeBook book(&store, swarm);
   book.Keep(1, dir / "a");
+  book.OnChecked(CheckedEvent(1));
   book.Save(false);
   book.OnData(Data(1, "x"));
   book.Forget(dir / "a");
@@ -97,6 +126,7 @@ TEST(ResumeBook, WithoutAStoreNothingIsKept) {
   FakeSwarm swarm;
   ResumeBook book(nullptr, swarm);
   book.Keep(1, "/tmp/x");
+  book.OnChecked(CheckedEvent(1));
   book.Save(true);
   EXPECT_TRUE(swarm.resume_asked.empty());
   EXPECT_EQ(book.For("/tmp/x"), "");
