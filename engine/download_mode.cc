@@ -81,7 +81,7 @@ bool LsdRuns(bool enable_lsd, std::uint32_t mode, const std::string& listen_inte
 }
 
 bool ListensOnLoopbackOnly(const std::string& listen_interface) {
-  // "ip:port" or "[v6]:port", possibly several, comma-separated: any non-loopback one will do.
+  // "ip:port" or "[v6]:port", possibly several, comma-separated: one non-loopback one says no.
   std::size_t start = 0;
   while (start <= listen_interface.size()) {
     const std::size_t end = std::min(listen_interface.find(',', start), listen_interface.size());

@@ -276,7 +276,8 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   // each end dropped its incoming connection once the other's listen port was known, which
   // was the other's outgoing one, and the pair stayed apart for a minute (measured in the
   // emulated site, 1 run in ~10: Lan.GroupGivesAPeerWithoutACertificateNothing).
-  p.set_bool(sp::allow_multiple_connections_per_ip, ListensOnLoopbackOnly(options.listen_interface));
+  p.set_bool(sp::allow_multiple_connections_per_ip,
+             ListensOnLoopbackOnly(options.listen_interface));
   p.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
                                 lt::alert_category::storage | lt::alert_category::piece_progress |
                                 lt::alert_category::file_progress | lt::alert_category::peer |

@@ -4,9 +4,8 @@
 // file either absent or whole and byte-exact (never partial), a stored Complete rolled forward
 // (files in place, temp files gone, the job out of the store, its content seeded), a state
 // change seen by its caller kept, one killed inside its transaction not half-written.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -240,11 +239,13 @@ class CrashPoints : public ::testing::Test {
     EXPECT_EQ(CheckFinalFiles(), 3);
     EXPECT_EQ(TempFiles(), 0);
     EXPECT_EQ(OriginRequests(), fetched) << "bytes re-downloaded after the kill; requests "
-                                            "before the restart:\n" << asked << "and after:\n"
+                                            "before the restart:\n"
+                                         << asked << "and after:\n"
                                          << RangesAsked();
-    std::printf("[figure] restart after the kill: %s as expected, %d origin requests after "
-                "it\n",
-                ToString(state), OriginRequests() - fetched);
+    std::printf(
+        "[figure] restart after the kill: %s as expected, %d origin requests after "
+        "it\n",
+        ToString(state), OriginRequests() - fetched);
   }
 
   TempDir dir_;

@@ -29,7 +29,8 @@ class ServiceInputTest : public ::testing::Test {
     int fd = -1;
     EXPECT_TRUE(WaitFor([&] {
       fd = api::ConnectUnix(service_->socket());
-      if (fd >= 0 && StatusOf(ExchangeOn(fd, "GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200) {
+      if (fd >= 0 &&
+          StatusOf(ExchangeOn(fd, "GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")) == 200) {
         return true;
       }
       if (fd >= 0) ::close(fd);
@@ -145,7 +146,9 @@ TEST_F(ServiceInputTest, OneUsersIdleConnectionsLeaveAnotherUserServed) {
   ASSERT_TRUE(WaitFor([&] {
     busy = Send("GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n");
     return StatusOf(busy) == 503;
-  })) << busy << "\nshoald's log:\n" << service_->Log();
+  })) << busy
+      << "\nshoald's log:\n"
+      << service_->Log();
   EXPECT_NE(busy.find("from uid 0"), std::string::npos) << busy;
   // Another user (a forked child: plain socket calls only) is served meanwhile.
   const pid_t pid = ::fork();
