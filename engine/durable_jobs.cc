@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "engine/job.h"
 #include "engine/log.h"
@@ -39,11 +40,12 @@ StoredJob ToStored(const Job& job, std::int64_t stalled_since_ns) {
   return s;
 }
 
+std::string TempPath(const StoredFile& f) {
+  return std::filesystem::path(f.spec.local_path).parent_path().string() + "/" + f.temp_name;
+}
+
 void DeleteTempFiles(const StoredJob& s) {
-  for (const StoredFile& f : s.files) {
-    const std::string dir = std::filesystem::path(f.spec.local_path).parent_path().string();
-    ::unlink((dir + "/" + f.temp_name).c_str());
-  }
+  for (const StoredFile& f : s.files) ::unlink(TempPath(f).c_str());
 }
 
 }  // namespace
@@ -56,6 +58,8 @@ std::unique_ptr<DurableJobs> DurableJobs::Open(const EngineOptions& options, con
   if (!d->lock_) return nullptr;
   d->store_ = OpenSqliteJobStore(options.data_dir, &d->warnings_, error);
   if (!d->store_) return nullptr;
+  // Beside the store, not in it: a corrupt jobs.db must not take the list down with it.
+  if (!d->temps_.Open(options.data_dir + "/temp-files", error)) return nullptr;
   return d;
 }
 
@@ -72,6 +76,12 @@ void DurableJobs::Put(Job& job) {
     return;
   }
   std::string error;
+  // Listed before the row is written, and so before the job can create them.
+  std::vector<std::string> temps;
+  for (const JobFile& f : job.files) temps.push_back(f.temp_path());
+  if (!temps_.Add(temps, &error)) {
+    Logf(LogLevel::kWarning, "store", "job %s: %s", job.view->id.ToString().c_str(), error.c_str());
+  }
   // A store that cannot be written costs durability, not the transfer: say so and go on.
   std::int64_t stalled_since_ns = 0;
   if (job.retry.no_progress_since) {  // the engine clock's instant, as wall time
@@ -131,6 +141,19 @@ std::vector<StoredJob> DurableJobs::Load() {
     }
     if (IsFinal(s.state)) continue;
     out.push_back(std::move(s));
+  }
+  std::set<std::string> claimed;
+  for (const StoredJob& s : out) {
+    for (const StoredFile& f : s.files) claimed.insert(TempPath(f));
+  }
+  std::string error;
+  const std::vector<std::string> deleted = temps_.Collect(claimed, &error);
+  if (!error.empty()) warnings_ += error + "\n";
+  if (!deleted.empty()) {
+    std::string paths;
+    for (const std::string& p : deleted) paths += (paths.empty() ? "" : ", ") + p;
+    warnings_ += "deleted " + std::to_string(deleted.size()) +
+                 " temp file(s) no stored job claims: " + paths + "\n";
   }
   return out;
 }

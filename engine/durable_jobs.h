@@ -1,5 +1,6 @@
 // DurableJobs: jobs that outlive the process (decision 0005). Owns the data directory's lock,
-// the JobStore, and when progress was last saved: each job is written at every state and
+// the JobStore, the list of temp files it gave jobs (decision 0020), and when progress was
+// last saved: each job is written at every state and
 // property change and its progress every persist interval; at start the stored jobs are read
 // back and rebuilt (progress shown from the store until the swarm re-checks the temp file;
 // plain-HTTP files continue from their length on disk, ranged ones from their recorded
@@ -15,6 +16,7 @@
 #include "engine/clock.h"
 #include "engine/job_store.h"
 #include "engine/options.h"
+#include "engine/temp_files.h"
 
 namespace shoal::engine {
 
@@ -31,7 +33,8 @@ class DurableJobs {
   // What opening and loading found wrong, one line each (printed at start too).
   std::string& warnings() { return warnings_; }
 
-  // Writes the job (removes it once ACKNOWLEDGED; a CANCELLED one stays until Remove).
+  // Writes the job (removes it once ACKNOWLEDGED; a CANCELLED one stays until Remove), its
+  // temp files listed first.
   void Put(Job& job);
   // Removes the job and the resume data of its temp files.
   void Remove(Job& job, ResumeBook& resume);
@@ -39,7 +42,8 @@ class DurableJobs {
   bool ProgressDue(double now_s);
 
   // The stored jobs to restore: those inactive too long, and Cancels a crash interrupted, are
-  // finished here (temp files deleted, rows removed) and not returned.
+  // finished here (temp files deleted, rows removed) and not returned. Listed temp files that
+  // no returned job claims (their rows lost with a corrupt jobs.db) are deleted.
   std::vector<StoredJob> Load();
   // A stored job as the engine holds it. `now` values come from the engine clock.
   std::unique_ptr<Job> Rebuild(StoredJob stored);
@@ -52,6 +56,7 @@ class DurableJobs {
   const Clock& clock_;
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<JobStore> store_;
+  TempFileList temps_;
   std::string warnings_;
   double last_progress_s_ = 0;
 };

@@ -170,7 +170,7 @@ hr::HResult Engine::Impl::AddFiles(Job& job, std::vector<FileSpec> specs) {
     f.final_name = local.filename().string();
     f.temp_name = TempName(
         f.final_name, ShortId(job.view->id) + "-" + std::to_string(job.files.size() + added.size()),
-        durable_ ? ".shoal-tmp" : kEphemeralTempSuffix);
+        durable_ ? kDurableTempSuffix : kEphemeralTempSuffix);
     if (!durable_) RemoveOrphanedTempFiles(f.dir);  // what engines killed here left behind
     f.http.plain = spec.http_only && spec.metainfo.empty();
     f.spec = std::move(spec);

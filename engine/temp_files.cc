@@ -8,13 +8,30 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace shoal::engine {
 namespace {
 
-bool EndsWith(const char* s, const char* suffix) {
-  const std::size_t n = std::strlen(s), m = std::strlen(suffix);
-  return n > m && std::strcmp(s + n - m, suffix) == 0;
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool WriteAll(int fd, const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string Lines(const std::set<std::string>& paths) {
+  std::string out;
+  for (const std::string& p : paths) out += p + "\n";
+  return out;
 }
 
 }  // namespace
@@ -82,6 +99,87 @@ int RemoveOrphanedTempFiles(const std::string& dir) {
   }
   ::closedir(d);
   return removed;
+}
+
+TempFileList::~TempFileList() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool TempFileList::Open(const std::string& path, std::string* error) {
+  path_ = path;
+  listed_.clear();
+  const int in = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0 && errno != ENOENT) {
+    *error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (in >= 0) {
+    std::string bytes;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(in, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) bytes.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(in);
+    // A line without its newline was cut by a crash: a prefix of a path, never trusted.
+    for (std::size_t at = 0, nl; (nl = bytes.find('\n', at)) != std::string::npos; at = nl + 1) {
+      std::string line = bytes.substr(at, nl - at);
+      if (!line.empty() && line.front() == '/') listed_.insert(std::move(line));
+    }
+  }
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd_ < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool TempFileList::Add(const std::vector<std::string>& paths, std::string* error) {
+  std::set<std::string> fresh;
+  for (const std::string& p : paths) {
+    if (listed_.count(p) == 0 && p.find('\n') == std::string::npos) fresh.insert(p);
+  }
+  if (fresh.empty()) return true;
+  if (fd_ < 0 || !WriteAll(fd_, Lines(fresh))) {
+    *error = "cannot add to " + path_ + ": " + std::strerror(errno);
+    return false;
+  }
+  listed_.insert(fresh.begin(), fresh.end());
+  return true;
+}
+
+std::vector<std::string> TempFileList::Collect(const std::set<std::string>& claimed,
+                                               std::string* error) {
+  std::vector<std::string> deleted;
+  for (const std::string& p : listed_) {
+    if (claimed.count(p) != 0) continue;
+    const std::string_view name = std::string_view(p).substr(p.rfind('/') + 1);
+    struct stat st {};
+    // lstat: a symlink planted at the path is left alone, and so is its target.
+    if (!name.empty() && name.front() == '.' && EndsWith(name, kDurableTempSuffix) &&
+        ::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+        ::unlink(p.c_str()) == 0) {
+      deleted.push_back(p);
+    }
+  }
+  // The list becomes the claimed paths: written aside and renamed over, so a crash leaves
+  // the old list or the new one, never half of one.
+  const std::string fresh = path_ + ".new";
+  ::unlink(fresh.c_str());
+  const int out = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const bool written = out >= 0 && WriteAll(out, Lines(claimed)) && ::fsync(out) == 0;
+  if (out >= 0) ::close(out);
+  if (!written || ::rename(fresh.c_str(), path_.c_str()) != 0) {
+    *error = "cannot rewrite " + path_ + ": " + std::strerror(errno);
+    ::unlink(fresh.c_str());
+    listed_.insert(claimed.begin(), claimed.end());
+    return deleted;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  listed_ = claimed;
+  return deleted;
 }
 
 }  // namespace shoal::engine

@@ -1,9 +1,12 @@
 // Durable jobs in process: a real engine with a data directory on loopback, stopped and
 // started again. Jobs come back with their GUIDs, names, states and progress; a second engine
 // on the same directory is refused; a deleted temp file is fetched again; a corrupt database
-// is reported and set aside.
+// is reported and set aside, and the temp files of the jobs it lost are deleted.
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 
 #include "engine/engine.h"
 #include "engine/job_store.h"
@@ -200,6 +203,62 @@ TEST_F(Durable, CorruptDatabaseIsReportedAndSetAsideAndTheEngineStarts) {
   e = Start();
   EXPECT_EQ(e->StartupWarnings(), "");
   EXPECT_EQ(e->ListJobs().size(), 1u);
+}
+
+// Decision 0020: the temp files a durable engine made are listed beside jobs.db, so the ones
+// whose rows a corrupt database lost are deleted at the next start; a path the list names
+// that is now a symlink is left alone, and so is its target.
+TEST_F(Durable, TempFilesOfJobsACorruptDatabaseLostAreDeletedAtStart) {
+  const std::string data = RandomBytes(2 * kMiB, 12);
+  Fault drip;  // still transferring when the engine stops
+  drip.drip_bytes = 4 << 10;
+  drip.drip_delay = std::chrono::milliseconds(20);
+  origin_->Put("/a.bin", data, {}, drip);
+  origin_->Put("/b.bin", data, {}, drip);
+  const std::string victim = dir_ / "victim.txt";
+  WriteFile(victim, "not shoal's");
+  auto temps = [&] {
+    std::vector<std::string> out;
+    for (const auto& name : ListDir(dir_.path().string())) {
+      if (name.find(".shoal-tmp") != std::string::npos) out.push_back(name);
+    }
+    return out;
+  };
+  {
+    auto e = Start();
+    ASSERT_TRUE(e);
+    auto a = AddJob(*e, "/a.bin", "a.bin");
+    auto b = AddJob(*e, "/b.bin", "b.bin");
+    ASSERT_TRUE(WaitFor([&] {
+      return a->progress.Load().bytes_transferred > 0 && b->progress.Load().bytes_transferred > 0;
+    }));
+  }
+  std::vector<std::string> before = temps();
+  ASSERT_EQ(before.size(), 2u);
+  std::sort(before.begin(), before.end());  // .a.bin.… before .b.bin.…
+  // One listed temp file becomes a symlink to a file that is not shoal's.
+  std::filesystem::remove(dir_ / before[0]);
+  std::filesystem::create_symlink(victim, dir_ / before[0]);
+  for (const char* f : {"state/jobs.db-wal", "state/jobs.db-shm"})
+    std::filesystem::remove(dir_ / f);
+  WriteFile(dir_ / "state/jobs.db", RandomBytes(16384, 9));
+
+  auto e = Start();
+  ASSERT_TRUE(e);
+  const std::string warnings = e->StartupWarnings();
+  EXPECT_NE(warnings.find("is corrupt"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("deleted 1 temp file(s) no stored job claims: " + (dir_ / before[1])),
+            std::string::npos)
+      << warnings;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / before[1]));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_ / before[0]));
+  EXPECT_EQ(ReadFile(victim), "not shoal's");
+  // The list now names no file; the next start has nothing to say.
+  std::filesystem::remove(dir_ / before[0]);
+  e.reset();
+  e = Start();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->StartupWarnings(), "");
 }
 
 TEST_F(Durable, JobInactiveForThirtyDaysWhileStoppedIsCancelledWithItsTempFile) {
