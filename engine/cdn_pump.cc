@@ -24,6 +24,11 @@ constexpr std::size_t kInflightAlone = 4;
 // four at least: what is in flight when peers turn up may be fetched again by its owner.
 constexpr std::size_t kInflightLone = 8;
 constexpr std::uint64_t kLoneInflightBytes = 1 << 20;
+// While LSD's window is open (no peer yet, decision 0021): a client alone does not idle, and
+// the clients of a site starting together each take a few pieces of their own from the origin
+// (from a random start each), which their neighbours then get from them. Up to this many
+// bytes, one piece at least.
+constexpr std::uint64_t kListeningInflightBytes = 256 << 10;
 // After a failed CDN request: how long the file leaves the origin alone.
 constexpr double kCdnRetryS = 5.0;
 // How long after its own share is done a peer starts taking over other peers' unfetched ones.
@@ -62,7 +67,7 @@ CdnPump::CdnPump(Swarm& swarm, PieceFetcher& fetcher, JobControl& control, std::
     : swarm_(swarm), fetcher_(fetcher), control_(control), rng_(seed) {}
 
 void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-                     bool lone, bool solitary, bool found) {
+                     bool lone, bool solitary, bool found, bool listening) {
   HttpGate::Input in;
   in.now_s = now_s;
   in.transfer_start_s = job.queued_at_s;
@@ -75,6 +80,13 @@ void CdnPump::Decide(Job& job, const SourcePolicy& policy, double now_s, double 
   job.cdn.found_only = job.cdn.unavailable && !HttpGate::DelayOver(policy, in);
   job.cdn.solitary = lone && solitary;
   job.cdn.lone = lone;
+  // Not through the gate: its decisions hold for kHoldS, and a peer LSD connects a moment
+  // later must not find the CDN serving the pieces it has.
+  job.cdn.listening = listening && !policy.no_http;
+  if (job.cdn.listening) {
+    job.cdn.unavailable = true;
+    job.cdn.found_only = false;
+  }
 }
 
 void CdnPump::Reset(Job& job) {
@@ -214,8 +226,13 @@ void CdnPump::Pump(Job& job) {
     const std::size_t lone_limit = std::clamp<std::size_t>(
         kLoneInflightBytes / std::max<std::uint64_t>(job.tracker.piece_length(f.tracked), 1),
         kInflightAlone, kInflightLone);
-    const std::size_t limit =
-        job.cdn.lone ? lone_limit : alone ? kInflightAlone : kInflightWithPeers;
+    const std::size_t listening_limit = std::max<std::size_t>(
+        kListeningInflightBytes / std::max<std::uint64_t>(job.tracker.piece_length(f.tracked), 1),
+        1);
+    const std::size_t limit = job.cdn.listening ? listening_limit
+                              : job.cdn.lone    ? lone_limit
+                              : alone           ? kInflightAlone
+                                                : kInflightWithPeers;
     LogStall(job, i, status, now);
     if (f.cdn.inflight.size() >= limit) continue;
     // First the pieces no peer has that this peer owns, then those no peer has (others' share

@@ -39,6 +39,9 @@ struct CdnJobState {
   // consecutive ones, a GET each, as a plain download would, rather than a piece per request.
   bool solitary = false;
   bool lone = false;  // no peer in sight (Decide's `lone`): more pieces in flight
+  // None in sight yet, LSD's window still open (Decide's `listening`): the CDN serves the
+  // pieces no peer has, kListeningInflightBytes of them at a time (decision 0021).
+  bool listening = false;
 };
 
 struct CdnFileState {
@@ -88,8 +91,9 @@ class CdnPump {
   // `lone`: no peer can exist (HttpGate::Input::lone). `solitary`: none ever can (no LSD, no
   // tracker, none configured): a lone job's pieces stream in runs (CdnJobState::solitary).
   // `found`: discovery is over and peers are connected (HttpGate::Input::found).
+  // `listening`: lone but for LSD's window (CdnJobState::listening).
   void Decide(Job& job, const SourcePolicy& policy, double now_s, double peer_rate_bytes_s,
-              bool lone = false, bool solitary = false, bool found = false);
+              bool lone = false, bool solitary = false, bool found = false, bool listening = false);
   // Keeps each incomplete file's CDN requests topped up, as the decision allows.
   void Pump(Job& job);
   // A piece of the file passed (or failed) the swarm's hash check. True when it was one the

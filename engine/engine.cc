@@ -274,8 +274,8 @@ void Engine::Impl::Tick() {
     }
     if (any && IsActive(job.state)) {
       const bool lone = Lone(job);
-      cdn_->Decide(job, options_, now, peer_rate, lone, lone && Solitary(job),
-                   !lone && Found(job));
+      cdn_->Decide(job, options_, now, peer_rate, lone, lone && Solitary(job), !lone && Found(job),
+                   !lone && Listening(job));
       ApplyRates(job, RateFor(job), *swarm_);
       cdn_->Pump(job);
     }

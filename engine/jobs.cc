@@ -446,28 +446,42 @@ void Engine::Impl::StartFile(Job& job, int index) {
   }
   // Before the first tick: a LAN peer fills an unlimited torrent at once.
   ApplyRates(job, RateFor(job), *swarm_);
-  // With no peer to wait for, the CDN starts now rather than at the next tick. A restored
-  // file waits for the swarm's check of what is on disk.
-  if (!restored && IsActive(job.state) && Lone(job)) {
-    cdn_->Decide(job, options_, NowS(), 0, /*lone=*/true, Solitary(job));
+  // With no peer in sight, the CDN starts now rather than at the next tick (at a piece at a
+  // time while LSD's window is open). A restored file waits for the swarm's check of what is
+  // on disk.
+  if (!restored && IsActive(job.state) && NoPeerInSight(job)) {
+    const bool lone = !InLsdWindow(job);
+    cdn_->Decide(job, options_, NowS(), 0, lone, lone && Solitary(job), /*found=*/false,
+                 /*listening=*/!lone);
     cdn_->Pump(job);
   }
   Publish(job);
 }
 
-bool Engine::Impl::Lone(const Job& job) const {
+bool Engine::Impl::NoPeerInSight(const Job& job) const {
   if (!options_.peers.empty() || !options_.trackers.empty() || !peer_sources_.empty() ||
       job.peer_connections > 0) {
     return false;
   }
+  // A tracker in the metainfo is a way to find peers: lone only once it has answered with
+  // none (or failed), else the CDN would race the peers it is about to name.
+  return !Discovering(job);
+}
+
+bool Engine::Impl::InLsdWindow(const Job& job) const {
+  return LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) &&
+         NowS() - job.queued_at_s < kLsdWindowS;
+}
+
+bool Engine::Impl::Lone(const Job& job) const {
   // Where LSD runs, it finds a LAN peer within its first announce's answers (the peers that
   // hear it dial back at once): none by then, and there is nothing to wait for (decision 0012;
   // decision 0018 measured going at once instead: a 32-peer site's origin rose to 3.3 x F).
-  // A tracker in the metainfo is a way to find peers: lone only once it has answered with
-  // none (or failed), else the CDN would race the peers it is about to name.
-  if (Discovering(job)) return false;
-  return !LsdRuns(options_.enable_lsd, options_.download_mode, options_.listen_interface) ||
-         NowS() - job.queued_at_s >= kLsdWindowS;
+  return NoPeerInSight(job) && !InLsdWindow(job);
+}
+
+bool Engine::Impl::Listening(const Job& job) const {
+  return NoPeerInSight(job) && InLsdWindow(job);
 }
 
 bool Engine::Impl::Discovering(const Job& job) const {

@@ -6,9 +6,9 @@
 // the medians of curl's time, shoal's (engine start to Complete's return), the ratio and the
 // gap, and the engine's stop (which a CLI pays on exit too); the target is a gap of 0.2 s.
 // Exits 1 only when a transfer failed. With --lsd the engine listens on 0.0.0.0, as `shoal get`
-// does by default, so LSD runs (decision 0018: a lone client no longer waits for it); the bench
-// then first moves itself into a network namespace of its own (root) whose only LAN is a veth
-// pair inside it, so no multicast leaves the machine.
+// does by default, so LSD runs (decision 0021: the CDN serves 256 KiB at a time in LSD's window);
+// the bench then first moves itself into a network namespace of its own (root) whose only LAN is a
+// veth pair inside it, so no multicast leaves the machine.
 //   first_minute_bench [rounds] [--lsd]
 #include <sched.h>
 

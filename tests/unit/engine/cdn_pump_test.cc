@@ -128,6 +128,39 @@ TEST_F(CdnPumpTest, ALoneClientKeepsEightPieceRequestsInFlight) {
   EXPECT_EQ(fetcher_.pending.size(), 8u);
 }
 
+// Decision 0021: while LSD's window is open and no peer is in sight the CDN serves the pieces
+// no peer has, 256 KiB of them at a time (16 of 16 KiB here), not through the gate: a peer
+// that connects a moment later does not find the CDN serving the pieces it has.
+TEST_F(CdnPumpTest, ListeningForLsdTheCdnServesAQuarterMebibyteAtATimeAndNotThePeersPieces) {
+  Job& job = StartJob(40);
+  job.cdn = CdnJobState();
+  SourcePolicy policy;  // DO's delay: nothing before it, lone or found aside
+  policy.delay_background_download_from_http_s = 600;
+  job.queued_at_s = 10;
+  pump_.Decide(job, policy, 10.1, 0, /*lone=*/false, /*solitary=*/false, /*found=*/false,
+               /*listening=*/true);
+  EXPECT_TRUE(job.cdn.unavailable);
+  EXPECT_FALSE(job.cdn.any);
+  pump_.Pump(job);
+  EXPECT_EQ(fetcher_.pending.size(), 16u);
+  // A peer connects (and has every piece): no longer listening; nothing more from the CDN.
+  auto& status = swarm_.torrents[1].status;
+  status.self = "10.0.0.1";
+  status.peers = {"10.0.0.2"};
+  status.availability.assign(40, 1);
+  pump_.Decide(job, policy, 10.2, 0, /*lone=*/false, /*solitary=*/false, /*found=*/false,
+               /*listening=*/false);
+  EXPECT_FALSE(job.cdn.unavailable);
+  EXPECT_FALSE(job.cdn.any);
+  AnswerAll();
+  pump_.Pump(job);
+  EXPECT_TRUE(fetcher_.pending.empty());
+  // HTTP off: listening opens nothing.
+  policy.no_http = true;
+  pump_.Decide(job, policy, 10.3, 0, false, false, false, /*listening=*/true);
+  EXPECT_FALSE(job.cdn.unavailable);
+}
+
 TEST_F(CdnPumpTest, PiecesPeersHaveAreLeftToThemUnlessThePolicySaysOtherwise) {
   Job& job = StartJob(4);
   auto& status = swarm_.torrents[1].status;
