@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <set>
@@ -26,6 +27,44 @@ engine::Mutex g_engine_thread_mu;
 std::thread::id g_engine_thread GUARDED_BY(g_engine_thread_mu);
 
 using Event = BackendEvent;
+
+// Deliveries under way, process-wide. A client may release its last reference while one of its
+// callbacks runs (the Core, and its engine, are then destroyed on the dispatcher's thread once
+// the callback returns) and return from main meanwhile: exit would tear down the libraries that
+// engine still runs on (seen: OpenSSL's cleanup under libtorrent's start-up, a SIGSEGV at the
+// exit of `shoal get`). Exit waits for them, up to kExitWait: a handler registered at the first
+// delivery, so it runs before the exit handlers registered earlier (the library's statics).
+// Never destroyed: a delivery that starts during exit still finds it.
+class Deliveries {
+ public:
+  static constexpr std::chrono::seconds kExitWait{30};
+  static Deliveries& Get() {
+    static Deliveries* const deliveries = [] {
+      auto* d = new Deliveries();
+      std::atexit([] { Get().WaitForNone(); });
+      return d;
+    }();
+    return *deliveries;
+  }
+  void Begin() {
+    engine::MutexLock lock(mu_);
+    ++n_;
+  }
+  void End() {
+    engine::MutexLock lock(mu_);
+    if (--n_ == 0) cv_.NotifyAll();
+  }
+  void WaitForNone() {
+    engine::MutexLock lock(mu_);
+    cv_.WaitUntil(mu_, Clock::now() + kExitWait, [this]() REQUIRES(mu_) { return n_ == 0; });
+  }
+
+ private:
+  Deliveries() = default;
+  engine::Mutex mu_;
+  engine::CondVar cv_;
+  int n_ GUARDED_BY(mu_) = 0;
+};
 
 }  // namespace
 
@@ -202,8 +241,10 @@ void Run(std::shared_ptr<CallbackDispatcher::State> s) {
       continue;
     }
     s->mu.Unlock();
+    Deliveries::Get().Begin();
     const bool again =
         Deliver(*s, ev, repeat);  // may destroy the Core (and call Stop) on this thread
+    Deliveries::Get().End();
     s->mu.Lock();
     if (again && !s->stop) s->error_retries[ev.job] = Clock::now() + JobErrorRetryInterval();
   }
