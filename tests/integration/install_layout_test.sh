@@ -49,7 +49,8 @@ lines=$(printf '%s\n' "$block" | grep -cv '^\s*$')
 [ "$lines" = 3 ] || bad "the README's fleet setup has $lines command lines, not 3:"$'\n'"$block"
 for p in $(printf '%s\n' "$block" | sed 's/#.*//' | grep -o '/\(usr\|etc\)/[^ "'"'"';&|)]*'); do
   case "$p" in
-    /etc/*) printf "%s\n" "$block" | grep -qE "(tee|install|cp)[^|]* $p( |$)" ||
+    # A here-string, not a pipe: with pipefail, grep -q leaving early can fail printf (SIGPIPE).
+    /etc/*) grep -qE "(tee|install|cp)[^|]* $p( |$)" <<<"$block" ||
               bad "the README's setup uses $p but does not write it" ;;
     *) [ -e "$d$p" ] || bad "the README's setup names $p, which the install does not have" ;;
   esac
