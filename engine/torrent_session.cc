@@ -492,17 +492,21 @@ bool TorrentSession::GetPieceStatus(int key, PieceStatus* out) {
   return true;
 }
 
+// A torrent being removed may be gone from libtorrent already (its handle then throws
+// "invalid torrent handle used", seen under TSan in SwarmTest.CompleteBeforeTransferred...):
+// every call on a handle skips it, as the others above do.
 void TorrentSession::SetRanges(int key, const std::vector<ByteRange>& ranges) {
-  if (Impl::Entry* e = impl_->Find(key))
-    e->handle.prioritize_pieces(RangePriorities(*e->info, ranges));
+  Impl::Entry* e = impl_->Find(key);
+  if (e != nullptr && !e->removing) e->handle.prioritize_pieces(RangePriorities(*e->info, ranges));
 }
 
 void TorrentSession::Pause(int key) {
-  if (Impl::Entry* e = impl_->Find(key)) e->handle.pause();
+  Impl::Entry* e = impl_->Find(key);
+  if (e != nullptr && !e->removing) e->handle.pause();
 }
 
 void TorrentSession::Resume(int key) {
-  if (Impl::Entry* e = impl_->Find(key)) {
+  if (Impl::Entry* e = impl_->Find(key); e != nullptr && !e->removing) {
     if (e->file_error) {
       // A full disk left pieces half-written that libtorrent may count as in progress
       // forever: clear the error and let a re-check say what the file really holds.
