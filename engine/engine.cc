@@ -273,9 +273,11 @@ void Engine::Impl::Tick() {
       }
     }
     if (any && IsActive(job.state)) {
-      const bool lone = Lone(job);
+      const bool unseen = NoPeerInSight(job);
+      const bool listening = unseen && InLsdWindow(job);
+      const bool lone = unseen && !listening;
       cdn_->Decide(job, options_, now, peer_rate, lone, lone && Solitary(job), !lone && Found(job),
-                   !lone && Listening(job));
+                   listening);
       ApplyRates(job, RateFor(job), *swarm_);
       cdn_->Pump(job);
     }

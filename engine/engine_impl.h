@@ -103,12 +103,12 @@ class Engine::Impl final : public JobControl {
   // metainfo's trackers answered without naming any (or failed), and LSD (when on) silent for
   // kLsdWindowS since the job was queued.
   bool Lone(const Job& job) const;
-  // Lone but for LSD's window, which is still open: the CDN serves 256 KiB at a time meanwhile
-  // (decision 0021), so a client with no peer does not idle and a site's clients starting
-  // together fetch little from the origin before LSD has connected them.
-  bool Listening(const Job& job) const;
   bool NoPeerInSight(const Job& job) const;  // Lone's conditions but LSD's window
-  bool InLsdWindow(const Job& job) const;    // LSD runs and the job is younger than its window
+  // LSD runs and the job is younger than its window. With no peer in sight meanwhile the job
+  // is listening: the CDN serves 256 KiB at a time (decision 0021), so a client with no peer
+  // does not idle and a site's clients starting together fetch little from the origin before
+  // LSD has connected them.
+  bool InLsdWindow(const Job& job) const;
   // Also how long found peers get to connect before they share the CDN's pieces (Found).
   static constexpr double kLsdWindowS = 0.5;
   static constexpr double kNamedPeersWaitS = 2.0;

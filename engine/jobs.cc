@@ -480,10 +480,6 @@ bool Engine::Impl::Lone(const Job& job) const {
   return NoPeerInSight(job) && !InLsdWindow(job);
 }
 
-bool Engine::Impl::Listening(const Job& job) const {
-  return NoPeerInSight(job) && InLsdWindow(job);
-}
-
 bool Engine::Impl::Discovering(const Job& job) const {
   for (const JobFile& f : job.files) {
     if (f.torrent >= 0 && swarm_->Poll(f.torrent).discovering) return true;
