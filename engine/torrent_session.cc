@@ -289,6 +289,11 @@ std::unique_ptr<TorrentSession> TorrentSession::Create(const EngineOptions& opti
   // left most of its site's connections choked, their pieces in sight but out of reach, and
   // the cache node would serve them again (decision 0015).
   p.set_int(sp::unchoke_slots_limit, -1);
+  // A peer whose connection failed is dialled again after this many seconds times its
+  // failures (up to max_failcount, 3), not a minute: on a LAN the usual failure is a
+  // transient one (two peers that dialled each other at once both dropping the pair, a peer
+  // not started yet), and a minute is longer than most transfers.
+  p.set_int(sp::min_reconnect_time, 1);
 
   Impl* raw = impl.get();
   raw->starter = std::thread([raw, p = std::move(p), wakeup = std::move(wakeup)]() mutable {
@@ -409,6 +414,12 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
   info->set_web_seeds({});
   atp.flags &= ~lt::torrent_flags::auto_managed;
   atp.flags &= ~lt::torrent_flags::paused;
+  // Group mode: the torrent starts once its certificate is set (below). Started at once, it
+  // announced itself by LSD and took and made connections with no certificate, which failed
+  // the TLS handshake ("peer did not return a certificate"), and libtorrent waits
+  // min_reconnect_time before it dials such a peer again: two members on a loaded machine
+  // fetched everything from the CDN (Lan.GroupGivesAPeerWithoutACertificateNothing).
+  if (impl_->group) atp.flags |= lt::torrent_flags::paused;
   if (params.seed_mode) atp.flags |= lt::torrent_flags::seed_mode;
   // Serve only: never download, so a file that changed on disk (a user's, after Complete) is
   // served for the pieces still good and never "repaired" from peers. Not auto-managed, so
@@ -449,6 +460,7 @@ hr::HResult TorrentSession::Add(const AddParams& params, int* key, TorrentLayout
     // The member's certificate, for the TLS handshake with every peer of this torrent.
     h.set_ssl_certificate_buffer(impl_->credentials.cert_pem, impl_->credentials.key_pem,
                                  kDhParams);
+    h.resume();  // after the certificate: both run on libtorrent's thread in this order
   }
   for (const auto& ep : impl_->peers) h.connect_peer(ep);
   *key = k;
